@@ -1,0 +1,48 @@
+using Microsoft.CodeAnalysis;
+
+namespace NetGen.Generator.Diagnostics;
+
+/// <summary>Every NetGen diagnostic. Each message is built by shape inference and names both sizes and where they came from.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string HelpRoot = "docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor InputSizeMismatch = Error("NG0001", "Layer input size does not match", "NetGen.Shape");
+    public static readonly DiagnosticDescriptor InvalidGeometry = Error("NG0002", "Convolution or pooling geometry gives an invalid output size", "NetGen.Shape");
+    public static readonly DiagnosticDescriptor InputLayer = Error("NG0003", "A network needs exactly one [Input], first", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor LossMismatch = Error("NG0004", "The loss does not fit the output layer", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor NotPartial = Error("NG0005", "NetGen cannot add members to this class", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor SpreadLayers = Error("NG0006", "Layer attributes are spread over several declarations", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor InvalidHyperparameter = Error("NG0007", "Invalid hyperparameter", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor WrongRank = Error("NG0008", "A layer receives an input of the wrong rank", "NetGen.Shape");
+    public static readonly DiagnosticDescriptor ZeroInit = Warning("NG0009", "Weights initialized to zeros stay symmetric", "NetGen.Initialization");
+    public static readonly DiagnosticDescriptor InitMismatch = Warning("NG0010", "Initialization does not suit the activation", "NetGen.Initialization");
+    public static readonly DiagnosticDescriptor TooManyParameters = Error("NG0011", "Too many parameters", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor Squashing = Warning("NG0012", "Softmax or Sigmoid in an unexpected place", "NetGen.Usage");
+    public static readonly DiagnosticDescriptor BatchLength = Error("NG0013", "Input length is not a whole number of samples", "NetGen.Usage");
+
+    public static readonly DiagnosticDescriptor[] All =
+    {
+        InputSizeMismatch, InvalidGeometry, InputLayer, LossMismatch, NotPartial, SpreadLayers, InvalidHyperparameter,
+        WrongRank, ZeroInit, InitMismatch, TooManyParameters, Squashing, BatchLength,
+    };
+
+    public static DiagnosticDescriptor? ById(string id)
+    {
+        foreach (DiagnosticDescriptor descriptor in All)
+        {
+            if (descriptor.Id == id)
+            {
+                return descriptor;
+            }
+        }
+
+        return null;
+    }
+
+    private static DiagnosticDescriptor Error(string id, string title, string category) =>
+        new(id, title, "{0}", category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
+
+    private static DiagnosticDescriptor Warning(string id, string title, string category) =>
+        new(id, title, "{0}", category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
+}

@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using NetGen.Generator.Analysis;
+using NetGen.Generator.Model;
+using NetGen.Generator.Parsing;
+
+namespace NetGen.Generator.Diagnostics;
+
+/// <summary>
+/// Reports what is wrong with a network declaration, at the attribute or argument at fault. Runs the generator's
+/// own parser and shape inference, so the build errors and the generated code never disagree.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class NetworkAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.All);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            INamedTypeSymbol? networkAttribute = start.Compilation.GetTypeByMetadataName(NetworkParser.NetworkAttributeName);
+            if (networkAttribute is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(symbol => AnalyzeType(symbol, networkAttribute), SymbolKind.NamedType);
+            BatchLengthAnalysis.Register(start);
+        });
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol networkAttribute)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        AttributeData? network = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, networkAttribute));
+        if (network is null)
+        {
+            return;
+        }
+
+        NetworkSpec spec = NetworkParser.Parse(type, network, context.CancellationToken);
+        foreach (DeclarationProblem problem in spec.Problems)
+        {
+            Location location = type.Locations.FirstOrDefault() ?? Location.None;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(problem.Id)!, location, problem.Message));
+        }
+
+        NetworkPlan plan = ShapeInference.Infer(spec);
+        ImmutableArray<AttributeData> layers = NetworkParser.LayerAttributes(type, context.CancellationToken);
+        foreach (ShapeError error in plan.Diagnostics)
+        {
+            AttributeData? attribute = error.AttributeIndex == ShapeInference.NetworkAttribute
+                ? network
+                : error.AttributeIndex < layers.Length ? layers[error.AttributeIndex] : null;
+            Location location = LocationOf(attribute, error.Argument, context) ?? type.Locations.FirstOrDefault() ?? Location.None;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, location, error.Message));
+        }
+    }
+
+    /// <summary>The argument named <paramref name="argument"/> (by property or constructor parameter name), else the whole attribute.</summary>
+    private static Location? LocationOf(AttributeData? attribute, string? argument, SymbolAnalysisContext context)
+    {
+        if (attribute?.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
+        {
+            return null;
+        }
+
+        if (argument is not null && syntax.ArgumentList is { } list)
+        {
+            foreach (AttributeArgumentSyntax candidate in list.Arguments)
+            {
+                if (candidate.NameEquals?.Name.Identifier.ValueText == argument || candidate.NameColon?.Name.Identifier.ValueText == argument)
+                {
+                    return candidate.GetLocation();
+                }
+            }
+
+            IMethodSymbol? constructor = attribute.AttributeConstructor;
+            int ordinal = constructor?.Parameters.FirstOrDefault(p => p.Name == argument)?.Ordinal ?? -1;
+            var positional = list.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
+            if (ordinal >= 0 && ordinal < positional.Count)
+            {
+                return constructor!.Parameters[ordinal].IsParams
+                    ? Location.Create(syntax.SyntaxTree, Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(positional[ordinal].SpanStart, positional[positional.Count - 1].Span.End))
+                    : positional[ordinal].GetLocation();
+            }
+        }
+
+        return syntax.GetLocation();
+    }
+}

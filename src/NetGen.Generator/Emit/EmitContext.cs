@@ -1,0 +1,59 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>Names and literals shared by the emitters, so that every file calls a buffer by the same name.</summary>
+internal sealed class EmitContext
+{
+    public EmitContext(NetworkPlan plan)
+    {
+        Plan = plan;
+        T = plan.Spec.DoublePrecision ? "double" : "float";
+    }
+
+    public NetworkPlan Plan { get; }
+
+    /// <summary>The number type: <c>float</c> or <c>double</c>.</summary>
+    public string T { get; }
+
+    public string Real(double value) => Literals.Real(value, Plan.Spec.DoublePrecision);
+
+    public static string Int(int value) => Literals.Int(value);
+
+    /// <summary>Output of layer <paramref name="number"/> as a local span (<c>a0</c> is the input).</summary>
+    public static string A(int number) => "a" + Int(number);
+
+    /// <summary>Gradient of the loss with respect to the output of layer <paramref name="number"/>.</summary>
+    public static string DA(int number) => "dA" + Int(number);
+
+    /// <summary>The gradient to write for a layer's input, or an empty span for the first layer (no one needs it).</summary>
+    public string DInput(PlannedLayer layer) => layer.Number == 1 ? $"Span<{T}>.Empty" : DA(layer.Number - 1);
+
+    /// <summary>The math name of a layer's output: <c>A3</c> (or <c>X</c> for the input).</summary>
+    public static string Math(int number) => "A" + Int(number);
+
+    /// <summary><c>[B×256]</c>.</summary>
+    public static string Batch(int features) => $"[B×{Int(features)}]";
+
+    public TensorPlan Tensor(PlannedLayer layer, string name)
+    {
+        foreach (TensorPlan tensor in layer.Tensors)
+        {
+            if (tensor.Name == name)
+            {
+                return tensor;
+            }
+        }
+
+        throw new KeyNotFoundException($"Layer {layer.Number} has no tensor {name}.");
+    }
+
+    public static string Gradient(TensorPlan tensor) => "d" + tensor.Field;
+}
+
+/// <summary>A buffer the layer needs per training batch, <c>perSample</c> values for each sample.</summary>
+internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose);
+
+/// <summary>A buffer of fixed length (per feature), allocated once.</summary>
+internal sealed record FixedBuffer(string Field, string Local, int Length, string Purpose);

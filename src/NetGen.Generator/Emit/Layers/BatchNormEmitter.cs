@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>
+/// Batch normalization per feature (per channel for maps). Training normalizes with the batch's statistics and
+/// updates the running averages; inference uses the running averages.
+/// </summary>
+internal sealed class BatchNormEmitter : LayerEmitter
+{
+    public static readonly BatchNormEmitter Instance = new();
+
+    public override string Sentence(PlannedLayer layer) => $"BatchNorm over {N(Features(layer))} {(Spatial(layer) > 1 ? "channels" : "features")}";
+
+    public override string Signature(PlannedLayer layer) => $"BatchNorm({Shape(layer)})";
+
+    public override string ForwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return $"training: {M(n)} = γ{N(n)} ⊙ ({M(n - 1)} − μ_B)/√(σ²_B + {Literals.Number(layer.Spec.Epsilon)}) + β{N(n)}, running = {Literals.Number(layer.Spec.Momentum)}·running + {Literals.Number(1 - layer.Spec.Momentum)}·batch;  inference: running μ, σ²";
+    }
+
+    public override string BackwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        string input = n == 1 ? "(the input needs no gradient)" : $"d{M(n - 1)} = (1/√(σ²+ε))/m · (m·dX̂ − Σ dX̂ − X̂ ⊙ Σ(dX̂ ⊙ X̂)) with dX̂ = d{M(n)} ⊙ γ{N(n)}";
+        return $"dγ{N(n)} += Σ d{M(n)} ⊙ X̂{N(n)};  dβ{N(n)} += Σ d{M(n)};  {input}";
+    }
+
+    public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer)
+    {
+        yield return new BatchBuffer($"_xHat{N(layer.Number)}", $"xHat{N(layer.Number)}", layer.OutputSize, "normalized inputs, kept for the backward pass");
+    }
+
+    public override IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer)
+    {
+        yield return new FixedBuffer($"_inverseStd{N(layer.Number)}", $"inverseStd{N(layer.Number)}", Features(layer), "1/√(σ² + ε) of the last training batch");
+    }
+
+    public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"// Layer {N(n)}: {Sentence(layer)}.  γ{N(n)} = 1, β{N(n)} = 0; running mean 0, running variance 1.");
+        writer.Line($"global::NetGen.Kernels.Initializers.Fill(gamma{N(n)}, {context.Real(1)});");
+        writer.Line($"global::NetGen.Kernels.Initializers.Fill(runningVariance{N(n)}, {context.Real(1)});");
+    }
+
+    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
+        writer.Line("if (training)");
+        writer.Indent();
+        writer.Line($"global::NetGen.Kernels.BatchNorm.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, _inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(layer.Spec.Momentum)}, epsilon: {context.Real(layer.Spec.Epsilon)});");
+        writer.Unindent();
+        writer.Line("else");
+        writer.Indent();
+        writer.Line($"global::NetGen.Kernels.BatchNorm.ForwardInference({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {A(n)}, {sizes}, epsilon: {context.Real(layer.Spec.Epsilon)});");
+        writer.Unindent();
+    }
+
+    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"global::NetGen.Kernels.BatchNorm.Backward(xHat{N(n)}, _inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
+    }
+
+    public static int Features(PlannedLayer layer) => layer.OutputShape[0];
+
+    public static int Spatial(PlannedLayer layer) => layer.OutputSize / layer.OutputShape[0];
+}

@@ -1,0 +1,138 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>Fully connected layer: <c>Y = X · Wᵀ + b</c>. Small layers are written out as scalar statements.</summary>
+internal sealed class DenseEmitter : LayerEmitter
+{
+    public static readonly DenseEmitter Instance = new();
+
+    public override string Sentence(PlannedLayer layer) => $"Dense {N(layer.InputSize)} → {N(layer.OutputSize)}";
+
+    public override string Signature(PlannedLayer layer) => layer.Spec.Bias ? $"Dense({N(layer.OutputSize)})" : $"Dense({N(layer.OutputSize)}, no bias)";
+
+    public override string ForwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        string bias = layer.Spec.Bias ? $" + b{N(n)}[{N(layer.OutputSize)}]" : string.Empty;
+        return $"{M(n)}{EmitContext.Batch(layer.OutputSize)} = {M(n - 1)}{EmitContext.Batch(layer.InputSize)} · W{N(n)}ᵀ[{N(layer.InputSize)}×{N(layer.OutputSize)}]{bias}";
+    }
+
+    public override string BackwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        var parts = new List<string> { $"dW{N(n)} += d{M(n)}ᵀ · {M(n - 1)}" };
+        if (layer.Spec.Bias)
+        {
+            parts.Add($"db{N(n)} += Σ_rows d{M(n)}");
+        }
+
+        parts.Add(n == 1 ? "(the input needs no gradient)" : $"d{M(n - 1)} = d{M(n)} · W{N(n)}");
+        return string.Join(";  ", parts);
+    }
+
+    public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), layer.InputSize, layer.OutputSize);
+
+    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
+        string bias = layer.Spec.Bias ? $"b{N(n)}" : $"ReadOnlySpan<{context.T}>.Empty";
+        if (!layer.Unrolled)
+        {
+            writer.Line($"global::NetGen.Kernels.Linear.Forward({A(n - 1)}, W{N(n)}, {bias}, {A(n)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            return;
+        }
+
+        using (writer.Block())
+        {
+            writer.Line(layer.Spec.Bias ? $"ReadOnlySpan<{context.T}> w = W{N(n)}, b = b{N(n)};" : $"ReadOnlySpan<{context.T}> w = W{N(n)};");
+            using (writer.Block("for (int s = 0; s < batch; s++)"))
+            {
+                writer.Line($"ReadOnlySpan<{context.T}> x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                writer.Line($"Span<{context.T}> y = {A(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                for (int o = 0; o < outputs; o++)
+                {
+                    IEnumerable<string> terms = Enumerable.Range(0, inputs).Select(i => $"w[{N((o * inputs) + i)}] * x[{N(i)}]");
+                    string sum = string.Join(" + ", terms) + (layer.Spec.Bias ? $" + b[{N(o)}]" : string.Empty);
+                    writer.Line($"y[{N(o)}] = {sum};");
+                }
+            }
+        }
+    }
+
+    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
+        string db = layer.Spec.Bias ? $"db{N(n)}" : $"Span<{context.T}>.Empty";
+        if (!layer.Unrolled)
+        {
+            writer.Line($"global::NetGen.Kernels.Linear.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, {db}, {context.DInput(layer)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            return;
+        }
+
+        using (writer.Block())
+        {
+            writer.Line($"ReadOnlySpan<{context.T}> w = W{N(n)};");
+            writer.Line(layer.Spec.Bias ? $"Span<{context.T}> dw = dW{N(n)}, db = db{N(n)};" : $"Span<{context.T}> dw = dW{N(n)};");
+            using (writer.Block("for (int s = 0; s < batch; s++)"))
+            {
+                writer.Line($"ReadOnlySpan<{context.T}> x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)}), dy = {DA(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                for (int o = 0; o < outputs; o++)
+                {
+                    writer.Line(string.Join(" ", Enumerable.Range(0, inputs).Select(i => $"dw[{N((o * inputs) + i)}] += dy[{N(o)}] * x[{N(i)}];")));
+                }
+
+                if (layer.Spec.Bias)
+                {
+                    writer.Line(string.Join(" ", Enumerable.Range(0, outputs).Select(o => $"db[{N(o)}] += dy[{N(o)}];")));
+                }
+
+                if (n > 1)
+                {
+                    writer.Line($"Span<{context.T}> dx = {DA(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        writer.Line($"dx[{N(i)}] = {string.Join(" + ", Enumerable.Range(0, outputs).Select(o => $"dy[{N(o)}] * w[{N((o * inputs) + i)}]"))};");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Writes the call that draws a weight tensor, with the scheme and its variance in the comment.</summary>
+internal static class WeightInitializer
+{
+    public static void Write(SourceWriter writer, EmitContext context, PlannedLayer layer, TensorPlan weights, int fanIn, int fanOut)
+    {
+        string w = weights.Field;
+        string fan = Literals.Int(fanIn), fanOutText = Literals.Int(fanOut);
+        string call = layer.ResolvedInit switch
+        {
+            InitKind.Zeros => $"global::NetGen.Kernels.Initializers.Zeros({w});",
+            InitKind.SmallRandom => $"global::NetGen.Kernels.Initializers.SmallRandom({w}, random);",
+            InitKind.LeCunNormal => $"global::NetGen.Kernels.Initializers.LeCunNormal({w}, fanIn: {fan}, random);",
+            InitKind.GlorotUniform => $"global::NetGen.Kernels.Initializers.GlorotUniform({w}, fanIn: {fan}, fanOut: {fanOutText}, random);",
+            InitKind.HeNormal => $"global::NetGen.Kernels.Initializers.HeNormal({w}, fanIn: {fan}, random);",
+            InitKind.HeUniform => $"global::NetGen.Kernels.Initializers.HeUniform({w}, fanIn: {fan}, random);",
+            _ => $"global::NetGen.Kernels.Initializers.GlorotNormal({w}, fanIn: {fan}, fanOut: {fanOutText}, random);",
+        };
+        string why = layer.ResolvedInit switch
+        {
+            InitKind.Zeros => "zeros",
+            InitKind.SmallRandom => "N(0, 0.01²)",
+            InitKind.LeCunNormal => $"LeCun normal, Var = 1/{fan}",
+            InitKind.GlorotUniform => $"Glorot uniform, U(±√(6/({fan} + {fanOutText})))",
+            InitKind.HeNormal => $"He normal, Var = 2/{fan}",
+            InitKind.HeUniform => $"He uniform, U(±√(6/{fan}))",
+            _ => $"Glorot normal, Var = 2/({fan} + {fanOutText})",
+        };
+        string auto = layer.Spec.Init == InitKind.Auto ? " (Init.Auto)" : string.Empty;
+        string biases = layer.Tensors.Count > 1 ? $"; {layer.Tensors[1].Field} = 0" : string.Empty;
+        writer.Line($"// Layer {Literals.Int(layer.Number)}: {LayerEmitter.For(layer.Kind).Sentence(layer)}.  {w} ~ {why}{auto}{biases}.");
+        writer.Line(call);
+    }
+}

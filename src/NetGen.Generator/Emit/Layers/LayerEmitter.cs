@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>
+/// Emits one layer kind: its forward and backward code side by side, under the same sentence, with the math in the
+/// comment above each block.
+/// </summary>
+internal abstract class LayerEmitter
+{
+    /// <summary>The English sentence that starts the layer's forward and backward blocks, e.g. <c>Dense 784 → 256</c>.</summary>
+    public abstract string Sentence(PlannedLayer layer);
+
+    /// <summary>The forward math with shapes, e.g. <c>A1[B×256] = A0[B×784] · W1ᵀ[784×256] + b1</c>.</summary>
+    public abstract string ForwardMath(PlannedLayer layer);
+
+    /// <summary>The backward math, e.g. <c>dW1 += dA1ᵀ · A0;  dA0 = dA1 · W1</c>.</summary>
+    public abstract string BackwardMath(PlannedLayer layer);
+
+    public virtual IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => System.Array.Empty<BatchBuffer>();
+
+    public virtual IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer) => System.Array.Empty<FixedBuffer>();
+
+    public abstract void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context);
+
+    public abstract void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context);
+
+    /// <summary>Writes the initialization of the layer's parameters and state; nothing by default.</summary>
+    public virtual void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+    }
+
+    /// <summary>The layer in the one-line architecture string, e.g. <c>Dense(256)</c>.</summary>
+    public virtual string Signature(PlannedLayer layer) => $"{layer.Kind}";
+
+    protected static string N(int value) => Literals.Int(value);
+
+    protected static string A(int number) => EmitContext.A(number);
+
+    protected static string DA(int number) => EmitContext.DA(number);
+
+    protected static string M(int number) => EmitContext.Math(number);
+
+    protected static string Shape(PlannedLayer layer) => Analysis.ShapeInference.Dims(layer.OutputShape);
+
+    public static LayerEmitter For(LayerKind kind) => kind switch
+    {
+        LayerKind.Dense => DenseEmitter.Instance,
+        LayerKind.Maxout => MaxoutEmitter.Instance,
+        LayerKind.BatchNorm => BatchNormEmitter.Instance,
+        LayerKind.Dropout => DropoutEmitter.Instance,
+        LayerKind.Flatten => FlattenEmitter.Instance,
+        LayerKind.PReLU => PReLUEmitter.Instance,
+        LayerKind.Softmax => SoftmaxEmitter.Instance,
+        _ => ActivationEmitter.Instance,
+    };
+}

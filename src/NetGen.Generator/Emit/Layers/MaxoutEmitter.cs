@@ -1,0 +1,50 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>Maxout: <c>units·pieces</c> affine maps, then the max over each unit's pieces.</summary>
+internal sealed class MaxoutEmitter : LayerEmitter
+{
+    public static readonly MaxoutEmitter Instance = new();
+
+    public override string Sentence(PlannedLayer layer) => $"Maxout {N(layer.InputSize)} → {N(layer.Spec.Units)} units × {N(layer.Spec.Pieces)} pieces";
+
+    public override string Signature(PlannedLayer layer) => $"Maxout({N(layer.Spec.Units)}, {N(layer.Spec.Pieces)})";
+
+    public override string ForwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number, rows = layer.Spec.Units * layer.Spec.Pieces;
+        return $"Z{N(n)}[B×{N(rows)}] = {M(n - 1)}{EmitContext.Batch(layer.InputSize)} · W{N(n)}ᵀ + b{N(n)};  {M(n)}[s,u] = max_k Z{N(n)}[s, u·{N(layer.Spec.Pieces)} + k]";
+    }
+
+    public override string BackwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        string input = n == 1 ? "(the input needs no gradient)" : $"d{M(n - 1)} = dZ{N(n)} · W{N(n)}";
+        return $"dZ{N(n)} = d{M(n)} at each unit's winning piece, 0 elsewhere;  dW{N(n)} += dZ{N(n)}ᵀ · {M(n - 1)};  db{N(n)} += Σ_rows dZ{N(n)};  {input}";
+    }
+
+    public override System.Collections.Generic.IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer)
+    {
+        int rows = layer.Spec.Units * layer.Spec.Pieces;
+        yield return new BatchBuffer($"_z{N(layer.Number)}", $"z{N(layer.Number)}", rows, "pre-max values, kept for the backward pass");
+        yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values");
+    }
+
+    public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), layer.InputSize, layer.Spec.Units);
+
+    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, rows = layer.Spec.Units * layer.Spec.Pieces;
+        writer.Line($"global::NetGen.Kernels.Linear.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, z{N(n)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
+        writer.Line($"global::NetGen.Kernels.Activations.Maxout(z{N(n)}, {A(n)}, batch, units: {N(layer.Spec.Units)}, pieces: {N(layer.Spec.Pieces)});");
+    }
+
+    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, rows = layer.Spec.Units * layer.Spec.Pieces;
+        writer.Line($"global::NetGen.Kernels.Activations.MaxoutBackward(z{N(n)}, {DA(n)}, dZ{N(n)}, batch, units: {N(layer.Spec.Units)}, pieces: {N(layer.Spec.Pieces)});");
+        writer.Line($"global::NetGen.Kernels.Linear.Backward({A(n - 1)}, W{N(n)}, dZ{N(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
+    }
+}

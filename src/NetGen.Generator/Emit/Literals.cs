@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>Culture-invariant C# literals: the same text on every machine, whatever its culture.</summary>
+internal static class Literals
+{
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A literal of the network's number type: <c>0.9f</c> or <c>0.9d</c>.</summary>
+    public static string Real(double value, bool doublePrecision) => doublePrecision
+        ? value.ToString("R", CultureInfo.InvariantCulture) + "d"
+        : ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    /// <summary>A number for comments and docs: <c>0.2</c>, <c>1E-05</c>.</summary>
+    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>A grouped count for tables: <c>235,146</c>.</summary>
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A C# string literal.</summary>
+    public static string String(string value) => SymbolDisplayString(value);
+
+    private static string SymbolDisplayString(string value)
+    {
+        var builder = new System.Text.StringBuilder(value.Length + 2);
+        builder.Append('"');
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c))
+                    {
+                        builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return builder.Append('"').ToString();
+    }
+
+    /// <summary>Escapes text for an XML doc comment.</summary>
+    public static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

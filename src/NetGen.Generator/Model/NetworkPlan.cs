@@ -1,0 +1,133 @@
+namespace NetGen.Generator.Model;
+
+/// <summary>Error or warning, as the analyzer reports it.</summary>
+internal enum Severity
+{
+    Warning,
+    Error,
+}
+
+/// <summary>
+/// A diagnostic found by shape inference: which attribute (and which of its arguments) is at fault and the message.
+/// The generator never reports it; the analyzer maps <see cref="AttributeIndex"/> to a location and reports it.
+/// </summary>
+internal sealed record ShapeError(string Id, Severity Severity, int AttributeIndex, string? Argument, string Message);
+
+/// <summary>A trainable tensor of a layer and where it sits in the flat parameter buffer.</summary>
+internal sealed record TensorPlan(string Name, string Field, int Offset, EquatableArray<int> Shape)
+{
+    public int Length
+    {
+        get
+        {
+            int length = 1;
+            foreach (int dimension in Shape)
+            {
+                length *= dimension;
+            }
+
+            return length;
+        }
+    }
+}
+
+/// <summary>
+/// A layer with every size resolved. <c>Number</c> is 1 for the first layer after the input (the input is layer 0);
+/// <c>PropertyName</c> names the generated layer property; <c>FusedWithLoss</c> marks the final Softmax or Sigmoid
+/// whose backward step the loss does (δ = p − t).
+/// </summary>
+internal sealed record PlannedLayer(
+    int Number,
+    LayerSpec Spec,
+    string PropertyName,
+    EquatableArray<int> InputShape,
+    EquatableArray<int> OutputShape,
+    EquatableArray<TensorPlan> Tensors,
+    int StateOffset,
+    int StateCount,
+    InitKind ResolvedInit,
+    bool Unrolled,
+    bool FusedWithLoss = false)
+{
+    public LayerKind Kind => Spec.Kind;
+
+    public int InputSize => Product(InputShape);
+
+    public int OutputSize => Product(OutputShape);
+
+    public int ParameterCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (TensorPlan tensor in Tensors)
+            {
+                count += tensor.Length;
+            }
+
+            return count;
+        }
+    }
+
+    public static int Product(EquatableArray<int> shape)
+    {
+        int product = 1;
+        foreach (int dimension in shape)
+        {
+            product *= dimension;
+        }
+
+        return product;
+    }
+}
+
+/// <summary>How the loss joins the last layer.</summary>
+internal enum LossFusion
+{
+    /// <summary>The loss differentiates the network's output; backprop runs through every layer.</summary>
+    None,
+
+    /// <summary>Softmax cross-entropy from the final Softmax's logits: δ = p − y.</summary>
+    SoftmaxCrossEntropy,
+
+    /// <summary>Binary cross-entropy from the final Sigmoid's logits: δ = σ(z) − t.</summary>
+    SigmoidBinaryCrossEntropy,
+}
+
+/// <summary>The network with shapes inferred, ready to emit; or the reasons it cannot run.</summary>
+internal sealed record NetworkPlan(
+    NetworkSpec Spec,
+    EquatableArray<PlannedLayer> Layers,
+    EquatableArray<int> InputShape,
+    long ParameterCount,
+    int StateCount,
+    LossFusion Fusion,
+    EquatableArray<ShapeError> Diagnostics,
+    string? UnsupportedReason)
+{
+    public int InputSize => PlannedLayer.Product(InputShape);
+
+    public int OutputSize => Layers.IsEmpty ? InputSize : Layers[Layers.Count - 1].OutputSize;
+
+    public bool HasErrors
+    {
+        get
+        {
+            foreach (ShapeError diagnostic in Diagnostics)
+            {
+                if (diagnostic.Severity == Severity.Error)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Whether code that runs can be emitted; otherwise members throw with <see cref="WhyNotRunnable"/>.</summary>
+    public bool IsRunnable => !HasErrors && UnsupportedReason is null;
+
+    public string WhyNotRunnable => UnsupportedReason
+        ?? $"{Spec.ClassName} has errors in its layer attributes (see the NG diagnostics in the build output).";
+}

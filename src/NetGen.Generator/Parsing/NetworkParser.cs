@@ -1,0 +1,229 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Parsing;
+
+/// <summary>
+/// Reads a network class into a <see cref="NetworkSpec"/>. The only code that touches symbols and attribute data;
+/// the generator and the analyzer both call it ("one parser, two hosts").
+/// </summary>
+internal static class NetworkParser
+{
+    public const string Namespace = "NetGen";
+    public const string NetworkAttributeName = "NetGen.NetworkAttribute";
+
+    private static readonly Dictionary<string, LayerKind> s_layerKinds = new()
+    {
+        ["InputAttribute"] = LayerKind.Input,
+        ["DenseAttribute"] = LayerKind.Dense,
+        ["BatchNormAttribute"] = LayerKind.BatchNorm,
+        ["DropoutAttribute"] = LayerKind.Dropout,
+        ["ReLUAttribute"] = LayerKind.ReLU,
+        ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
+        ["PReLUAttribute"] = LayerKind.PReLU,
+        ["ELUAttribute"] = LayerKind.ELU,
+        ["SigmoidAttribute"] = LayerKind.Sigmoid,
+        ["TanhAttribute"] = LayerKind.Tanh,
+        ["SoftmaxAttribute"] = LayerKind.Softmax,
+        ["MaxoutAttribute"] = LayerKind.Maxout,
+        ["Conv2DAttribute"] = LayerKind.Conv2D,
+        ["MaxPool2DAttribute"] = LayerKind.MaxPool2D,
+        ["FlattenAttribute"] = LayerKind.Flatten,
+        ["Conv1DAttribute"] = LayerKind.Conv1D,
+        ["MaxPool1DAttribute"] = LayerKind.MaxPool1D,
+    };
+
+    /// <summary>The class's layer attributes in source order: the order the network runs in.</summary>
+    public static ImmutableArray<AttributeData> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken = default)
+    {
+        return type.GetAttributes()
+            .Where(a => LayerKindOf(a.AttributeClass) is not null)
+            .OrderBy(a => a.ApplicationSyntaxReference?.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
+            .ToImmutableArray();
+    }
+
+    public static LayerKind? LayerKindOf(INamedTypeSymbol? attributeClass)
+    {
+        if (attributeClass is null || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace)
+        {
+            return null;
+        }
+
+        return s_layerKinds.TryGetValue(attributeClass.Name, out LayerKind kind) ? kind : null;
+    }
+
+    public static NetworkSpec Parse(INamedTypeSymbol type, AttributeData networkAttribute, CancellationToken cancellationToken)
+    {
+        var problems = new List<DeclarationProblem>();
+        var containing = new List<ContainingType>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (!IsPartial(outer, cancellationToken))
+            {
+                problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is nested in '{outer.Name}', which is not partial: make '{outer.Name}' partial so that NetGen can add the network's members."));
+            }
+
+            if (outer.IsGenericType)
+            {
+                problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is nested in the generic type '{outer.Name}': declare the network outside generic types."));
+            }
+
+            containing.Insert(0, new ContainingType(KeywordOf(outer), outer.Name));
+        }
+
+        if (!IsPartial(type, cancellationToken))
+        {
+            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is not partial: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
+        }
+
+        if (type.IsGenericType)
+        {
+            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is generic: a network class cannot have type parameters, because its sizes and number type are fixed at compile time."));
+        }
+
+        if (type.IsStatic)
+        {
+            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is static: a network is an object with parameters; remove 'static'."));
+        }
+
+        ImmutableArray<AttributeData> attributes = LayerAttributes(type, cancellationToken);
+        var declarations = attributes
+            .Select(a => a.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>())
+            .Where(d => d is not null)
+            .Distinct()
+            .Count();
+        if (declarations > 1)
+        {
+            problems.Add(new DeclarationProblem("NG0006", $"The layer attributes of '{type.Name}' are spread over {declarations} declarations of the class, so their order is undefined: put them all on one declaration."));
+        }
+
+        var layers = new List<LayerSpec>(attributes.Length);
+        for (int i = 0; i < attributes.Length; i++)
+        {
+            layers.Add(ParseLayer(attributes[i], i));
+        }
+
+        var spec = new NetworkSpec(
+            Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            ClassName: type.Name,
+            ContainingTypes: containing.ToEquatableArray(),
+            Loss: (LossKind)Named(networkAttribute, "Loss", 0),
+            DoublePrecision: Named(networkAttribute, "Precision", 0) == 1,
+            Seed: Named(networkAttribute, "Seed", 0),
+            L1: Named(networkAttribute, "L1", 0.0),
+            L2: Named(networkAttribute, "L2", 0.0),
+            MaxParameters: Named(networkAttribute, "MaxParameters", 0L),
+            UnrollLimit: Named(networkAttribute, "UnrollLimit", 256),
+            Layers: layers.ToEquatableArray(),
+            Problems: problems.ToEquatableArray(),
+            MemberNames: EquatableArray<string>.Empty);
+
+        // Only the user's member names that a generated layer property could collide with: other members do not
+        // change the model, so adding a method to the class does not regenerate it.
+        var candidates = new HashSet<string>(Analysis.LayerNames.Candidates(spec));
+        var taken = type.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && candidates.Contains(m.Name) && m.DeclaringSyntaxReferences.Length > 0)
+            .Select(m => m.Name)
+            .Distinct()
+            .OrderBy(n => n, System.StringComparer.Ordinal);
+        return spec with { MemberNames = taken.ToEquatableArray() };
+    }
+
+    private static LayerSpec ParseLayer(AttributeData attribute, int index)
+    {
+        LayerKind kind = LayerKindOf(attribute.AttributeClass) ?? LayerKind.Invalid;
+        if (attribute.AttributeConstructor is null || HasErrorArguments(attribute))
+        {
+            return new LayerSpec(LayerKind.Invalid, index);
+        }
+
+        string? name = Named<string?>(attribute, "Name", null);
+        ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
+        int Int(int position, int fallback = 0) => args.Length > position && args[position].Value is int v ? v : fallback;
+        double Double(int position, double fallback = 0) => args.Length > position && args[position].Value is double v ? v : fallback;
+
+        switch (kind)
+        {
+            case LayerKind.Input:
+                var shape = args.Length > 0 && args[0].Kind == TypedConstantKind.Array
+                    ? args[0].Values.Select(v => v.Value is int d ? d : 0)
+                    : args.Select(v => v.Value is int d ? d : 0);
+                return new LayerSpec(kind, index, name, Shape: shape.ToEquatableArray());
+            case LayerKind.Dense:
+                return new LayerSpec(kind, index, name, Units: Int(0), Init: (InitKind)Named(attribute, "Init", 0), Bias: Named(attribute, "Bias", true), Inputs: Named(attribute, "Inputs", 0));
+            case LayerKind.BatchNorm:
+                return new LayerSpec(kind, index, name, Momentum: Named(attribute, "Momentum", 0.9), Epsilon: Named(attribute, "Epsilon", 1e-5));
+            case LayerKind.Dropout:
+                return new LayerSpec(kind, index, name, Rate: Double(0));
+            case LayerKind.LeakyReLU:
+                return new LayerSpec(kind, index, name, Alpha: Double(0, 0.01));
+            case LayerKind.ELU:
+                return new LayerSpec(kind, index, name, Alpha: Double(0, 1.0));
+            case LayerKind.PReLU:
+                return new LayerSpec(kind, index, name, Shared: Named(attribute, "Shared", false), InitialAlpha: Named(attribute, "InitialAlpha", 0.25));
+            case LayerKind.Maxout:
+                return new LayerSpec(kind, index, name, Units: Int(0), Pieces: Int(1, 2), Init: (InitKind)Named(attribute, "Init", 0));
+            case LayerKind.Conv2D:
+            case LayerKind.Conv1D:
+                return new LayerSpec(kind, index, name, Filters: Int(0), Kernel: Int(1), Stride: Named(attribute, "Stride", 1), Padding: Named(attribute, "Padding", 0), Init: (InitKind)Named(attribute, "Init", 0));
+            case LayerKind.MaxPool2D:
+            case LayerKind.MaxPool1D:
+                int size = Int(0);
+                int stride = Named(attribute, "Stride", 0);
+                return new LayerSpec(kind, index, name, Size: size, Stride: stride == 0 ? size : stride);
+            default:
+                return new LayerSpec(kind, index, name);
+        }
+    }
+
+    private static bool HasErrorArguments(AttributeData attribute) =>
+        attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+        || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error);
+
+    private static T Named<T>(AttributeData attribute, string name, T fallback)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name && argument.Value.Value is { } value)
+            {
+                if (value is T typed)
+                {
+                    return typed;
+                }
+
+                // Widen numeric constants (an int written for a double or long property).
+                try
+                {
+                    return (T)System.Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (System.Exception e) when (e is System.InvalidCastException or System.FormatException or System.OverflowException)
+                {
+                    return fallback;
+                }
+            }
+        }
+
+        return fallback;
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        type.DeclaringSyntaxReferences.Any(r =>
+            r.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+            && declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+}
