@@ -60,15 +60,17 @@ internal static class BackwardFile
         w.Line("// The backward pass: from the loss's gradient back to the first layer. dAn = ∂J/∂An, already divided by B.");
         using (w.Block($"private void Backward(ReadOnlySpan<{t}> a0, int batch)"))
         {
-            ForwardFile.DeclareSpans(w, c, activations: true, gradients: true, extras: true);
+            var body = new SourceWriter();
             for (int i = plan.Layers.Count - 1; i >= 0; i--)
             {
                 PlannedLayer layer = plan.Layers[i];
                 LayerEmitter emitter = LayerEmitter.For(layer.Kind);
-                w.Line();
-                w.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.BackwardMath(layer)}");
-                emitter.Backward(w, layer, c);
+                body.Line();
+                body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.BackwardMath(layer)}");
+                emitter.Backward(body, layer, c);
             }
+
+            ForwardFile.WithSpans(w, c, body.ToString());
         }
     }
 }

@@ -54,31 +54,36 @@ internal static class ForwardFile
     public static IEnumerable<FixedBuffer> FixedBuffers(NetworkPlan plan) =>
         plan.Layers.SelectMany(l => LayerEmitter.For(l.Kind).FixedBuffers(l));
 
-    /// <summary>Declares a span over the first <c>batch</c> rows of each buffer, so the code below reads as the math.</summary>
-    public static void DeclareSpans(SourceWriter w, EmitContext c, bool activations, bool gradients, bool extras)
+    /// <summary>
+    /// Writes <paramref name="body"/> after declarations of the spans it uses, each over the first <c>batch</c> rows of
+    /// its buffer, so the code reads as the math and declares nothing it does not use.
+    /// </summary>
+    public static void WithSpans(SourceWriter w, EmitContext c, string body)
     {
-        NetworkPlan plan = c.Plan;
-        foreach (PlannedLayer layer in plan.Layers)
+        var declarations = new List<(string Local, string Line)>();
+        foreach (PlannedLayer layer in c.Plan.Layers)
         {
             string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
-            if (activations)
-            {
-                w.Line($"Span<{c.T}> a{n} = _a{n}.AsSpan(0, batch * {size});");
-            }
-
-            if (gradients)
-            {
-                w.Line($"Span<{c.T}> dA{n} = _dA{n}.AsSpan(0, batch * {size});");
-            }
+            declarations.Add(($"a{n}", $"Span<{c.T}> a{n} = _a{n}.AsSpan(0, batch * {size});"));
+            declarations.Add(($"dA{n}", $"Span<{c.T}> dA{n} = _dA{n}.AsSpan(0, batch * {size});"));
         }
 
-        if (extras)
+        foreach (BatchBuffer buffer in BatchBuffers(c.Plan))
         {
-            foreach (BatchBuffer buffer in BatchBuffers(plan))
+            declarations.Add((buffer.Local, $"Span<{c.T}> {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
+        }
+
+        // Comments name the math (dA3, A2) too: only code counts as a use.
+        string code = System.Text.RegularExpressions.Regex.Replace(body, "//[^\n]*", string.Empty);
+        foreach ((string local, string line) in declarations)
+        {
+            if (System.Text.RegularExpressions.Regex.IsMatch(code, $@"(?<![\w.]){local}\b"))
             {
-                w.Line($"Span<{c.T}> {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});");
+                w.Line(line);
             }
         }
+
+        w.Lines(body.TrimEnd('\n'));
     }
 
     private static void WritePredict(SourceWriter w, EmitContext c)
@@ -199,14 +204,16 @@ internal static class ForwardFile
         w.Line("// The forward pass, layer after layer. A0 is the input batch; B is the batch size.");
         using (w.Block($"private void Forward(ReadOnlySpan<{c.T}> a0, int batch, bool training)"))
         {
-            DeclareSpans(w, c, activations: true, gradients: false, extras: true);
+            var body = new SourceWriter();
             foreach (PlannedLayer layer in plan.Layers)
             {
                 LayerEmitter emitter = LayerEmitter.For(layer.Kind);
-                w.Line();
-                w.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
-                emitter.Forward(w, layer, c);
+                body.Line();
+                body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
+                emitter.Forward(body, layer, c);
             }
+
+            WithSpans(w, c, body.ToString());
         }
 
         w.Line();

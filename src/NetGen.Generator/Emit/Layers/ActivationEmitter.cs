@@ -7,7 +7,7 @@ internal sealed class ActivationEmitter : LayerEmitter
 {
     public static readonly ActivationEmitter Instance = new();
 
-    public override string Sentence(PlannedLayer layer) => $"{layer.Kind} over {N(layer.OutputSize)} values";
+    public override string Sentence(PlannedLayer layer) => $"{layer.Kind} over {Values(layer.OutputSize)}";
 
     public override string Signature(PlannedLayer layer) => layer.Kind switch
     {

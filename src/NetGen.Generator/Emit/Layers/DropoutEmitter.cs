@@ -8,7 +8,7 @@ internal sealed class DropoutEmitter : LayerEmitter
 {
     public static readonly DropoutEmitter Instance = new();
 
-    public override string Sentence(PlannedLayer layer) => $"Dropout {Literals.Number(layer.Spec.Rate)} over {N(layer.OutputSize)} values";
+    public override string Sentence(PlannedLayer layer) => $"Dropout {Literals.Number(layer.Spec.Rate)} over {Values(layer.OutputSize)}";
 
     public override string Signature(PlannedLayer layer) => $"Dropout({Literals.Number(layer.Spec.Rate)})";
 

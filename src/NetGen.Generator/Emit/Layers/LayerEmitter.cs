@@ -36,6 +36,8 @@ internal abstract class LayerEmitter
 
     protected static string N(int value) => Literals.Int(value);
 
+    protected static string Values(int count) => count == 1 ? "1 value" : $"{N(count)} values";
+
     protected static string A(int number) => EmitContext.A(number);
 
     protected static string DA(int number) => EmitContext.DA(number);

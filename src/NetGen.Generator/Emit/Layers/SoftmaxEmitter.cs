@@ -41,7 +41,7 @@ internal sealed class PReLUEmitter : LayerEmitter
 {
     public static readonly PReLUEmitter Instance = new();
 
-    public override string Sentence(PlannedLayer layer) => $"PReLU over {N(layer.OutputSize)} values, {(layer.Spec.Shared ? "one shared α" : "one α per unit")}";
+    public override string Sentence(PlannedLayer layer) => $"PReLU over {Values(layer.OutputSize)}, {(layer.Spec.Shared ? "one shared α" : "one α per unit")}";
 
     public override string Signature(PlannedLayer layer) => layer.Spec.Shared ? "PReLU(shared)" : "PReLU";
 
