@@ -306,7 +306,7 @@ internal static class ShapeInference
 
                 if (layer.Kind == LayerKind.Dense && layer.Inputs > 0 && layer.Inputs != size)
                 {
-                    diagnostics.Add(Error("NG0001", layer.AttributeIndex, "Inputs", $"{who} expects {layer.Inputs} inputs but receives {size}: {trail}"));
+                    diagnostics.Add(Error("NG0001", layer.AttributeIndex, "Inputs", $"{who} expects {layer.Inputs} inputs but receives {size}: {trail}") with { FixValue = size.ToString(CultureInfo.InvariantCulture) });
                 }
 
                 return new[] { layer.Units };

@@ -16,6 +16,9 @@ namespace NetGen.Generator.Diagnostics;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class NetworkAnalyzer : DiagnosticAnalyzer
 {
+    /// <summary>Diagnostic property with the value a code fix writes (NG0001: the inferred input size).</summary>
+    public const string FixValueKey = "FixValue";
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.All);
 
     public override void Initialize(AnalysisContext context)
@@ -59,7 +62,10 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
                 ? network
                 : error.AttributeIndex < layers.Length ? layers[error.AttributeIndex] : null;
             Location location = LocationOf(attribute, error.Argument, context) ?? type.Locations.FirstOrDefault() ?? Location.None;
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, location, error.Message));
+            ImmutableDictionary<string, string?> properties = error.FixValue is null
+                ? ImmutableDictionary<string, string?>.Empty
+                : ImmutableDictionary<string, string?>.Empty.Add(FixValueKey, error.FixValue);
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, location, properties, error.Message));
         }
     }
 

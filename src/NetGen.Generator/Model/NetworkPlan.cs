@@ -11,7 +11,8 @@ internal enum Severity
 /// A diagnostic found by shape inference: which attribute (and which of its arguments) is at fault and the message.
 /// The generator never reports it; the analyzer maps <see cref="AttributeIndex"/> to a location and reports it.
 /// </summary>
-internal sealed record ShapeError(string Id, Severity Severity, int AttributeIndex, string? Argument, string Message);
+/// <c>FixValue</c> is what a code fix needs, e.g. the inferred input size for NG0001.
+internal sealed record ShapeError(string Id, Severity Severity, int AttributeIndex, string? Argument, string Message, string? FixValue = null);
 
 /// <summary>A trainable tensor of a layer and where it sits in the flat parameter buffer.</summary>
 internal sealed record TensorPlan(string Name, string Field, int Offset, EquatableArray<int> Shape)
