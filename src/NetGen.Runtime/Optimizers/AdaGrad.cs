@@ -1,0 +1,69 @@
+using System;
+using System.Numerics;
+
+namespace NetGen.Optimizers
+{
+    /// <summary>AdaGrad: a per-parameter step that shrinks with the sum of all past squared gradients.</summary>
+    /// <remarks>
+    /// With accumulator <c>G</c> (starts at <see cref="InitialAccumulator"/>):
+    /// <code>
+    /// G ← G + g²
+    /// θ ← θ − α·g / (√G + ε)
+    /// </code>
+    /// </remarks>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public sealed class AdaGrad<T> : Optimizer<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private T[] _sumOfSquares = Array.Empty<T>();
+
+        /// <summary>Creates an AdaGrad optimizer; its state is sized on the first step.</summary>
+        /// <param name="learningRate">α.</param>
+        /// <param name="epsilon">ε &gt; 0, keeps the division finite.</param>
+        /// <param name="initialAccumulator">The starting value of every <c>G</c> (≥ 0).</param>
+        public AdaGrad(double learningRate = 0.01, double epsilon = 1e-10, double initialAccumulator = 0)
+            : base(learningRate)
+        {
+            Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
+            InitialAccumulator = CheckNonNegative(initialAccumulator, nameof(initialAccumulator));
+        }
+
+        /// <summary>Creates an AdaGrad optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
+        public AdaGrad(int parameterCount, double learningRate = 0.01, double epsilon = 1e-10, double initialAccumulator = 0)
+            : this(learningRate, epsilon, initialAccumulator)
+        {
+            Size(parameterCount);
+        }
+
+        /// <summary>ε.</summary>
+        public double Epsilon { get; }
+
+        /// <summary>The starting value of the accumulator.</summary>
+        public double InitialAccumulator { get; }
+
+        /// <inheritdoc/>
+        protected override void Allocate(int parameterCount)
+        {
+            _sumOfSquares = new T[parameterCount];
+            ClearState();
+        }
+
+        /// <inheritdoc/>
+        protected override void ClearState() => Array.Fill(_sumOfSquares, Cast(InitialAccumulator));
+
+        /// <inheritdoc/>
+        protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
+        {
+            T alpha = Cast(LearningRate);
+            T epsilon = Cast(Epsilon);
+            Span<T> sum = _sumOfSquares;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                T g = gradients[i];
+                T s = sum[i] + g * g;
+                sum[i] = s;
+                parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
+            }
+        }
+    }
+}

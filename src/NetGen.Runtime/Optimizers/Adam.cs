@@ -1,0 +1,107 @@
+using System;
+using System.Numerics;
+
+namespace NetGen.Optimizers
+{
+    /// <summary>Adam (Kingma and Ba, 2015): momentum and RMSProp with bias-corrected moment estimates.</summary>
+    /// <remarks>
+    /// With first and second moments <c>m</c>, <c>v</c> (start at 0) and step number <c>t</c> (1 on the first step):
+    /// <code>
+    /// m ← β₁·m + (1 − β₁)·g
+    /// v ← β₂·v + (1 − β₂)·g²
+    /// m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    /// θ ← θ − α·m̂ / (√v̂ + ε)
+    /// </code>
+    /// For decoupled weight decay use <see cref="AdamW{T}"/>.
+    /// </remarks>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public sealed class Adam<T> : Optimizer<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private AdamMoments<T> _moments;
+
+        /// <summary>Creates an Adam optimizer; its state is sized on the first step.</summary>
+        /// <param name="learningRate">α.</param>
+        /// <param name="beta1">β₁ in [0, 1).</param>
+        /// <param name="beta2">β₂ in [0, 1).</param>
+        /// <param name="epsilon">ε &gt; 0.</param>
+        public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+            : base(learningRate)
+        {
+            Beta1 = CheckRate(beta1, nameof(beta1));
+            Beta2 = CheckRate(beta2, nameof(beta2));
+            Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
+        }
+
+        /// <summary>Creates an Adam optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
+        public Adam(int parameterCount, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+            : this(learningRate, beta1, beta2, epsilon)
+        {
+            Size(parameterCount);
+        }
+
+        /// <summary>β₁: decay of the first moment.</summary>
+        public double Beta1 { get; }
+
+        /// <summary>β₂: decay of the second moment.</summary>
+        public double Beta2 { get; }
+
+        /// <summary>ε.</summary>
+        public double Epsilon { get; }
+
+        /// <inheritdoc/>
+        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+
+        /// <inheritdoc/>
+        protected override void ClearState() => _moments.Clear();
+
+        /// <inheritdoc/>
+        protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) =>
+            _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount);
+    }
+
+    /// <summary>The moment buffers and update shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
+    internal readonly struct AdamMoments<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly T[] _first;
+        private readonly T[] _second;
+
+        public AdamMoments(int parameterCount)
+        {
+            _first = new T[parameterCount];
+            _second = new T[parameterCount];
+        }
+
+        public void Clear()
+        {
+            if (_first is not null)
+            {
+                Array.Clear(_first);
+                Array.Clear(_second);
+            }
+        }
+
+        public void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, double beta1, double beta2, double epsilon, long step)
+        {
+            // The bias corrections 1/(1 − βᵗ) are computed once per step, in double.
+            T alpha = T.CreateChecked(learningRate);
+            T b1 = T.CreateChecked(beta1), oneMinusB1 = T.CreateChecked(1 - beta1);
+            T b2 = T.CreateChecked(beta2), oneMinusB2 = T.CreateChecked(1 - beta2);
+            T correction1 = T.CreateChecked(1 / (1 - Math.Pow(beta1, step)));
+            T correction2 = T.CreateChecked(1 / (1 - Math.Pow(beta2, step)));
+            T eps = T.CreateChecked(epsilon);
+            Span<T> m = _first;
+            Span<T> v = _second;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                T g = gradients[i];
+                T mi = b1 * m[i] + oneMinusB1 * g;
+                T vi = b2 * v[i] + oneMinusB2 * g * g;
+                m[i] = mi;
+                v[i] = vi;
+                parameters[i] -= alpha * (mi * correction1) / (T.Sqrt(vi * correction2) + eps);
+            }
+        }
+    }
+}

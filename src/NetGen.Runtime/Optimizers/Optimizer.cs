@@ -1,0 +1,135 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+
+namespace NetGen.Optimizers
+{
+    /// <summary>
+    /// The shared part of NetGen's optimizers: length checks, lazily sized state buffers and the step count.
+    /// A derived class allocates its state in <see cref="Allocate"/> and does its arithmetic in <see cref="Update"/>.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public abstract class Optimizer<T> : IOptimizer<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private double _learningRate;
+
+        /// <summary>Creates an optimizer whose state is sized on the first <see cref="Step"/>.</summary>
+        /// <param name="learningRate">The step size α (positive and finite).</param>
+        protected Optimizer(double learningRate)
+        {
+            LearningRate = learningRate;
+        }
+
+        /// <inheritdoc/>
+        public double LearningRate
+        {
+            get => _learningRate;
+            set
+            {
+                if (!(value >= 0) || double.IsInfinity(value))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be a finite number ≥ 0.");
+                }
+
+                _learningRate = value;
+            }
+        }
+
+        /// <summary>The length of the buffer this optimizer works on, or −1 before it is known.</summary>
+        public int ParameterCount { get; private set; } = -1;
+
+        /// <summary>The number of steps taken since construction or the last <see cref="Reset()"/> (t in the formulas).</summary>
+        public long StepCount { get; private set; }
+
+        /// <inheritdoc/>
+        public void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
+        {
+            if (parameters.Length != gradients.Length)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"{GetType().Name}: the gradients have {gradients.Length} values but the parameters have {parameters.Length}; they must have the same length."),
+                    nameof(gradients));
+            }
+
+            if (ParameterCount < 0)
+            {
+                Size(parameters.Length);
+            }
+            else if (parameters.Length != ParameterCount)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} was sized for {ParameterCount} parameters but received {parameters.Length}. Use one optimizer per network, or call Reset(clearSize: true) first."),
+                    nameof(parameters));
+            }
+
+            StepCount++;
+            Update(parameters, gradients);
+        }
+
+        /// <inheritdoc/>
+        public void Reset() => Reset(clearSize: false);
+
+        /// <summary>
+        /// Forgets the state as if no step had been taken. With <paramref name="clearSize"/> the buffer length is forgotten
+        /// too, so the next <see cref="Step"/> may use another length (and allocates again).
+        /// </summary>
+        public void Reset(bool clearSize)
+        {
+            StepCount = 0;
+            if (clearSize)
+            {
+                ParameterCount = -1;
+                Allocate(0);
+            }
+            else
+            {
+                ClearState();
+            }
+        }
+
+        /// <summary>Sizes the state for <paramref name="parameterCount"/> parameters now instead of on the first step.</summary>
+        protected void Size(int parameterCount)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+            ParameterCount = parameterCount;
+            Allocate(parameterCount);
+        }
+
+        /// <summary>Allocates the state buffers for <paramref name="parameterCount"/> parameters, all zero.</summary>
+        protected abstract void Allocate(int parameterCount);
+
+        /// <summary>Sets every state buffer to zero.</summary>
+        protected abstract void ClearState();
+
+        /// <summary>The update itself; the lengths are already checked and <see cref="StepCount"/> is already incremented.</summary>
+        protected abstract void Update(Span<T> parameters, ReadOnlySpan<T> gradients);
+
+        /// <summary>Converts a hyperparameter to <typeparamref name="T"/>.</summary>
+        protected static T Cast(double value) => T.CreateChecked(value);
+
+        /// <summary>Checks that a hyperparameter lies in [0, 1) (a decay rate such as β or ρ).</summary>
+        protected static double CheckRate(double value, string name)
+        {
+            if (!(value >= 0 && value < 1))
+            {
+                throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must lie in [0, 1) but is {value}."));
+            }
+
+            return value;
+        }
+
+        /// <summary>Checks that a hyperparameter is finite and ≥ 0 (or &gt; 0 when <paramref name="strictlyPositive"/>).</summary>
+        protected static double CheckNonNegative(double value, string name, bool strictlyPositive = false)
+        {
+            bool ok = strictlyPositive ? value > 0 : value >= 0;
+            if (!ok || double.IsInfinity(value))
+            {
+                string bound = strictlyPositive ? "> 0" : "≥ 0";
+                throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be finite and {bound} but is {value}."));
+            }
+
+            return value;
+        }
+    }
+}

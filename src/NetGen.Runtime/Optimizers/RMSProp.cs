@@ -1,0 +1,67 @@
+using System;
+using System.Numerics;
+
+namespace NetGen.Optimizers
+{
+    /// <summary>RMSProp: divides the gradient by a running root mean square of recent gradients.</summary>
+    /// <remarks>
+    /// With running mean square <c>s</c> (starts at 0) and decay <c>ρ</c>:
+    /// <code>
+    /// s ← ρ·s + (1 − ρ)·g²
+    /// θ ← θ − α·g / (√s + ε)
+    /// </code>
+    /// </remarks>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public sealed class RMSProp<T> : Optimizer<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private T[] _meanSquare = Array.Empty<T>();
+
+        /// <summary>Creates an RMSProp optimizer; its state is sized on the first step.</summary>
+        /// <param name="learningRate">α.</param>
+        /// <param name="rho">ρ in [0, 1): how much of the running mean square is kept per step.</param>
+        /// <param name="epsilon">ε &gt; 0.</param>
+        public RMSProp(double learningRate = 0.001, double rho = 0.9, double epsilon = 1e-8)
+            : base(learningRate)
+        {
+            Rho = CheckRate(rho, nameof(rho));
+            Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
+        }
+
+        /// <summary>Creates an RMSProp optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
+        public RMSProp(int parameterCount, double learningRate = 0.001, double rho = 0.9, double epsilon = 1e-8)
+            : this(learningRate, rho, epsilon)
+        {
+            Size(parameterCount);
+        }
+
+        /// <summary>ρ.</summary>
+        public double Rho { get; }
+
+        /// <summary>ε.</summary>
+        public double Epsilon { get; }
+
+        /// <inheritdoc/>
+        protected override void Allocate(int parameterCount) => _meanSquare = new T[parameterCount];
+
+        /// <inheritdoc/>
+        protected override void ClearState() => Array.Clear(_meanSquare);
+
+        /// <inheritdoc/>
+        protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
+        {
+            T alpha = Cast(LearningRate);
+            T epsilon = Cast(Epsilon);
+            T rho = Cast(Rho);
+            T oneMinusRho = T.One - rho;
+            Span<T> meanSquare = _meanSquare;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                T g = gradients[i];
+                T s = rho * meanSquare[i] + oneMinusRho * g * g;
+                meanSquare[i] = s;
+                parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
+            }
+        }
+    }
+}
