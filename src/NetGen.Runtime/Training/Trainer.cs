@@ -1,0 +1,370 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Threading;
+using NetGen.Data;
+using NetGen.Optimizers;
+
+namespace NetGen.Training
+{
+    /// <summary>
+    /// Trains a network with mini-batch gradient descent: epochs, seeded shuffling, validation, accuracy, learning-rate
+    /// schedules, gradient clipping, early stopping, progress reports and cancellation.
+    /// </summary>
+    /// <remarks>
+    /// <para>One epoch: set the learning rate from the schedule; shuffle the sample order (SplitMix64, seeded by
+    /// <see cref="TrainerOptions.Seed"/>, so a seed gives the same batches on every machine); for each mini-batch copy the
+    /// samples into a buffer, call <see cref="INetwork{T}.TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>, check that
+    /// the loss and the gradient are finite, clip, and call <see cref="IOptimizer{T}.Step"/>; then measure the metrics,
+    /// report them and apply early stopping.</para>
+    /// <para>A NaN or infinite loss (or gradient) stops training with a <see cref="NonFiniteLossException"/> before the
+    /// optimizer step, and the state (BatchNorm running statistics) that the failing <c>TrainStep</c> updated is put
+    /// back, so the network keeps the last good parameters and state.</para>
+    /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
+    /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
+    /// <see cref="History"/> the completed epochs.</para>
+    /// <para>Buffers are allocated once per <see cref="Fit"/> call; the batch loop allocates nothing.</para>
+    /// </remarks>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public sealed class Trainer<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>Creates a trainer for <paramref name="network"/> with <paramref name="optimizer"/>.</summary>
+        public Trainer(INetwork<T> network, IOptimizer<T> optimizer, TrainerOptions? options = null)
+        {
+            Network = network ?? throw new ArgumentNullException(nameof(network));
+            Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+            Options = options ?? new TrainerOptions();
+            CheckOptions(Options);
+        }
+
+        /// <summary>The network being trained.</summary>
+        public INetwork<T> Network { get; }
+
+        /// <summary>The optimizer.</summary>
+        public IOptimizer<T> Optimizer { get; }
+
+        /// <summary>The options.</summary>
+        public TrainerOptions Options { get; }
+
+        /// <summary>The history of the current or last <see cref="Fit"/> call (also after a cancellation or an exception).</summary>
+        public TrainingHistory History { get; private set; } = new();
+
+        /// <summary>Trains on <paramref name="training"/>.</summary>
+        /// <param name="training">Samples with labels or targets; features must match the network's input size.</param>
+        /// <param name="validation">Samples to validate on after each epoch; when null, <see cref="TrainerOptions.ValidationSplit"/> may hold some out.</param>
+        /// <param name="progress">Receives a report after each batch (see <see cref="TrainerOptions.ReportBatches"/>) and each epoch.</param>
+        /// <param name="cancellationToken">Checked before every batch.</param>
+        /// <exception cref="NonFiniteLossException">The loss or gradient became NaN or infinite.</exception>
+        /// <exception cref="OperationCanceledException">Cancelled; the network keeps the last completed batch's parameters.</exception>
+        public TrainingResult Fit(Dataset<T> training, Dataset<T>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(training);
+            if (validation is null && Options.ValidationSplit > 0)
+            {
+                (training, validation) = DataSplit.TrainValidation(training, Options.ValidationSplit, Options.Seed ^ 0x5EED5EED5EED5EEDUL);
+            }
+
+            CheckData(training, nameof(training));
+            if (validation is not null)
+            {
+                CheckData(validation, nameof(validation));
+            }
+
+            EarlyStopping? stopping = Options.EarlyStopping;
+            if (stopping is not null && stopping.Metric != MonitoredMetric.TrainingLoss && validation is null)
+            {
+                throw new ArgumentException($"Early stopping watches {stopping.Metric} but there is no validation set: pass one or set ValidationSplit.", nameof(validation));
+            }
+
+            bool accuracy = Options.ComputeAccuracy ?? (training.Labels is not null || Network.Loss != LossFunction.MeanSquaredError);
+            if (stopping is { Metric: MonitoredMetric.ValidationAccuracy } && !accuracy)
+            {
+                throw new ArgumentException("Early stopping watches ValidationAccuracy but accuracy is turned off (ComputeAccuracy = false).");
+            }
+
+            var run = new Run(this, training, validation, accuracy);
+            History = run.History;
+            return run.Execute(progress, cancellationToken);
+        }
+
+        /// <summary>The mean loss and (when it applies) accuracy on <paramref name="data"/>, in inference mode.</summary>
+        public Evaluation Evaluate(Dataset<T> data)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            CheckData(data, nameof(data));
+            var evaluator = new Evaluator<T>(Network, Options.EvaluationBatchSize);
+            bool accuracy = Options.ComputeAccuracy ?? (data.Labels is not null || Network.Loss != LossFunction.MeanSquaredError);
+            return new Evaluation(evaluator.Loss(data), accuracy ? evaluator.Accuracy(data) : null, data.Count);
+        }
+
+        private static void CheckOptions(TrainerOptions options)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1, "options.Epochs");
+            ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, "options.BatchSize");
+            ArgumentOutOfRangeException.ThrowIfLessThan(options.EvaluationBatchSize, 1, "options.EvaluationBatchSize");
+            if (!(options.ValidationSplit >= 0 && options.ValidationSplit < 1))
+            {
+                throw new ArgumentOutOfRangeException("options.ValidationSplit", options.ValidationSplit, "The validation split must lie in [0, 1).");
+            }
+
+            if (options.ClipNorm is { } norm && !(norm > 0 && double.IsFinite(norm)))
+            {
+                throw new ArgumentOutOfRangeException("options.ClipNorm", norm, "The clipping norm must be finite and > 0.");
+            }
+
+            if (options.ClipValue is { } value && !(value > 0 && double.IsFinite(value)))
+            {
+                throw new ArgumentOutOfRangeException("options.ClipValue", value, "The clipping value must be finite and > 0.");
+            }
+
+            if (options.EarlyStopping is { } stopping)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(stopping.Patience, 1, "options.EarlyStopping.Patience");
+                if (!(stopping.MinDelta >= 0 && double.IsFinite(stopping.MinDelta)))
+                {
+                    throw new ArgumentOutOfRangeException("options.EarlyStopping.MinDelta", stopping.MinDelta, "MinDelta must be finite and ≥ 0.");
+                }
+            }
+        }
+
+        private void CheckData(Dataset<T> data, string name)
+        {
+            if (data.Count == 0)
+            {
+                throw new ArgumentException($"The {name} set is empty.", name);
+            }
+
+            if (data.FeatureCount != Network.InputSize)
+            {
+                throw new ArgumentException(Invariant($"The {name} set has {data.FeatureCount} features per sample but the network expects InputSize = {Network.InputSize}."), name);
+            }
+
+            if (data.Labels is { } labels)
+            {
+                int classes = Network.OutputSize == 1 ? 2 : Network.OutputSize;
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    if (labels[i] >= classes)
+                    {
+                        throw new ArgumentException(Invariant($"Sample {i} of the {name} set has label {labels[i]} but the network's {Network.OutputSize} output(s) allow labels 0 … {classes - 1}."), name);
+                    }
+                }
+            }
+            else if (data.Targets is not null)
+            {
+                if (data.TargetSize != Network.OutputSize)
+                {
+                    throw new ArgumentException(Invariant($"The {name} set has {data.TargetSize} targets per sample but the network has OutputSize = {Network.OutputSize}."), name);
+                }
+            }
+            else
+            {
+                throw new ArgumentException($"The {name} set has neither labels nor targets.", name);
+            }
+        }
+
+        private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>One call to <see cref="Fit"/>: its buffers and bookkeeping.</summary>
+        private sealed class Run
+        {
+            private readonly Trainer<T> _trainer;
+            private readonly INetwork<T> _network;
+            private readonly TrainerOptions _options;
+            private readonly Dataset<T> _training;
+            private readonly Dataset<T>? _validation;
+            private readonly bool _accuracy;
+            private readonly Evaluator<T> _evaluator;
+            private readonly int[] _order;
+            private readonly T[] _inputs;
+            private readonly int[]? _labels;
+            private readonly T[]? _targets;
+            private readonly T[] _stateBackup;
+            private readonly T[]? _bestParameters;
+            private readonly T[]? _bestState;
+            private readonly int _batches;
+            private SplitMix64 _random;
+
+            public Run(Trainer<T> trainer, Dataset<T> training, Dataset<T>? validation, bool accuracy)
+            {
+                _trainer = trainer;
+                _network = trainer.Network;
+                _options = trainer.Options;
+                _training = training;
+                _validation = validation;
+                _accuracy = accuracy;
+                _evaluator = new Evaluator<T>(_network, _options.EvaluationBatchSize);
+                int batch = Math.Min(_options.BatchSize, training.Count);
+                _batches = _options.DropLastBatch ? Math.Max(1, training.Count / batch) : (training.Count + batch - 1) / batch;
+                _order = new int[training.Count];
+                _inputs = new T[batch * _network.InputSize];
+                _labels = training.Labels is null ? null : new int[batch];
+                _targets = training.Labels is null ? new T[batch * _network.OutputSize] : null;
+                _stateBackup = new T[_network.State.Length];
+                if (_options.EarlyStopping is not null)
+                {
+                    _bestParameters = new T[_network.Parameters.Length];
+                    _bestState = new T[_network.State.Length];
+                }
+
+                _random = new SplitMix64(_options.Seed);
+            }
+
+            public TrainingHistory History { get; } = new();
+
+            public TrainingResult Execute(IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+            {
+                EarlyStopping? stopping = _options.EarlyStopping;
+                double best = double.NaN;
+                int bestEpoch = 0;
+                int sinceBest = 0;
+                StopReason reason = StopReason.Completed;
+                for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    EpochMetrics metrics = RunEpoch(epoch, progress, cancellationToken);
+                    History.Add(metrics);
+                    progress?.Report(new TrainingProgress(ProgressKind.Epoch, epoch, _options.Epochs, _batches, _batches, double.NaN, metrics.TrainingLoss, metrics.LearningRate, metrics));
+                    if (stopping is null)
+                    {
+                        bestEpoch = epoch;
+                        continue;
+                    }
+
+                    double value = stopping.Metric switch
+                    {
+                        MonitoredMetric.ValidationLoss => metrics.ValidationLoss!.Value,
+                        MonitoredMetric.ValidationAccuracy => -metrics.ValidationAccuracy!.Value,
+                        _ => metrics.TrainingLoss,
+                    };
+                    if (bestEpoch == 0 || value < best - stopping.MinDelta)
+                    {
+                        best = value;
+                        bestEpoch = epoch;
+                        sinceBest = 0;
+                        _network.Parameters.CopyTo(_bestParameters);
+                        _network.State.CopyTo(_bestState);
+                    }
+                    else if (++sinceBest >= stopping.Patience)
+                    {
+                        reason = StopReason.EarlyStopped;
+                        break;
+                    }
+                }
+
+                bool restored = false;
+                if (stopping is { RestoreBest: true } && bestEpoch != History.Count)
+                {
+                    _bestParameters.CopyTo(_network.Parameters);
+                    _bestState.CopyTo(_network.State);
+                    restored = true;
+                }
+
+                return new TrainingResult(History, reason, bestEpoch, restored);
+            }
+
+            private EpochMetrics RunEpoch(int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+            {
+                var clock = Stopwatch.StartNew();
+                if (_options.Schedule is { } schedule)
+                {
+                    _trainer.Optimizer.LearningRate = schedule.RateAt(epoch - 1);
+                }
+
+                double rate = _trainer.Optimizer.LearningRate;
+                for (int i = 0; i < _order.Length; i++)
+                {
+                    _order[i] = i;
+                }
+
+                if (_options.Shuffle)
+                {
+                    _random.Shuffle(_order);
+                }
+
+                int batchSize = Math.Min(_options.BatchSize, _training.Count);
+                double lossSum = 0;
+                double normSum = 0;
+                int seen = 0;
+                for (int b = 0; b < _batches; b++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int start = b * batchSize;
+                    int n = Math.Min(batchSize, _training.Count - start);
+                    double loss = TrainBatch(epoch, b + 1, start, n, out double norm);
+                    lossSum += loss * n;
+                    normSum += norm;
+                    seen += n;
+                    if (_options.ReportBatches)
+                    {
+                        progress?.Report(new TrainingProgress(ProgressKind.Batch, epoch, _options.Epochs, b + 1, _batches, loss, lossSum / seen, rate, null));
+                    }
+                }
+
+                double? trainingAccuracy = _accuracy && _options.TrainingAccuracy ? _evaluator.Accuracy(_training) : null;
+                double? validationLoss = _validation is null ? null : _evaluator.Loss(_validation);
+                double? validationAccuracy = _validation is not null && _accuracy ? _evaluator.Accuracy(_validation) : null;
+                return new EpochMetrics(epoch, lossSum / seen, trainingAccuracy, validationLoss, validationAccuracy, rate, normSum / _batches, clock.Elapsed);
+            }
+
+            private double TrainBatch(int epoch, int batch, int start, int n, out double norm)
+            {
+                int inputSize = _network.InputSize;
+                Span<T> inputs = _inputs.AsSpan(0, n * inputSize);
+                for (int i = 0; i < n; i++)
+                {
+                    _training.Features.AsSpan(_order[start + i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize));
+                }
+
+                // TrainStep updates BatchNorm running statistics; keep them so that a failing batch leaves no trace.
+                _network.State.CopyTo(_stateBackup);
+                T result;
+                if (_labels is not null)
+                {
+                    Span<int> labels = _labels.AsSpan(0, n);
+                    for (int i = 0; i < n; i++)
+                    {
+                        labels[i] = _training.Labels![_order[start + i]];
+                    }
+
+                    result = _network.TrainStep(inputs, labels);
+                }
+                else
+                {
+                    int outputSize = _network.OutputSize;
+                    Span<T> targets = _targets.AsSpan(0, n * outputSize);
+                    for (int i = 0; i < n; i++)
+                    {
+                        _training.Targets.AsSpan(_order[start + i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize));
+                    }
+
+                    result = _network.TrainStep(inputs, targets);
+                }
+
+                double loss = double.CreateTruncating(result);
+                Span<T> gradients = _network.Gradients;
+                norm = GradientClipping.GlobalNorm<T>(gradients);
+                if (!double.IsFinite(loss) || !double.IsFinite(norm))
+                {
+                    _stateBackup.CopyTo(_network.State);
+                    throw new NonFiniteLossException(epoch, batch, loss, norm);
+                }
+
+                if (_options.ClipValue is { } limit)
+                {
+                    GradientClipping.ClipByValue(gradients, limit);
+                }
+
+                if (_options.ClipNorm is { } threshold)
+                {
+                    GradientClipping.ClipByGlobalNorm(gradients, threshold);
+                }
+
+                _trainer.Optimizer.Step(_network.Parameters, gradients);
+                return loss;
+            }
+        }
+    }
+}
