@@ -464,8 +464,9 @@ internal static class ShapeInference
             {
                 diagnostics.Add(Warning("NG0012", layer.Spec.AttributeIndex, null, $"{LayerNames.Describe(layer.Spec)} directly follows {layers[i - 1].Kind}: squashing twice compresses the outputs into a narrow range and weakens the gradient. Remove one of them."));
             }
-            else if (layer.Kind == LayerKind.Softmax && i != layers.Count - 1)
+            else if (layer.Kind == LayerKind.Softmax && i != layers.Count - 1 && layers[i + 1].Kind is not (LayerKind.Softmax or LayerKind.Sigmoid))
             {
+                // A Softmax directly followed by Softmax or Sigmoid is one mistake, reported once on the layer after it.
                 diagnostics.Add(Warning("NG0012", layer.Spec.AttributeIndex, null, $"{LayerNames.Describe(layer.Spec)} is not the last layer: Softmax turns scores into class probabilities and belongs at the output; inside a network use an activation such as [ReLU]."));
             }
         }

@@ -70,7 +70,8 @@ internal static class NetworkParser
                 problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is nested in '{outer.Name}', which is not partial: make '{outer.Name}' partial so that NetGen can add the network's members."));
             }
 
-            if (outer.IsGenericType)
+            // TypeParameters, not IsGenericType: a type nested in a generic type is "generic" through its container.
+            if (outer.TypeParameters.Length > 0)
             {
                 problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is nested in the generic type '{outer.Name}': declare the network outside generic types."));
             }
@@ -83,7 +84,7 @@ internal static class NetworkParser
             problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is not partial: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
         }
 
-        if (type.IsGenericType)
+        if (type.TypeParameters.Length > 0)
         {
             problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is generic: a network class cannot have type parameters, because its sizes and number type are fixed at compile time."));
         }
