@@ -10,7 +10,7 @@ namespace NetGen.Data
     /// <param name="ValidationIndices">Indices of this fold's samples, ascending.</param>
     public sealed record Fold(int[] TrainingIndices, int[] ValidationIndices);
 
-    /// <summary>Seeded, reproducible splits. Shuffles use NetGen's own SplitMix64 generator, never <see cref="Random"/>.</summary>
+    /// <summary>Seeded, reproducible splits. Shuffles use NetGen's own SplitMix64 generator (Fisher–Yates), never <see cref="Random"/>.</summary>
     public static class DataSplit
     {
         /// <summary>A random permutation of <c>0 … count − 1</c>, the same for the same seed on every machine.</summary>
@@ -23,7 +23,7 @@ namespace NetGen.Data
                 order[i] = i;
             }
 
-            var random = new SplitMix64(seed);
+            var random = new SplitMixShuffler(seed);
             random.Shuffle(order);
             return order;
         }

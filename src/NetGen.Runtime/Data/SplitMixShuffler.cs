@@ -6,11 +6,11 @@ namespace NetGen.Data
     /// SplitMix64 (Steele, Lea and Flood, 2014): a tiny generator used for shuffling and splits, so that a seed gives
     /// the same order on every machine and .NET version (unlike <see cref="Random"/>, whose algorithm may change).
     /// </summary>
-    internal struct SplitMix64
+    internal struct SplitMixShuffler
     {
         private ulong _state;
 
-        public SplitMix64(ulong seed)
+        public SplitMixShuffler(ulong seed)
         {
             _state = seed;
         }

@@ -13,7 +13,7 @@ namespace NetGen.Training
     /// schedules, gradient clipping, early stopping, progress reports and cancellation.
     /// </summary>
     /// <remarks>
-    /// <para>One epoch: set the learning rate from the schedule; shuffle the sample order (SplitMix64, seeded by
+    /// <para>One epoch: set the learning rate from the schedule; shuffle the sample order (Fisher–Yates with SplitMix64, seeded by
     /// <see cref="TrainerOptions.Seed"/>, so a seed gives the same batches on every machine); for each mini-batch copy the
     /// samples into a buffer, call <see cref="INetwork{T}.TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>, check that
     /// the loss and the gradient are finite, clip, and call <see cref="IOptimizer{T}.Step"/>; then measure the metrics,
@@ -185,7 +185,7 @@ namespace NetGen.Training
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
             private readonly int _batches;
-            private SplitMix64 _random;
+            private SplitMixShuffler _random;
 
             public Run(Trainer<T> trainer, Dataset<T> training, Dataset<T>? validation, bool accuracy)
             {
@@ -209,7 +209,7 @@ namespace NetGen.Training
                     _bestState = new T[_network.State.Length];
                 }
 
-                _random = new SplitMix64(_options.Seed);
+                _random = new SplitMixShuffler(_options.Seed);
             }
 
             public TrainingHistory History { get; } = new();

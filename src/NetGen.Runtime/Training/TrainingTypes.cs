@@ -67,7 +67,10 @@ namespace NetGen.Training
         /// <summary>When set, the gradient is rescaled to this global norm whenever it is longer (<see cref="GradientClipping.ClipByGlobalNorm{T}"/>).</summary>
         public double? ClipNorm { get; init; }
 
-        /// <summary>When set, every gradient value is clamped to [−ClipValue, ClipValue] (<see cref="GradientClipping.ClipByValue{T}"/>).</summary>
+        /// <summary>
+        /// When set, every gradient value is clamped to [−ClipValue, ClipValue] (<see cref="GradientClipping.ClipByValue{T}"/>).
+        /// With both clippings set, values are clamped first and the norm is limited after.
+        /// </summary>
         public double? ClipValue { get; init; }
 
         /// <summary>
@@ -76,7 +79,7 @@ namespace NetGen.Training
         /// </summary>
         public bool? ComputeAccuracy { get; init; }
 
-        /// <summary>Measure the training set's loss-free accuracy in inference mode after each epoch (one extra forward pass); on by default.</summary>
+        /// <summary>Measure the accuracy on the training set in inference mode after each epoch (one extra forward pass over it); on by default. Needs accuracy to apply (see <see cref="ComputeAccuracy"/>).</summary>
         public bool TrainingAccuracy { get; init; } = true;
 
         /// <summary>Report progress after every batch, not only after every epoch; on by default.</summary>

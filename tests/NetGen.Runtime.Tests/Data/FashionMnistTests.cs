@@ -25,7 +25,7 @@ namespace NetGen.Runtime.Tests.Data
         [Fact]
         public void ShippedSubset_Loads_AndIsBalanced()
         {
-            string directory = TestData.FashionMnistSubset;
+            string directory = TestDatasets.FashionMnistSubset;
             Assert.True(FashionMnist.IsAvailable(directory));
             var (training, test) = FashionMnist.Load(directory);
 
@@ -44,8 +44,8 @@ namespace NetGen.Runtime.Tests.Data
         [Fact]
         public void LoadDouble_GivesTheSamePixels()
         {
-            var single = FashionMnist.Load(TestData.FashionMnistSubset);
-            var twice = FashionMnist.Load<double>(TestData.FashionMnistSubset);
+            var single = FashionMnist.Load(TestDatasets.FashionMnistSubset);
+            var twice = FashionMnist.Load<double>(TestDatasets.FashionMnistSubset);
             Assert.Equal(single.Test.Labels, twice.Test.Labels);
             Assert.Equal(single.Test.Features[300], (float)twice.Test.Features[300]);
         }

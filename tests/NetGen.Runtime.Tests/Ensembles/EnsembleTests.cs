@@ -72,7 +72,7 @@ namespace NetGen.Runtime.Tests.Ensembles
         [Fact]
         public void Accuracy_UsesTheAveragedPrediction()
         {
-            Dataset<double> data = TestData.Blobs(20, 3); // labels alternate 0, 1
+            Dataset<double> data = TestDatasets.Blobs(20, 3); // labels alternate 0, 1
             var leansZero = WithBias(Math.Log(3), 0);      // always class 0 → accuracy ½
             Assert.Equal(0.5, new Ensemble<double>(leansZero).Accuracy(data));
             Assert.Equal(0.5, new Ensemble<double>(leansZero, WithBias(0, 0)).Accuracy(data));

@@ -337,7 +337,7 @@ namespace NetGen.Runtime.Tests.Training
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
     }
 
-    internal static class TestData
+    internal static class TestDatasets
     {
         /// <summary>The repository's <c>data/fashion-mnist-subset</c>, found by walking up from the test binaries.</summary>
         public static string FashionMnistSubset

@@ -105,7 +105,7 @@ namespace NetGen.Runtime.Tests.Training
         public void NaNLoss_StopsBeforeTheStep_AndNamesEpochAndBatch()
         {
             // 40 samples, batch 10 → 4 batches per epoch; TrainStep call 7 is epoch 2, batch 3.
-            Dataset<double> data = TestData.Blobs(40, 1);
+            Dataset<double> data = TestDatasets.Blobs(40, 1);
             var inner = new SoftmaxRegression<double>(2, 2, seed: 3);
             var network = new FaultyNetwork<double>(inner, failingStep: 7);
             double[] parameters = Array.Empty<double>();
@@ -144,7 +144,7 @@ namespace NetGen.Runtime.Tests.Training
             double[] before = inner.Parameters.ToArray();
             var network = new FaultyNetwork<double>(inner, failingStep: 1, gradientOnly: true);
             var trainer = new Trainer<double>(network, new Sgd<double>(0.1), new TrainerOptions { Epochs = 1, BatchSize = 10 });
-            var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(TestData.Blobs(20, 2)));
+            var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(TestDatasets.Blobs(20, 2)));
             Assert.Contains("gradient", e.Message);
             Assert.Equal(before, inner.Parameters.ToArray());
         }
@@ -154,7 +154,7 @@ namespace NetGen.Runtime.Tests.Training
         {
             var recorder = new Recorder();
             var trainer = new Trainer<double>(new SoftmaxRegression<double>(2, 2), new Sgd<double>(0.1), new TrainerOptions { Epochs = 3, BatchSize = 8 });
-            TrainingResult result = trainer.Fit(TestData.Blobs(20, 1), null, recorder); // 3 batches: 8, 8, 4
+            TrainingResult result = trainer.Fit(TestDatasets.Blobs(20, 1), null, recorder); // 3 batches: 8, 8, 4
 
             Assert.Equal(9, recorder.Reports.Count(r => r.Kind == ProgressKind.Batch));
             var epochs = recorder.Reports.Where(r => r.Kind == ProgressKind.Epoch).ToList();
@@ -176,7 +176,7 @@ namespace NetGen.Runtime.Tests.Training
                 Schedule = new StepDecay(0.4, 0.5, 2),
             });
 
-            TrainingResult result = trainer.Fit(TestData.Blobs(40, 5));
+            TrainingResult result = trainer.Fit(TestDatasets.Blobs(40, 5));
             Assert.Equal(new[] { 0.4, 0.4, 0.2, 0.2 }, result.History.LearningRate);
             Assert.Equal(0.2, optimizer.LearningRate);
             Assert.All(result.History.Epochs, m =>
@@ -227,7 +227,7 @@ namespace NetGen.Runtime.Tests.Training
         public void WrongInputSize_AndLabelOutOfRange_AreClear()
         {
             var trainer = new Trainer<double>(new SoftmaxRegression<double>(3, 2), new Sgd<double>(0.1));
-            var e = Assert.Throws<ArgumentException>(() => trainer.Fit(TestData.Blobs(10, 1)));
+            var e = Assert.Throws<ArgumentException>(() => trainer.Fit(TestDatasets.Blobs(10, 1)));
             Assert.Contains("InputSize = 3", e.Message);
 
             var bad = new Dataset<double>(new double[6], 3, new[] { 0, 2 });
@@ -240,7 +240,7 @@ namespace NetGen.Runtime.Tests.Training
         {
             var network = new SoftmaxRegression<double>(2, 2);
             var trainer = new Trainer<double>(network, new Sgd<double>(0.5), new TrainerOptions { Epochs = 5, BatchSize = 4 });
-            Dataset<double> data = TestData.Blobs(40, 9);
+            Dataset<double> data = TestDatasets.Blobs(40, 9);
             Evaluation before = trainer.Evaluate(data);
             Assert.Equal(Math.Log(2), before.Loss, 1e-12); // zero weights: p = ½ everywhere
             trainer.Fit(data);
@@ -253,7 +253,7 @@ namespace NetGen.Runtime.Tests.Training
         [Fact]
         public void Targets_TrainToo()
         {
-            Dataset<double> labeled = TestData.Blobs(40, 4);
+            Dataset<double> labeled = TestDatasets.Blobs(40, 4);
             Dataset<double> targets = OneHot.ToTargets(labeled, 2);
             var network = new SoftmaxRegression<double>(2, 2);
             TrainingResult result = new Trainer<double>(network, new Sgd<double>(0.5), new TrainerOptions { Epochs = 5, BatchSize = 8 }).Fit(targets);
@@ -263,7 +263,7 @@ namespace NetGen.Runtime.Tests.Training
         [Fact]
         public void FashionMnistSubset_SoftmaxRegression_BeatsChance()
         {
-            var (training, test) = FashionMnist.Load(TestData.FashionMnistSubset);
+            var (training, test) = FashionMnist.Load(TestDatasets.FashionMnistSubset);
             var network = new SoftmaxRegression<float>(FashionMnist.PixelCount, FashionMnist.ClassCount);
             var trainer = new Trainer<float>(network, new Adam<float>(0.002), new TrainerOptions
             {
