@@ -76,6 +76,63 @@ namespace NetGen.Runtime.Tests.Training
         }
 
         [Fact]
+        public void EarlyStopping_OnAccuracyThatNeverImproves_KeepsTheFirstEpoch()
+        {
+            // The scripted network always predicts class 0 and every label is 0: accuracy 1 from epoch 1 on.
+            var network = new ScriptedNetwork();
+            var trainer = new Trainer<double>(network, new Sgd<double>(1.0), new TrainerOptions
+            {
+                Epochs = 10,
+                BatchSize = 1,
+                EarlyStopping = new EarlyStopping { Patience = 3, Metric = MonitoredMetric.ValidationAccuracy },
+            });
+
+            TrainingResult result = trainer.Fit(OneSample, OneValidationSample);
+            Assert.Equal(StopReason.EarlyStopped, result.StopReason);
+            Assert.Equal(4, result.History.Count);
+            Assert.Equal(1, result.BestEpoch);
+            Assert.Equal(1.0, network.Parameters[0]);
+            Assert.Equal(1.0, network.State[0]);
+        }
+
+        [Fact]
+        public void BatchLoop_AllocatesNothing()
+        {
+            // 20 batches of 10; the allocation counter must not move between the reports of batches 3 and 19.
+            Dataset<double> data = TestDatasets.Blobs(200, 8);
+            var recorder = new Recorder();
+            recorder.Reports.Capacity = 1000;
+            long atBatch3 = -1, atBatch19 = -1;
+            recorder.OnReport = p =>
+            {
+                if (p.Kind == ProgressKind.Batch && p.Epoch == 2 && p.Batch == 3)
+                {
+                    atBatch3 = GC.GetAllocatedBytesForCurrentThread();
+                }
+                else if (p.Kind == ProgressKind.Batch && p.Epoch == 2 && p.Batch == 19)
+                {
+                    atBatch19 = GC.GetAllocatedBytesForCurrentThread();
+                }
+            };
+
+            var options = new TrainerOptions { Epochs = 2, BatchSize = 10, ClipNorm = 1, ClipValue = 1 };
+            new Trainer<double>(new SoftmaxRegression<double>(2, 2), new Adam<double>(0.01), options).Fit(data, null, recorder);
+            Assert.True(atBatch3 > 0);
+            Assert.Equal(atBatch3, atBatch19);
+        }
+
+        [Fact]
+        public void DropLastBatch_SkipsTheRemainder()
+        {
+            var network = new ScriptedNetwork();
+            var data = new Dataset<double>(new double[10], 1, new int[10]);
+            new Trainer<double>(network, new Sgd<double>(1.0), new TrainerOptions { Epochs = 1, BatchSize = 4, DropLastBatch = true }).Fit(data);
+            Assert.Equal(2, network.TrainSteps);
+            new Trainer<double>(network, new Sgd<double>(1.0), new TrainerOptions { Epochs = 1, BatchSize = 4 }).Fit(data);
+            Assert.Equal(5, network.TrainSteps);
+        }
+
+        [Fact]
         public void Cancellation_StopsBetweenBatches()
         {
             // 10 samples, batch 2 → 5 batches per epoch; cancel while batch 3 is being reported.
