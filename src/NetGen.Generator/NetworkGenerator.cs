@@ -46,10 +46,14 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     private static void Emit(SourceProductionContext context, NetworkPlan plan)
     {
         // A class we cannot add members to (not partial, generic, in a non-partial type) gets nothing: the
-        // analyzer's NG0005/NG0006 explains, and emitting would only add compiler errors.
-        if (!plan.Spec.Problems.IsEmpty)
+        // analyzer's NG0005 explains, and emitting would only add compiler errors. Spread layers (NG0006) still get
+        // the throwing members, so code that uses the class compiles.
+        foreach (DeclarationProblem problem in plan.Spec.Problems)
         {
-            return;
+            if (problem.Id == "NG0005")
+            {
+                return;
+            }
         }
 
         foreach ((string hintName, string source) in NetworkEmitter.Emit(plan))

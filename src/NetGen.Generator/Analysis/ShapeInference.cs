@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -226,7 +227,7 @@ internal static class ShapeInference
     {
         bool sized = true;
         string who = LayerNames.Describe(layer);
-        void Invalid(string argument, string message, bool affectsSize)
+        void Invalid(string argument, FormattableString message, bool affectsSize)
         {
             diagnostics.Add(Error("NG0007", layer.AttributeIndex, argument, $"{who}: {message}"));
             sized &= !affectsSize;
@@ -276,7 +277,7 @@ internal static class ShapeInference
         return sized;
     }
 
-    private static void CheckInit(LayerSpec layer, System.Action<string, string, bool> invalid)
+    private static void CheckInit(LayerSpec layer, System.Action<string, FormattableString, bool> invalid)
     {
         if (!System.Enum.IsDefined(typeof(InitKind), layer.Init))
         {
@@ -353,7 +354,7 @@ internal static class ShapeInference
         for (int axis = 1; axis < rank; axis++)
         {
             int extent = shape[axis] + (2 * padding) - kernel;
-            string arithmetic = $"({shape[axis]} + 2·{padding} − {kernel})/{layer.Stride} + 1";
+            string arithmetic = FormattableString.Invariant($"({shape[axis]} + 2·{padding} − {kernel})/{layer.Stride} + 1");
             if (extent < 0)
             {
                 diagnostics.Add(Error("NG0002", layer.AttributeIndex, pooling ? "size" : "kernel", $"{who} gives a non-positive output {axes[axis - 1]}: {arithmetic} = {((extent / (double)layer.Stride) + 1).ToString("0.##", CultureInfo.InvariantCulture)} (the window of {kernel} is larger than the padded input of {shape[axis] + (2 * padding)}). {trail}"));
@@ -472,9 +473,9 @@ internal static class ShapeInference
         }
     }
 
-    private static ShapeError Error(string id, int attribute, string? argument, string message) => new(id, Severity.Error, attribute, argument, message);
+    private static ShapeError Error(string id, int attribute, string? argument, FormattableString message) => new(id, Severity.Error, attribute, argument, message.ToString(CultureInfo.InvariantCulture));
 
-    private static ShapeError Warning(string id, int attribute, string? argument, string message) => new(id, Severity.Warning, attribute, argument, message);
+    private static ShapeError Warning(string id, int attribute, string? argument, FormattableString message) => new(id, Severity.Warning, attribute, argument, message.ToString(CultureInfo.InvariantCulture));
 
     private static int Product(IEnumerable<int> shape) => shape.Aggregate(1, (a, d) => unchecked(a * d));
 

@@ -39,8 +39,8 @@ internal static class BatchLengthAnalysis
         if (length == 0 || length % inputSize != 0)
         {
             string message = length == 0
-                ? $"{type.Name}.{method.Name} receives an empty input: expected batch × {inputSize} values (InputSize = {inputSize}), batch ≥ 1."
-                : $"{type.Name}.{method.Name} receives {length} input values, which is not a whole number of samples: expected a multiple of InputSize = {inputSize} (e.g. {inputSize} for one sample, {inputSize * 2} for two).";
+                ? System.FormattableString.Invariant($"{type.Name}.{method.Name} receives an empty input: expected batch × {inputSize} values (InputSize = {inputSize}), batch ≥ 1.")
+                : System.FormattableString.Invariant($"{type.Name}.{method.Name} receives {length} input values, which is not a whole number of samples: expected a multiple of InputSize = {inputSize} (e.g. {inputSize} for one sample, {inputSize * 2} for two).");
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BatchLength, first.Syntax.GetLocation(), message));
         }
     }

@@ -14,8 +14,8 @@ internal static class Literals
         ? value.ToString("R", CultureInfo.InvariantCulture) + "d"
         : ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 
-    /// <summary>A number for comments and docs: <c>0.2</c>, <c>1E-05</c>.</summary>
-    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>A number for comments and docs: <c>0.2</c>, <c>1E-05</c>; 15 digits, so 1 − 0.9 reads 0.1.</summary>
+    public static string Number(double value) => value.ToString("G15", CultureInfo.InvariantCulture);
 
     /// <summary>A grouped count for tables: <c>235,146</c>.</summary>
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -127,8 +127,9 @@ internal sealed record NetworkPlan(
     }
 
     /// <summary>Whether code that runs can be emitted; otherwise members throw with <see cref="WhyNotRunnable"/>.</summary>
-    public bool IsRunnable => !HasErrors && UnsupportedReason is null;
+    public bool IsRunnable => !HasErrors && UnsupportedReason is null && Spec.Problems.IsEmpty;
 
     public string WhyNotRunnable => UnsupportedReason
+        ?? (Spec.Problems.IsEmpty ? null : Spec.Problems[0].Message)
         ?? $"{Spec.ClassName} has errors in its layer attributes (see the NG diagnostics in the build output).";
 }
