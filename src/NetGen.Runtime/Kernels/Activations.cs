@@ -1,0 +1,468 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Activation functions and their backward passes. Element-wise kernels take spans of equal length and allow the
+    /// output to be the very same span as an input (in place); row-wise kernels (Softmax, Maxout, PReLU) take
+    /// <c>[batch × features]</c> row-major spans. Backward kernels overwrite their input gradient unless stated otherwise.
+    /// </summary>
+    public static class Activations
+    {
+        /// <summary>ReLU: effectively computes <c>y[i] = max(x[i], 0)</c>. A NaN input gives NaN.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs.</param>
+        /// <param name="y">The outputs, same length as <paramref name="x"/>.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void ReLU<T>(ReadOnlySpan<T> x, Span<T> y)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                y[i] = T.Max(x[i], T.Zero);
+            }
+        }
+
+        /// <summary>ReLU backward: effectively computes <c>dx[i] = x[i] &gt; 0 ? dy[i] : 0</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs.</param>
+        /// <param name="dy">The gradient with respect to the outputs.</param>
+        /// <param name="dx">The gradient with respect to the inputs, overwritten.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void ReLUBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
+            Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                dx[i] = x[i] > T.Zero ? dy[i] : T.Zero;
+            }
+        }
+
+        /// <summary>Leaky ReLU: effectively computes <c>y[i] = x[i] &gt; 0 ? x[i] : α · x[i]</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs.</param>
+        /// <param name="y">The outputs, same length as <paramref name="x"/>.</param>
+        /// <param name="alpha">The slope α for negative inputs.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void LeakyReLU<T>(ReadOnlySpan<T> x, Span<T> y, T alpha)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                T value = x[i];
+                y[i] = value > T.Zero ? value : alpha * value;
+            }
+        }
+
+        /// <summary>Leaky ReLU backward: effectively computes <c>dx[i] = x[i] &gt; 0 ? dy[i] : α · dy[i]</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs.</param>
+        /// <param name="dy">The gradient with respect to the outputs.</param>
+        /// <param name="dx">The gradient with respect to the inputs, overwritten.</param>
+        /// <param name="alpha">The slope α for negative inputs.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void LeakyReLUBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, T alpha)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
+            Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                dx[i] = x[i] > T.Zero ? dy[i] : alpha * dy[i];
+            }
+        }
+
+        /// <summary>
+        /// Parametric ReLU: effectively computes <c>y[s,f] = x[s,f] &gt; 0 ? x[s,f] : α[f] · x[s,f]</c>, where α has one
+        /// value per feature, or a single value shared by all features.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × features]</c>.</param>
+        /// <param name="alpha">The learned slopes: <c>[features]</c>, or <c>[1]</c> when shared.</param>
+        /// <param name="y">The outputs <c>[batch × features]</c>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Values per sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void PReLU<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> alpha, Span<T> y, int batch, int features)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckRows(x.Length, batch, features);
+            Check.Length(y.Length, length, nameof(y), "batch × features");
+            bool shared = CheckAlpha(alpha.Length, features);
+            for (int s = 0; s < batch; s++)
+            {
+                ReadOnlySpan<T> xRow = x.Slice(s * features, features);
+                Span<T> yRow = y.Slice(s * features, features);
+                for (int f = 0; f < features; f++)
+                {
+                    T value = xRow[f];
+                    yRow[f] = value > T.Zero ? value : (shared ? alpha[0] : alpha[f]) * value;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Parametric ReLU backward: effectively computes <c>dx[s,f] = x[s,f] &gt; 0 ? dy[s,f] : α[f] · dy[s,f]</c>
+        /// (overwrites) and <c>dα[f] += Σₛ (x[s,f] ≤ 0 ? dy[s,f] · x[s,f] : 0)</c> (accumulates; summed over every
+        /// element when α is shared).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs <c>[batch × features]</c>.</param>
+        /// <param name="alpha">The slopes: <c>[features]</c>, or <c>[1]</c> when shared.</param>
+        /// <param name="dy">The gradient with respect to the outputs <c>[batch × features]</c>.</param>
+        /// <param name="dx">The gradient with respect to the inputs <c>[batch × features]</c>, overwritten; empty to skip it.</param>
+        /// <param name="dalpha">The gradient with respect to α, same length as <paramref name="alpha"/>, accumulated into.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Values per sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void PReLUBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> alpha, ReadOnlySpan<T> dy, Span<T> dx, Span<T> dalpha, int batch, int features)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckRows(x.Length, batch, features);
+            bool shared = CheckAlpha(alpha.Length, features);
+            Check.Length(dy.Length, length, nameof(dy), "batch × features");
+            bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × features");
+            Check.Length(dalpha.Length, alpha.Length, nameof(dalpha), "alpha.Length");
+
+            T sharedSum = T.Zero;
+            for (int s = 0; s < batch; s++)
+            {
+                ReadOnlySpan<T> xRow = x.Slice(s * features, features);
+                ReadOnlySpan<T> dyRow = dy.Slice(s * features, features);
+                for (int f = 0; f < features; f++)
+                {
+                    T value = xRow[f];
+                    T gradient = dyRow[f];
+                    if (value > T.Zero)
+                    {
+                        if (hasInputGradient)
+                        {
+                            dx[(s * features) + f] = gradient;
+                        }
+                    }
+                    else
+                    {
+                        if (hasInputGradient)
+                        {
+                            dx[(s * features) + f] = (shared ? alpha[0] : alpha[f]) * gradient;
+                        }
+
+                        if (shared)
+                        {
+                            sharedSum += gradient * value;
+                        }
+                        else
+                        {
+                            dalpha[f] += gradient * value;
+                        }
+                    }
+                }
+            }
+
+            if (shared)
+            {
+                dalpha[0] += sharedSum;
+            }
+        }
+
+        /// <summary>ELU: effectively computes <c>y[i] = x[i] &gt; 0 ? x[i] : α · (e^x[i] − 1)</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs.</param>
+        /// <param name="y">The outputs, same length as <paramref name="x"/>.</param>
+        /// <param name="alpha">The saturation value −α for large negative inputs.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void ELU<T>(ReadOnlySpan<T> x, Span<T> y, T alpha)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                T value = x[i];
+                y[i] = value > T.Zero ? value : alpha * T.ExpM1(value);
+            }
+        }
+
+        /// <summary>
+        /// ELU backward, from the forward output: effectively computes <c>dx[i] = x[i] &gt; 0 ? dy[i] : dy[i] · (y[i] + α)</c>
+        /// (for x ≤ 0, <c>d/dx α(eˣ − 1) = α eˣ = y + α</c>).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs.</param>
+        /// <param name="y">The forward outputs.</param>
+        /// <param name="dy">The gradient with respect to the outputs.</param>
+        /// <param name="dx">The gradient with respect to the inputs, overwritten.</param>
+        /// <param name="alpha">The α of the forward pass.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void ELUBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, T alpha)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
+            Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                dx[i] = x[i] > T.Zero ? dy[i] : dy[i] * (y[i] + alpha);
+            }
+        }
+
+        /// <summary>
+        /// Logistic sigmoid: effectively computes <c>y[i] = 1 / (1 + e^−x[i])</c>, evaluated as <c>e^x / (1 + e^x)</c>
+        /// for negative inputs so that no exponential overflows.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs.</param>
+        /// <param name="y">The outputs in [0, 1], same length as <paramref name="x"/>.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> y)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                T value = x[i];
+                if (value >= T.Zero)
+                {
+                    y[i] = T.One / (T.One + T.Exp(-value));
+                }
+                else
+                {
+                    T e = T.Exp(value);
+                    y[i] = e / (T.One + e);
+                }
+            }
+        }
+
+        /// <summary>Sigmoid backward, from the forward output: effectively computes <c>dx[i] = dy[i] · y[i] · (1 − y[i])</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="y">The forward outputs.</param>
+        /// <param name="dy">The gradient with respect to the outputs.</param>
+        /// <param name="dx">The gradient with respect to the inputs, overwritten.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void SigmoidBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(dy.Length, y.Length, nameof(dy), "y.Length");
+            Check.Length(dx.Length, y.Length, nameof(dx), "y.Length");
+            for (int i = 0; i < y.Length; i++)
+            {
+                T value = y[i];
+                dx[i] = dy[i] * value * (T.One - value);
+            }
+        }
+
+        /// <summary>Hyperbolic tangent: effectively computes <c>y[i] = tanh(x[i])</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs.</param>
+        /// <param name="y">The outputs in [−1, 1], same length as <paramref name="x"/>.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            for (int i = 0; i < x.Length; i++)
+            {
+                y[i] = T.Tanh(x[i]);
+            }
+        }
+
+        /// <summary>Tanh backward, from the forward output: effectively computes <c>dx[i] = dy[i] · (1 − y[i]²)</c>.</summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="y">The forward outputs.</param>
+        /// <param name="dy">The gradient with respect to the outputs.</param>
+        /// <param name="dx">The gradient with respect to the inputs, overwritten.</param>
+        /// <exception cref="ArgumentException">The lengths differ.</exception>
+        public static void TanhBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Check.Length(dy.Length, y.Length, nameof(dy), "y.Length");
+            Check.Length(dx.Length, y.Length, nameof(dx), "y.Length");
+            for (int i = 0; i < y.Length; i++)
+            {
+                T value = y[i];
+                dx[i] = dy[i] * (T.One - (value * value));
+            }
+        }
+
+        /// <summary>
+        /// Softmax over each row: effectively computes <c>y[s,j] = e^(x[s,j] − m) / Σₖ e^(x[s,k] − m)</c> with
+        /// <c>m = maxₖ x[s,k]</c>, so that no exponential overflows.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × features]</c>.</param>
+        /// <param name="y">The probabilities <c>[batch × features]</c>, each row summing to 1.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Values per sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void Softmax<T>(ReadOnlySpan<T> x, Span<T> y, int batch, int features)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckRows(x.Length, batch, features);
+            Check.Length(y.Length, length, nameof(y), "batch × features");
+            for (int s = 0; s < batch; s++)
+            {
+                ReadOnlySpan<T> xRow = x.Slice(s * features, features);
+                Span<T> yRow = y.Slice(s * features, features);
+                T max = T.NegativeInfinity;
+                for (int j = 0; j < features; j++)
+                {
+                    max = T.Max(max, xRow[j]);
+                }
+
+                T sum = T.Zero;
+                for (int j = 0; j < features; j++)
+                {
+                    T e = T.Exp(xRow[j] - max);
+                    yRow[j] = e;
+                    sum += e;
+                }
+
+                T scale = T.One / sum;
+                for (int j = 0; j < features; j++)
+                {
+                    yRow[j] *= scale;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Softmax backward, from the forward output: effectively computes
+        /// <c>dx[s,j] = y[s,j] · (dy[s,j] − Σₖ dy[s,k] · y[s,k])</c> for each row (the Jacobian <c>diag(y) − y yᵀ</c> applied to dy).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="y">The forward probabilities <c>[batch × features]</c>.</param>
+        /// <param name="dy">The gradient with respect to the probabilities <c>[batch × features]</c>.</param>
+        /// <param name="dx">The gradient with respect to the inputs <c>[batch × features]</c>, overwritten.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Values per sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void SoftmaxBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int batch, int features)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckRows(y.Length, batch, features, nameof(y));
+            Check.Length(dy.Length, length, nameof(dy), "batch × features");
+            Check.Length(dx.Length, length, nameof(dx), "batch × features");
+            for (int s = 0; s < batch; s++)
+            {
+                ReadOnlySpan<T> yRow = y.Slice(s * features, features);
+                ReadOnlySpan<T> dyRow = dy.Slice(s * features, features);
+                Span<T> dxRow = dx.Slice(s * features, features);
+                T dot = T.Zero;
+                for (int j = 0; j < features; j++)
+                {
+                    dot += dyRow[j] * yRow[j];
+                }
+
+                for (int j = 0; j < features; j++)
+                {
+                    dxRow[j] = yRow[j] * (dyRow[j] - dot);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Maxout: effectively computes <c>y[s,u] = maxₖ z[s, u·pieces + k]</c>, the largest of the <paramref name="pieces"/>
+        /// affine pieces of each unit (the pieces of a unit are adjacent, as in the Maxout weight layout).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="z">The pieces <c>[batch × (units · pieces)]</c>.</param>
+        /// <param name="y">The outputs <c>[batch × units]</c>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="units">Units per sample.</param>
+        /// <param name="pieces">Pieces per unit, ≥ 1.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void Maxout<T>(ReadOnlySpan<T> z, Span<T> y, int batch, int units, int pieces)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int outputLength = CheckMaxout(z.Length, batch, units, pieces);
+            Check.Length(y.Length, outputLength, nameof(y), "batch × units");
+            for (int o = 0; o < outputLength; o++)
+            {
+                ReadOnlySpan<T> group = z.Slice(o * pieces, pieces);
+                y[o] = group[ArgMax(group)];
+            }
+        }
+
+        /// <summary>
+        /// Maxout backward: effectively computes <c>dz[s, u·pieces + k] = k = k* ? dy[s,u] : 0</c>, where <c>k*</c> is the
+        /// first piece reaching the maximum (overwrites).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="z">The forward pieces <c>[batch × (units · pieces)]</c>.</param>
+        /// <param name="dy">The gradient with respect to the outputs <c>[batch × units]</c>.</param>
+        /// <param name="dz">The gradient with respect to the pieces <c>[batch × (units · pieces)]</c>, overwritten.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="units">Units per sample.</param>
+        /// <param name="pieces">Pieces per unit, ≥ 1.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void MaxoutBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> dy, Span<T> dz, int batch, int units, int pieces)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int outputLength = CheckMaxout(z.Length, batch, units, pieces);
+            Check.Length(dy.Length, outputLength, nameof(dy), "batch × units");
+            Check.Length(dz.Length, z.Length, nameof(dz), "batch × units × pieces");
+            dz.Clear();
+            for (int o = 0; o < outputLength; o++)
+            {
+                int start = o * pieces;
+                dz[start + ArgMax(z.Slice(start, pieces))] = dy[o];
+            }
+        }
+
+        /// <summary>The index of the first largest value of a non-empty span.</summary>
+        private static int ArgMax<T>(ReadOnlySpan<T> values)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int best = 0;
+            for (int k = 1; k < values.Length; k++)
+            {
+                if (values[k] > values[best])
+                {
+                    best = k;
+                }
+            }
+
+            return best;
+        }
+
+        private static int CheckRows(int length, int batch, int features, string parameterName = "x")
+        {
+            Check.NonNegative(batch, nameof(batch));
+            Check.NonNegative(features, nameof(features));
+            int expected = Check.Product(batch, features, "batch × features");
+            Check.Length(length, expected, parameterName, "batch × features");
+            return expected;
+        }
+
+        /// <returns><see langword="true"/> when one α is shared by all features.</returns>
+        private static bool CheckAlpha(int length, int features)
+        {
+            if (length == features)
+            {
+                return features == 1;
+            }
+
+            if (length != 1)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"alpha has {length} values; expected {features} (one per feature) or 1 (shared)."), "alpha");
+            }
+
+            return true;
+        }
+
+        private static int CheckMaxout(int length, int batch, int units, int pieces)
+        {
+            Check.NonNegative(batch, nameof(batch));
+            Check.NonNegative(units, nameof(units));
+            Check.Positive(pieces, nameof(pieces));
+            int outputLength = Check.Product(batch, units, "batch × units");
+            Check.Length(length, Check.Product(outputLength, pieces, "batch × units × pieces"), "z", "batch × units × pieces");
+            return outputLength;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Batch normalization. The input is <c>x [batch × features × spatial]</c> row-major; statistics are per feature,
+    /// over the <c>m = batch · spatial</c> values of that feature (<c>spatial</c> = 1 after a dense layer, H·W after a
+    /// convolution, where the features are the channels). Element <c>(s, f, p)</c> sits at <c>(s·features + f)·spatial + p</c>.
+    /// </summary>
+    public static class BatchNorm
+    {
+        /// <summary>
+        /// Forward pass in training mode. Per feature f, over its m values: <c>μ = Σx / m</c>, biased
+        /// <c>σ² = Σ(x − μ)² / m</c>, <c>inverseStd = 1/√(σ² + ε)</c>, <c>x̂ = (x − μ) · inverseStd</c>, <c>y = γ x̂ + β</c>;
+        /// then <c>running = momentum · running + (1 − momentum) · batch value</c> for μ and σ² (biased).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × features × spatial]</c>.</param>
+        /// <param name="gamma">The scales γ <c>[features]</c>.</param>
+        /// <param name="beta">The shifts β <c>[features]</c>.</param>
+        /// <param name="runningMean">The running means <c>[features]</c>, updated.</param>
+        /// <param name="runningVariance">The running variances <c>[features]</c>, updated.</param>
+        /// <param name="xHat">The normalized inputs <c>[batch × features × spatial]</c>, kept for the backward pass.</param>
+        /// <param name="inverseStd">The values <c>1/√(σ² + ε)</c> <c>[features]</c>, kept for the backward pass.</param>
+        /// <param name="y">The outputs <c>[batch × features × spatial]</c>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Features (channels) per sample.</param>
+        /// <param name="spatial">Values per feature and sample.</param>
+        /// <param name="momentum">The weight of the old running value, in [0, 1).</param>
+        /// <param name="epsilon">Added to the variance, &gt; 0.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes, or a feature has no values (m = 0).</exception>
+        public static void ForwardTraining<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T momentum,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckInput(x.Length, batch, features, spatial);
+            CheckFeatures(gamma.Length, features, nameof(gamma));
+            CheckFeatures(beta.Length, features, nameof(beta));
+            CheckFeatures(runningMean.Length, features, nameof(runningMean));
+            CheckFeatures(runningVariance.Length, features, nameof(runningVariance));
+            Check.Length(xHat.Length, length, nameof(xHat), "batch × features × spatial");
+            CheckFeatures(inverseStd.Length, features, nameof(inverseStd));
+            Check.Length(y.Length, length, nameof(y), "batch × features × spatial");
+            if (features > 0 && length == 0)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Batch normalization in training needs at least one value per feature: batch = {batch}, spatial = {spatial}."), nameof(x));
+            }
+
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            T keep = T.One - momentum;
+            for (int f = 0; f < features; f++)
+            {
+                // μ = Σx / m
+                T sum = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    ReadOnlySpan<T> values = x.Slice(((s * features) + f) * spatial, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        sum += values[p];
+                    }
+                }
+
+                T mean = sum / m;
+
+                // σ² = Σ(x − μ)² / m, from the centred values (two passes: no cancellation)
+                T squares = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    ReadOnlySpan<T> values = x.Slice(((s * features) + f) * spatial, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        T centred = values[p] - mean;
+                        squares += centred * centred;
+                    }
+                }
+
+                T variance = squares / m;
+                T invStd = T.One / T.Sqrt(variance + epsilon);
+                inverseStd[f] = invStd;
+
+                // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+                T g = gamma[f];
+                T b = beta[f];
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    ReadOnlySpan<T> values = x.Slice(start, spatial);
+                    Span<T> normalized = xHat.Slice(start, spatial);
+                    Span<T> outputs = y.Slice(start, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        T n = (values[p] - mean) * invStd;
+                        normalized[p] = n;
+                        outputs[p] = (g * n) + b;
+                    }
+                }
+
+                runningMean[f] = (momentum * runningMean[f]) + (keep * mean);
+                runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance);
+            }
+        }
+
+        /// <summary>
+        /// Forward pass in inference mode, with the running statistics: effectively computes
+        /// <c>y = γ · (x − runningMean) / √(runningVariance + ε) + β</c> per feature.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × features × spatial]</c>.</param>
+        /// <param name="gamma">The scales γ <c>[features]</c>.</param>
+        /// <param name="beta">The shifts β <c>[features]</c>.</param>
+        /// <param name="runningMean">The running means <c>[features]</c>.</param>
+        /// <param name="runningVariance">The running variances <c>[features]</c>.</param>
+        /// <param name="y">The outputs <c>[batch × features × spatial]</c>; may be the same span as <paramref name="x"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Features (channels) per sample.</param>
+        /// <param name="spatial">Values per feature and sample.</param>
+        /// <param name="epsilon">Added to the variance, &gt; 0.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void ForwardInference<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            ReadOnlySpan<T> runningMean,
+            ReadOnlySpan<T> runningVariance,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckInput(x.Length, batch, features, spatial);
+            CheckFeatures(gamma.Length, features, nameof(gamma));
+            CheckFeatures(beta.Length, features, nameof(beta));
+            CheckFeatures(runningMean.Length, features, nameof(runningMean));
+            CheckFeatures(runningVariance.Length, features, nameof(runningVariance));
+            Check.Length(y.Length, length, nameof(y), "batch × features × spatial");
+
+            for (int f = 0; f < features; f++)
+            {
+                T mean = runningMean[f];
+                T scale = gamma[f] / T.Sqrt(runningVariance[f] + epsilon);
+                T b = beta[f];
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    ReadOnlySpan<T> values = x.Slice(start, spatial);
+                    Span<T> outputs = y.Slice(start, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        outputs[p] = (scale * (values[p] - mean)) + b;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Backward pass of <see cref="ForwardTraining{T}"/>. Per feature, over its m values, with <c>dx̂ = dy · γ</c>:
+        /// <c>dγ += Σ dy · x̂</c> and <c>dβ += Σ dy</c> (accumulate), and
+        /// <c>dx = (inverseStd / m) · (m · dx̂ − Σdx̂ − x̂ · Σ(dx̂ · x̂))</c> (overwrites).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="xHat">The normalized inputs of the forward pass <c>[batch × features × spatial]</c>.</param>
+        /// <param name="inverseStd">The values <c>1/√(σ² + ε)</c> of the forward pass <c>[features]</c>.</param>
+        /// <param name="gamma">The scales γ <c>[features]</c>.</param>
+        /// <param name="dy">The gradient with respect to the outputs <c>[batch × features × spatial]</c>.</param>
+        /// <param name="dgamma">The gradient with respect to γ <c>[features]</c>, accumulated into.</param>
+        /// <param name="dbeta">The gradient with respect to β <c>[features]</c>, accumulated into.</param>
+        /// <param name="dx">The gradient with respect to the inputs <c>[batch × features × spatial]</c>, overwritten; empty to skip it.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Features (channels) per sample.</param>
+        /// <param name="spatial">Values per feature and sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void Backward<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            int spatial)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckInput(xHat.Length, batch, features, spatial, nameof(xHat));
+            CheckFeatures(inverseStd.Length, features, nameof(inverseStd));
+            CheckFeatures(gamma.Length, features, nameof(gamma));
+            Check.Length(dy.Length, length, nameof(dy), "batch × features × spatial");
+            CheckFeatures(dgamma.Length, features, nameof(dgamma));
+            CheckFeatures(dbeta.Length, features, nameof(dbeta));
+            bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × features × spatial");
+
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            for (int f = 0; f < features; f++)
+            {
+                // Σdy and Σdy·x̂ (Σdx̂ = γ·Σdy, Σdx̂·x̂ = γ·Σdy·x̂)
+                T sumDy = T.Zero;
+                T sumDyXHat = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    ReadOnlySpan<T> normalized = xHat.Slice(start, spatial);
+                    ReadOnlySpan<T> gradients = dy.Slice(start, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        sumDy += gradients[p];
+                        sumDyXHat += gradients[p] * normalized[p];
+                    }
+                }
+
+                dgamma[f] += sumDyXHat;
+                dbeta[f] += sumDy;
+                if (!hasInputGradient)
+                {
+                    continue;
+                }
+
+                // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
+                T scale = gamma[f] * inverseStd[f] / m;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    ReadOnlySpan<T> normalized = xHat.Slice(start, spatial);
+                    ReadOnlySpan<T> gradients = dy.Slice(start, spatial);
+                    Span<T> result = dx.Slice(start, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        result[p] = scale * ((m * gradients[p]) - sumDy - (normalized[p] * sumDyXHat));
+                    }
+                }
+            }
+        }
+
+        private static int CheckInput(int length, int batch, int features, int spatial, string parameterName = "x")
+        {
+            Check.NonNegative(batch, nameof(batch));
+            Check.NonNegative(features, nameof(features));
+            Check.NonNegative(spatial, nameof(spatial));
+            int expected = Check.Product(batch, features, spatial, "batch × features × spatial");
+            Check.Length(length, expected, parameterName, "batch × features × spatial");
+            return expected;
+        }
+
+        private static void CheckFeatures(int length, int features, string parameterName) =>
+            Check.Length(length, features, parameterName, "features");
+    }
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Numerics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// A fully connected (Dense) layer on a batch: <c>Y = X · Wᵀ + b</c> and its backward pass. Shapes are row-major:
+    /// <c>X [batch × inputs]</c>, <c>W [outputs × inputs]</c>, <c>b [outputs]</c>, <c>Y [batch × outputs]</c>.
+    /// </summary>
+    public static class Linear
+    {
+        /// <summary>
+        /// Forward pass: effectively computes <c>y[s,o] = Σᵢ x[s,i] · w[o,i] + b[o]</c>.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × inputs]</c>.</param>
+        /// <param name="w">The weights <c>[outputs × inputs]</c>.</param>
+        /// <param name="b">The biases <c>[outputs]</c>, or empty for a layer without bias.</param>
+        /// <param name="y">The outputs <c>[batch × outputs]</c>, overwritten; must not overlap <paramref name="x"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="inputs">Features per input sample.</param>
+        /// <param name="outputs">Units of the layer.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int batch, int inputs, int outputs)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            CheckSizes(batch, inputs, outputs);
+            Check.Length(x.Length, Check.Product(batch, inputs, "batch × inputs"), nameof(x), "batch × inputs");
+            Check.Length(w.Length, Check.Product(outputs, inputs, "outputs × inputs"), nameof(w), "outputs × inputs");
+            bool hasBias = Check.Optional(b.Length, outputs, nameof(b), "outputs");
+            Check.Length(y.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(y), "batch × outputs");
+
+            Gemm.MultiplyTransposedB(x, w, y, batch, inputs, outputs);
+            if (hasBias)
+            {
+                for (int s = 0; s < batch; s++)
+                {
+                    Span<T> row = y.Slice(s * outputs, outputs);
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        row[o] += b[o];
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Backward pass. Effectively computes
+        /// <c>dw[o,i] += Σₛ dy[s,o] · x[s,i]</c> (accumulates),
+        /// <c>db[o] += Σₛ dy[s,o]</c> (accumulates) and
+        /// <c>dx[s,i] = Σₒ dy[s,o] · w[o,i]</c> (overwrites).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs <c>[batch × inputs]</c>.</param>
+        /// <param name="w">The weights <c>[outputs × inputs]</c>.</param>
+        /// <param name="dy">The gradient of the loss with respect to the outputs <c>[batch × outputs]</c>.</param>
+        /// <param name="dw">The weight gradient <c>[outputs × inputs]</c>, accumulated into.</param>
+        /// <param name="db">The bias gradient <c>[outputs]</c>, accumulated into; empty to skip it.</param>
+        /// <param name="dx">The input gradient <c>[batch × inputs]</c>, overwritten; empty to skip it (first layer).</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="inputs">Features per input sample.</param>
+        /// <param name="outputs">Units of the layer.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int batch, int inputs, int outputs)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            CheckSizes(batch, inputs, outputs);
+            int inputLength = Check.Product(batch, inputs, "batch × inputs");
+            int weightLength = Check.Product(outputs, inputs, "outputs × inputs");
+            Check.Length(x.Length, inputLength, nameof(x), "batch × inputs");
+            Check.Length(w.Length, weightLength, nameof(w), "outputs × inputs");
+            Check.Length(dy.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(dy), "batch × outputs");
+            Check.Length(dw.Length, weightLength, nameof(dw), "outputs × inputs");
+            bool hasBias = Check.Optional(db.Length, outputs, nameof(db), "outputs");
+            bool hasInputGradient = Check.Optional(dx.Length, inputLength, nameof(dx), "batch × inputs");
+
+            // dW += dYᵀ · X
+            Gemm.AddTransposedAMultiply(dy, x, dw, outputs, batch, inputs);
+
+            // db += Σ_rows dY
+            if (hasBias)
+            {
+                for (int s = 0; s < batch; s++)
+                {
+                    ReadOnlySpan<T> row = dy.Slice(s * outputs, outputs);
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        db[o] += row[o];
+                    }
+                }
+            }
+
+            // dX = dY · W
+            if (hasInputGradient)
+            {
+                Gemm.Multiply(dy, w, dx, batch, outputs, inputs);
+            }
+        }
+
+        private static void CheckSizes(int batch, int inputs, int outputs)
+        {
+            Check.NonNegative(batch, nameof(batch));
+            Check.NonNegative(inputs, nameof(inputs));
+            Check.NonNegative(outputs, nameof(outputs));
+        }
+    }
+}
