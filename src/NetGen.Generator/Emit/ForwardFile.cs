@@ -97,7 +97,7 @@ internal static class ForwardFile
         using (w.Block($"public void Predict(ReadOnlySpan<{t}> inputs, Span<{t}> outputs)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
-            w.Line("global::NetGen.Kernels.Guard.Length(outputs.Length, batch * OutputSize, nameof(outputs), \"batch × OutputSize\");");
+            w.Line("global::NetGen.Kernels.Guard.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
             w.Line("EnsureCapacity(batch);");
             w.Line("Forward(inputs, batch, training: false);");
             w.Line($"_a{Literals.Int(c.Plan.Layers.Count)}.AsSpan(0, batch * OutputSize).CopyTo(outputs);");
@@ -148,7 +148,7 @@ internal static class ForwardFile
         using (w.Block($"private static int CheckLabels(ReadOnlySpan<{t}> inputs, ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
-            w.Line("global::NetGen.Kernels.Guard.Length(labels.Length, batch, nameof(labels), \"one label per sample\");");
+            w.Line("global::NetGen.Kernels.Guard.Length(labels.Length, batch, nameof(labels), \"there is one label per input sample\");");
             w.Line($"global::NetGen.Kernels.Guard.Labels(labels, {Literals.Int(Classes(c.Plan))}, nameof(labels));");
             w.Line("global::NetGen.Kernels.Guard.Finite(inputs, nameof(inputs));");
             w.Line("return batch;");
@@ -158,7 +158,7 @@ internal static class ForwardFile
         using (w.Block($"private static int CheckTargets(ReadOnlySpan<{t}> inputs, ReadOnlySpan<{t}> targets)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
-            w.Line("global::NetGen.Kernels.Guard.Length(targets.Length, batch * OutputSize, nameof(targets), \"batch × OutputSize\");");
+            w.Line("global::NetGen.Kernels.Guard.BatchLength(targets.Length, batch, OutputSize, nameof(targets), nameof(OutputSize));");
             w.Line("global::NetGen.Kernels.Guard.Finite(inputs, nameof(inputs));");
             w.Line("global::NetGen.Kernels.Guard.Finite(targets, nameof(targets));");
             w.Line("return batch;");
