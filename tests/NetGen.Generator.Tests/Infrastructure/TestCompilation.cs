@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using NetGen.Generator.Model;
 using NetGen.Generator.Parsing;
 
@@ -18,6 +19,12 @@ internal static class TestCompilation
 {
     /// <summary>C# 12, the net8.0 default: generated code must compile with it.</summary>
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12, DocumentationMode.Diagnose);
+
+    /// <summary>
+    /// Documentation comments are diagnosed (so a generated public member without docs is a CS1591 warning), but the
+    /// test sources themselves are not documented: they say so at their top.
+    /// </summary>
+    private const string UndocumentedUserCode = "#pragma warning disable CS1591 // test code: only the generated members must be documented\n";
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_framework = new(LoadFramework);
 
@@ -37,7 +44,7 @@ internal static class TestCompilation
     public static CSharpCompilation Create(IEnumerable<string> sources, bool withRuntime = true, string assemblyName = "TestAssembly")
     {
         SyntaxTree[] trees = sources
-            .Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs"))
+            .Select((source, i) => CSharpSyntaxTree.ParseText(UndocumentedUserCode + source, ParseOptions, path: $"Source{i}.cs"))
             .ToArray();
         return CSharpCompilation.Create(
             assemblyName,
@@ -76,6 +83,11 @@ internal static class TestCompilation
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         return (output, diagnostics, driver.GetRunResult());
     }
+
+    /// <summary>What <see cref="Diagnostics.NetworkAnalyzer"/> reports on <paramref name="compilation"/>.</summary>
+    public static ImmutableArray<Diagnostic> AnalyzerDiagnostics(Compilation compilation) =>
+        compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new Diagnostics.NetworkAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 
     /// <summary>Warnings and errors of a compilation, as lines for an assertion message.</summary>
     public static string Describe(IEnumerable<Diagnostic> diagnostics) =>
