@@ -122,7 +122,8 @@ internal static class ParametersFile
                 string tensors = layer.Tensors.IsEmpty
                     ? $"global::System.Array.Empty<global::NetGen.ParameterView<{t}>>()"
                     : "new[] { " + string.Join(", ", layer.Tensors.Select(x => $"new global::NetGen.ParameterView<{t}>({Literals.String(x.Name)}, _parameters, _gradients, {Literals.Int(x.Offset)}, new[] {{ {string.Join(", ", x.Shape.Select(Literals.Int))} }})")) + " }";
-                w.Line($"new {view}({Literals.Int(layer.Number)}, {Literals.String(layer.PropertyName)}, {Literals.String(layer.Kind.ToString())}, new[] {{ {shape} }}, {tensors}),");
+                string displayName = layer.Spec.Name is { Length: > 0 } given ? given : layer.PropertyName;
+                w.Line($"new {view}({Literals.Int(layer.Number)}, {Literals.String(displayName)}, {Literals.String(layer.Kind.ToString())}, new[] {{ {shape} }}, {tensors}),");
             }
 
             w.Close(";");
