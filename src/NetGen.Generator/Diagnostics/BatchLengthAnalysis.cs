@@ -30,8 +30,18 @@ internal static class BatchLengthAnalysis
             return;
         }
 
-        IArgumentOperation first = invocation.Arguments[0];
-        if (first.Parameter?.Name != "inputs" || ConstantLength(first.Value) is not int length)
+        // By parameter, not position: Arguments are in evaluation order, so 'outputs: o, inputs: x' puts inputs second.
+        IArgumentOperation? first = null;
+        foreach (IArgumentOperation argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Name == "inputs")
+            {
+                first = argument;
+                break;
+            }
+        }
+
+        if (first is null || ConstantLength(first.Value) is not int length)
         {
             return;
         }
