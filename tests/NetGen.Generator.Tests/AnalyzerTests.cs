@@ -163,6 +163,15 @@ public class AnalyzerTests
         """);
 
     [Fact]
+    public Task NG0005_at_the_identifier_of_a_static_class_and_of_a_record() => Verify("""
+        [Network] [Input(4)] [Dense(1)]
+        public static partial class {|NG0005:StaticNet|} { }
+
+        [Network] [Input(4)] [Dense(1)]
+        public partial record {|NG0005:RecordNet|};
+        """);
+
+    [Fact]
     public Task NG0006_at_the_class_identifier() => Verify("""
         [Network] [Input(4)] [Dense(3)]
         public partial class {|NG0006:Net|};
@@ -269,6 +278,12 @@ public class AnalyzerTests
     [Fact]
     public Task NG0011_at_the_Network_attribute_when_too_large_to_index() => Verify("""
         [{|NG0011:Network|}] [Input(100000)] [Dense(100000)]
+        public partial class Net;
+        """);
+
+    [Fact]
+    public Task NG0011_at_the_input_shape_when_a_sample_is_too_large_to_index() => Verify("""
+        [Network] [Input({|NG0011:65536, 65536|})] [Flatten] [Dense(10)]
         public partial class Net;
         """);
 

@@ -138,6 +138,24 @@ public class EndToEndTests
     }
 
     [Fact]
+    public void A_record_gets_nothing_and_only_NG0005()
+    {
+        string source = """
+            using NetGen;
+            [Network] [Input(4)] [Dense(3)]
+            public partial record Net;
+            """;
+
+        (Compilation output, ImmutableArray<Diagnostic> generatorDiagnostics, GeneratorDriverRunResult run) = TestCompilation.RunGenerator(TestCompilation.Create(source));
+
+        Assert.Null(run.Results.Single().Exception);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(run.GeneratedTrees);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal(new[] { "NG0005" }, AnalyzerDiagnostics(output).Select(d => d.Id));
+    }
+
+    [Fact]
     public void A_Conv2D_network_compiles_and_throws_NotSupported_only_when_used()
     {
         Compilation output = AssertGeneratesCleanly("""

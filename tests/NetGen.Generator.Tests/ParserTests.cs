@@ -390,6 +390,34 @@ public class ParserTests
     }
 
     [Fact]
+    public void NG0005_when_the_class_is_static()
+    {
+        NetworkSpec spec = TestCompilation.ParseSpec("""
+            using NetGen;
+            [Network] [Input(2)] [Dense(1)]
+            public static partial class Net { }
+            """);
+
+        DeclarationProblem problem = Assert.Single(spec.Problems);
+        Assert.Equal("NG0005", problem.Id);
+        Assert.Contains("static", problem.Message);
+    }
+
+    [Fact]
+    public void NG0005_when_the_class_is_a_record()
+    {
+        NetworkSpec spec = TestCompilation.ParseSpec("""
+            using NetGen;
+            [Network] [Input(2)] [Dense(1)]
+            public partial record Net;
+            """);
+
+        DeclarationProblem problem = Assert.Single(spec.Problems);
+        Assert.Equal("NG0005", problem.Id);
+        Assert.Contains("is a record", problem.Message);
+    }
+
+    [Fact]
     public void NG0006_when_layers_are_spread_over_two_partial_declarations()
     {
         NetworkSpec spec = TestCompilation.ParseSpec("""

@@ -706,6 +706,28 @@ public class ShapeInferenceTests
         Assert.False(plan.IsRunnable);
     }
 
+    [Fact]
+    public void NG0011_when_an_input_sample_is_too_large_to_index()
+    {
+        // 65536 × 65536 wraps to 0 in int arithmetic: without the check the network would be "runnable" with InputSize 0.
+        NetworkPlan plan = ShapeInference.Infer(Net(Input(65536, 65536), Flatten(), Dense(10)));
+
+        ShapeError error = Assert.Single(plan.Diagnostics);
+        Assert.Equal(("NG0011", 0, "shape"), (error.Id, error.AttributeIndex, error.Argument));
+        Assert.Contains("4,294,967,296 values per sample", error.Message);
+        Assert.False(plan.IsRunnable);
+    }
+
+    [Fact]
+    public void NG0011_when_a_layer_output_is_too_large_to_index()
+    {
+        NetworkPlan plan = ShapeInference.Infer(Net(Input(1, 2, 2), Conv2D(1_000_000_000, 1), Flatten(), Dense(10)));
+
+        ShapeError error = Assert.Single(plan.Diagnostics);
+        Assert.Equal(("NG0011", 1, (string?)null), (error.Id, error.AttributeIndex, error.Argument));
+        Assert.Contains("Conv2D (layer 1) outputs 4,000,000,000 values per sample", error.Message);
+    }
+
     // ───────────────────────── NG0012 ─────────────────────────
 
     [Fact]

@@ -61,6 +61,10 @@ internal static class ShapeInference
             {
                 diagnostics.Add(Error("NG0007", input.AttributeIndex, "shape", $"[Input({Dims(input.Shape)})] has a size ≤ 0: every dimension must be positive."));
             }
+            else if (LongProduct(input.Shape) > int.MaxValue)
+            {
+                diagnostics.Add(Error("NG0011", input.AttributeIndex, "shape", $"[Input({Dims(input.Shape)})] has {LongProduct(input.Shape).ToString("N0", CultureInfo.InvariantCulture)} values per sample, more than one buffer can index (2,147,483,647)."));
+            }
             else
             {
                 shape = input.Shape.ToArray();
@@ -97,6 +101,13 @@ internal static class ShapeInference
             }
 
             int[]? output = CheckHyperparameters(layer, diagnostics) ? InferOutput(spec, layer, shape, path, diagnostics) : null;
+            if (output is not null && LongProduct(output) > int.MaxValue)
+            {
+                // Sizes are ints: a larger output would wrap around to a wrong (even zero or negative) size.
+                diagnostics.Add(Error("NG0011", layer.AttributeIndex, null, $"{LayerNames.Describe(layer)} outputs {LongProduct(output).ToString("N0", CultureInfo.InvariantCulture)} values per sample, more than one buffer can index (2,147,483,647). {string.Join(" → ", path)}"));
+                output = null;
+            }
+
             string step = $"{layer.Kind}({(output is null ? "?" : Dims(output))})";
             path.Add(step);
             if (output is null || shape is null)
@@ -476,6 +487,8 @@ internal static class ShapeInference
     private static ShapeError Error(string id, int attribute, string? argument, FormattableString message) => new(id, Severity.Error, attribute, argument, message.ToString(CultureInfo.InvariantCulture));
 
     private static ShapeError Warning(string id, int attribute, string? argument, FormattableString message) => new(id, Severity.Warning, attribute, argument, message.ToString(CultureInfo.InvariantCulture));
+
+    private static long LongProduct(IEnumerable<int> shape) => shape.Aggregate(1L, (a, d) => a * d);
 
     private static int Product(IEnumerable<int> shape) => shape.Aggregate(1, (a, d) => unchecked(a * d));
 

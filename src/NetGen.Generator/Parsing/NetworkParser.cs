@@ -89,6 +89,12 @@ internal static class NetworkParser
             problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is generic: a network class cannot have type parameters, because its sizes and number type are fixed at compile time."));
         }
 
+        // The generator adds 'partial class' members and only looks at class declarations: a record would get nothing.
+        if (type.IsRecord)
+        {
+            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is a record: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
+        }
+
         if (type.IsStatic)
         {
             problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is static: a network is an object with parameters; remove 'static'."));
