@@ -1,0 +1,89 @@
+using System;
+using System.Numerics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Max pooling over each channel of a batch of sequences, and its backward pass. Shapes are row-major:
+    /// <c>X [batch × C × L]</c>, <c>Y [batch × C × Lo]</c> with <c>Lo = ⌊(L − K)/S⌋ + 1</c> for a window of K moved by
+    /// stride S (no padding).
+    /// </summary>
+    /// <remarks>
+    /// The forward pass keeps, for each output, the index in X of the value it took (<c>argmax</c>); the backward pass
+    /// sends each output's gradient there and nowhere else.
+    /// </remarks>
+    public static class MaxPool1D
+    {
+        /// <summary>The output length <c>⌊(length − window)/stride⌋ + 1</c>.</summary>
+        /// <param name="length">The input length, ≥ 1.</param>
+        /// <param name="window">The window size K, ≥ 1.</param>
+        /// <param name="stride">The stride S, ≥ 1.</param>
+        /// <returns>The output length, ≥ 1.</returns>
+        /// <exception cref="ArgumentException">A size is out of range, or the window is longer than the input.</exception>
+        public static int OutputLength(int length, int window, int stride) => Geometry(1, length, window, stride, "window").OutputWidth;
+
+        /// <summary>
+        /// Forward pass: effectively computes <c>y[s,c,i] = max_(u ∈ [0, K)) x[s, c, i·S + u]</c> and <c>argmax[s,c,i]</c> =
+        /// the index in <paramref name="x"/> of that value: the first largest in the window (a NaN is taken, so it
+        /// propagates).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × C × L]</c>.</param>
+        /// <param name="y">The outputs <c>[batch × C × Lo]</c>, overwritten.</param>
+        /// <param name="argmax">The indexes <c>[batch × C × Lo]</c> into x, overwritten and kept for the backward pass;
+        /// empty to skip them (inference).</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="channels">Channels C.</param>
+        /// <param name="length">Input length L.</param>
+        /// <param name="size">Window size K.</param>
+        /// <param name="stride">Stride S.</param>
+        /// <exception cref="ArgumentException">A size is out of range, or a span's length does not match the sizes.</exception>
+        public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, int channels, int length, int size, int stride)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            WindowGeometry geometry = Geometry(channels, length, size, stride, nameof(size));
+            int outputLength = CheckLengths(x.Length, y.Length, batch, geometry, nameof(y));
+            bool keepIndexes = Check.Optional(argmax.Length, outputLength, nameof(argmax), "batch × C × Lo");
+            Pooling.MaxForward(x, y, argmax, batch, geometry, keepIndexes);
+        }
+
+        /// <summary>
+        /// Backward pass: effectively computes <c>dx = 0</c>, then <c>dx[argmax[i]] += dy[i]</c> for every output i.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="argmax">The indexes written by <see cref="Forward"/> <c>[batch × C × Lo]</c>.</param>
+        /// <param name="dy">The gradient of the loss with respect to the outputs <c>[batch × C × Lo]</c>.</param>
+        /// <param name="dx">The gradient with respect to the inputs <c>[batch × C × L]</c>, overwritten.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="channels">Channels C.</param>
+        /// <param name="length">Input length L.</param>
+        /// <param name="size">Window size K.</param>
+        /// <param name="stride">Stride S.</param>
+        /// <exception cref="ArgumentException">A size is out of range, a span's length does not match the sizes, or an index is
+        /// outside dx.</exception>
+        public static void Backward<T>(ReadOnlySpan<int> argmax, ReadOnlySpan<T> dy, Span<T> dx, int batch, int channels, int length, int size, int stride)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            WindowGeometry geometry = Geometry(channels, length, size, stride, nameof(size));
+            int outputLength = CheckLengths(dx.Length, dy.Length, batch, geometry, nameof(dy), nameof(dx));
+            Check.Length(argmax.Length, outputLength, nameof(argmax), "batch × C × Lo");
+            Pooling.MaxBackward(argmax, dy, dx);
+        }
+
+        private static WindowGeometry Geometry(int channels, int length, int size, int stride, string sizeName)
+        {
+            Check.Positive(size, sizeName);
+            Check.Positive(stride, nameof(stride));
+            return WindowGeometry.Create(channels, 1, length, 1, size, 1, stride, 0, 0, sizeName, oneDimensional: true);
+        }
+
+        private static int CheckLengths(int inputLength, int outputLength, int batch, in WindowGeometry geometry, string outputName, string inputName = "x")
+        {
+            Check.NonNegative(batch, nameof(batch));
+            Check.Length(inputLength, Check.Product(batch, geometry.InputLength, "batch × C × L"), inputName, "batch × C × L");
+            int expected = Check.Product(batch, geometry.Channels, geometry.Positions, "batch × C × Lo");
+            Check.Length(outputLength, expected, outputName, "batch × C × Lo");
+            return expected;
+        }
+    }
+}
