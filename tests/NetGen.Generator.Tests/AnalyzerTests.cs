@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
@@ -55,6 +56,34 @@ public class AnalyzerTests
         new DiagnosticResult("NG0001", DiagnosticSeverity.Error)
             .WithSpan(2, 56, 2, 68)
             .WithMessage("Dense 'hidden2' expects 100 inputs but receives 256: Input(784) → Dense(256) → ReLU(256)"));
+
+    [Fact]
+    public void NG0001_carries_the_inferred_size_for_the_code_fix()
+    {
+        Diagnostic diagnostic = Assert.Single(TestCompilation.AnalyzerDiagnostics(TestCompilation.Create("""
+            using NetGen;
+            [Network] [Input(784)] [Dense(256)] [ReLU] [Dense(10, Inputs = 100)]
+            public partial class Net;
+            """)));
+
+        Assert.Equal("NG0001", diagnostic.Id);
+        Assert.Equal("256", diagnostic.Properties[Diagnostics.NetworkAnalyzer.FixValueKey]);
+        Assert.Equal("docs/diagnostics/NG0001.md", diagnostic.Descriptor.HelpLinkUri);
+    }
+
+    [Fact]
+    public void Every_rule_has_a_descriptor_with_a_help_link()
+    {
+        var analyzer = new Diagnostics.NetworkAnalyzer();
+
+        Assert.Equal(
+            System.Linq.Enumerable.Range(1, 13).Select(i => $"NG{i:0000}"),
+            analyzer.SupportedDiagnostics.Select(d => d.Id));
+        Assert.All(analyzer.SupportedDiagnostics, d => Assert.EndsWith($"{d.Id}.md", d.HelpLinkUri));
+        Assert.Equal(
+            new[] { "NG0009", "NG0010", "NG0012" },
+            analyzer.SupportedDiagnostics.Where(d => d.DefaultSeverity == DiagnosticSeverity.Warning).Select(d => d.Id));
+    }
 
     // ───────────────────────── NG0002 ─────────────────────────
 
