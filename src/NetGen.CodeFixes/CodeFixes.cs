@@ -84,7 +84,9 @@ public sealed class InsertFlattenCodeFix : CodeFixProvider
         }
 
         // [Dense(10)] on its own → [Flatten] [Dense(10)], keeping the list's leading trivia in front.
+        // Normalized (no elastic trivia), so the formatter keeps the user's layout around it.
         AttributeListSyntax flattenList = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(flatten))
+            .NormalizeWhitespace()
             .WithLeadingTrivia(list.GetLeadingTrivia())
             .WithTrailingTrivia(SyntaxFactory.Space);
         return root.ReplaceNode(list, new SyntaxNode[] { flattenList, list.WithLeadingTrivia() });
