@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace NetGen.IntegrationTests;
+
+/// <summary>
+/// The NetGen package as a user gets it: <c>dotnet pack src/NetGen.Runtime</c> into a temporary folder, then consumer
+/// projects outside the repository that reference nothing but that package, restored into a private package cache so
+/// that a NetGen of the same version cached by an earlier run is never used.
+/// </summary>
+public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
+{
+    private readonly PackedNetGen _package;
+
+    public PackageTests(PackedNetGen package) => _package = package;
+
+    [Fact]
+    public void PackageHoldsRuntimeAndAttributesAsLibrariesAndGeneratorAndCodeFixesAsAnalyzers()
+    {
+        using ZipArchive nupkg = ZipFile.OpenRead(_package.PackagePath);
+        var entries = nupkg.Entries.Select(entry => entry.FullName).ToHashSet();
+
+        foreach (string framework in new[] { "net8.0", "net10.0" })
+        {
+            Assert.Contains($"lib/{framework}/NetGen.Runtime.dll", entries);
+            Assert.Contains($"lib/{framework}/NetGen.Runtime.xml", entries);
+            Assert.Contains($"lib/{framework}/NetGen.Attributes.dll", entries);
+            Assert.Contains($"lib/{framework}/NetGen.Attributes.xml", entries);
+        }
+
+        Assert.Contains("analyzers/dotnet/cs/NetGen.Generator.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/NetGen.CodeFixes.dll", entries);
+        Assert.Contains("README.md", entries);
+        Assert.Contains("LICENSE", entries);
+        // The compiler loads the generator and the fixes; a program never references them.
+        Assert.DoesNotContain(entries, entry => entry.StartsWith("lib/", StringComparison.Ordinal)
+            && (entry.Contains("NetGen.Generator", StringComparison.Ordinal) || entry.Contains("NetGen.CodeFixes", StringComparison.Ordinal)));
+        Assert.DoesNotContain(entries, entry => entry.EndsWith(".pdb", StringComparison.Ordinal));
+
+        XElement metadata = ReadNuspec(nupkg).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
+        Assert.Equal("NetGen", Child(metadata, "id")!.Value);
+        Assert.Equal("MIT", Child(metadata, "license")!.Value);
+        Assert.Equal("README.md", Child(metadata, "readme")!.Value);
+        var groups = Child(metadata, "dependencies")!.Elements().ToList();
+        Assert.Equal(["net10.0", "net8.0"], groups.Select(group => (string)group.Attribute("targetFramework")!).Order());
+        // The four assemblies travel inside this package: no dependency on a NetGen.* package that does not exist.
+        Assert.DoesNotContain(groups.SelectMany(group => group.Elements()), dependency =>
+            ((string?)dependency.Attribute("id") ?? "").StartsWith("NetGen", StringComparison.OrdinalIgnoreCase));
+
+        string symbols = Path.ChangeExtension(_package.PackagePath, ".snupkg");
+        Assert.True(File.Exists(symbols), "no symbol package next to " + _package.PackagePath);
+        using ZipArchive snupkg = ZipFile.OpenRead(symbols);
+        var symbolEntries = snupkg.Entries.Select(entry => entry.FullName).ToHashSet();
+        Assert.Contains("lib/net10.0/NetGen.Runtime.pdb", symbolEntries);
+        Assert.Contains("lib/net8.0/NetGen.Attributes.pdb", symbolEntries);
+    }
+
+    [Fact]
+    public void ConsumerReferencingOnlyThePackageBuildsForNet8AndNet10AndTrains()
+    {
+        string project = _package.WriteConsumer("Trainer", "net8.0;net10.0", """
+            using NetGen;
+            using NetGen.Optimizers;
+
+            // y = 2x − 1 on [0, 1]: 32 samples, a 1-8-1 network, Adam.
+            var inputs = new float[32];
+            var targets = new float[32];
+            for (int i = 0; i < 32; i++)
+            {
+                inputs[i] = i / 31f;
+                targets[i] = (2 * inputs[i]) - 1;
+            }
+
+            var network = new Line();
+            var optimizer = new Adam<float>(learningRate: 0.01);
+            float first = network.TrainStep(inputs, targets);
+            float loss = first;
+            for (int step = 0; step < 300; step++)
+            {
+                optimizer.Step(network.Parameters, network.Gradients);
+                loss = network.TrainStep(inputs, targets);
+            }
+
+            System.Console.WriteLine(FormattableString.Invariant($"trained {Line.ParameterCount} parameters: loss {first:F6} -> {loss:F6}"));
+
+            [Network(Loss = LossFunction.MeanSquaredError, Seed = 1)]
+            [Input(1)]
+            [Dense(8)] [Tanh]
+            [Dense(1)]
+            public partial class Line;
+            """);
+
+        (int exitCode, string output) = _package.Dotnet(project, "build", "-c", "Release");
+        Assert.True(exitCode == 0, "the consumer failed to build:\n" + output);
+        Assert.DoesNotMatch(@"warning [A-Z]+\d+", output);
+        foreach (string framework in new[] { "net8.0", "net10.0" })
+        {
+            string bin = Path.Combine(project, "bin", "Release", framework);
+            Assert.True(File.Exists(Path.Combine(bin, "NetGen.Runtime.dll")), $"no NetGen.Runtime.dll in the {framework} output");
+            Assert.True(File.Exists(Path.Combine(bin, "NetGen.Attributes.dll")), $"no NetGen.Attributes.dll in the {framework} output");
+        }
+
+        // The generated code is there to read.
+        string backward = Path.Combine(project, "obj", "Release", "net10.0", "generated", "NetGen.Generator", "NetGen.Generator.NetworkGenerator", "Line.Backward.g.cs");
+        Assert.True(File.Exists(backward), "no generated backward pass at " + backward);
+        Assert.Contains("private void Backward(", File.ReadAllText(backward));
+
+        // net8.0 builds but cannot run where only the .NET 10 runtime is installed; net10.0 runs.
+        (exitCode, output) = _package.Dotnet(project, Path.Combine("bin", "Release", "net10.0", "Trainer.dll"));
+        Assert.True(exitCode == 0, "the consumer failed:\n" + output);
+        Match line = Regex.Match(output, @"trained 25 parameters: loss (\d+\.\d+) -> (\d+\.\d+)");
+        Assert.True(line.Success, "no training line in the output:\n" + output);
+        double first = double.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
+        double last = double.Parse(line.Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.True(last < first / 10, $"the loss should fall by 10×: {first} → {last}");
+    }
+
+    [Fact]
+    public void ConsumerWithAShapeErrorFailsToBuildWithNG0001()
+    {
+        string project = _package.WriteConsumer("Broken", "net10.0", """
+            using NetGen;
+
+            [Network(Loss = LossFunction.SoftmaxCrossEntropy)]
+            [Input(784)]
+            [Dense(256)] [ReLU]
+            [Dense(10, Inputs = 100)] [Softmax]
+            public partial class BrokenNet;
+
+            public static class Program
+            {
+                public static void Main() => new BrokenNet().Predict(new float[784], new float[10]);
+            }
+            """);
+
+        (int exitCode, string output) = _package.Dotnet(project, "build", "-c", "Release");
+
+        Assert.NotEqual(0, exitCode);
+        Match error = Regex.Match(output, @"Program\.cs\((\d+),\d+\): error NG0001: (.*?) \[");
+        Assert.True(error.Success, "expected NG0001 in the build output:\n" + output);
+        Assert.Equal("6", error.Groups[1].Value); // the line of [Dense(10, Inputs = 100)]
+        Assert.Contains("expects 100 inputs but receives 256", error.Groups[2].Value);
+        Assert.DoesNotMatch(@"error CS\d+", output);
+    }
+
+    private static XDocument ReadNuspec(ZipArchive package)
+    {
+        ZipArchiveEntry nuspec = package.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        using Stream stream = nuspec.Open();
+        return XDocument.Load(stream);
+    }
+
+    private static XElement? Child(XElement parent, string name) => parent.Elements().SingleOrDefault(element => element.Name.LocalName == name);
+
+    /// <summary>Packs NetGen once for the class; consumers share its feed and its private package cache.</summary>
+    public sealed class PackedNetGen : IDisposable
+    {
+        private readonly string _root = Directory.CreateTempSubdirectory("netgen-package-").FullName;
+
+        public PackedNetGen()
+        {
+            string feed = Path.Combine(_root, "feed");
+            string repository = RepositoryRoot();
+            // Built under the temporary folder: nothing is shared with the repository's bin/ and obj/, which other
+            // tests may be building at the same time.
+            (int exitCode, string output) = Run(repository, environment: null,
+                "pack", Path.Combine(repository, "src", "NetGen.Runtime", "NetGen.Runtime.csproj"), "-c", "Release",
+                "-o", feed, "--artifacts-path", Path.Combine(_root, "artifacts"));
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException("dotnet pack failed:\n" + output);
+            }
+
+            string[] packages = Directory.GetFiles(feed, "*.nupkg");
+            if (packages.Length != 1)
+            {
+                throw new InvalidOperationException($"dotnet pack made {packages.Length} packages, not one: {string.Join(", ", packages.Select(Path.GetFileName))}");
+            }
+
+            PackagePath = packages[0];
+            using (ZipArchive package = ZipFile.OpenRead(PackagePath))
+            {
+                XElement metadata = ReadNuspec(package).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
+                Version = Child(metadata, "version")!.Value;
+            }
+
+            Directory.CreateDirectory(Path.Combine(_root, "consumers"));
+            File.WriteAllText(Path.Combine(_root, "consumers", "nuget.config"), NuGetConfig(feed, ConfiguredSources()));
+        }
+
+        /// <summary>The packed .nupkg.</summary>
+        public string PackagePath { get; }
+
+        /// <summary>Its version, from its .nuspec (Directory.Build.props decides it).</summary>
+        public string Version { get; }
+
+        public void Dispose() => Directory.Delete(_root, recursive: true);
+
+        /// <summary>Writes a console project that references only NetGen, at exactly the packed version.</summary>
+        public string WriteConsumer(string name, string targetFrameworks, string program)
+        {
+            string directory = Path.Combine(_root, "consumers", name);
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFrameworks>{targetFrameworks}</TargetFrameworks>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="NetGen" Version="[{Version}]" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(directory, "Program.cs"), program);
+            return directory;
+        }
+
+        /// <summary>Runs dotnet in a consumer's folder with the private package cache.</summary>
+        public (int ExitCode, string Output) Dotnet(string directory, params string[] arguments)
+        {
+            var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_root, "packages") };
+            return Run(directory, environment, arguments);
+        }
+
+        /// <summary>
+        /// The sources this machine restores from (the consumers still need the framework reference packs), under their
+        /// own names so that any credentials stored for them still apply.
+        /// </summary>
+        private List<(string Name, string Url)> ConfiguredSources()
+        {
+            // Asked from inside the temporary folder: the repository's own settings do not apply to a user's project.
+            (int exitCode, string output) = Run(_root, environment: null, "nuget", "list", "source", "--format", "Detailed");
+            var sources = new List<(string Name, string Url)>();
+            if (exitCode == 0)
+            {
+                string[] lines = output.Split('\n', StringSplitOptions.TrimEntries);
+                for (int i = 0; i + 1 < lines.Length; i++)
+                {
+                    Match source = Regex.Match(lines[i], @"^\d+\.\s+(.+?)\s+\[Enabled\]$");
+                    if (source.Success)
+                    {
+                        sources.Add((source.Groups[1].Value, lines[i + 1]));
+                    }
+                }
+            }
+
+            return sources.Count > 0 ? sources : [("nuget.org", "https://api.nuget.org/v3/index.json")];
+        }
+
+        private static string NuGetConfig(string feed, List<(string Name, string Url)> sources)
+        {
+            const string Packed = "netgen-packed";
+            var configuration = new XElement("configuration",
+                new XElement("packageSources",
+                    new XElement("clear"),
+                    new XElement("add", new XAttribute("key", Packed), new XAttribute("value", feed)),
+                    sources.Select(source => new XElement("add", new XAttribute("key", source.Name), new XAttribute("value", source.Url)))),
+                // NetGen comes from the folder just packed, and from nowhere else.
+                new XElement("packageSourceMapping",
+                    new XElement("packageSource", new XAttribute("key", Packed), new XElement("package", new XAttribute("pattern", "NetGen"))),
+                    sources.Select(source => new XElement("packageSource", new XAttribute("key", source.Name), new XElement("package", new XAttribute("pattern", "*"))))));
+            return configuration.ToString();
+        }
+
+        private static (int ExitCode, string Output) Run(string directory, Dictionary<string, string>? environment, params string[] arguments)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            if (arguments[0] is "build" or "pack")
+            {
+                foreach (string argument in new[] { "-nodeReuse:false", "-p:UseSharedCompilation=false", "-consoleLoggerParameters:NoSummary" })
+                {
+                    start.ArgumentList.Add(argument);
+                }
+            }
+
+            // The test host's MSBuild variables would point the child build at the wrong SDK pieces.
+            foreach (string name in start.Environment.Keys.Where(name => name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("VSTEST_", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                start.Environment.Remove(name);
+            }
+
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            start.Environment["DOTNET_NOLOGO"] = "1";
+            foreach ((string name, string value) in environment ?? [])
+            {
+                start.Environment[name] = value;
+            }
+
+            using Process process = Process.Start(start)!;
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"dotnet {string.Join(' ', arguments)} took more than 5 minutes:\n{output.Result}{error.Result}");
+            }
+
+            return (process.ExitCode, output.Result + error.Result);
+        }
+
+        private static string RepositoryRoot()
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "NetGen.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("NetGen.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+}
