@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace NetGen.Kernels
 {
@@ -30,18 +31,8 @@ namespace NetGen.Kernels
             bool hasBias = Check.Optional(b.Length, outputs, nameof(b), "outputs");
             Check.Length(y.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(y), "batch × outputs");
 
-            Gemm.MultiplyTransposedB(x, w, y, batch, inputs, outputs);
-            if (hasBias)
-            {
-                for (int s = 0; s < batch; s++)
-                {
-                    Span<T> row = y.Slice(s * outputs, outputs);
-                    for (int o = 0; o < outputs; o++)
-                    {
-                        row[o] += b[o];
-                    }
-                }
-            }
+            // The bias is added by the product's kernel as it stores each value.
+            Gemm.MultiplyTransposedB(x, w, hasBias ? b : ReadOnlySpan<T>.Empty, y, batch, inputs, outputs, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
         }
 
         /// <summary>
@@ -82,11 +73,7 @@ namespace NetGen.Kernels
             {
                 for (int s = 0; s < batch; s++)
                 {
-                    ReadOnlySpan<T> row = dy.Slice(s * outputs, outputs);
-                    for (int o = 0; o < outputs; o++)
-                    {
-                        db[o] += row[o];
-                    }
+                    TensorPrimitives.Add(db, dy.Slice(s * outputs, outputs), db);
                 }
             }
 

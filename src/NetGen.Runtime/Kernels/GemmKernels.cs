@@ -1,0 +1,595 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// The SIMD micro-kernels of <see cref="Gemm"/>, generic over the vector width (<typeparamref name="TOps"/>), on
+    /// raw pointers to row-major data. Neither operand is packed: at a dense layer's shapes every operand already has a
+    /// contiguous direction the kernels can use, so they read the caller's arrays directly.
+    /// <list type="bullet">
+    /// <item><see cref="DotProducts"/>: <c>C = A · Bᵀ</c>, both operands contiguous along k. A 4 × 4 tile of C is 16
+    /// vector accumulators that run along k (4 rows of A times 4 rows of B per step), summed across lanes once at the
+    /// end; the 4 rows of B stay in L1 while every row of A passes by.</item>
+    /// <item><see cref="OuterProducts"/>: <c>C (+)= op(A) · B</c>, B contiguous along n, A read one value at a time
+    /// through two strides (so both <c>Aᵀ · B</c> and <c>A · B</c>). An 8-row × 2-vector tile of C is 16 accumulators;
+    /// each step broadcasts 8 values of A and loads 2 vectors of a row of B (the register-blocked outer product of
+    /// BLIS-style kernels). k is cut into blocks of <see cref="KBlock"/> so the 2-vector panel of B stays in L1.</item>
+    /// </list>
+    /// Each kernel computes only the rows <c>[i0, i1)</c> and columns <c>[j0, j1)</c> of C, so that threads can split
+    /// the output without sharing a value. Edges smaller than a tile use narrower tiles, then scalar code.
+    /// </summary>
+    /// <typeparam name="TOps">The vector operations: <see cref="Simd512{T}"/> or <see cref="Simd256{T}"/>.</typeparam>
+    /// <typeparam name="TVector">The vector type of <typeparamref name="TOps"/>.</typeparam>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    internal static unsafe class GemmKernels<TOps, TVector, T>
+        where TOps : struct, ISimdOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>The k block of <see cref="OuterProducts"/>: 256 rows of a 2-vector panel are 32 KiB of floats.</summary>
+        public const int KBlock = 256;
+
+        [ThreadStatic]
+        private static T[]? t_panel;
+
+        /// <summary>Rows of C per tile in <see cref="OuterProducts"/>.</summary>
+        public const int OuterRows = 8;
+
+        /// <summary>Rows and columns of C per tile in <see cref="DotProducts"/>.</summary>
+        public const int DotTile = 4;
+
+        /// <summary>
+        /// Whether the wide tiles are used: 8 × 2 vectors in <see cref="OuterProducts"/> and 4 × 4 in
+        /// <see cref="DotProducts"/> need more than 16 vector registers, which only AVX-512 has (32); with 16 registers
+        /// the kernels use 8 × 1 vector and 1 × 4 tiles.
+        /// </summary>
+        private static bool Wide => TOps.Count * sizeof(T) == 64;
+
+        /// <summary>Columns of C per tile in <see cref="OuterProducts"/>.</summary>
+        public static int OuterColumns => Wide ? 2 * TOps.Count : TOps.Count;
+
+        /// <summary>
+        /// <c>C[i,j] = Σₚ A[i,p] · B[j,p] + bias[j]</c> for i in <c>[i0, i1)</c>, j in <c>[j0, j1)</c>; A is <c>[· × k]</c>, B is
+        /// <c>[· × k]</c>, C is <c>[· × n]</c>, all row-major. Overwrites C. <paramref name="bias"/> may be null.
+        /// </summary>
+        public static void DotProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1)
+        {
+            int kv = k - (k % TOps.Count);
+            int j = j0;
+            for (; j + DotTile <= j1; j += DotTile)
+            {
+                T* bj = b + ((nint)j * k);
+                int i = i0;
+                if (Wide)
+                {
+                    for (; i + DotTile <= i1; i += DotTile)
+                    {
+                        Dot4x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, n);
+                    }
+                }
+
+                for (; i < i1; i++)
+                {
+                    Dot1x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv);
+                }
+            }
+
+            for (; j < j1; j++)
+            {
+                T* bj = b + ((nint)j * k);
+                T shift = bias == null ? T.Zero : bias[j];
+                for (int i = i0; i < i1; i++)
+                {
+                    c[((nint)i * n) + j] = Dot(a + ((nint)i * k), bj, k, kv) + shift;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <c>C[i,j] = Σₚ A(i,p) · B[p,j]</c> (or <c>+=</c> when <paramref name="accumulate"/>) for i in <c>[i0, i1)</c>,
+        /// j in <c>[j0, j1)</c>, p in <c>[0, k)</c>, where <c>A(i,p) = a[i · aRowStride + p · aStepStride]</c>,
+        /// <c>B[p,j] = b[p · ldb + j]</c> and <c>C[i,j] = c[i · ldc + j]</c>.
+        /// </summary>
+        public static void OuterProducts(T* a, nint aRowStride, nint aStepStride, T* b, nint ldb, T* c, nint ldc, int k, int i0, int i1, int j0, int j1, bool accumulate)
+        {
+            if (k == 0)
+            {
+                if (!accumulate)
+                {
+                    Fill(c, ldc, null, i0, i1, j0, j1);
+                }
+
+                return;
+            }
+
+            // With enough rows to share it, each panel of B is first copied to a contiguous buffer: the rows of B are
+            // far apart (a page or more for a wide layer), and the copy keeps the kernel's reads within a few pages.
+            bool copy = i1 - i0 >= PanelRows;
+            int panelWidth = OuterColumns;
+            T* panel = copy ? Panel() : null;
+            for (int pc = 0; pc < k; pc += KBlock)
+            {
+                int kc = Math.Min(KBlock, k - pc);
+                T* ap = a + (pc * aStepStride);
+                bool add = accumulate || pc > 0;
+                if (!copy)
+                {
+                    OuterBlock(ap, aRowStride, aStepStride, b + (pc * ldb) + j0, ldb, c + j0, ldc, kc, i0, i1, j1 - j0, add, null);
+                    continue;
+                }
+
+                for (int j = j0; j < j1; j += panelWidth)
+                {
+                    int width = Math.Min(panelWidth, j1 - j);
+                    T* source = b + (pc * ldb) + j;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        new ReadOnlySpan<T>(source + (p * ldb), width).CopyTo(new Span<T>(panel + ((nint)p * width), width));
+                    }
+
+                    OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, i0, i1, width, add, null);
+                }
+            }
+        }
+
+        /// <summary>Rows of C from which <see cref="OuterProducts"/> copies panels of B before use.</summary>
+        private const int PanelRows = 16;
+
+        /// <summary>
+        /// <c>C = A · Bᵀ + bias</c> like <see cref="DotProducts"/>, but by outer products: each panel of
+        /// <see cref="OuterColumns"/> rows of B (a k block of them) is first transposed into a small buffer that stays in
+        /// L1, then every row tile of A passes over it. Pays when there are enough rows of A to share the transposition.
+        /// </summary>
+        public static void TransposedPanelProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1)
+        {
+            if (k == 0)
+            {
+                Fill(c, n, bias, i0, i1, j0, j1);
+                return;
+            }
+
+            int panelWidth = OuterColumns;
+            T* panel = Panel();
+            for (int pc = 0; pc < k; pc += KBlock)
+            {
+                int kc = Math.Min(KBlock, k - pc);
+                for (int j = j0; j < j1; j += panelWidth)
+                {
+                    int width = Math.Min(panelWidth, j1 - j);
+                    Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
+                    T* shift = pc == 0 && bias != null ? bias + j : null;
+                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, pc > 0, shift);
+                }
+            }
+        }
+
+        /// <summary>
+        /// One k block of an outer-product update on columns <c>[0, width)</c> of <paramref name="b"/> and
+        /// <paramref name="c"/>: 8 × 2-vector tiles, then 8 × 1-vector tiles, then scalar columns; leftover rows one at a
+        /// time. When <paramref name="add"/> is false C is overwritten, plus <paramref name="bias"/> (per column) if not null.
+        /// </summary>
+        private static void OuterBlock(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int kc, int i0, int i1, int width, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            int j = 0;
+            if (Wide)
+            {
+                for (; j + (2 * w) <= width; j += 2 * w)
+                {
+                    T* shift = bias == null ? null : bias + j;
+                    int i = i0;
+                    for (; i + OuterRows <= i1; i += OuterRows)
+                    {
+                        Outer8x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                    }
+
+                    for (; i < i1; i++)
+                    {
+                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                    }
+                }
+            }
+
+            for (; j + w <= width; j += w)
+            {
+                T* shift = bias == null ? null : bias + j;
+                int i = i0;
+                for (; i + OuterRows <= i1; i += OuterRows)
+                {
+                    Outer8x1(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                }
+
+                for (; i < i1; i++)
+                {
+                    Outer1x1(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                }
+            }
+
+            // The last columns, fewer than a vector: scalar.
+            for (; j < width; j++)
+            {
+                T shift = bias == null ? T.Zero : bias[j];
+                for (int i = i0; i < i1; i++)
+                {
+                    T* ai = a + (i * rs);
+                    T sum = T.Zero;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        sum += ai[p * ss] * b[(p * ldb) + j];
+                    }
+
+                    T* target = c + (i * ldc) + j;
+                    *target = add ? *target + sum : sum + shift;
+                }
+            }
+        }
+
+        /// <summary>Sets rows <c>[i0, i1)</c>, columns <c>[j0, j1)</c> of C to the bias (or 0): the product over an empty k.</summary>
+        private static void Fill(T* c, nint ldc, T* bias, int i0, int i1, int j0, int j1)
+        {
+            for (int i = i0; i < i1; i++)
+            {
+                var row = new Span<T>(c + (i * ldc) + j0, j1 - j0);
+                if (bias == null)
+                {
+                    row.Clear();
+                }
+                else
+                {
+                    new ReadOnlySpan<T>(bias + j0, j1 - j0).CopyTo(row);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <c>panel[p · width + r] = source[r · ld + p]</c> for r in <c>[0, width)</c>, p in <c>[0, kc)</c>: a block of
+        /// <paramref name="width"/> rows, transposed. 8 × 8 (float) or 4 × 4 (double) blocks go through AVX shuffles.
+        /// </summary>
+        private static void Transpose(T* source, int ld, int width, int kc, T* panel)
+        {
+            int block = typeof(T) == typeof(float) ? 8 : 4;
+            int r = 0;
+            if (Avx.IsSupported)
+            {
+                int pv = kc - (kc % block);
+                for (; r + block <= width; r += block)
+                {
+                    for (int p = 0; p < pv; p += block)
+                    {
+                        if (typeof(T) == typeof(float))
+                        {
+                            Transpose8x8((float*)source + ((nint)r * ld) + p, ld, (float*)panel + ((nint)p * width) + r, width);
+                        }
+                        else
+                        {
+                            Transpose4x4((double*)source + ((nint)r * ld) + p, ld, (double*)panel + ((nint)p * width) + r, width);
+                        }
+                    }
+
+                    for (int p = pv; p < kc; p++)
+                    {
+                        for (int q = r; q < r + block; q++)
+                        {
+                            panel[((nint)p * width) + q] = source[((nint)q * ld) + p];
+                        }
+                    }
+                }
+            }
+
+            for (; r < width; r++)
+            {
+                T* row = source + ((nint)r * ld);
+                for (int p = 0; p < kc; p++)
+                {
+                    panel[((nint)p * width) + r] = row[p];
+                }
+            }
+        }
+
+        /// <summary>Writes the transpose of the 8 × 8 block at <paramref name="source"/> (row stride <paramref name="ld"/>) to <paramref name="target"/> (row stride <paramref name="ldt"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8x8(float* source, nint ld, float* target, nint ldt)
+        {
+            Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + ld);
+            Vector256<float> r2 = Avx.LoadVector256(source + (2 * ld)), r3 = Avx.LoadVector256(source + (3 * ld));
+            Vector256<float> r4 = Avx.LoadVector256(source + (4 * ld)), r5 = Avx.LoadVector256(source + (5 * ld));
+            Vector256<float> r6 = Avx.LoadVector256(source + (6 * ld)), r7 = Avx.LoadVector256(source + (7 * ld));
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+            Avx.Store(target, Avx.Permute2x128(s0, s4, 0x20));
+            Avx.Store(target + ldt, Avx.Permute2x128(s1, s5, 0x20));
+            Avx.Store(target + (2 * ldt), Avx.Permute2x128(s2, s6, 0x20));
+            Avx.Store(target + (3 * ldt), Avx.Permute2x128(s3, s7, 0x20));
+            Avx.Store(target + (4 * ldt), Avx.Permute2x128(s0, s4, 0x31));
+            Avx.Store(target + (5 * ldt), Avx.Permute2x128(s1, s5, 0x31));
+            Avx.Store(target + (6 * ldt), Avx.Permute2x128(s2, s6, 0x31));
+            Avx.Store(target + (7 * ldt), Avx.Permute2x128(s3, s7, 0x31));
+        }
+
+        /// <summary>Writes the transpose of the 4 × 4 block at <paramref name="source"/> (row stride <paramref name="ld"/>) to <paramref name="target"/> (row stride <paramref name="ldt"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose4x4(double* source, nint ld, double* target, nint ldt)
+        {
+            Vector256<double> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + ld);
+            Vector256<double> r2 = Avx.LoadVector256(source + (2 * ld)), r3 = Avx.LoadVector256(source + (3 * ld));
+            Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Avx.Store(target, Avx.Permute2x128(t0, t2, 0x20));
+            Avx.Store(target + ldt, Avx.Permute2x128(t1, t3, 0x20));
+            Avx.Store(target + (2 * ldt), Avx.Permute2x128(t0, t2, 0x31));
+            Avx.Store(target + (3 * ldt), Avx.Permute2x128(t1, t3, 0x31));
+        }
+
+        /// <summary>This thread's transposition buffer: <see cref="KBlock"/> × <see cref="OuterColumns"/> values, pinned, allocated once.</summary>
+        private static T* Panel()
+        {
+            T[] buffer = t_panel ??= GC.AllocateUninitializedArray<T>(KBlock * OuterColumns, pinned: true);
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        }
+
+        /// <summary>A dot product of two rows of length <paramref name="k"/>, vectorized up to <paramref name="kv"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Dot(T* x, T* y, int k, int kv)
+        {
+            TVector sum = TOps.Zero;
+            int p = 0;
+            for (; p < kv; p += TOps.Count)
+            {
+                sum = TOps.MultiplyAdd(TOps.Load(x + p), TOps.Load(y + p), sum);
+            }
+
+            T result = TOps.Sum(sum);
+            for (; p < k; p++)
+            {
+                result += x[p] * y[p];
+            }
+
+            return result;
+        }
+
+        private static void Dot1x4(T* a, T* b0, T* c, T* bias, int k, int kv)
+        {
+            T* b1 = b0 + k;
+            T* b2 = b1 + k;
+            T* b3 = b2 + k;
+            TVector c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+            int p = 0;
+            for (; p < kv; p += TOps.Count)
+            {
+                TVector x = TOps.Load(a + p);
+                c0 = TOps.MultiplyAdd(x, TOps.Load(b0 + p), c0);
+                c1 = TOps.MultiplyAdd(x, TOps.Load(b1 + p), c1);
+                c2 = TOps.MultiplyAdd(x, TOps.Load(b2 + p), c2);
+                c3 = TOps.MultiplyAdd(x, TOps.Load(b3 + p), c3);
+            }
+
+            T s0 = TOps.Sum(c0), s1 = TOps.Sum(c1), s2 = TOps.Sum(c2), s3 = TOps.Sum(c3);
+            for (; p < k; p++)
+            {
+                T x = a[p];
+                s0 += x * b0[p];
+                s1 += x * b1[p];
+                s2 += x * b2[p];
+                s3 += x * b3[p];
+            }
+
+            if (bias != null)
+            {
+                s0 += bias[0];
+                s1 += bias[1];
+                s2 += bias[2];
+                s3 += bias[3];
+            }
+
+            c[0] = s0;
+            c[1] = s1;
+            c[2] = s2;
+            c[3] = s3;
+        }
+
+        private static void Dot4x4(T* a0, T* b0, T* c, T* bias, int k, int kv, int ldc)
+        {
+            T* a1 = a0 + k;
+            T* a2 = a1 + k;
+            T* a3 = a2 + k;
+            T* b1 = b0 + k;
+            T* b2 = b1 + k;
+            T* b3 = b2 + k;
+            TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+            TVector c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+            TVector c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+            TVector c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+            for (int p = 0; p < kv; p += TOps.Count)
+            {
+                TVector y0 = TOps.Load(b0 + p);
+                TVector y1 = TOps.Load(b1 + p);
+                TVector y2 = TOps.Load(b2 + p);
+                TVector y3 = TOps.Load(b3 + p);
+                TVector x = TOps.Load(a0 + p);
+                c00 = TOps.MultiplyAdd(x, y0, c00);
+                c01 = TOps.MultiplyAdd(x, y1, c01);
+                c02 = TOps.MultiplyAdd(x, y2, c02);
+                c03 = TOps.MultiplyAdd(x, y3, c03);
+                x = TOps.Load(a1 + p);
+                c10 = TOps.MultiplyAdd(x, y0, c10);
+                c11 = TOps.MultiplyAdd(x, y1, c11);
+                c12 = TOps.MultiplyAdd(x, y2, c12);
+                c13 = TOps.MultiplyAdd(x, y3, c13);
+                x = TOps.Load(a2 + p);
+                c20 = TOps.MultiplyAdd(x, y0, c20);
+                c21 = TOps.MultiplyAdd(x, y1, c21);
+                c22 = TOps.MultiplyAdd(x, y2, c22);
+                c23 = TOps.MultiplyAdd(x, y3, c23);
+                x = TOps.Load(a3 + p);
+                c30 = TOps.MultiplyAdd(x, y0, c30);
+                c31 = TOps.MultiplyAdd(x, y1, c31);
+                c32 = TOps.MultiplyAdd(x, y2, c32);
+                c33 = TOps.MultiplyAdd(x, y3, c33);
+            }
+
+            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03);
+            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13);
+            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23);
+            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33);
+        }
+
+        /// <summary>Sums the 4 accumulators of one row of a dot tile, adds the scalar tail of k and the bias, and stores.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3)
+        {
+            T s0 = TOps.Sum(v0), s1 = TOps.Sum(v1), s2 = TOps.Sum(v2), s3 = TOps.Sum(v3);
+            for (int p = kv; p < k; p++)
+            {
+                T x = a[p];
+                s0 += x * b0[p];
+                s1 += x * b0[k + p];
+                s2 += x * b0[(2 * k) + p];
+                s3 += x * b0[(3 * k) + p];
+            }
+
+            if (bias != null)
+            {
+                s0 += bias[0];
+                s1 += bias[1];
+                s2 += bias[2];
+                s3 += bias[3];
+            }
+
+            c[0] = s0;
+            c[1] = s1;
+            c[2] = s2;
+            c[3] = s3;
+        }
+
+        private static void Outer8x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
+            TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+            TVector c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+            TVector c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+            TVector c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVector y0 = TOps.Load(b);
+                TVector y1 = TOps.Load(b + w);
+                TVector x = TOps.Broadcast(a[0]);
+                c00 = TOps.MultiplyAdd(x, y0, c00);
+                c01 = TOps.MultiplyAdd(x, y1, c01);
+                x = TOps.Broadcast(a[rs]);
+                c10 = TOps.MultiplyAdd(x, y0, c10);
+                c11 = TOps.MultiplyAdd(x, y1, c11);
+                x = TOps.Broadcast(a[r2]);
+                c20 = TOps.MultiplyAdd(x, y0, c20);
+                c21 = TOps.MultiplyAdd(x, y1, c21);
+                x = TOps.Broadcast(a[r3]);
+                c30 = TOps.MultiplyAdd(x, y0, c30);
+                c31 = TOps.MultiplyAdd(x, y1, c31);
+                x = TOps.Broadcast(a[r4]);
+                c40 = TOps.MultiplyAdd(x, y0, c40);
+                c41 = TOps.MultiplyAdd(x, y1, c41);
+                x = TOps.Broadcast(a[r5]);
+                c50 = TOps.MultiplyAdd(x, y0, c50);
+                c51 = TOps.MultiplyAdd(x, y1, c51);
+                x = TOps.Broadcast(a[r6]);
+                c60 = TOps.MultiplyAdd(x, y0, c60);
+                c61 = TOps.MultiplyAdd(x, y1, c61);
+                x = TOps.Broadcast(a[r7]);
+                c70 = TOps.MultiplyAdd(x, y0, c70);
+                c71 = TOps.MultiplyAdd(x, y1, c71);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreRow(c, w, c00, c01, add, bias);
+            StoreRow(c + ldc, w, c10, c11, add, bias);
+            StoreRow(c + (2 * ldc), w, c20, c21, add, bias);
+            StoreRow(c + (3 * ldc), w, c30, c31, add, bias);
+            StoreRow(c + (4 * ldc), w, c40, c41, add, bias);
+            StoreRow(c + (5 * ldc), w, c50, c51, add, bias);
+            StoreRow(c + (6 * ldc), w, c60, c61, add, bias);
+            StoreRow(c + (7 * ldc), w, c70, c71, add, bias);
+        }
+
+        private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            TVector c0 = TOps.Zero, c1 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVector x = TOps.Broadcast(a[0]);
+                c0 = TOps.MultiplyAdd(x, TOps.Load(b), c0);
+                c1 = TOps.MultiplyAdd(x, TOps.Load(b + w), c1);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreRow(c, w, c0, c1, add, bias);
+        }
+
+        private static void Outer8x1(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
+        {
+            nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
+            TVector c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+            TVector c4 = TOps.Zero, c5 = TOps.Zero, c6 = TOps.Zero, c7 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVector y = TOps.Load(b);
+                c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), y, c0);
+                c1 = TOps.MultiplyAdd(TOps.Broadcast(a[rs]), y, c1);
+                c2 = TOps.MultiplyAdd(TOps.Broadcast(a[r2]), y, c2);
+                c3 = TOps.MultiplyAdd(TOps.Broadcast(a[r3]), y, c3);
+                c4 = TOps.MultiplyAdd(TOps.Broadcast(a[r4]), y, c4);
+                c5 = TOps.MultiplyAdd(TOps.Broadcast(a[r5]), y, c5);
+                c6 = TOps.MultiplyAdd(TOps.Broadcast(a[r6]), y, c6);
+                c7 = TOps.MultiplyAdd(TOps.Broadcast(a[r7]), y, c7);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreVector(c, c0, add, bias);
+            StoreVector(c + ldc, c1, add, bias);
+            StoreVector(c + (2 * ldc), c2, add, bias);
+            StoreVector(c + (3 * ldc), c3, add, bias);
+            StoreVector(c + (4 * ldc), c4, add, bias);
+            StoreVector(c + (5 * ldc), c5, add, bias);
+            StoreVector(c + (6 * ldc), c6, add, bias);
+            StoreVector(c + (7 * ldc), c7, add, bias);
+        }
+
+        private static void Outer1x1(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
+        {
+            TVector c0 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), TOps.Load(b), c0);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreVector(c, c0, add, bias);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow(T* c, int w, TVector v0, TVector v1, bool add, T* bias)
+        {
+            StoreVector(c, v0, add, bias);
+            StoreVector(c + w, v1, add, bias == null ? null : bias + w);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreVector(T* c, TVector value, bool add, T* bias) =>
+            TOps.Store(add ? TOps.Add(TOps.Load(c), value) : bias == null ? value : TOps.Add(TOps.Load(bias), value), c);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// The few vector operations the matrix kernels need, over one vector type. The kernels are generic over a struct
+    /// implementing this interface, so the JIT compiles one specialized copy per vector width with every call inlined.
+    /// </summary>
+    /// <typeparam name="TVector">The vector type, e.g. <see cref="Vector512{T}"/>.</typeparam>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    internal unsafe interface ISimdOps<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged
+    {
+        /// <summary>Lanes per vector.</summary>
+        static abstract int Count { get; }
+
+        /// <summary>A vector of zeros.</summary>
+        static abstract TVector Zero { get; }
+
+        /// <summary>Loads <see cref="Count"/> values from <paramref name="source"/> (no alignment needed).</summary>
+        static abstract TVector Load(T* source);
+
+        /// <summary>Stores the lanes at <paramref name="destination"/>.</summary>
+        static abstract void Store(TVector value, T* destination);
+
+        /// <summary>Every lane set to <paramref name="value"/>.</summary>
+        static abstract TVector Broadcast(T value);
+
+        /// <summary><c>a · b + c</c> lane by lane, rounded once (fused multiply-add).</summary>
+        static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+        /// <summary><c>a + b</c> lane by lane.</summary>
+        static abstract TVector Add(TVector a, TVector b);
+
+        /// <summary>The sum of the lanes.</summary>
+        static abstract T Sum(TVector value);
+    }
+
+    /// <summary>AVX-512: 16 floats or 8 doubles per vector.</summary>
+    internal readonly unsafe struct Simd512<T> : ISimdOps<Vector512<T>, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector512<T>.Count;
+
+        public static Vector512<T> Zero => Vector512<T>.Zero;
+
+        public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Load(T* source) => Vector512.Load(source);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<T> value, T* destination) => value.Store(destination);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+
+            return (a * b) + c;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+    }
+
+    /// <summary>AVX2 with FMA: 8 floats or 4 doubles per vector.</summary>
+    internal readonly unsafe struct Simd256<T> : ISimdOps<Vector256<T>, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector256<T>.Count;
+
+        public static Vector256<T> Zero => Vector256<T>.Zero;
+
+        public static bool IsSupported => Fma.IsSupported && Avx2.IsSupported && Vector256.IsHardwareAccelerated;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Load(T* source) => Vector256.Load(source);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector256<T> value, T* destination) => value.Store(destination);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+
+            return (a * b) + c;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+    }
+}

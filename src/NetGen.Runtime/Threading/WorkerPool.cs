@@ -1,0 +1,210 @@
+using System;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace NetGen.Threading
+{
+    /// <summary>One piece of work cut into <c>parts</c> independent parts, run by <see cref="WorkerPool.Run"/>.</summary>
+    internal interface IParallelWork
+    {
+        /// <summary>Runs part <paramref name="part"/> of <paramref name="parts"/>; parts must not write to the same memory.</summary>
+        void Run(int part, int parts);
+    }
+
+    /// <summary>
+    /// A few long-lived background threads that help the calling thread run the parts of one
+    /// <see cref="IParallelWork"/>. Unlike <c>Parallel.For</c> it allocates nothing per call: the work is an object the
+    /// caller keeps and reuses, and the parts are handed out through one 64-bit counter.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The calling thread takes parts too, one after another, so a call never waits for a worker to wake up: on a busy
+    /// machine, where a worker may not get a processor for milliseconds, the caller simply runs every part itself. It
+    /// waits only for parts a worker has already started.
+    /// </para>
+    /// <para>
+    /// The counter holds the call's generation (high 32 bits) and the next part (low 32 bits). A worker claims a part by
+    /// compare-and-swap on the whole word, so a worker that wakes late can never take a part of a call that has ended:
+    /// the caller closes its generation before it returns.
+    /// </para>
+    /// <para>
+    /// One call at a time: a call made while the pool is busy (from another thread) runs all its parts on its own
+    /// thread. Results never depend on which thread ran a part.
+    /// </para>
+    /// </remarks>
+    internal sealed class WorkerPool
+    {
+        /// <summary>How long (in <see cref="Thread.SpinWait"/> rounds of about a quarter microsecond) an idle worker polls before it sleeps.</summary>
+        private const int SpinRounds = 4000;
+
+        /// <summary>The "next part" value of a closed generation: larger than any part count.</summary>
+        private const int Closed = int.MaxValue;
+
+        private readonly object _gate = new();
+        private Thread[] _threads = Array.Empty<Thread>();
+        private IParallelWork? _work;
+        private int _parts;
+        private int _helpers;
+        private int _generation;
+        private long _state = Closed;
+        private int _done;
+        private int _sleepers;
+        private int _busy;
+        private Exception? _failure;
+
+        private WorkerPool()
+        {
+        }
+
+        /// <summary>The process-wide pool.</summary>
+        public static WorkerPool Shared { get; } = new();
+
+        /// <summary>
+        /// Runs <c>work.Run(p, parts)</c> for every p in [0, parts) on the calling thread and at most
+        /// <paramref name="threads"/> − 1 workers, and returns when all parts are done. An exception from a part is
+        /// rethrown here, after every part has finished.
+        /// </summary>
+        public void Run(IParallelWork work, int parts, int threads)
+        {
+            if (parts <= 1 || threads <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+            {
+                for (int part = 0; part < parts; part++)
+                {
+                    work.Run(part, parts);
+                }
+
+                return;
+            }
+
+            try
+            {
+                EnsureThreads(threads - 1);
+                _work = work;
+                _parts = parts;
+                _helpers = threads - 1;
+                _failure = null;
+                _done = 0;
+                int generation = ++_generation;
+                Interlocked.Exchange(ref _state, (long)generation << 32);
+                if (Volatile.Read(ref _sleepers) > 0)
+                {
+                    lock (_gate)
+                    {
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+
+                RunParts(generation, work, parts);
+                var spinner = default(SpinWait);
+                while (Volatile.Read(ref _done) < parts)
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
+                Interlocked.Exchange(ref _state, ((long)generation << 32) | Closed);
+                _work = null;
+                if (_failure is { } failure)
+                {
+                    _failure = null;
+                    ExceptionDispatchInfo.Capture(failure).Throw();
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _busy, 0);
+            }
+        }
+
+        /// <summary>Claims and runs parts of generation <paramref name="generation"/> until none is left or the generation is closed.</summary>
+        private void RunParts(int generation, IParallelWork work, int parts)
+        {
+            while (true)
+            {
+                long state = Volatile.Read(ref _state);
+                int next = (int)state;
+                if ((int)(state >> 32) != generation || next >= parts)
+                {
+                    return;
+                }
+
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    work.Run(next, parts);
+                }
+                catch (Exception exception)
+                {
+                    Interlocked.CompareExchange(ref _failure, exception, null);
+                }
+
+                Interlocked.Increment(ref _done);
+            }
+        }
+
+        private void EnsureThreads(int count)
+        {
+            if (_threads.Length >= count)
+            {
+                return;
+            }
+
+            var threads = new Thread[count];
+            Array.Copy(_threads, threads, _threads.Length);
+            for (int i = _threads.Length; i < count; i++)
+            {
+                int index = i;
+                int generation = _generation; // read before the caller publishes its work
+                threads[i] = new Thread(() => WorkerLoop(index, generation))
+                {
+                    IsBackground = true,
+                    Name = "NetGen worker " + (index + 1).ToString(CultureInfo.InvariantCulture),
+                };
+                threads[i].Start();
+            }
+
+            _threads = threads;
+        }
+
+        private void WorkerLoop(int index, int seen)
+        {
+            while (true)
+            {
+                int rounds = 0;
+                while ((int)(Volatile.Read(ref _state) >> 32) == seen)
+                {
+                    if (rounds++ < SpinRounds)
+                    {
+                        Thread.SpinWait(20);
+                        continue;
+                    }
+
+                    lock (_gate)
+                    {
+                        Interlocked.Increment(ref _sleepers);
+                        while ((int)(Volatile.Read(ref _state) >> 32) == seen)
+                        {
+                            Monitor.Wait(_gate);
+                        }
+
+                        Interlocked.Decrement(ref _sleepers);
+                    }
+                }
+
+                // Read the generation first, then the work: a part is only run if the claim on this same generation
+                // succeeds, which proves the work read here belongs to it.
+                seen = (int)(Volatile.Read(ref _state) >> 32);
+                IParallelWork? work = Volatile.Read(ref _work);
+                int parts = Volatile.Read(ref _parts);
+                if (work is not null && index < Volatile.Read(ref _helpers))
+                {
+                    RunParts(seen, work, parts);
+                }
+            }
+        }
+    }
+}
