@@ -121,8 +121,7 @@ public class ShapeInferenceTests
             new[] { "8×26×26", "8×13×13", "16×13×13", "16×7×7", "16×5×5", "400", "10" },
             plan.Layers.Select(l => ShapeInference.Dims(l.OutputShape)));
         Assert.DoesNotContain(plan.Diagnostics, d => d.Severity == Severity.Error);
-        Assert.False(plan.IsRunnable);
-        Assert.Contains("Conv2D is not supported yet", plan.UnsupportedReason);
+        Assert.True(plan.IsRunnable);
     }
 
     [Fact]

@@ -95,11 +95,6 @@ internal static class ShapeInference
                 continue;
             }
 
-            if (layer.Kind is LayerKind.Conv2D or LayerKind.Conv1D or LayerKind.MaxPool2D or LayerKind.MaxPool1D)
-            {
-                unsupported ??= $"{layer.Kind} is not supported yet: this version of NetGen generates fully connected networks (Dense, BatchNorm, Dropout, activations, Flatten); convolutional layers are planned.";
-            }
-
             int[]? output = CheckHyperparameters(layer, diagnostics) ? InferOutput(spec, layer, shape, path, diagnostics) : null;
             if (output is not null && LongProduct(output) > int.MaxValue)
             {
@@ -153,6 +148,15 @@ internal static class ShapeInference
                 case LayerKind.Maxout:
                     AddTensor("W", "W" + n, layer.Units * layer.Pieces, inputSize);
                     AddTensor("b", "b" + n, layer.Units * layer.Pieces);
+                    break;
+                case LayerKind.Conv2D:
+                    // W [filters × C × k × k], then b [filters] (DESIGN §3).
+                    AddTensor("W", "W" + n, layer.Filters, shape[0], layer.Kernel, layer.Kernel);
+                    AddTensor("b", "b" + n, layer.Filters);
+                    break;
+                case LayerKind.Conv1D:
+                    AddTensor("W", "W" + n, layer.Filters, shape[0], layer.Kernel);
+                    AddTensor("b", "b" + n, layer.Filters);
                     break;
                 case LayerKind.BatchNorm:
                     AddTensor("γ", "gamma" + n, output[0]);

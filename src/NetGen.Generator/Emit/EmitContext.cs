@@ -52,8 +52,15 @@ internal sealed class EmitContext
     public static string Gradient(TensorPlan tensor) => "d" + tensor.Field;
 }
 
-/// <summary>A buffer the layer needs per training batch, <c>perSample</c> values for each sample.</summary>
-internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose);
+/// <summary>
+/// A buffer the layer needs per training batch, <c>perSample</c> values for each sample: numbers of type <c>T</c>, or
+/// <c>int</c> indexes when <paramref name="Indexes"/> is set (max pooling's argmax).
+/// </summary>
+internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose, bool Indexes = false)
+{
+    /// <summary>The element type: <c>int</c> for indexes, else the network's number type.</summary>
+    public string Type(EmitContext context) => Indexes ? "int" : context.T;
+}
 
 /// <summary>A buffer of fixed length (per feature), allocated once.</summary>
 internal sealed record FixedBuffer(string Field, string Local, int Length, string Purpose);

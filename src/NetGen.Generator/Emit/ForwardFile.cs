@@ -28,7 +28,7 @@ internal static class ForwardFile
 
         foreach (BatchBuffer buffer in BatchBuffers(plan))
         {
-            w.Line($"private {t}[] {buffer.Field} = Array.Empty<{t}>();   // {buffer.Purpose}");
+            w.Line($"private {buffer.Type(c)}[] {buffer.Field} = Array.Empty<{buffer.Type(c)}>();   // {buffer.Purpose}");
         }
 
         foreach (FixedBuffer buffer in FixedBuffers(plan))
@@ -70,7 +70,7 @@ internal static class ForwardFile
 
         foreach (BatchBuffer buffer in BatchBuffers(c.Plan))
         {
-            declarations.Add((buffer.Local, $"Span<{c.T}> {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
+            declarations.Add((buffer.Local, $"Span<{buffer.Type(c)}> {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
         }
 
         // Comments name the math (dA3, A2) too: only code counts as a use.
@@ -188,7 +188,7 @@ internal static class ForwardFile
 
             foreach (BatchBuffer buffer in BatchBuffers(plan))
             {
-                w.Line($"{buffer.Field} = new {t}[batch * {Literals.Int(buffer.PerSample)}];");
+                w.Line($"{buffer.Field} = new {buffer.Type(c)}[batch * {Literals.Int(buffer.PerSample)}];");
             }
 
             w.Line($"_targets = new {t}[batch * OutputSize];");

@@ -53,7 +53,7 @@ internal static class ParametersFile
         }
 
         w.Line();
-        w.Line("/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α.</summary>");
+        w.Line($"/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α{ConvolutionLayout(plan)}.</summary>");
         w.Line($"public Span<{t}> Parameters => _parameters;");
         w.Line();
         w.Line("/// <summary>The gradient of the last <c>TrainStep</c>'s loss, in the layout of <see cref=\"Parameters\"/>.</summary>");
@@ -146,5 +146,22 @@ internal static class ParametersFile
                 w.Line($"private Span<{t}> runningVariance{Literals.Int(layer.Number)} => _state.AsSpan({Literals.Int(layer.StateOffset + half)}, {Literals.Int(half)});");
             }
         }
+    }
+
+    /// <summary>The layout of the convolutions the network has (DESIGN §3), for the <c>Parameters</c> summary; empty without.</summary>
+    private static string ConvolutionLayout(NetworkPlan plan)
+    {
+        string text = string.Empty;
+        if (plan.Layers.Any(l => l.Kind == LayerKind.Conv2D))
+        {
+            text += "; Conv2D W [filters × channels × k × k] then b [filters]";
+        }
+
+        if (plan.Layers.Any(l => l.Kind == LayerKind.Conv1D))
+        {
+            text += "; Conv1D W [filters × channels × k] then b [filters]";
+        }
+
+        return text;
     }
 }

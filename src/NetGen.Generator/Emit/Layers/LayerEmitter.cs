@@ -55,6 +55,10 @@ internal abstract class LayerEmitter
         LayerKind.Flatten => FlattenEmitter.Instance,
         LayerKind.PReLU => PReLUEmitter.Instance,
         LayerKind.Softmax => SoftmaxEmitter.Instance,
+        LayerKind.Conv2D => Conv2DEmitter.Instance,
+        LayerKind.MaxPool2D => MaxPool2DEmitter.Instance,
+        LayerKind.Conv1D => Conv1DEmitter.Instance,
+        LayerKind.MaxPool1D => MaxPool1DEmitter.Instance,
         _ => ActivationEmitter.Instance,
     };
 }

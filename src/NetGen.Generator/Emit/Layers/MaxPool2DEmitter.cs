@@ -1,0 +1,47 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>
+/// Max pooling over each channel of NCHW maps. The forward pass keeps where each maximum came from (<c>argmax</c>, an
+/// index into the input), and the backward pass sends each gradient there.
+/// </summary>
+internal sealed class MaxPool2DEmitter : LayerEmitter
+{
+    public static readonly MaxPool2DEmitter Instance = new();
+
+    public override string Sentence(PlannedLayer layer) =>
+        $"MaxPool2D {Analysis.ShapeInference.Dims(layer.InputShape)} → {Shape(layer)}, {N(layer.Spec.Size)}×{N(layer.Spec.Size)} window, stride {N(layer.Spec.Stride)}";
+
+    public override string Signature(PlannedLayer layer) => $"MaxPool2D({N(layer.Spec.Size)}, stride {N(layer.Spec.Stride)})";
+
+    public override string ForwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number, size = layer.Spec.Size, stride = layer.Spec.Stride;
+        string kept = n == 1 ? string.Empty : $";  argmax{N(n)} = the index in {M(n - 1)} of each maximum";
+        return $"{M(n)}[s,c,i,j] = max_(u,v < {N(size)}) {M(n - 1)}[s, c, {WindowMath.Index("i", "u", stride, 0)}, {WindowMath.Index("j", "v", stride, 0)}]{kept}";
+    }
+
+    public override string BackwardMath(PlannedLayer layer) => MaxPool1DEmitter.Unpooling(layer);
+
+    public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => MaxPool1DEmitter.Argmax(layer);
+
+    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"global::NetGen.Kernels.MaxPool2D.Forward({A(n - 1)}, {A(n)}, {MaxPool1DEmitter.ArgmaxSpan(layer)}, batch, {Sizes(layer)});");
+    }
+
+    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        if (n > 1)
+        {
+            writer.Line($"global::NetGen.Kernels.MaxPool2D.Backward(argmax{N(n)}, {DA(n)}, {DA(n - 1)}, batch, {Sizes(layer)});");
+        }
+    }
+
+    private static string Sizes(PlannedLayer layer) =>
+        $"channels: {N(layer.InputShape[0])}, height: {N(layer.InputShape[1])}, width: {N(layer.InputShape[2])}, size: {N(layer.Spec.Size)}, stride: {N(layer.Spec.Stride)}";
+}
