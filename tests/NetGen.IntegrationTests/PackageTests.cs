@@ -42,6 +42,8 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
 
         XElement metadata = ReadNuspec(nupkg).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
         Assert.Equal("NetGen", Child(metadata, "id")!.Value);
+        string props = Path.Combine(PackedNetGen.RepositoryRoot(), "Directory.Build.props");
+        Assert.Equal(XDocument.Load(props).Descendants("Version").Single().Value, _package.Version);
         Assert.Equal("MIT", Child(metadata, "license")!.Value);
         Assert.Equal("README.md", Child(metadata, "readme")!.Value);
         var groups = Child(metadata, "dependencies")!.Elements().ToList();
@@ -162,33 +164,17 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
 
         public PackedNetGen()
         {
-            string feed = Path.Combine(_root, "feed");
-            string repository = RepositoryRoot();
-            // Built under the temporary folder: nothing is shared with the repository's bin/ and obj/, which other
-            // tests may be building at the same time.
-            (int exitCode, string output) = Run(repository, environment: null,
-                "pack", Path.Combine(repository, "src", "NetGen.Runtime", "NetGen.Runtime.csproj"), "-c", "Release",
-                "-o", feed, "--artifacts-path", Path.Combine(_root, "artifacts"));
-            if (exitCode != 0)
+            try
             {
-                throw new InvalidOperationException("dotnet pack failed:\n" + output);
+                (PackagePath, Version) = Pack(Path.Combine(_root, "feed"), Path.Combine(_root, "artifacts"));
+                Directory.CreateDirectory(Path.Combine(_root, "consumers"));
+                File.WriteAllText(Path.Combine(_root, "consumers", "nuget.config"), NuGetConfig(Path.Combine(_root, "feed"), ConfiguredSources()));
             }
-
-            string[] packages = Directory.GetFiles(feed, "*.nupkg");
-            if (packages.Length != 1)
+            catch
             {
-                throw new InvalidOperationException($"dotnet pack made {packages.Length} packages, not one: {string.Join(", ", packages.Select(Path.GetFileName))}");
+                Directory.Delete(_root, recursive: true);
+                throw;
             }
-
-            PackagePath = packages[0];
-            using (ZipArchive package = ZipFile.OpenRead(PackagePath))
-            {
-                XElement metadata = ReadNuspec(package).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
-                Version = Child(metadata, "version")!.Value;
-            }
-
-            Directory.CreateDirectory(Path.Combine(_root, "consumers"));
-            File.WriteAllText(Path.Combine(_root, "consumers", "nuget.config"), NuGetConfig(feed, ConfiguredSources()));
         }
 
         /// <summary>The packed .nupkg.</summary>
@@ -227,6 +213,32 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
         {
             var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_root, "packages") };
             return Run(directory, environment, arguments);
+        }
+
+        /// <summary>
+        /// Packs src/NetGen.Runtime, built under the temporary folder: nothing is shared with the repository's bin/ and
+        /// obj/, which other tests may be building at the same time.
+        /// </summary>
+        private static (string Path, string Version) Pack(string feed, string artifacts)
+        {
+            string repository = RepositoryRoot();
+            (int exitCode, string output) = Run(repository, environment: null,
+                "pack", Path.Combine(repository, "src", "NetGen.Runtime", "NetGen.Runtime.csproj"), "-c", "Release",
+                "-o", feed, "--artifacts-path", artifacts);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException("dotnet pack failed:\n" + output);
+            }
+
+            string[] packages = Directory.GetFiles(feed, "*.nupkg");
+            if (packages.Length != 1)
+            {
+                throw new InvalidOperationException($"dotnet pack made {packages.Length} packages, not one: {string.Join(", ", packages.Select(Path.GetFileName))}");
+            }
+
+            using ZipArchive package = ZipFile.OpenRead(packages[0]);
+            XElement metadata = ReadNuspec(package).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
+            return (packages[0], Child(metadata, "version")!.Value);
         }
 
         /// <summary>
@@ -316,7 +328,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
             return (process.ExitCode, output.Result + error.Result);
         }
 
-        private static string RepositoryRoot()
+        public static string RepositoryRoot()
         {
             for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
             {
