@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace NetGen.Kernels
 {
@@ -11,6 +12,12 @@ namespace NetGen.Kernels
     /// </summary>
     public static class Activations
     {
+        /// <summary>
+        /// Lengths from which tanh and the sigmoid go through <see cref="TensorPrimitives"/> (vectorized exponentials);
+        /// shorter spans use the scalar loops, which are the reference.
+        /// </summary>
+        private const int VectorizedFrom = 8;
+
         /// <summary>ReLU: effectively computes <c>y[i] = max(x[i], 0)</c>. A NaN input gives NaN.</summary>
         /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
         /// <param name="x">The inputs.</param>
@@ -20,10 +27,7 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
-            for (int i = 0; i < x.Length; i++)
-            {
-                y[i] = T.Max(x[i], T.Zero);
-            }
+            TensorPrimitives.Max(x, T.Zero, y);
         }
 
         /// <summary>ReLU backward: effectively computes <c>dx[i] = x[i] &gt; 0 ? dy[i] : 0</c>.</summary>
@@ -37,7 +41,17 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
             Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
-            for (int i = 0; i < x.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    Vector<T> positive = Vector.GreaterThan(new Vector<T>(x.Slice(i)), Vector<T>.Zero);
+                    Vector.ConditionalSelect(positive, new Vector<T>(dy.Slice(i)), Vector<T>.Zero).CopyTo(dx.Slice(i));
+                }
+            }
+
+            for (; i < x.Length; i++)
             {
                 dx[i] = x[i] > T.Zero ? dy[i] : T.Zero;
             }
@@ -223,6 +237,13 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            if (x.Length >= VectorizedFrom)
+            {
+                // 1/(1 + e^−x): e^−x overflows to +∞ for x far below 0, and 1/∞ = 0, so this form is stable as well.
+                TensorPrimitives.Sigmoid(x, y);
+                return;
+            }
+
             for (int i = 0; i < x.Length; i++)
             {
                 T value = x[i];
@@ -249,7 +270,17 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, y.Length, nameof(dy), "y.Length");
             Check.Length(dx.Length, y.Length, nameof(dx), "y.Length");
-            for (int i = 0; i < y.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var value = new Vector<T>(y.Slice(i));
+                    (new Vector<T>(dy.Slice(i)) * value * (Vector<T>.One - value)).CopyTo(dx.Slice(i));
+                }
+            }
+
+            for (; i < y.Length; i++)
             {
                 T value = y[i];
                 dx[i] = dy[i] * value * (T.One - value);
@@ -265,6 +296,12 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
+            if (x.Length >= VectorizedFrom)
+            {
+                TensorPrimitives.Tanh(x, y);
+                return;
+            }
+
             for (int i = 0; i < x.Length; i++)
             {
                 y[i] = T.Tanh(x[i]);
@@ -282,7 +319,17 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, y.Length, nameof(dy), "y.Length");
             Check.Length(dx.Length, y.Length, nameof(dx), "y.Length");
-            for (int i = 0; i < y.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var value = new Vector<T>(y.Slice(i));
+                    (new Vector<T>(dy.Slice(i)) * (Vector<T>.One - (value * value))).CopyTo(dx.Slice(i));
+                }
+            }
+
+            for (; i < y.Length; i++)
             {
                 T value = y[i];
                 dx[i] = dy[i] * (T.One - (value * value));

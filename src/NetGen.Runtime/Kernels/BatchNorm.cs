@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 
@@ -58,6 +59,12 @@ namespace NetGen.Kernels
             if (features > 0 && length == 0)
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Batch normalization in training needs at least one value per feature: batch = {batch}, spatial = {spatial}."), nameof(x));
+            }
+
+            if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
+            {
+                ForwardTrainingRows(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, momentum, epsilon);
+                return;
             }
 
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
@@ -151,6 +158,12 @@ namespace NetGen.Kernels
             CheckFeatures(runningVariance.Length, features, nameof(runningVariance));
             Check.Length(y.Length, length, nameof(y), "batch × features × spatial");
 
+            if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
+            {
+                ForwardInferenceRows(x, gamma, beta, runningMean, runningVariance, y, batch, features, epsilon);
+                return;
+            }
+
             for (int f = 0; f < features; f++)
             {
                 T mean = runningMean[f];
@@ -207,6 +220,12 @@ namespace NetGen.Kernels
             CheckFeatures(dbeta.Length, features, nameof(dbeta));
             bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × features × spatial");
 
+            if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
+            {
+                BackwardRows(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, hasInputGradient);
+                return;
+            }
+
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             for (int f = 0; f < features; f++)
             {
@@ -244,6 +263,282 @@ namespace NetGen.Kernels
                     {
                         result[p] = scale * ((m * gradients[p]) - sumDy - (normalized[p] * sumDyXHat));
                     }
+                }
+            }
+        }
+
+        // After a dense layer (spatial = 1) a feature's values are a column of the [batch × features] matrix. The
+        // methods below go through the batch row by row instead, with vectors across the features: every feature still
+        // sums its values in the same order with the same operations (no fused multiply-add), so they give the very same
+        // results as the per-feature loops above, which stay as the reference and serve convolutions (spatial > 1).
+
+        private static void ForwardTrainingRows<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            int batch,
+            int features,
+            T momentum,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[]? rented = null;
+            Span<T> mean = features <= StackLimit ? stackalloc T[features] : (rented = ArrayPool<T>.Shared.Rent(features)).AsSpan(0, features);
+            Span<T> variance = inverseStd; // holds σ² until it is replaced by 1/√(σ² + ε)
+            T m = T.CreateTruncating(batch);
+
+            // μ = Σx / m
+            mean.Clear();
+            for (int s = 0; s < batch; s++)
+            {
+                Rows.Add(mean, x.Slice(s * features, features));
+            }
+
+            Rows.Divide(mean, m);
+
+            // σ² = Σ(x − μ)² / m
+            variance.Clear();
+            for (int s = 0; s < batch; s++)
+            {
+                Rows.AddSquaredDifference(variance, x.Slice(s * features, features), mean);
+            }
+
+            Rows.Divide(variance, m);
+            T keep = T.One - momentum;
+            for (int f = 0; f < features; f++)
+            {
+                runningMean[f] = (momentum * runningMean[f]) + (keep * mean[f]);
+                runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance[f]);
+                inverseStd[f] = T.One / T.Sqrt(variance[f] + epsilon);
+            }
+
+            // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+            for (int s = 0; s < batch; s++)
+            {
+                int start = s * features;
+                Rows.Normalize(x.Slice(start, features), mean, inverseStd, gamma, beta, xHat.Slice(start, features), y.Slice(start, features));
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+
+        private static void ForwardInferenceRows<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            ReadOnlySpan<T> runningMean,
+            ReadOnlySpan<T> runningVariance,
+            Span<T> y,
+            int batch,
+            int features,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[]? rented = null;
+            Span<T> scale = features <= StackLimit ? stackalloc T[features] : (rented = ArrayPool<T>.Shared.Rent(features)).AsSpan(0, features);
+            for (int f = 0; f < features; f++)
+            {
+                scale[f] = gamma[f] / T.Sqrt(runningVariance[f] + epsilon);
+            }
+
+            for (int s = 0; s < batch; s++)
+            {
+                int start = s * features;
+                Rows.ScaleShift(x.Slice(start, features), runningMean, scale, beta, y.Slice(start, features));
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+
+        private static void BackwardRows<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            bool hasInputGradient)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[]? rented = null;
+            int length = 3 * features;
+            Span<T> scratch = length <= StackLimit ? stackalloc T[length] : (rented = ArrayPool<T>.Shared.Rent(length)).AsSpan(0, length);
+            Span<T> sumDy = scratch.Slice(0, features);
+            Span<T> sumDyXHat = scratch.Slice(features, features);
+            Span<T> scale = scratch.Slice(2 * features, features);
+            sumDy.Clear();
+            sumDyXHat.Clear();
+            for (int s = 0; s < batch; s++)
+            {
+                int start = s * features;
+                Rows.AddWithProduct(sumDy, sumDyXHat, dy.Slice(start, features), xHat.Slice(start, features));
+            }
+
+            T m = T.CreateTruncating(batch);
+            for (int f = 0; f < features; f++)
+            {
+                dgamma[f] += sumDyXHat[f];
+                dbeta[f] += sumDy[f];
+                scale[f] = gamma[f] * inverseStd[f] / m;
+            }
+
+            if (hasInputGradient)
+            {
+                // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = s * features;
+                    Rows.InputGradient(dy.Slice(start, features), xHat.Slice(start, features), sumDy, sumDyXHat, scale, m, dx.Slice(start, features));
+                }
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>Values per scratch buffer kept on the stack; larger ones are rented from the shared pool.</summary>
+        private const int StackLimit = 1024;
+
+        /// <summary>Row operations with vectors across the features; the scalar tail repeats the same arithmetic.</summary>
+        private static class Rows
+        {
+            /// <summary><c>sum[f] += row[f]</c>.</summary>
+            public static void Add<T>(Span<T> sum, ReadOnlySpan<T> row)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                int f = 0;
+                for (; f <= sum.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    (new Vector<T>(sum.Slice(f)) + new Vector<T>(row.Slice(f))).CopyTo(sum.Slice(f));
+                }
+
+                for (; f < sum.Length; f++)
+                {
+                    sum[f] += row[f];
+                }
+            }
+
+            /// <summary><c>values[f] /= divisor</c>.</summary>
+            public static void Divide<T>(Span<T> values, T divisor)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                var d = new Vector<T>(divisor);
+                int f = 0;
+                for (; f <= values.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    (new Vector<T>(values.Slice(f)) / d).CopyTo(values.Slice(f));
+                }
+
+                for (; f < values.Length; f++)
+                {
+                    values[f] /= divisor;
+                }
+            }
+
+            /// <summary><c>sum[f] += (row[f] − mean[f])²</c>.</summary>
+            public static void AddSquaredDifference<T>(Span<T> sum, ReadOnlySpan<T> row, ReadOnlySpan<T> mean)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                int f = 0;
+                for (; f <= sum.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    Vector<T> centred = new Vector<T>(row.Slice(f)) - new Vector<T>(mean.Slice(f));
+                    (new Vector<T>(sum.Slice(f)) + (centred * centred)).CopyTo(sum.Slice(f));
+                }
+
+                for (; f < sum.Length; f++)
+                {
+                    T centred = row[f] - mean[f];
+                    sum[f] += centred * centred;
+                }
+            }
+
+            /// <summary><c>xHat[f] = (x[f] − mean[f]) · inverseStd[f]</c>, <c>y[f] = γ[f] · xHat[f] + β[f]</c>.</summary>
+            public static void Normalize<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> xHat, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                int f = 0;
+                for (; f <= x.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    Vector<T> n = (new Vector<T>(x.Slice(f)) - new Vector<T>(mean.Slice(f))) * new Vector<T>(inverseStd.Slice(f));
+                    n.CopyTo(xHat.Slice(f));
+                    ((new Vector<T>(gamma.Slice(f)) * n) + new Vector<T>(beta.Slice(f))).CopyTo(y.Slice(f));
+                }
+
+                for (; f < x.Length; f++)
+                {
+                    T n = (x[f] - mean[f]) * inverseStd[f];
+                    xHat[f] = n;
+                    y[f] = (gamma[f] * n) + beta[f];
+                }
+            }
+
+            /// <summary><c>y[f] = scale[f] · (x[f] − mean[f]) + β[f]</c>.</summary>
+            public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> scale, ReadOnlySpan<T> beta, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                int f = 0;
+                for (; f <= x.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    ((new Vector<T>(scale.Slice(f)) * (new Vector<T>(x.Slice(f)) - new Vector<T>(mean.Slice(f)))) + new Vector<T>(beta.Slice(f))).CopyTo(y.Slice(f));
+                }
+
+                for (; f < x.Length; f++)
+                {
+                    y[f] = (scale[f] * (x[f] - mean[f])) + beta[f];
+                }
+            }
+
+            /// <summary><c>sumDy[f] += dy[f]</c>, <c>sumDyXHat[f] += dy[f] · xHat[f]</c>.</summary>
+            public static void AddWithProduct<T>(Span<T> sumDy, Span<T> sumDyXHat, ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                int f = 0;
+                for (; f <= dy.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    var g = new Vector<T>(dy.Slice(f));
+                    (new Vector<T>(sumDy.Slice(f)) + g).CopyTo(sumDy.Slice(f));
+                    (new Vector<T>(sumDyXHat.Slice(f)) + (g * new Vector<T>(xHat.Slice(f)))).CopyTo(sumDyXHat.Slice(f));
+                }
+
+                for (; f < dy.Length; f++)
+                {
+                    sumDy[f] += dy[f];
+                    sumDyXHat[f] += dy[f] * xHat[f];
+                }
+            }
+
+            /// <summary><c>dx[f] = scale[f] · (m · dy[f] − sumDy[f] − xHat[f] · sumDyXHat[f])</c>.</summary>
+            public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat, ReadOnlySpan<T> sumDy, ReadOnlySpan<T> sumDyXHat, ReadOnlySpan<T> scale, T m, Span<T> dx)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                var mv = new Vector<T>(m);
+                int f = 0;
+                for (; f <= dy.Length - Vector<T>.Count; f += Vector<T>.Count)
+                {
+                    Vector<T> inner = (mv * new Vector<T>(dy.Slice(f))) - new Vector<T>(sumDy.Slice(f)) - (new Vector<T>(xHat.Slice(f)) * new Vector<T>(sumDyXHat.Slice(f)));
+                    (new Vector<T>(scale.Slice(f)) * inner).CopyTo(dx.Slice(f));
+                }
+
+                for (; f < dy.Length; f++)
+                {
+                    dx[f] = scale[f] * ((m * dy[f]) - sumDy[f] - (xHat[f] * sumDyXHat[f]));
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace NetGen.Kernels
 {
@@ -35,12 +36,13 @@ namespace NetGen.Kernels
 
             double threshold = double.CreateTruncating(rate);
             T scale = T.One / (T.One - rate);
-            for (int i = 0; i < x.Length; i++)
+            int i = DropoutMasks.Fill(random, threshold, scale, mask);
+            for (; i < x.Length; i++)
             {
-                T keep = random.NextDouble() < threshold ? T.Zero : scale;
-                mask[i] = keep;
-                y[i] = x[i] * keep;
+                mask[i] = random.NextDouble() < threshold ? T.Zero : scale;
             }
+
+            TensorPrimitives.Multiply(x, mask, y);
         }
 
         /// <summary>Backward pass: effectively computes <c>dx[i] = dy[i] · mask[i]</c>.</summary>
@@ -54,10 +56,7 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, mask.Length, nameof(dy), "mask.Length");
             Check.Length(dx.Length, mask.Length, nameof(dx), "mask.Length");
-            for (int i = 0; i < mask.Length; i++)
-            {
-                dx[i] = dy[i] * mask[i];
-            }
+            TensorPrimitives.Multiply(dy, mask, dx);
         }
     }
 }

@@ -118,7 +118,25 @@ namespace NetGen.Kernels
         public static void Finite<T>(ReadOnlySpan<T> values, string parameterName)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            for (int i = 0; i < values.Length; i++)
+            int start = 0;
+            if (Vector.IsHardwareAccelerated && values.Length >= Vector<T>.Count)
+            {
+                // x · 0 is ±0 for a finite x and NaN for NaN or ±∞, so the sum below stays 0 exactly when every value is
+                // finite. Only then is the scalar search skipped (up to the last partial vector).
+                Vector<T> sum = Vector<T>.Zero;
+                int end = values.Length - (values.Length % Vector<T>.Count);
+                for (int i = 0; i < end; i += Vector<T>.Count)
+                {
+                    sum += new Vector<T>(values.Slice(i)) * Vector<T>.Zero;
+                }
+
+                if (Vector.EqualsAll(sum, Vector<T>.Zero))
+                {
+                    start = end;
+                }
+            }
+
+            for (int i = start; i < values.Length; i++)
             {
                 if (!T.IsFinite(values[i]))
                 {

@@ -57,7 +57,20 @@ namespace NetGen.Optimizers
             T alpha = Cast(LearningRate);
             T epsilon = Cast(Epsilon);
             Span<T> sum = _sumOfSquares;
-            for (int i = 0; i < parameters.Length; i++)
+            int j = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                Vector<T> vAlpha = new(alpha), vEps = new(epsilon);
+                for (; j <= parameters.Length - Vector<T>.Count; j += Vector<T>.Count)
+                {
+                    var g = new Vector<T>(gradients.Slice(j));
+                    Vector<T> s = new Vector<T>(sum.Slice(j)) + (g * g);
+                    s.CopyTo(sum.Slice(j));
+                    (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
+                }
+            }
+
+            for (int i = j; i < parameters.Length; i++)
             {
                 T g = gradients[i];
                 T s = sum[i] + g * g;

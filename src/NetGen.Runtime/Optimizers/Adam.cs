@@ -93,7 +93,24 @@ namespace NetGen.Optimizers
             T eps = T.CreateChecked(epsilon);
             Span<T> m = _first;
             Span<T> v = _second;
-            for (int i = 0; i < parameters.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // The same operations in the same order as the scalar loop below, a vector at a time.
+                Vector<T> vb1 = new(b1), v1b1 = new(oneMinusB1), vb2 = new(b2), v1b2 = new(oneMinusB2);
+                Vector<T> vAlpha = new(alpha), vc1 = new(correction1), vc2 = new(correction2), vEps = new(eps);
+                for (; i <= parameters.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var g = new Vector<T>(gradients.Slice(i));
+                    Vector<T> mi = (vb1 * new Vector<T>(m.Slice(i))) + (v1b1 * g);
+                    Vector<T> vi = (vb2 * new Vector<T>(v.Slice(i))) + (v1b2 * g * g);
+                    mi.CopyTo(m.Slice(i));
+                    vi.CopyTo(v.Slice(i));
+                    (new Vector<T>(parameters.Slice(i)) - (vAlpha * (mi * vc1) / (Vector.SquareRoot(vi * vc2) + vEps))).CopyTo(parameters.Slice(i));
+                }
+            }
+
+            for (; i < parameters.Length; i++)
             {
                 T g = gradients[i];
                 T mi = b1 * m[i] + oneMinusB1 * g;

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace NetGen.Optimizers
 {
@@ -67,10 +68,7 @@ namespace NetGen.Optimizers
             if (WeightDecay != 0)
             {
                 T shrink = T.One - Cast(LearningRate * WeightDecay);
-                for (int i = 0; i < parameters.Length; i++)
-                {
-                    parameters[i] *= shrink;
-                }
+                TensorPrimitives.Multiply(parameters, shrink, parameters);
             }
 
             _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount);

@@ -55,7 +55,20 @@ namespace NetGen.Optimizers
             T rho = Cast(Rho);
             T oneMinusRho = T.One - rho;
             Span<T> meanSquare = _meanSquare;
-            for (int i = 0; i < parameters.Length; i++)
+            int j = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                Vector<T> vAlpha = new(alpha), vEps = new(epsilon), vRho = new(rho), v1Rho = new(oneMinusRho);
+                for (; j <= parameters.Length - Vector<T>.Count; j += Vector<T>.Count)
+                {
+                    var g = new Vector<T>(gradients.Slice(j));
+                    Vector<T> s = (vRho * new Vector<T>(meanSquare.Slice(j))) + (v1Rho * g * g);
+                    s.CopyTo(meanSquare.Slice(j));
+                    (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
+                }
+            }
+
+            for (int i = j; i < parameters.Length; i++)
             {
                 T g = gradients[i];
                 T s = rho * meanSquare[i] + oneMinusRho * g * g;

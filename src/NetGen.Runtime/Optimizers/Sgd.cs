@@ -72,7 +72,18 @@ namespace NetGen.Optimizers
             T lambda = Cast(WeightDecay);
             if (Momentum == 0)
             {
-                for (int i = 0; i < parameters.Length; i++)
+                int j = 0;
+                if (Vector.IsHardwareAccelerated)
+                {
+                    Vector<T> vAlpha = new(alpha), vLambda = new(lambda);
+                    for (; j <= parameters.Length - Vector<T>.Count; j += Vector<T>.Count)
+                    {
+                        var p = new Vector<T>(parameters.Slice(j));
+                        (p - (vAlpha * (new Vector<T>(gradients.Slice(j)) + (vLambda * p)))).CopyTo(parameters.Slice(j));
+                    }
+                }
+
+                for (int i = j; i < parameters.Length; i++)
                 {
                     T g = gradients[i] + lambda * parameters[i];
                     parameters[i] -= alpha * g;
@@ -83,7 +94,22 @@ namespace NetGen.Optimizers
 
             T mu = Cast(Momentum);
             Span<T> velocity = _velocity;
-            for (int i = 0; i < parameters.Length; i++)
+            int k = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // The same operations in the same order as the scalar loop below, a vector at a time.
+                Vector<T> vAlpha = new(alpha), vLambda = new(lambda), vMu = new(mu);
+                for (; k <= parameters.Length - Vector<T>.Count; k += Vector<T>.Count)
+                {
+                    var p = new Vector<T>(parameters.Slice(k));
+                    Vector<T> g = new Vector<T>(gradients.Slice(k)) + (vLambda * p);
+                    Vector<T> v = (vMu * new Vector<T>(velocity.Slice(k))) + g;
+                    v.CopyTo(velocity.Slice(k));
+                    (p - (Nesterov ? vAlpha * (g + (vMu * v)) : vAlpha * v)).CopyTo(parameters.Slice(k));
+                }
+            }
+
+            for (int i = k; i < parameters.Length; i++)
             {
                 T g = gradients[i] + lambda * parameters[i];
                 T v = mu * velocity[i] + g;

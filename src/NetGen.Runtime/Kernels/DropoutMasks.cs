@@ -1,0 +1,77 @@
+using System;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Dropout masks drawn eight at a time with AVX-512, exactly as <see cref="NetGenRandom.NextDouble"/> would draw them
+    /// one by one. SplitMix64's state only ever grows by a constant, so the i-th next state is <c>state + i·γ</c> and
+    /// eight states can be mixed side by side (64-bit lane multiplies need AVX-512DQ). A uniform
+    /// <c>u = (z &gt;&gt; 11) · 2⁻⁵³</c> is below the rate t exactly when the integer <c>z &gt;&gt; 11</c> is below
+    /// <c>⌈t · 2⁵³⌉</c>, so the comparison is done on integers, with no rounding.
+    /// </summary>
+    internal static class DropoutMasks
+    {
+        private const ulong GoldenGamma = 0x9E3779B97F4A7C15UL;
+
+        /// <summary>
+        /// Writes <c>mask[i] = u_i &lt; threshold ? 0 : scale</c> for the longest prefix of whole blocks of 16 values, where
+        /// u_i are the next uniforms of <paramref name="random"/>, and advances it past them.
+        /// </summary>
+        /// <returns>How many values were written; the caller draws the rest one by one.</returns>
+        public static int Fill<T>(NetGenRandom random, double threshold, T scale, Span<T> mask)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (!Avx512DQ.IsSupported || !Vector512.IsHardwareAccelerated || (typeof(T) != typeof(float) && typeof(T) != typeof(double)))
+            {
+                return 0;
+            }
+
+            int blocks = mask.Length / 16;
+            if (blocks == 0)
+            {
+                return 0;
+            }
+
+            // u < t  ⇔  z >> 11 < ⌈t · 2⁵³⌉ (t in [0, 1), so the product is exact and below 2⁵³).
+            var limit = Vector512.Create((ulong)Math.Ceiling(threshold * 9007199254740992.0));
+            ulong state = random.State;
+            var step = Vector512.Create(unchecked(GoldenGamma * 8));
+            Vector512<ulong> states = (Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8) * Vector512.Create(GoldenGamma)) + Vector512.Create(state);
+            for (int b = 0; b < blocks; b++)
+            {
+                Vector512<ulong> low = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(Mix(states), 11), limit);
+                states += step;
+                Vector512<ulong> high = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(Mix(states), 11), limit);
+                states += step;
+                if (typeof(T) == typeof(float))
+                {
+                    // all-ones lanes keep the value: narrow the 64-bit masks to 32 bits and select the scale's bits.
+                    Vector512<uint> keep = Vector512.Narrow(low, high);
+                    Vector512<float> values = Vector512.BitwiseAnd(keep, Vector512.Create(float.CreateTruncating(scale)).AsUInt32()).AsSingle();
+                    values.StoreUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(mask)), (nuint)(b * 16));
+                }
+                else
+                {
+                    Vector512<ulong> bits = Vector512.Create(double.CreateTruncating(scale)).AsUInt64();
+                    ref double target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(mask));
+                    Vector512.BitwiseAnd(low, bits).AsDouble().StoreUnsafe(ref target, (nuint)(b * 16));
+                    Vector512.BitwiseAnd(high, bits).AsDouble().StoreUnsafe(ref target, (nuint)((b * 16) + 8));
+                }
+            }
+
+            random.State = unchecked(state + ((ulong)blocks * 16 * GoldenGamma));
+            return blocks * 16;
+        }
+
+        /// <summary>The SplitMix64 output function on eight states (<see cref="NetGenRandom"/>'s Mix).</summary>
+        private static Vector512<ulong> Mix(Vector512<ulong> z)
+        {
+            z = (z ^ Vector512.ShiftRightLogical(z, 30)) * Vector512.Create(0xBF58476D1CE4E5B9UL);
+            z = (z ^ Vector512.ShiftRightLogical(z, 27)) * Vector512.Create(0x94D049BB133111EBUL);
+            return z ^ Vector512.ShiftRightLogical(z, 31);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using NetGen.Kernels;
+using NetGen.Optimizers;
+
+namespace NetGen.Runtime.Tests
+{
+    /// <summary>
+    /// The vectorized element-wise paths against their scalar references, bit for bit where the vector code repeats the
+    /// scalar operations, at lengths around the vector widths (and 16, the block of the dropout masks).
+    /// </summary>
+    public abstract class SimdKernelTests<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static IEnumerable<object[]> MaskLengths()
+        {
+            foreach (int length in new[] { 0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100 })
+            {
+                yield return [length];
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(MaskLengths))]
+        public void Dropout_masks_are_the_scalar_sequence_of_uniforms(int length)
+        {
+            foreach (double rate in new[] { 0.0, 0.2, 0.5, 0.9 })
+            {
+                var random = new NetGenRandom(11, 1);
+                var replay = new NetGenRandom(11, 1);
+                T[] x = TestMath.To<T>(TestMath.Uniform(length, 3));
+                T[] mask = new T[length], y = new T[length];
+                Dropout.ForwardTraining<T>(x, mask, y, T.CreateTruncating(rate), random);
+
+                T scale = T.One / (T.One - T.CreateTruncating(rate));
+                for (int i = 0; i < length; i++)
+                {
+                    T expected = replay.NextDouble() < double.CreateTruncating(T.CreateTruncating(rate)) ? T.Zero : scale;
+                    Assert.Equal(expected, mask[i]);
+                    Assert.Equal(x[i] * expected, y[i]);
+                }
+
+                Assert.Equal(replay.State, random.State);
+            }
+        }
+
+        [Theory]
+        [InlineData(1, 8)]
+        [InlineData(2, 7)]
+        [InlineData(5, 9)]
+        [InlineData(3, 16)]
+        [InlineData(128, 17)]
+        [InlineData(4, 33)]
+        [InlineData(7, 300)]
+        [InlineData(2, 1100)]
+        public void BatchNorm_by_rows_equals_the_per_feature_loops_bit_for_bit(int batch, int features)
+        {
+            // [batch × features] with spatial 1 takes the row path; the same values laid out as [1 × features × batch]
+            // (spatial = batch) take the per-feature loops, in the same order of operations.
+            double[] values = TestMath.Uniform(batch * features, 21, -3, 3);
+            T[] x = TestMath.To<T>(values), xT = Transpose(x, batch, features);
+            T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 22, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 23));
+            T momentum = T.CreateTruncating(0.9), epsilon = T.CreateTruncating(1e-5);
+
+            T[] mean = TestMath.To<T>(TestMath.Uniform(features, 24)), variance = TestMath.To<T>(TestMath.Uniform(features, 25, 0.5, 2));
+            T[] meanT = (T[])mean.Clone(), varianceT = (T[])variance.Clone();
+            T[] xHat = new T[x.Length], xHatT = new T[x.Length], y = new T[x.Length], yT = new T[x.Length];
+            T[] inverseStd = new T[features], inverseStdT = new T[features];
+            BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, 1, momentum, epsilon);
+            BatchNorm.ForwardTraining<T>(xT, gamma, beta, meanT, varianceT, xHatT, inverseStdT, yT, 1, features, batch, momentum, epsilon);
+            Assert.Equal(meanT, mean);
+            Assert.Equal(varianceT, variance);
+            Assert.Equal(inverseStdT, inverseStd);
+            Assert.Equal(xHatT, Transpose(xHat, batch, features));
+            Assert.Equal(yT, Transpose(y, batch, features));
+
+            T[] dy = TestMath.To<T>(TestMath.Uniform(x.Length, 26));
+            T[] dgamma = TestMath.To<T>(TestMath.Uniform(features, 27)), dbeta = TestMath.To<T>(TestMath.Uniform(features, 28));
+            T[] dgammaT = (T[])dgamma.Clone(), dbetaT = (T[])dbeta.Clone(), dx = new T[x.Length], dxT = new T[x.Length];
+            BatchNorm.Backward<T>(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, 1);
+            BatchNorm.Backward<T>(xHatT, inverseStdT, gamma, Transpose(dy, batch, features), dgammaT, dbetaT, dxT, 1, features, batch);
+            Assert.Equal(dgammaT, dgamma);
+            Assert.Equal(dbetaT, dbeta);
+            Assert.Equal(dxT, Transpose(dx, batch, features));
+
+            T[] z = new T[x.Length], zT = new T[x.Length];
+            BatchNorm.ForwardInference<T>(x, gamma, beta, mean, variance, z, batch, features, 1, epsilon);
+            BatchNorm.ForwardInference<T>(xT, gamma, beta, mean, variance, zT, 1, features, batch, epsilon);
+            Assert.Equal(zT, Transpose(z, batch, features));
+        }
+
+        [Theory]
+        [MemberData(nameof(TestMath.LengthData), MemberType = typeof(TestMath))]
+        public void Finite_names_the_first_non_finite_value_at_every_position(int length)
+        {
+            T[] values = TestMath.To<T>(TestMath.Uniform(length, 31));
+            Guard.Finite<T>(values, "inputs");
+            foreach (T bad in new[] { T.NaN, T.PositiveInfinity, T.NegativeInfinity })
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    T saved = values[i];
+                    values[i] = bad;
+                    var error = Assert.Throws<ArgumentException>(() => Guard.Finite<T>(values, "inputs"));
+                    Assert.StartsWith($"inputs[{i}] is ", error.Message);
+                    values[i] = saved;
+                }
+            }
+        }
+
+        [Fact]
+        public void Optimizer_steps_give_every_element_the_same_bits_in_the_vector_body_and_the_tail()
+        {
+            // 37 equal elements: the first are updated by the vector loop, the last by the scalar loop; the same
+            // operations in the same order must give identical values.
+            const int length = 37;
+            IOptimizer<T>[] optimizers =
+            [
+                new Adam<T>(0.01), new AdamW<T>(0.01, weightDecay: 0.1), new Sgd<T>(0.1), new Sgd<T>(0.1, momentum: 0.9, weightDecay: 0.01),
+                new Sgd<T>(0.1, momentum: 0.9, nesterov: true), new RMSProp<T>(0.01), new AdaGrad<T>(0.1),
+            ];
+            foreach (IOptimizer<T> optimizer in optimizers)
+            {
+                T[] parameters = new T[length], gradients = new T[length];
+                parameters.AsSpan().Fill(T.CreateTruncating(0.3));
+                for (int step = 1; step <= 3; step++)
+                {
+                    gradients.AsSpan().Fill(T.CreateTruncating(0.7 / step));
+                    optimizer.Step(parameters, gradients);
+                }
+
+                for (int i = 1; i < length; i++)
+                {
+                    Assert.True(parameters[i] == parameters[0], $"{optimizer.GetType().Name}: [{i}] = {parameters[i]} but [0] = {parameters[0]}");
+                }
+
+                Assert.NotEqual(T.CreateTruncating(0.3), parameters[0]);
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(TestMath.LengthData), MemberType = typeof(TestMath))]
+        public void Backward_activations_match_the_scalar_formulas_exactly(int length)
+        {
+            T[] x = TestMath.To<T>(TestMath.Uniform(length, 41)), y = TestMath.To<T>(TestMath.Uniform(length, 42, -1, 1));
+            T[] dy = TestMath.To<T>(TestMath.Uniform(length, 43)), dx = new T[length];
+            Activations.ReLUBackward<T>(x, dy, dx);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(x[i] > T.Zero ? dy[i] : T.Zero, dx[i]);
+            }
+
+            Activations.TanhBackward<T>(y, dy, dx);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(dy[i] * (T.One - (y[i] * y[i])), dx[i]);
+            }
+
+            Activations.SigmoidBackward<T>(y, dy, dx);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(dy[i] * y[i] * (T.One - y[i]), dx[i]);
+            }
+        }
+
+        private static T[] Transpose(T[] values, int rows, int columns)
+        {
+            var result = new T[values.Length];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < columns; c++)
+                {
+                    result[(c * rows) + r] = values[(r * columns) + c];
+                }
+            }
+
+            return result;
+        }
+    }
+
+    public sealed class SimdKernelSingleTests : SimdKernelTests<float>
+    {
+    }
+
+    public sealed class SimdKernelDoubleTests : SimdKernelTests<double>
+    {
+    }
+}
