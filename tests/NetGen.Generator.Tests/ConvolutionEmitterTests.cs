@@ -47,7 +47,7 @@ public class ConvolutionEmitterTests
         Assert.Contains("// Layer 1: Conv2D 1×28×28 → 8×26×26, 3×3 kernel, stride 1.  A1[B×8×26×26] = W1[8×1×3×3] ⊛ A0 + b1[8]", forward);
         Assert.Contains("//   A1[s,f,i,j] = b1[f] + Σ_c,u,v W1[f,c,u,v] · A0[s, c, i + u, j + v]\n", forward);
         Assert.Contains("global::NetGen.Kernels.Conv2D.Forward(a0, W1, b1, a1, _workspace1, batch, channels: 1, height: 28, width: 28, filters: 8, kernel: 3, stride: 1, padding: 0);", forward);
-        Assert.Contains("private readonly float[] _workspace1 = new float[11492];", forward); // 26·26 · (1·3·3 + 8)
+        Assert.Contains("private readonly float[] _workspace1 = new float[11492];", forward); // 9·676 + 8·max(676, 9)
         Assert.Contains("// Layer 2: MaxPool2D 8×26×26 → 8×13×13, 2×2 window, stride 2.  A2[s,c,i,j] = max_(u,v < 2) A1[s, c, 2i + u, 2j + v];  argmax2 = the index in A1 of each maximum", forward);
         Assert.Contains("private int[] _argmax2 = Array.Empty<int>();", forward);
         Assert.Contains("Span<int> argmax2 = _argmax2.AsSpan(0, batch * 1352);", forward);

@@ -206,17 +206,18 @@ namespace NetGen.Runtime.Tests
             Assert.Equal(14, Conv2D.OutputSize(28, 3, 2, 1));
             Assert.Equal(3, Conv2D.OutputSize(6, 2, 2, 0));
             Assert.Equal(3, Conv2D.OutputSize(7, 2, 2, 0)); // ⌊5/2⌋ + 1: the last row is not reached
-            Assert.Equal(26 * 26 * ((1 * 3 * 3) + 8), Conv2D.WorkspaceLength(1, 28, 28, 8, 3, 1, 0));
+            Assert.Equal((9 * 26 * 26) + (8 * 26 * 26), Conv2D.WorkspaceLength(1, 28, 28, 8, 3, 1, 0)); // patches, then F × max(P, Q)
+            Assert.Equal((288 * 49) + (64 * 288), Conv2D.WorkspaceLength(32, 7, 7, 64, 3, 1, 1)); // a patch longer than the map
         }
 
         [Fact]
         public void Rejects_wrong_lengths_naming_the_expected_size()
         {
-            // 1×4×4 input, 2 filters of 3×3: output 2×2×2 per sample, workspace 4·(9 + 2) = 44.
+            // 1×4×4 input, 2 filters of 3×3: output 2×2×2 per sample, workspace 9·4 + 2·max(4, 9) = 54.
             var w = new T[18];
             var b = new T[2];
             var y = new T[8];
-            var workspace = new T[44];
+            var workspace = new T[54];
             var x = Assert.Throws<ArgumentException>(() => Conv2D.Forward<T>(new T[15], w, b, y, workspace, 1, 1, 4, 4, 2, 3, 1, 0));
             Assert.Equal("x", x.ParamName);
             Assert.Contains("expected 16 (batch × C × H × W)", x.Message);
@@ -229,9 +230,9 @@ namespace NetGen.Runtime.Tests
             Assert.Equal("y", output.ParamName);
             Assert.Contains("expected 8", output.Message);
 
-            var scratch = Assert.Throws<ArgumentException>(() => Conv2D.Forward<T>(new T[16], w, b, y, new T[43], 1, 1, 4, 4, 2, 3, 1, 0));
+            var scratch = Assert.Throws<ArgumentException>(() => Conv2D.Forward<T>(new T[16], w, b, y, new T[53], 1, 1, 4, 4, 2, 3, 1, 0));
             Assert.Equal("workspace", scratch.ParamName);
-            Assert.Contains("expected 44", scratch.Message);
+            Assert.Contains("expected 54", scratch.Message);
 
             var dx = Assert.Throws<ArgumentException>(() => Conv2D.Backward<T>(new T[16], w, y, new T[18], b, new T[3], workspace, 1, 1, 4, 4, 2, 3, 1, 0));
             Assert.Equal("dx", dx.ParamName);
@@ -364,10 +365,10 @@ namespace NetGen.Runtime.Tests
         [Fact]
         public void Rejects_wrong_lengths_naming_the_expected_size()
         {
-            // 2×9 input, 3 filters of 3, stride 2, padding 1: output 3×5, workspace 5·(6 + 3) = 45.
+            // 2×9 input, 3 filters of 3, stride 2, padding 1: output 3×5, workspace 6·5 + 3·max(5, 6) = 48.
             Assert.Equal(5, Conv1D.OutputLength(9, 3, 2, 1));
-            Assert.Equal(45, Conv1D.WorkspaceLength(2, 9, 3, 3, 2, 1));
-            var error = Assert.Throws<ArgumentException>(() => Conv1D.Forward<T>(new T[18], new T[18], new T[3], new T[14], new T[45], 1, 2, 9, 3, 3, 2, 1));
+            Assert.Equal(48, Conv1D.WorkspaceLength(2, 9, 3, 3, 2, 1));
+            var error = Assert.Throws<ArgumentException>(() => Conv1D.Forward<T>(new T[18], new T[18], new T[3], new T[14], new T[48], 1, 2, 9, 3, 3, 2, 1));
             Assert.Equal("y", error.ParamName);
             Assert.Contains("expected 15 (batch × F × Lo)", error.Message);
 

@@ -25,7 +25,8 @@ namespace NetGen.Kernels
             Geometry(1, length, kernel, stride, padding).OutputWidth;
 
         /// <summary>
-        /// The length of the workspace that <see cref="Forward"/> and <see cref="Backward"/> take: <c>Lo · (C·K + F)</c>.
+        /// The length of the workspace that <see cref="Forward"/> and <see cref="Backward"/> take:
+        /// <c>C·K · Lo + F · max(Lo, C·K)</c>.
         /// </summary>
         /// <param name="channels">Input channels C.</param>
         /// <param name="length">Input length L.</param>
@@ -116,7 +117,7 @@ namespace NetGen.Kernels
             Check.Length(wLength, Check.Product(filters, geometry.PatchLength, "F × C × K"), "w", "F × C × K");
             bool hasBias = Check.Optional(bLength, filters, yName == "y" ? "b" : "db", "F");
             Check.Length(yLength, Check.Product(batch, filters, geometry.Positions, "batch × F × Lo"), yName, "batch × F × Lo");
-            Check.Length(workspaceLength, Convolution.WorkspaceLength(geometry, filters), "workspace", "Lo · (C·K + F)");
+            Check.Length(workspaceLength, Convolution.WorkspaceLength(geometry, filters), "workspace", "C·K·Lo + F·max(Lo, C·K)");
             return hasBias;
         }
     }

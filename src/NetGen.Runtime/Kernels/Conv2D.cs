@@ -27,7 +27,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// The length of the workspace that <see cref="Forward"/> and <see cref="Backward"/> take:
-        /// <c>Ho·Wo · (C·K·K + F)</c>, the patches of one sample and the transposed output gradient of one sample.
+        /// <c>C·K·K · Ho·Wo + F · max(Ho·Wo, C·K·K)</c>: the patches of one sample, then room for one sample's kernel
+        /// gradient or transposed output gradient.
         /// </summary>
         /// <param name="channels">Input channels C.</param>
         /// <param name="height">Input height H.</param>
@@ -124,7 +125,7 @@ namespace NetGen.Kernels
             Check.Length(wLength, Check.Product(filters, geometry.PatchLength, "F × C × K × K"), "w", "F × C × K × K");
             bool hasBias = Check.Optional(bLength, filters, yName == "y" ? "b" : "db", "F");
             Check.Length(yLength, Check.Product(batch, filters, geometry.Positions, "batch × F × Ho × Wo"), yName, "batch × F × Ho × Wo");
-            Check.Length(workspaceLength, Convolution.WorkspaceLength(geometry, filters), "workspace", "Ho·Wo · (C·K·K + F)");
+            Check.Length(workspaceLength, Convolution.WorkspaceLength(geometry, filters), "workspace", "C·K·K·Ho·Wo + F·max(Ho·Wo, C·K·K)");
             return hasBias;
         }
     }

@@ -35,7 +35,7 @@ internal sealed class Conv1DEmitter : LayerEmitter
     public override IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer)
     {
         int n = layer.Number;
-        yield return new FixedBuffer($"_workspace{N(n)}", $"workspace{N(n)}", WorkspaceLength(layer), $"layer {N(n)}'s im2col workspace: one sample's windows, and d{M(n)}ᵀ in the backward pass");
+        yield return new FixedBuffer($"_workspace{N(n)}", $"workspace{N(n)}", WorkspaceLength(layer), $"layer {N(n)}'s im2col workspace: one sample's windows, and scratch for the backward pass");
     }
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
@@ -54,9 +54,12 @@ internal sealed class Conv1DEmitter : LayerEmitter
         writer.Line($"global::NetGen.Kernels.Conv1D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, _workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
-    /// <summary>The runtime's <c>Conv1D.WorkspaceLength</c>: <c>Lo · (C·k + F)</c>.</summary>
-    private static int WorkspaceLength(PlannedLayer layer) =>
-        layer.OutputShape[1] * ((layer.InputShape[0] * layer.Spec.Kernel) + layer.Spec.Filters);
+    /// <summary>The runtime's <c>Conv1D.WorkspaceLength</c>: <c>Q·Lo + F·max(Lo, Q)</c> with Q = C·k values per window.</summary>
+    private static int WorkspaceLength(PlannedLayer layer)
+    {
+        int patch = layer.InputShape[0] * layer.Spec.Kernel, positions = layer.OutputShape[1];
+        return (patch * positions) + (layer.Spec.Filters * System.Math.Max(patch, positions));
+    }
 
     private static string Sizes(PlannedLayer layer) =>
         $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, filters: {N(layer.Spec.Filters)}, kernel: {N(layer.Spec.Kernel)}, stride: {N(layer.Spec.Stride)}, padding: {N(layer.Spec.Padding)}";

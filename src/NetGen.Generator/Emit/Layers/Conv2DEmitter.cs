@@ -35,7 +35,7 @@ internal sealed class Conv2DEmitter : LayerEmitter
     public override IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer)
     {
         int n = layer.Number;
-        yield return new FixedBuffer($"_workspace{N(n)}", $"workspace{N(n)}", WorkspaceLength(layer), $"layer {N(n)}'s im2col workspace: one sample's patches, and d{M(n)}ᵀ in the backward pass");
+        yield return new FixedBuffer($"_workspace{N(n)}", $"workspace{N(n)}", WorkspaceLength(layer), $"layer {N(n)}'s im2col workspace: one sample's patches, and scratch for the backward pass");
     }
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
@@ -57,9 +57,12 @@ internal sealed class Conv2DEmitter : LayerEmitter
         writer.Line($"global::NetGen.Kernels.Conv2D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, _workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
-    /// <summary>The runtime's <c>Conv2D.WorkspaceLength</c>: <c>Ho·Wo · (C·k·k + F)</c>.</summary>
-    private static int WorkspaceLength(PlannedLayer layer) =>
-        layer.OutputShape[1] * layer.OutputShape[2] * ((layer.InputShape[0] * layer.Spec.Kernel * layer.Spec.Kernel) + layer.Spec.Filters);
+    /// <summary>The runtime's <c>Conv2D.WorkspaceLength</c>: <c>Q·P + F·max(P, Q)</c> with Q = C·k·k values per patch, P = Ho·Wo positions.</summary>
+    private static int WorkspaceLength(PlannedLayer layer)
+    {
+        int patch = layer.InputShape[0] * layer.Spec.Kernel * layer.Spec.Kernel, positions = layer.OutputShape[1] * layer.OutputShape[2];
+        return (patch * positions) + (layer.Spec.Filters * System.Math.Max(patch, positions));
+    }
 
     private static string Sizes(PlannedLayer layer) =>
         $"channels: {N(layer.InputShape[0])}, height: {N(layer.InputShape[1])}, width: {N(layer.InputShape[2])}, filters: {N(layer.Spec.Filters)}, kernel: {N(layer.Spec.Kernel)}, stride: {N(layer.Spec.Stride)}, padding: {N(layer.Spec.Padding)}";
