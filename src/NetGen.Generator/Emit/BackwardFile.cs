@@ -22,11 +22,11 @@ internal static class BackwardFile
         w.Line("/// <returns>The mean loss over the batch, regularization included.</returns>");
         w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN input; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
-        using (w.Block($"public {t} TrainStep(ReadOnlySpan<{t}> inputs, ReadOnlySpan<int> labels)"))
+        using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
             w.Line("EnsureCapacity(batch);");
-            w.Line($"Span<{t}> targets = _targets.AsSpan(0, batch * OutputSize);");
+            w.Line("var targets = _targets.AsSpan(0, batch * OutputSize);");
             w.Line("global::NetGen.Kernels.Losses.LabelsToTargets(labels, targets, OutputSize);");
             w.Line("return Train(inputs, targets, batch);");
         }
@@ -38,7 +38,7 @@ internal static class BackwardFile
         w.Line("/// <returns>The mean loss over the batch, regularization included.</returns>");
         w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN value; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
-        using (w.Block($"public {t} TrainStep(ReadOnlySpan<{t}> inputs, ReadOnlySpan<{t}> targets)"))
+        using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
             w.Line("EnsureCapacity(batch);");
@@ -46,7 +46,7 @@ internal static class BackwardFile
         }
 
         w.Line();
-        using (w.Block($"private {t} Train(ReadOnlySpan<{t}> inputs, ReadOnlySpan<{t}> targets, int batch)"))
+        using (w.Block($"private {t} Train({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, int batch)"))
         {
             w.Line("Forward(inputs, batch, training: true);");
             w.Line($"{t} loss = ComputeLoss(inputs, targets, batch, withGradient: true);");
@@ -58,7 +58,7 @@ internal static class BackwardFile
 
         w.Line();
         w.Line("// The backward pass: from the loss's gradient back to the first layer. dAn = ∂J/∂An, already divided by B.");
-        using (w.Block($"private void Backward(ReadOnlySpan<{t}> a0, int batch)"))
+        using (w.Block($"private void Backward({c.ReadOnlySpan} a0, int batch)"))
         {
             var body = new SourceWriter();
             for (int i = plan.Layers.Count - 1; i >= 0; i--)

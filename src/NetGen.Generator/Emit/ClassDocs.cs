@@ -58,7 +58,7 @@ internal static class ClassDocs
         };
         foreach (PlannedLayer layer in plan.Layers)
         {
-            rows.Add(($"{layer.PropertyName} ({layer.Kind})", Analysis.ShapeInference.Dims(layer.OutputShape), Literals.Count(layer.ParameterCount)));
+            rows.Add(($"{(layer.Spec.Name is { Length: > 0 } name ? name : layer.PropertyName)} ({layer.Kind})", Analysis.ShapeInference.Dims(layer.OutputShape), Literals.Count(layer.ParameterCount)));
         }
 
         int nameWidth = rows.Max(r => r.Layer.Length) + 2;

@@ -28,7 +28,24 @@ internal sealed class EmitContext
     public static string DA(int number) => "dA" + Int(number);
 
     /// <summary>The gradient to write for a layer's input, or an empty span for the first layer (no one needs it).</summary>
-    public string DInput(PlannedLayer layer) => layer.Number == 1 ? $"Span<{T}>.Empty" : DA(layer.Number - 1);
+    public string DInput(PlannedLayer layer) => layer.Number == 1 ? EmptySpan : DA(layer.Number - 1);
+
+    // Type names are global-qualified: a user type named Span or Array in the network's namespace must not capture them.
+
+    /// <summary><c>global::System.Span&lt;float&gt;</c>.</summary>
+    public string Span => $"global::System.Span<{T}>";
+
+    /// <summary><c>global::System.ReadOnlySpan&lt;float&gt;</c>.</summary>
+    public string ReadOnlySpan => $"global::System.ReadOnlySpan<{T}>";
+
+    /// <summary>An empty output span: "skip this result" for the kernels.</summary>
+    public string EmptySpan => $"global::System.Span<{T}>.Empty";
+
+    /// <summary>An empty input span.</summary>
+    public string EmptyReadOnlySpan => $"global::System.ReadOnlySpan<{T}>.Empty";
+
+    /// <summary>An empty array of the given element type.</summary>
+    public static string EmptyArray(string elementType) => $"global::System.Array.Empty<{elementType}>()";
 
     /// <summary>The math name of a layer's output: <c>A3</c> (or <c>X</c> for the input).</summary>
     public static string Math(int number) => "A" + Int(number);

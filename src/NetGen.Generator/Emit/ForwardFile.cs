@@ -18,17 +18,17 @@ internal static class ForwardFile
         w.Line("private int _capacity;");
         foreach (PlannedLayer layer in plan.Layers)
         {
-            w.Line($"private {t}[] _a{Literals.Int(layer.Number)} = Array.Empty<{t}>();    // {EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}");
+            w.Line($"private {t}[] _a{Literals.Int(layer.Number)} = {EmitContext.EmptyArray(t)};    // {EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}");
         }
 
         foreach (PlannedLayer layer in plan.Layers)
         {
-            w.Line($"private {t}[] _dA{Literals.Int(layer.Number)} = Array.Empty<{t}>();   // d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)}");
+            w.Line($"private {t}[] _dA{Literals.Int(layer.Number)} = {EmitContext.EmptyArray(t)};   // d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)}");
         }
 
         foreach (BatchBuffer buffer in BatchBuffers(plan))
         {
-            w.Line($"private {buffer.Type(c)}[] {buffer.Field} = Array.Empty<{buffer.Type(c)}>();   // {buffer.Purpose}");
+            w.Line($"private {buffer.Type(c)}[] {buffer.Field} = {EmitContext.EmptyArray(buffer.Type(c))};   // {buffer.Purpose}");
         }
 
         foreach (FixedBuffer buffer in FixedBuffers(plan))
@@ -36,7 +36,7 @@ internal static class ForwardFile
             w.Line($"private readonly {t}[] {buffer.Field} = new {t}[{Literals.Int(buffer.Length)}];   // {buffer.Purpose}");
         }
 
-        w.Line($"private {t}[] _targets = Array.Empty<{t}>();   // T: targets, one-hot rows when training on labels");
+        w.Line($"private {t}[] _targets = {EmitContext.EmptyArray(t)};   // T: targets, one-hot rows when training on labels");
         w.Line();
 
         WritePredict(w, c);
@@ -64,13 +64,13 @@ internal static class ForwardFile
         foreach (PlannedLayer layer in c.Plan.Layers)
         {
             string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
-            declarations.Add(($"a{n}", $"Span<{c.T}> a{n} = _a{n}.AsSpan(0, batch * {size});"));
-            declarations.Add(($"dA{n}", $"Span<{c.T}> dA{n} = _dA{n}.AsSpan(0, batch * {size});"));
+            declarations.Add(($"a{n}", $"var a{n} = _a{n}.AsSpan(0, batch * {size});"));
+            declarations.Add(($"dA{n}", $"var dA{n} = _dA{n}.AsSpan(0, batch * {size});"));
         }
 
         foreach (BatchBuffer buffer in BatchBuffers(c.Plan))
         {
-            declarations.Add((buffer.Local, $"Span<{buffer.Type(c)}> {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
+            declarations.Add((buffer.Local, $"var {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
         }
 
         // Comments name the math (dA3, A2) too: only code counts as a use.
@@ -94,7 +94,7 @@ internal static class ForwardFile
         w.Line($"/// <param name=\"outputs\">Receives [batch × OutputSize]: {OutputMeaning(c.Plan)}.</param>");
         w.Line("/// <exception cref=\"ArgumentException\">A length is not a whole number of samples, or the batch is empty.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
-        using (w.Block($"public void Predict(ReadOnlySpan<{t}> inputs, Span<{t}> outputs)"))
+        using (w.Block($"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
             w.Line("global::NetGen.Kernels.Guard.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
@@ -114,11 +114,11 @@ internal static class ForwardFile
         w.Line($"/// <param name=\"labels\">One class per sample, in [0, {Literals.Int(Classes(c.Plan))}).</param>");
         w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN input.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
-        using (w.Block($"public {t} Evaluate(ReadOnlySpan<{t}> inputs, ReadOnlySpan<int> labels)"))
+        using (w.Block($"public {t} Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
             w.Line("EnsureCapacity(batch);");
-            w.Line($"Span<{t}> targets = _targets.AsSpan(0, batch * OutputSize);");
+            w.Line("var targets = _targets.AsSpan(0, batch * OutputSize);");
             w.Line("global::NetGen.Kernels.Losses.LabelsToTargets(labels, targets, OutputSize);");
             w.Line("Forward(inputs, batch, training: false);");
             w.Line("return ComputeLoss(inputs, targets, batch, withGradient: false) + Penalty(withGradient: false);");
@@ -130,7 +130,7 @@ internal static class ForwardFile
         w.Line("/// <param name=\"targets\">Real-valued targets, row-major [batch × OutputSize].</param>");
         w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN value.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
-        using (w.Block($"public {t} Evaluate(ReadOnlySpan<{t}> inputs, ReadOnlySpan<{t}> targets)"))
+        using (w.Block($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
             w.Line("EnsureCapacity(batch);");
@@ -145,7 +145,7 @@ internal static class ForwardFile
     {
         string t = c.T;
         w.Line("// Every check runs before anything is written, so bad input leaves the network as it was.");
-        using (w.Block($"private static int CheckLabels(ReadOnlySpan<{t}> inputs, ReadOnlySpan<int> labels)"))
+        using (w.Block($"private static int CheckLabels({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
             w.Line("global::NetGen.Kernels.Guard.Length(labels.Length, batch, nameof(labels), \"there is one label per input sample\");");
@@ -155,7 +155,7 @@ internal static class ForwardFile
         }
 
         w.Line();
-        using (w.Block($"private static int CheckTargets(ReadOnlySpan<{t}> inputs, ReadOnlySpan<{t}> targets)"))
+        using (w.Block($"private static int CheckTargets({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
             w.Line("global::NetGen.Kernels.Guard.BatchLength(targets.Length, batch, OutputSize, nameof(targets), nameof(OutputSize));");
@@ -202,7 +202,7 @@ internal static class ForwardFile
     {
         NetworkPlan plan = c.Plan;
         w.Line("// The forward pass, layer after layer. A0 is the input batch; B is the batch size.");
-        using (w.Block($"private void Forward(ReadOnlySpan<{c.T}> a0, int batch, bool training)"))
+        using (w.Block($"private void Forward({c.ReadOnlySpan} a0, int batch, bool training)"))
         {
             var body = new SourceWriter();
             foreach (PlannedLayer layer in plan.Layers)
@@ -226,7 +226,7 @@ internal static class ForwardFile
         string t = c.T, outputs = Literals.Int(plan.OutputSize);
         string y = n == 0 ? "a0" : $"a{Literals.Int(n)}";
         string yMath = EmitContext.Math(n), dy = $"dA{Literals.Int(n)}";
-        using (w.Block($"private {t} ComputeLoss(ReadOnlySpan<{t}> a0, ReadOnlySpan<{t}> targets, int batch, bool withGradient)"))
+        using (w.Block($"private {t} ComputeLoss({c.ReadOnlySpan} a0, {c.ReadOnlySpan} targets, int batch, bool withGradient)"))
         {
             switch (plan.Fusion)
             {
@@ -242,17 +242,17 @@ internal static class ForwardFile
                         : $"//   J = (1/B) Σ max(z, 0) − z·T + log(1 + e^−|z|) with z = {zMath};  d{zMath} = ({yMath} − T)/B");
                     if (n - 1 > 0)
                     {
-                        w.Line($"ReadOnlySpan<{t}> {z} = _a{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs});");
+                        w.Line($"var {z} = _a{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs});");
                     }
 
-                    w.Line($"ReadOnlySpan<{t}> {y} = _a{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
+                    w.Line($"var {y} = _a{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
                     if (n - 1 == 0)
                     {
-                        w.Line($"Span<{t}> {dz} = Span<{t}>.Empty; // the input needs no gradient");
+                        w.Line($"var {dz} = {c.EmptySpan}; // the input needs no gradient");
                     }
                     else
                     {
-                        w.Line($"Span<{t}> {dz} = withGradient ? _dA{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs}) : Span<{t}>.Empty;");
+                        w.Line($"var {dz} = withGradient ? _dA{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
                     }
 
                     string kernel = softmax ? "SoftmaxCrossEntropy" : "BinaryCrossEntropyWithLogits";
@@ -267,10 +267,10 @@ internal static class ForwardFile
                     w.Line(math);
                     if (n > 0)
                     {
-                        w.Line($"ReadOnlySpan<{t}> {y} = _a{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
+                        w.Line($"var {y} = _a{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
                     }
 
-                    w.Line(n == 0 ? $"Span<{t}> {dy} = Span<{t}>.Empty;" : $"Span<{t}> {dy} = withGradient ? _dA{Literals.Int(n)}.AsSpan(0, batch * {outputs}) : Span<{t}>.Empty;");
+                    w.Line(n == 0 ? $"var {dy} = {c.EmptySpan};" : $"var {dy} = withGradient ? _dA{Literals.Int(n)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
                     string lossKernel = plan.Spec.Loss == LossKind.MulticlassHinge ? "MulticlassHinge" : "MeanSquaredError";
                     string lossCount = plan.Spec.Loss == LossKind.MulticlassHinge ? "classes" : "outputs";
                     w.Line($"return global::NetGen.Kernels.Losses.{lossKernel}({y}, targets, {dy}, batch, {lossCount}: {outputs});");

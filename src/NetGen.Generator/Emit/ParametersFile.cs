@@ -54,13 +54,13 @@ internal static class ParametersFile
 
         w.Line();
         w.Line($"/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α{ConvolutionLayout(plan)}.</summary>");
-        w.Line($"public Span<{t}> Parameters => _parameters;");
+        w.Line($"public {c.Span} Parameters => _parameters;");
         w.Line();
         w.Line("/// <summary>The gradient of the last <c>TrainStep</c>'s loss, in the layout of <see cref=\"Parameters\"/>.</summary>");
-        w.Line($"public Span<{t}> Gradients => _gradients;");
+        w.Line($"public {c.Span} Gradients => _gradients;");
         w.Line();
         w.Line("/// <summary>Non-trainable state: per BatchNorm layer, running mean then running variance.</summary>");
-        w.Line($"public Span<{t}> State => _state;");
+        w.Line($"public {c.Span} State => _state;");
         w.Line();
         w.Line("/// <summary>The state of the generator that draws dropout masks; restoring it replays the same masks.</summary>");
         w.Line("public ulong RandomState { get => _random.State; set => _random.State = value; }");
@@ -135,15 +135,15 @@ internal static class ParametersFile
         {
             foreach (TensorPlan tensor in layer.Tensors)
             {
-                w.Line($"private Span<{t}> {tensor.Field} => _parameters.AsSpan({Literals.Int(tensor.Offset)}, {Literals.Int(tensor.Length)});");
-                w.Line($"private Span<{t}> {EmitContext.Gradient(tensor)} => _gradients.AsSpan({Literals.Int(tensor.Offset)}, {Literals.Int(tensor.Length)});");
+                w.Line($"private {c.Span} {tensor.Field} => _parameters.AsSpan({Literals.Int(tensor.Offset)}, {Literals.Int(tensor.Length)});");
+                w.Line($"private {c.Span} {EmitContext.Gradient(tensor)} => _gradients.AsSpan({Literals.Int(tensor.Offset)}, {Literals.Int(tensor.Length)});");
             }
 
             if (layer.StateCount > 0)
             {
                 int half = layer.StateCount / 2;
-                w.Line($"private Span<{t}> runningMean{Literals.Int(layer.Number)} => _state.AsSpan({Literals.Int(layer.StateOffset)}, {Literals.Int(half)});");
-                w.Line($"private Span<{t}> runningVariance{Literals.Int(layer.Number)} => _state.AsSpan({Literals.Int(layer.StateOffset + half)}, {Literals.Int(half)});");
+                w.Line($"private {c.Span} runningMean{Literals.Int(layer.Number)} => _state.AsSpan({Literals.Int(layer.StateOffset)}, {Literals.Int(half)});");
+                w.Line($"private {c.Span} runningVariance{Literals.Int(layer.Number)} => _state.AsSpan({Literals.Int(layer.StateOffset + half)}, {Literals.Int(half)});");
             }
         }
     }

@@ -39,7 +39,7 @@ internal sealed class DenseEmitter : LayerEmitter
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        string bias = layer.Spec.Bias ? $"b{N(n)}" : $"ReadOnlySpan<{context.T}>.Empty";
+        string bias = layer.Spec.Bias ? $"b{N(n)}" : context.EmptyReadOnlySpan;
         if (!layer.Unrolled)
         {
             writer.Line($"global::NetGen.Kernels.Linear.Forward({A(n - 1)}, W{N(n)}, {bias}, {A(n)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
@@ -48,11 +48,16 @@ internal sealed class DenseEmitter : LayerEmitter
 
         using (writer.Block())
         {
-            writer.Line(layer.Spec.Bias ? $"ReadOnlySpan<{context.T}> w = W{N(n)}, b = b{N(n)};" : $"ReadOnlySpan<{context.T}> w = W{N(n)};");
+            writer.Line($"var w = W{N(n)};");
+            if (layer.Spec.Bias)
+            {
+                writer.Line($"var b = b{N(n)};");
+            }
+
             using (writer.Block("for (int s = 0; s < batch; s++)"))
             {
-                writer.Line($"ReadOnlySpan<{context.T}> x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
-                writer.Line($"Span<{context.T}> y = {A(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                writer.Line($"var x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                writer.Line($"var y = {A(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
                 for (int o = 0; o < outputs; o++)
                 {
                     IEnumerable<string> terms = Enumerable.Range(0, inputs).Select(i => $"w[{N((o * inputs) + i)}] * x[{N(i)}]");
@@ -66,7 +71,7 @@ internal sealed class DenseEmitter : LayerEmitter
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        string db = layer.Spec.Bias ? $"db{N(n)}" : $"Span<{context.T}>.Empty";
+        string db = layer.Spec.Bias ? $"db{N(n)}" : context.EmptySpan;
         if (!layer.Unrolled)
         {
             writer.Line($"global::NetGen.Kernels.Linear.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, {db}, {context.DInput(layer)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
@@ -75,11 +80,17 @@ internal sealed class DenseEmitter : LayerEmitter
 
         using (writer.Block())
         {
-            writer.Line($"ReadOnlySpan<{context.T}> w = W{N(n)};");
-            writer.Line(layer.Spec.Bias ? $"Span<{context.T}> dw = dW{N(n)}, db = db{N(n)};" : $"Span<{context.T}> dw = dW{N(n)};");
+            writer.Line($"var w = W{N(n)};");
+            writer.Line($"var dw = dW{N(n)};");
+            if (layer.Spec.Bias)
+            {
+                writer.Line($"var db = db{N(n)};");
+            }
+
             using (writer.Block("for (int s = 0; s < batch; s++)"))
             {
-                writer.Line($"ReadOnlySpan<{context.T}> x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)}), dy = {DA(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                writer.Line($"var x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                writer.Line($"var dy = {DA(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
                 for (int o = 0; o < outputs; o++)
                 {
                     writer.Line(string.Join(" ", Enumerable.Range(0, inputs).Select(i => $"dw[{N((o * inputs) + i)}] += dy[{N(o)}] * x[{N(i)}];")));
@@ -92,7 +103,7 @@ internal sealed class DenseEmitter : LayerEmitter
 
                 if (n > 1)
                 {
-                    writer.Line($"Span<{context.T}> dx = {DA(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                    writer.Line($"var dx = {DA(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
                     for (int i = 0; i < inputs; i++)
                     {
                         writer.Line($"dx[{N(i)}] = {string.Join(" + ", Enumerable.Range(0, outputs).Select(o => $"dy[{N(o)}] * w[{N((o * inputs) + i)}]"))};");

@@ -62,7 +62,7 @@ internal sealed class MaxPool1DEmitter : LayerEmitter
     }
 
     /// <summary><c>argmax2</c>, or an empty span for a first layer.</summary>
-    public static string ArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? "Span<int>.Empty" : $"argmax{N(layer.Number)}";
+    public static string ArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? "global::System.Span<int>.Empty" : $"argmax{N(layer.Number)}";
 
     private static string Sizes(PlannedLayer layer) =>
         $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, size: {N(layer.Spec.Size)}, stride: {N(layer.Spec.Stride)}";
