@@ -13,10 +13,13 @@ namespace NetGen.Kernels
     public static class Activations
     {
         /// <summary>
-        /// Lengths from which tanh and the sigmoid go through <see cref="TensorPrimitives"/> (vectorized exponentials);
-        /// shorter spans use the scalar loops, which are the reference.
+        /// Lengths from which tanh goes through <see cref="TensorPrimitives"/> (vectorized exponentials, a partial vector
+        /// for short spans); the scalar loops stay as the reference.
         /// </summary>
-        private const int VectorizedFrom = 8;
+        private const int VectorizedFrom = 1;
+
+        /// <summary>The sigmoid of fewer values (a single output) is faster with one scalar exponential each.</summary>
+        private const int SigmoidVectorizedFrom = 4;
 
         /// <summary>ReLU: effectively computes <c>y[i] = max(x[i], 0)</c>. A NaN input gives NaN.</summary>
         /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
@@ -237,7 +240,7 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
-            if (x.Length >= VectorizedFrom)
+            if (x.Length >= SigmoidVectorizedFrom)
             {
                 // 1/(1 + e^−x): e^−x overflows to +∞ for x far below 0, and 1/∞ = 0, so this form is stable as well.
                 TensorPrimitives.Sigmoid(x, y);

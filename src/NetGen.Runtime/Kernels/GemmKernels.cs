@@ -109,7 +109,7 @@ namespace NetGen.Kernels
 
             // With enough rows to share it, each panel of B is first copied to a contiguous buffer: the rows of B are
             // far apart (a page or more for a wide layer), and the copy keeps the kernel's reads within a few pages.
-            bool copy = i1 - i0 >= PanelRows;
+            bool copy = i1 - i0 >= PanelRows && k >= PanelRows;
             int panelWidth = OuterColumns;
             T* panel = copy ? Panel() : null;
             for (int pc = 0; pc < k; pc += KBlock)
@@ -137,7 +137,7 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Rows of C from which <see cref="OuterProducts"/> copies panels of B before use.</summary>
+        /// <summary>Rows of C (and of B) from which <see cref="OuterProducts"/> copies panels of B before use.</summary>
         private const int PanelRows = 16;
 
         /// <summary>

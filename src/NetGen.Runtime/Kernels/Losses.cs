@@ -89,9 +89,11 @@ namespace NetGen.Kernels
             double sum = 0;
             for (int i = 0; i < length; i++)
             {
-                double z = double.CreateTruncating(logits[i]);
+                // Each term in T (a float network takes float exponentials, several times cheaper), summed in double.
+                T zt = logits[i];
+                double z = double.CreateTruncating(zt);
                 double t = double.CreateTruncating(targets[i]);
-                sum += Math.Max(z, 0) - (z * t) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                sum += Math.Max(z, 0) - (z * t) + double.CreateTruncating(T.LogP1(T.Exp(-T.Abs(zt))));
                 if (hasGradient)
                 {
                     dLogits[i] = (probabilities[i] - targets[i]) * inverseBatch;
