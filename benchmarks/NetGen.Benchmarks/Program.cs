@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using NetGen;
+using NetGen.Benchmarks;
+
+// OpenBLAS reads these when it loads; BenchmarkDotNet's child processes inherit them.
+SetDefault("OPENBLAS_NUM_THREADS", "1");
+SetDefault("OPENBLAS_CORETYPE", "SkylakeX");
+
+if (args is ["--quick", ..])
+{
+    Quick.Run();
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
+
+static void SetDefault(string name, string value)
+{
+    if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))
+    {
+        Environment.SetEnvironmentVariable(name, value);
+    }
+}
+
+/// <summary>A rough Stopwatch pass over the GEMM shapes, for a first look while tuning; the figures that count come from BenchmarkDotNet.</summary>
+internal static class Quick
+{
+    public static void Run()
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; OpenBLAS core: {OpenBlas.Describe() ?? "not found"}");
+        OpenBlas.SetThreads(1);
+        foreach (GemmShape shape in GemmShape.MlpShapes)
+        {
+            float[] a = GemmBenchmarks.Random(shape.M * shape.K, 1), b = GemmBenchmarks.Random(shape.K * shape.N, 2), c = GemmBenchmarks.Random(shape.M * shape.N, 3);
+            double blas = Time(() => GemmBenchmarks.RunOpenBlas(shape, a, b, c));
+            double one = Time(() => GemmBenchmarks.RunNetGen(shape, a, b, c, 1));
+            double two = Time(() => GemmBenchmarks.RunNetGen(shape, a, b, c, 2));
+            Console.WriteLine($"{shape.Name,-24} OpenBLAS {shape.Flops / blas / 1e9,6:F1} GFLOP/s  NetGen {shape.Flops / one / 1e9,6:F1} ({blas / one:P0})  2 threads {shape.Flops / two / 1e9,6:F1}");
+        }
+
+        var mlp = new MlpBenchmarks();
+        double hand = Time(() => mlp.HandWritten());
+        double step1 = Time(() => mlp.NetGenOneThread());
+        double step2 = Time(() => mlp.NetGenTwoThreads());
+        Console.WriteLine($"MLP step: hand-written {hand * 1e6:F0} µs, NetGen 1 thread {step1 * 1e6:F0} µs ({hand / step1:F1}×), 2 threads {step2 * 1e6:F0} µs ({step1 / step2:F2}× over 1)");
+        mlp.Cleanup();
+
+        var tiny = new TinyNetworkBenchmarks();
+        Console.WriteLine($"XOR TrainStep {Time(() => tiny.XorTrainStep()) * 1e9:F0} ns, Predict {Time(tiny.XorPredict) * 1e9:F0} ns; 16-32-32-4 TrainStep {Time(() => tiny.MlpTrainStep()) * 1e9:F0} ns, Predict {Time(tiny.MlpPredict) * 1e9:F0} ns");
+        var optimizers = new OptimizerBenchmarks();
+        optimizers.Setup();
+        Console.WriteLine($"Adam step {Time(optimizers.AdamStep) * 1e6:F0} µs, SGD momentum step {Time(optimizers.SgdStep) * 1e6:F0} µs");
+        var generator = new GeneratorBenchmarks();
+        generator.Setup();
+        Console.WriteLine($"Generator: warm compilation {Time(() => generator.Generate()) * 1e3:F2} ms, new compilation {Time(() => generator.GenerateNewCompilation()) * 1e3:F2} ms");
+    }
+
+    private static double Time(Action action)
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            action();
+        }
+
+        double best = double.MaxValue;
+        for (int round = 0; round < 7; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            int count = 0;
+            while (watch.Elapsed.TotalMilliseconds < 30)
+            {
+                action();
+                count++;
+            }
+
+            best = Math.Min(best, watch.Elapsed.TotalSeconds / count);
+        }
+
+        return best;
+    }
+}
