@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels
 {
@@ -17,48 +18,78 @@ namespace NetGen.Kernels
         public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, in WindowGeometry g, bool keepIndexes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int planeLength = g.Height * g.Width, positions = g.Positions;
+            int width = g.Width, planeLength = g.Height * width, positions = g.Positions;
+            int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth;
+            int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int planes = batch * g.Channels;
             for (int plane = 0; plane < planes; plane++)
             {
                 int start = plane * planeLength;
                 ReadOnlySpan<T> input = x.Slice(start, planeLength);
                 Span<T> output = y.Slice(plane * positions, positions);
+                Span<int> indexes = keepIndexes ? argmax.Slice(plane * positions, positions) : Span<int>.Empty;
                 int p = 0;
-                for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int oh = 0; oh < outputHeight; oh++)
                 {
-                    int top = oh * g.StrideHeight;
-                    for (int ow = 0; ow < g.OutputWidth; ow++, p++)
+                    int rowStart = oh * strideHeight * width;
+                    for (int ow = 0; ow < outputWidth; ow++, p++)
                     {
-                        int left = ow * g.StrideWidth;
-                        int best = (top * g.Width) + left;
-                        T max = input[best];
-                        for (int i = 0; i < g.KernelHeight && !T.IsNaN(max); i++)
+                        // The first largest value in row-major window order, with no branch on the data: a branch on
+                        // each comparison mispredicts about once per window and made this loop 7× slower. T.Max makes a
+                        // NaN the maximum; its index is found below.
+                        int corner = rowStart + (ow * strideWidth);
+                        int best = corner;
+                        T max = input[corner];
+                        for (int i = 0, line = corner; i < kernelHeight; i++, line += width)
                         {
-                            ReadOnlySpan<T> line = input.Slice(((top + i) * g.Width) + left, g.KernelWidth);
-                            for (int j = 0; j < line.Length; j++)
+                            for (int j = 0; j < kernelWidth; j++)
                             {
-                                T value = line[j];
-                                if (value > max || T.IsNaN(value))
-                                {
-                                    max = value;
-                                    best = ((top + i) * g.Width) + left + j;
-                                    if (T.IsNaN(value))
-                                    {
-                                        break;
-                                    }
-                                }
+                                T value = input[line + j];
+                                best += (line + j - best) & -IsGreater(value, max);
+                                max = T.Max(max, value);
                             }
+                        }
+
+                        if (T.IsNaN(max))
+                        {
+                            (max, best) = FirstNaN(input, corner, kernelHeight, kernelWidth, width, max, best);
                         }
 
                         output[p] = max;
                         if (keepIndexes)
                         {
-                            argmax[(plane * positions) + p] = start + best;
+                            indexes[p] = start + best;
                         }
                     }
                 }
             }
+        }
+
+        /// <summary>1 when <paramref name="value"/> &gt; <paramref name="max"/>, else 0 (also for NaN), computed without a branch.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int IsGreater<T>(T value, T max)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            bool greater = value > max;
+            return Unsafe.As<bool, byte>(ref greater);
+        }
+
+        /// <summary>The first NaN of the window, which then is its maximum.</summary>
+        private static (T Max, int Best) FirstNaN<T>(ReadOnlySpan<T> input, int corner, int kernelHeight, int kernelWidth, int width, T max, int best)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int i = 0, line = corner; i < kernelHeight; i++, line += width)
+            {
+                for (int j = 0; j < kernelWidth; j++)
+                {
+                    if (T.IsNaN(input[line + j]))
+                    {
+                        return (input[line + j], line + j);
+                    }
+                }
+            }
+
+            return (max, best);
         }
 
         /// <summary><c>dx = 0</c>, then <c>dx[argmax[i]] += dy[i]</c>: each output's gradient goes to the input it took.</summary>
