@@ -108,7 +108,9 @@ namespace NetGen.Kernels
     /// the patch gradients <c>dCols = Wᵀ · dY</c> added back where each patch was taken (col2im) for <c>dX</c>. The GEMM is
     /// fastest when its output rows are long, so <c>dX</c> goes through the transposed form <c>dRows = dYᵀ · W</c>
     /// <c>[P × Q]</c> when a patch is longer than the map (Q &gt; P, deep layers on small maps), and through
-    /// <c>dCols [Q × P]</c> otherwise (measured with the SIMD GEMM: 5–10× between the two layouts at the extremes).
+    /// <c>dCols [Q × P]</c> otherwise. Measured with the SIMD GEMM on the Fashion-MNIST CNN: rows are about 1.8× faster
+    /// for its 32 → 64 channel layer on 14×14 maps (Q = 288, P = 196); on a one-channel input (Q = 9) they would be
+    /// tens of times slower than columns.
     /// </remarks>
     internal static class Convolution
     {
