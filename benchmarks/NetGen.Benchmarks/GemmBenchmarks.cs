@@ -57,6 +57,7 @@ public unsafe class GemmBenchmarks
     public void Setup()
     {
         OpenBlas.SetThreads(1);
+        Console.WriteLine($"// OpenBLAS core: {OpenBlas.Describe()}; NetGen kernels: {NetGenOptions.KernelPath}");
         var random = new Random(1);
         _a = Fill(Shape.M * Shape.K, random);
         _b = Fill(Shape.K * Shape.N, random);

@@ -35,8 +35,12 @@ namespace NetGen.Threading
     /// </remarks>
     internal sealed class WorkerPool
     {
-        /// <summary>How long (in <see cref="Thread.SpinWait"/> rounds of about a quarter microsecond) an idle worker polls before it sleeps.</summary>
-        private const int SpinRounds = 4000;
+        /// <summary>
+        /// How many <see cref="SpinWait.SpinOnce(int)"/> rounds (busy spins, then yields; some tens of microseconds in
+        /// all) an idle worker polls for the next call before it sleeps. The products of a training step follow each
+        /// other within microseconds.
+        /// </summary>
+        private const int SpinRounds = 200;
 
         /// <summary>The "next part" value of a closed generation: larger than any part count.</summary>
         private const int Closed = int.MaxValue;
@@ -174,12 +178,14 @@ namespace NetGen.Threading
         {
             while (true)
             {
-                int rounds = 0;
+                var spinner = default(SpinWait);
                 while ((int)(Volatile.Read(ref _state) >> 32) == seen)
                 {
-                    if (rounds++ < SpinRounds)
+                    // SpinOnce yields the processor after its first few rounds: on a machine with more busy threads
+                    // than cores this worker may share a core with the caller, and must not keep it from running.
+                    if (spinner.Count < SpinRounds)
                     {
-                        Thread.SpinWait(20);
+                        spinner.SpinOnce(sleep1Threshold: -1);
                         continue;
                     }
 
