@@ -4,7 +4,8 @@ using NetGen.Kernels;
 namespace NetGen.Benchmarks;
 
 /// <summary>One matrix product of the Fashion-MNIST MLP's training step, as NetGen and as cblas_sgemm compute it.</summary>
-/// <param name="Name">How the benchmark table names it: the product and m × k × n.</param>
+/// <param name="Name">How the benchmark table names it: the product and m × k × n (at most 20 characters, or
+/// BenchmarkDotNet shortens it).</param>
 /// <param name="Kind">Forward <c>C = A·Bᵀ</c>, weight gradient <c>C += Aᵀ·B</c>, or input gradient <c>C = A·B</c>.</param>
 public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, int N)
 {
@@ -16,14 +17,14 @@ public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, in
     /// <summary>The forward products (batch 128: 784 → 256 → 128 → 10) and the backward products of the same step.</summary>
     public static GemmShape[] MlpShapes { get; } =
     [
-        new("Y=X·Wᵀ 128×784×256", GemmShapeKind.Forward, 128, 784, 256),
-        new("Y=X·Wᵀ 128×256×128", GemmShapeKind.Forward, 128, 256, 128),
-        new("Y=X·Wᵀ 128×128×10", GemmShapeKind.Forward, 128, 128, 10),
-        new("dW+=dYᵀ·X 256×128×784", GemmShapeKind.WeightGradient, 256, 128, 784),
-        new("dW+=dYᵀ·X 128×128×256", GemmShapeKind.WeightGradient, 128, 128, 256),
-        new("dW+=dYᵀ·X 10×128×128", GemmShapeKind.WeightGradient, 10, 128, 128),
-        new("dX=dY·W 128×128×256", GemmShapeKind.InputGradient, 128, 128, 256),
-        new("dX=dY·W 128×10×128", GemmShapeKind.InputGradient, 128, 10, 128),
+        new("Y=XWᵀ 128×784×256", GemmShapeKind.Forward, 128, 784, 256),
+        new("Y=XWᵀ 128×256×128", GemmShapeKind.Forward, 128, 256, 128),
+        new("Y=XWᵀ 128×128×10", GemmShapeKind.Forward, 128, 128, 10),
+        new("dW+=dYᵀX 256×128×784", GemmShapeKind.WeightGradient, 256, 128, 784),
+        new("dW+=dYᵀX 128×128×256", GemmShapeKind.WeightGradient, 128, 128, 256),
+        new("dW+=dYᵀX 10×128×128", GemmShapeKind.WeightGradient, 10, 128, 128),
+        new("dX=dYW 128×128×256", GemmShapeKind.InputGradient, 128, 128, 256),
+        new("dX=dYW 128×10×128", GemmShapeKind.InputGradient, 128, 10, 128),
     ];
 }
 

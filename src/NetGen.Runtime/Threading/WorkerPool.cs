@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -36,11 +37,11 @@ namespace NetGen.Threading
     internal sealed class WorkerPool
     {
         /// <summary>
-        /// How many <see cref="SpinWait.SpinOnce(int)"/> rounds (busy spins, then yields; some tens of microseconds in
-        /// all) an idle worker polls for the next call before it sleeps. The products of a training step follow each
-        /// other within microseconds.
+        /// How long an idle worker polls for the next call (spinning, then yielding the processor) before it sleeps:
+        /// 1 ms. The products of a training step come some tens of microseconds apart, and waking a sleeping thread
+        /// takes about as long as a whole product, so a worker that slept between them would rarely get a part.
         /// </summary>
-        private const int SpinRounds = 200;
+        private static readonly long SpinTicks = TimeSpan.FromMilliseconds(1).Ticks;
 
         /// <summary>The "next part" value of a closed generation: larger than any part count.</summary>
         private const int Closed = int.MaxValue;
@@ -179,11 +180,12 @@ namespace NetGen.Threading
             while (true)
             {
                 var spinner = default(SpinWait);
+                long idleSince = Stopwatch.GetTimestamp();
                 while ((int)(Volatile.Read(ref _state) >> 32) == seen)
                 {
                     // SpinOnce yields the processor after its first few rounds: on a machine with more busy threads
                     // than cores this worker may share a core with the caller, and must not keep it from running.
-                    if (spinner.Count < SpinRounds)
+                    if (spinner.Count < 100 || Stopwatch.GetElapsedTime(idleSince).Ticks < SpinTicks)
                     {
                         spinner.SpinOnce(sleep1Threshold: -1);
                         continue;
