@@ -299,7 +299,12 @@ namespace NetGen.Kernels
         /// How many parts to cut the product into for <paramref name="threads"/> threads: a few per thread, so that a
         /// thread that falls behind (the machine is busy) leaves parts for the others to take.
         /// </summary>
-        public readonly int PartsFor(int threads) => Math.Min(SplitTiles(), 4 * threads);
+        public readonly int PartsFor(int threads)
+        {
+            // Columns first: a split along rows makes every part transpose or copy the same panels of B.
+            int columnTiles = Tiles(N, ColumnTile);
+            return columnTiles >= threads ? Math.Min(columnTiles, 4 * threads) : Math.Min(SplitTiles(), 4 * threads);
+        }
 
         /// <summary>Tiles along the direction a split follows: columns of C when there are enough, else rows.</summary>
         private readonly int SplitTiles() => Math.Max(Tiles(N, ColumnTile), Tiles(M, RowTile));
