@@ -32,7 +32,10 @@ namespace NetGen.Kernels
         /// Multiply-adds per thread below which a product is not split (a hand-over costs a few microseconds; 2¹⁸
         /// multiply-adds take about five). Tests lower it to split small products; only speed depends on it.
         /// </summary>
-        internal static long ParallelGrain { get; set; } = 1L << 18;
+        internal static long ParallelGrain { get; set; } = DefaultParallelGrain;
+
+        /// <summary>The default of <see cref="ParallelGrain"/>: 2¹⁸ multiply-adds.</summary>
+        internal const long DefaultParallelGrain = 1L << 18;
 
         /// <summary>
         /// Rows of A and of B from which <c>A · Bᵀ</c> transposes panels of B and runs outer products: the transposition
@@ -283,7 +286,10 @@ namespace NetGen.Kernels
                 : GemmKernels<Simd256<T>, Vector256<T>, T>.OuterColumns;
 
         /// <summary>How many threads to use: one per <see cref="Gemm.ParallelGrain"/> multiply-adds, at most one per tile.</summary>
-        public readonly int ThreadsFor(int maxThreads)
+        public readonly int ThreadsFor(int maxThreads) => ThreadsFor(maxThreads, Gemm.ParallelGrain);
+
+        /// <summary>How many threads to use with a given grain (multiply-adds per thread).</summary>
+        public readonly int ThreadsFor(int maxThreads, long grain)
         {
             if (maxThreads <= 1)
             {
@@ -291,7 +297,7 @@ namespace NetGen.Kernels
             }
 
             long work = (long)M * N * Math.Max(K, 1);
-            long byWork = work / Gemm.ParallelGrain;
+            long byWork = work / grain;
             return (int)Math.Max(1, Math.Min(Math.Min(maxThreads, byWork), SplitTiles()));
         }
 
