@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
 {
@@ -47,10 +48,13 @@ namespace NetGen.Kernels
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T dys = ref MemoryMarshal.GetReference(dy);
+                ref T dxs = ref MemoryMarshal.GetReference(dx);
                 for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
                 {
-                    Vector<T> positive = Vector.GreaterThan(new Vector<T>(x.Slice(i)), Vector<T>.Zero);
-                    Vector.ConditionalSelect(positive, new Vector<T>(dy.Slice(i)), Vector<T>.Zero).CopyTo(dx.Slice(i));
+                    Vector<T> positive = Vector.GreaterThan(Vector.LoadUnsafe(ref xs, (nuint)i), Vector<T>.Zero);
+                    Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref dys, (nuint)i), Vector<T>.Zero).StoreUnsafe(ref dxs, (nuint)i);
                 }
             }
 

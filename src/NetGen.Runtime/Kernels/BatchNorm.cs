@@ -2,6 +2,8 @@ using System;
 using System.Buffers;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
 {
@@ -415,7 +417,10 @@ namespace NetGen.Kernels
         /// <summary>Values per scratch buffer kept on the stack; larger ones are rented from the shared pool.</summary>
         private const int StackLimit = 1024;
 
-        /// <summary>Row operations with vectors across the features; the scalar tail repeats the same arithmetic.</summary>
+        /// <summary>
+        /// Row operations with vectors across the features; the scalar tail repeats the same arithmetic. The callers
+        /// pass spans of one length (a row, or the per-feature buffers), so the vector loops read and write within them.
+        /// </summary>
         private static class Rows
         {
             /// <summary><c>sum[f] += row[f]</c>.</summary>
@@ -425,7 +430,7 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= sum.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    (new Vector<T>(sum.Slice(f)) + new Vector<T>(row.Slice(f))).CopyTo(sum.Slice(f));
+                    Store(Load(sum, f) + Load(row, f), sum, f);
                 }
 
                 for (; f < sum.Length; f++)
@@ -442,7 +447,7 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= values.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    (new Vector<T>(values.Slice(f)) / d).CopyTo(values.Slice(f));
+                    Store(Load(values, f) / d, values, f);
                 }
 
                 for (; f < values.Length; f++)
@@ -458,8 +463,8 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= sum.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    Vector<T> centred = new Vector<T>(row.Slice(f)) - new Vector<T>(mean.Slice(f));
-                    (new Vector<T>(sum.Slice(f)) + (centred * centred)).CopyTo(sum.Slice(f));
+                    Vector<T> centred = Load(row, f) - Load(mean, f);
+                    Store(Load(sum, f) + (centred * centred), sum, f);
                 }
 
                 for (; f < sum.Length; f++)
@@ -476,9 +481,9 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= x.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    Vector<T> n = (new Vector<T>(x.Slice(f)) - new Vector<T>(mean.Slice(f))) * new Vector<T>(inverseStd.Slice(f));
-                    n.CopyTo(xHat.Slice(f));
-                    ((new Vector<T>(gamma.Slice(f)) * n) + new Vector<T>(beta.Slice(f))).CopyTo(y.Slice(f));
+                    Vector<T> n = (Load(x, f) - Load(mean, f)) * Load(inverseStd, f);
+                    Store(n, xHat, f);
+                    Store((Load(gamma, f) * n) + Load(beta, f), y, f);
                 }
 
                 for (; f < x.Length; f++)
@@ -496,7 +501,7 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= x.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    ((new Vector<T>(scale.Slice(f)) * (new Vector<T>(x.Slice(f)) - new Vector<T>(mean.Slice(f)))) + new Vector<T>(beta.Slice(f))).CopyTo(y.Slice(f));
+                    Store((Load(scale, f) * (Load(x, f) - Load(mean, f))) + Load(beta, f), y, f);
                 }
 
                 for (; f < x.Length; f++)
@@ -512,9 +517,9 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= dy.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    var g = new Vector<T>(dy.Slice(f));
-                    (new Vector<T>(sumDy.Slice(f)) + g).CopyTo(sumDy.Slice(f));
-                    (new Vector<T>(sumDyXHat.Slice(f)) + (g * new Vector<T>(xHat.Slice(f)))).CopyTo(sumDyXHat.Slice(f));
+                    var g = Load(dy, f);
+                    Store(Load(sumDy, f) + g, sumDy, f);
+                    Store(Load(sumDyXHat, f) + (g * Load(xHat, f)), sumDyXHat, f);
                 }
 
                 for (; f < dy.Length; f++)
@@ -532,8 +537,8 @@ namespace NetGen.Kernels
                 int f = 0;
                 for (; f <= dy.Length - Vector<T>.Count; f += Vector<T>.Count)
                 {
-                    Vector<T> inner = (mv * new Vector<T>(dy.Slice(f))) - new Vector<T>(sumDy.Slice(f)) - (new Vector<T>(xHat.Slice(f)) * new Vector<T>(sumDyXHat.Slice(f)));
-                    (new Vector<T>(scale.Slice(f)) * inner).CopyTo(dx.Slice(f));
+                    Vector<T> inner = (mv * Load(dy, f)) - Load(sumDy, f) - (Load(xHat, f) * Load(sumDyXHat, f));
+                    Store(Load(scale, f) * inner, dx, f);
                 }
 
                 for (; f < dy.Length; f++)
@@ -541,6 +546,15 @@ namespace NetGen.Kernels
                     dx[f] = scale[f] * ((m * dy[f]) - sumDy[f] - (xHat[f] * sumDyXHat[f]));
                 }
             }
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static Vector<T> Load<T>(ReadOnlySpan<T> values, int f)
+                where T : unmanaged, IFloatingPointIeee754<T> =>
+                Vector.LoadUnsafe(ref MemoryMarshal.GetReference(values), (nuint)f);
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static void Store<T>(Vector<T> value, Span<T> values, int f)
+                where T : unmanaged, IFloatingPointIeee754<T> =>
+                value.StoreUnsafe(ref MemoryMarshal.GetReference(values), (nuint)f);
         }
 
         private static int CheckInput(int length, int batch, int features, int spatial, string parameterName = "x")
