@@ -171,7 +171,7 @@ namespace NetGen.Kernels
         /// <summary>
         /// One k block of an outer-product update on columns <c>[0, width)</c> of <paramref name="b"/> and
         /// <paramref name="c"/>: 8 × 2-vector tiles, then 8 × 1-vector tiles, then scalar columns; leftover rows one at a
-        /// time. When <paramref name="add"/> is false C is overwritten, plus <paramref name="bias"/> (per column) if not null.
+        /// time (two at a time in the 2-vector columns). When <paramref name="add"/> is false C is overwritten, plus <paramref name="bias"/> (per column) if not null.
         /// </summary>
         private static void OuterBlock(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int kc, int i0, int i1, int width, bool add, T* bias)
         {
@@ -186,6 +186,11 @@ namespace NetGen.Kernels
                     for (; i + OuterRows <= i1; i += OuterRows)
                     {
                         Outer8x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                    }
+
+                    for (; i + 2 <= i1; i += 2)
+                    {
+                        Outer2x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
                     }
 
                     for (; i < i1; i++)
@@ -520,6 +525,28 @@ namespace NetGen.Kernels
             StoreRow(c + (5 * ldc), w, c50, c51, add, bias);
             StoreRow(c + (6 * ldc), w, c60, c61, add, bias);
             StoreRow(c + (7 * ldc), w, c70, c71, add, bias);
+        }
+
+        private static void Outer2x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVector y0 = TOps.Load(b);
+                TVector y1 = TOps.Load(b + w);
+                TVector x = TOps.Broadcast(a[0]);
+                c00 = TOps.MultiplyAdd(x, y0, c00);
+                c01 = TOps.MultiplyAdd(x, y1, c01);
+                x = TOps.Broadcast(a[rs]);
+                c10 = TOps.MultiplyAdd(x, y0, c10);
+                c11 = TOps.MultiplyAdd(x, y1, c11);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreRow(c, w, c00, c01, add, bias);
+            StoreRow(c + ldc, w, c10, c11, add, bias);
         }
 
         private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
