@@ -21,7 +21,7 @@ internal static class ForwardFile
             w.Line($"private {t}[] _a{Literals.Int(layer.Number)} = {EmitContext.EmptyArray(t)};    // {EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}");
         }
 
-        foreach (PlannedLayer layer in plan.Layers)
+        foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient))
         {
             w.Line($"private {t}[] _dA{Literals.Int(layer.Number)} = {EmitContext.EmptyArray(t)};   // d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)}");
         }
@@ -65,7 +65,10 @@ internal static class ForwardFile
         {
             string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
             declarations.Add(($"a{n}", $"var a{n} = _a{n}.AsSpan(0, batch * {size});"));
-            declarations.Add(($"dA{n}", $"var dA{n} = _dA{n}.AsSpan(0, batch * {size});"));
+            if (layer.HasOutputGradient)
+            {
+                declarations.Add(($"dA{n}", $"var dA{n} = _dA{n}.AsSpan(0, batch * {size});"));
+            }
         }
 
         foreach (BatchBuffer buffer in BatchBuffers(c.Plan))
@@ -183,7 +186,10 @@ internal static class ForwardFile
             {
                 string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
                 w.Line($"_a{n} = new {t}[batch * {size}];");
-                w.Line($"_dA{n} = new {t}[batch * {size}];");
+                if (layer.HasOutputGradient)
+                {
+                    w.Line($"_dA{n} = new {t}[batch * {size}];");
+                }
             }
 
             foreach (BatchBuffer buffer in BatchBuffers(plan))

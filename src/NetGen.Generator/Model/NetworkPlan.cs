@@ -52,6 +52,12 @@ internal sealed record PlannedLayer(
 {
     public LayerKind Kind => Spec.Kind;
 
+    /// <summary>
+    /// Whether backprop forms ∂J/∂(this layer's output). Not for a layer fused with the loss: the loss writes the
+    /// gradient of its input directly, so a buffer for its own would never be read.
+    /// </summary>
+    public bool HasOutputGradient => !FusedWithLoss;
+
     public int InputSize => Product(InputShape);
 
     public int OutputSize => Product(OutputShape);
