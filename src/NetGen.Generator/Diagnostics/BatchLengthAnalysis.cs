@@ -10,12 +10,14 @@ namespace NetGen.Generator.Diagnostics;
 /// </summary>
 internal static class BatchLengthAnalysis
 {
-    public static void Register(CompilationStartAnalysisContext start)
+    /// <param name="start">The compilation's start.</param>
+    /// <param name="networkAttribute"><c>NetGen.NetworkAttribute</c>, resolved once per compilation.</param>
+    public static void Register(CompilationStartAnalysisContext start, INamedTypeSymbol networkAttribute)
     {
-        start.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        start.RegisterOperationAction(context => Analyze(context, networkAttribute), OperationKind.Invocation);
     }
 
-    private static void Analyze(OperationAnalysisContext context)
+    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol networkAttribute)
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
@@ -25,7 +27,7 @@ internal static class BatchLengthAnalysis
         }
 
         INamedTypeSymbol type = method.ContainingType;
-        if (!IsNetwork(type) || FindInputSize(type) is not int inputSize || inputSize <= 0)
+        if (!IsNetwork(type, networkAttribute) || FindInputSize(type) is not int inputSize || inputSize <= 0)
         {
             return;
         }
@@ -55,11 +57,11 @@ internal static class BatchLengthAnalysis
         }
     }
 
-    private static bool IsNetwork(INamedTypeSymbol type)
+    private static bool IsNetwork(INamedTypeSymbol type, INamedTypeSymbol networkAttribute)
     {
         foreach (AttributeData attribute in type.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == Parsing.NetworkParser.NetworkAttributeName)
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, networkAttribute))
             {
                 return true;
             }

@@ -34,7 +34,7 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterSymbolAction(symbol => AnalyzeType(symbol, networkAttribute), SymbolKind.NamedType);
-            BatchLengthAnalysis.Register(start);
+            BatchLengthAnalysis.Register(start, networkAttribute);
         });
     }
 
