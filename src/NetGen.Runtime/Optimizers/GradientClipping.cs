@@ -35,6 +35,17 @@ namespace NetGen.Optimizers
             }
 
             double norm = GlobalNorm<T>(gradients);
+            ScaleToThreshold(gradients, norm, threshold);
+            return norm;
+        }
+
+        /// <summary>
+        /// The scaling step of <see cref="ClipByGlobalNorm{T}(Span{T}, double)"/> for a caller that has just measured
+        /// <paramref name="norm"/> = ‖g‖₂: <c>g ← threshold·g/norm</c> when <c>norm &gt; threshold</c>.
+        /// </summary>
+        internal static void ScaleToThreshold<T>(Span<T> gradients, double norm, double threshold)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             if (norm > threshold && double.IsFinite(norm))
             {
                 T scale = T.CreateChecked(threshold / norm);
@@ -43,8 +54,6 @@ namespace NetGen.Optimizers
                     gradients[i] *= scale;
                 }
             }
-
-            return norm;
         }
 
         /// <summary>Clamps every value to <c>[−limit, limit]</c>: <c>gᵢ ← min(max(gᵢ, −limit), limit)</c>. NaN stays NaN.</summary>

@@ -359,7 +359,15 @@ namespace NetGen.Training
 
                 if (_options.ClipNorm is { } threshold)
                 {
-                    GradientClipping.ClipByGlobalNorm(gradients, threshold);
+                    // Clipping by value changes the norm; otherwise the one measured above still holds.
+                    if (_options.ClipValue is null)
+                    {
+                        GradientClipping.ScaleToThreshold(gradients, norm, threshold);
+                    }
+                    else
+                    {
+                        GradientClipping.ClipByGlobalNorm(gradients, threshold);
+                    }
                 }
 
                 _trainer.Optimizer.Step(_network.Parameters, gradients);
