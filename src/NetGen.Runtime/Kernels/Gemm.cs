@@ -115,25 +115,8 @@ namespace NetGen.Kernels
                 return;
             }
 
-            fixed (T* pa = a, pb = b, pc = c)
-            {
-                // op(A)(i,p) = A[p, i]: rows of op(A) step by 1, k steps by m.
-                var product = new GemmProduct<T>
-                {
-                    Kind = GemmKind.Outer,
-                    Path = path,
-                    A = pa,
-                    ARowStride = 1,
-                    AStepStride = m,
-                    B = pb,
-                    C = pc,
-                    M = m,
-                    N = n,
-                    K = kk,
-                    Accumulate = true,
-                };
-                Execute(ref product, maxThreads);
-            }
+            // op(A)(i,p) = A[p, i]: rows of op(A) step by 1, k steps by m.
+            Outer(a, b, c, m, kk, n, aRowStride: 1, aStepStride: m, accumulate: true, path, maxThreads);
         }
 
         /// <summary>
@@ -159,22 +142,32 @@ namespace NetGen.Kernels
                 return;
             }
 
+            // op(A)(i,p) = A[i, p]: rows of op(A) step by kk, k steps by 1.
+            Outer(a, b, c, m, kk, n, aRowStride: kk, aStepStride: 1, accumulate: false, path, maxThreads);
+        }
+
+        /// <summary>
+        /// <c>C (+)= op(A) · B</c> as rank-1 updates on a SIMD path, where op(A)(i,p) = A[i·aRowStride + p·aStepStride]:
+        /// the two products above differ only in those strides and in whether C accumulates.
+        /// </summary>
+        private static void Outer<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, int aRowStride, int aStepStride, bool accumulate, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             fixed (T* pa = a, pb = b, pc = c)
             {
-                // op(A)(i,p) = A[i, p]: rows of op(A) step by kk, k steps by 1.
                 var product = new GemmProduct<T>
                 {
                     Kind = GemmKind.Outer,
                     Path = path,
                     A = pa,
-                    ARowStride = kk,
-                    AStepStride = 1,
+                    ARowStride = aRowStride,
+                    AStepStride = aStepStride,
                     B = pb,
                     C = pc,
                     M = m,
                     N = n,
                     K = kk,
-                    Accumulate = false,
+                    Accumulate = accumulate,
                 };
                 Execute(ref product, maxThreads);
             }

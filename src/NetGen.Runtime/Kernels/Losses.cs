@@ -71,14 +71,7 @@ namespace NetGen.Kernels
             Check.Length(logits.Length, length, nameof(logits), "batch × outputs");
             Check.Length(targets.Length, length, nameof(targets), "batch × outputs");
             bool hasGradient = Check.Optional(dLogits.Length, length, nameof(dLogits), "batch × outputs");
-            if (hasGradient)
-            {
-                Check.Length(probabilities.Length, length, nameof(probabilities), "batch × outputs");
-            }
-            else
-            {
-                Check.Optional(probabilities.Length, length, nameof(probabilities), "batch × outputs");
-            }
+            CheckProbabilities(probabilities.Length, length, hasGradient, "batch × outputs");
 
             if (batch == 0)
             {
@@ -125,14 +118,7 @@ namespace NetGen.Kernels
             Check.Length(logits.Length, length, nameof(logits), "batch × classes");
             Check.Length(targets.Length, length, nameof(targets), "batch × classes");
             bool hasGradient = Check.Optional(dLogits.Length, length, nameof(dLogits), "batch × classes");
-            if (hasGradient)
-            {
-                Check.Length(probabilities.Length, length, nameof(probabilities), "batch × classes");
-            }
-            else
-            {
-                Check.Optional(probabilities.Length, length, nameof(probabilities), "batch × classes");
-            }
+            CheckProbabilities(probabilities.Length, length, hasGradient, "batch × classes");
 
             if (batch == 0)
             {
@@ -306,6 +292,19 @@ namespace NetGen.Kernels
             Check.NonNegative(batch, nameof(batch));
             Check.Positive(classes, nameof(classes));
             return Check.Product(batch, classes, "batch × classes");
+        }
+
+        // The fused losses read the probabilities only for the gradient: required then, optional for the loss alone.
+        private static void CheckProbabilities(int actual, int expected, bool hasGradient, string description)
+        {
+            if (hasGradient)
+            {
+                Check.Length(actual, expected, "probabilities", description);
+            }
+            else
+            {
+                Check.Optional(actual, expected, "probabilities", description);
+            }
         }
     }
 }
