@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace NetGen.IntegrationTests;
@@ -75,7 +74,7 @@ public sealed class BuildTests : IDisposable
 
     private void WriteProject(string source)
     {
-        string src = Path.Combine(RepositoryRoot(), "src");
+        string src = Path.Combine(DotnetCli.RepositoryRoot(), "src");
         File.WriteAllText(Path.Combine(_directory, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -94,42 +93,5 @@ public sealed class BuildTests : IDisposable
         File.WriteAllText(Path.Combine(_directory, "Network.cs"), source);
     }
 
-    private (int ExitCode, string Output) Build()
-    {
-        var start = new ProcessStartInfo("dotnet", ["build", "-c", "Release", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-consoleLoggerParameters:NoSummary"])
-        {
-            WorkingDirectory = _directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // The test host's MSBuild variables would point the child build at the wrong SDK pieces.
-        foreach (string name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "VSTEST_HOST_DEBUG" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet build took more than 5 minutes:\n" + output);
-        }
-
-        return (process.ExitCode, output + error.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "NetGen.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NetGen.sln not found above " + AppContext.BaseDirectory);
-    }
+    private (int ExitCode, string Output) Build() => DotnetCli.Run(_directory, environment: null, "build", "-c", "Release");
 }

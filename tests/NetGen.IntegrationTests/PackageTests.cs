@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
@@ -42,7 +41,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
 
         XElement metadata = ReadNuspec(nupkg).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
         Assert.Equal("NetGen", Child(metadata, "id")!.Value);
-        string props = Path.Combine(PackedNetGen.RepositoryRoot(), "Directory.Build.props");
+        string props = Path.Combine(DotnetCli.RepositoryRoot(), "Directory.Build.props");
         Assert.Equal(XDocument.Load(props).Descendants("Version").Single().Value, _package.Version);
         Assert.Equal("MIT", Child(metadata, "license")!.Value);
         Assert.Equal("README.md", Child(metadata, "readme")!.Value);
@@ -216,7 +215,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
         public (int ExitCode, string Output) Dotnet(string directory, params string[] arguments)
         {
             var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_root, "packages") };
-            return Run(directory, environment, arguments);
+            return DotnetCli.Run(directory, environment, arguments);
         }
 
         /// <summary>
@@ -225,8 +224,8 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
         /// </summary>
         private static (string Path, string Version) Pack(string feed, string artifacts)
         {
-            string repository = RepositoryRoot();
-            (int exitCode, string output) = Run(repository, environment: null,
+            string repository = DotnetCli.RepositoryRoot();
+            (int exitCode, string output) = DotnetCli.Run(repository, environment: null,
                 "pack", Path.Combine(repository, "src", "NetGen.Runtime", "NetGen.Runtime.csproj"), "-c", "Release",
                 "-o", feed, "--artifacts-path", artifacts);
             if (exitCode != 0)
@@ -252,7 +251,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
         private List<(string Name, string Url)> ConfiguredSources()
         {
             // Asked from inside the temporary folder: the repository's own settings do not apply to a user's project.
-            (int exitCode, string output) = Run(_root, environment: null, "nuget", "list", "source", "--format", "Detailed");
+            (int exitCode, string output) = DotnetCli.Run(_root, environment: null, "nuget", "list", "source", "--format", "Detailed");
             var sources = new List<(string Name, string Url)>();
             if (exitCode == 0)
             {
@@ -283,66 +282,6 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
                     new XElement("packageSource", new XAttribute("key", Packed), new XElement("package", new XAttribute("pattern", "NetGen"))),
                     sources.Select(source => new XElement("packageSource", new XAttribute("key", source.Name), new XElement("package", new XAttribute("pattern", "*"))))));
             return configuration.ToString();
-        }
-
-        private static (int ExitCode, string Output) Run(string directory, Dictionary<string, string>? environment, params string[] arguments)
-        {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = directory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            if (arguments[0] is "build" or "pack")
-            {
-                foreach (string argument in new[] { "-nodeReuse:false", "-p:UseSharedCompilation=false", "-consoleLoggerParameters:NoSummary" })
-                {
-                    start.ArgumentList.Add(argument);
-                }
-            }
-
-            // The test host's MSBuild variables would point the child build at the wrong SDK pieces.
-            foreach (string name in start.Environment.Keys.Where(name => name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)
-                || name.StartsWith("VSTEST_", StringComparison.OrdinalIgnoreCase)).ToList())
-            {
-                start.Environment.Remove(name);
-            }
-
-            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            start.Environment["DOTNET_NOLOGO"] = "1";
-            foreach ((string name, string value) in environment ?? [])
-            {
-                start.Environment[name] = value;
-            }
-
-            using Process process = Process.Start(start)!;
-            Task<string> error = process.StandardError.ReadToEndAsync();
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"dotnet {string.Join(' ', arguments)} took more than 5 minutes:\n{output.Result}{error.Result}");
-            }
-
-            return (process.ExitCode, output.Result + error.Result);
-        }
-
-        public static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "NetGen.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("NetGen.sln not found above " + AppContext.BaseDirectory);
         }
     }
 }
