@@ -66,5 +66,19 @@ namespace NetGen
 
         /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
         T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+
+        /// <summary>
+        /// Writes the inference graph as an ONNX model to <paramref name="destination"/>: Dropout left out, BatchNorm
+        /// with its running statistics, the final activation as declared. <see cref="Onnx.LoadWeights{T}(INetwork{T}, string)"/>
+        /// reads the weights back.
+        /// </summary>
+        /// <param name="destination">A writable stream.</param>
+        /// <param name="options">Opset, IR version, element type and value names; <see langword="null"/> for the defaults.</param>
+        void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null);
+
+        /// <summary>Same as the stream overload, writing <paramref name="path"/> atomically (a temporary file, flushed, then moved over it).</summary>
+        /// <param name="path">The file to write, conventionally <c>*.onnx</c>.</param>
+        /// <param name="options">Opset, IR version, element type and value names; <see langword="null"/> for the defaults.</param>
+        void ExportOnnx(string path, OnnxExportOptions? options = null);
     }
 }

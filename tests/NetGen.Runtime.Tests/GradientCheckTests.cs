@@ -220,6 +220,10 @@ namespace NetGen.Runtime.Tests
             public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) =>
                 Run(inputs, targets, new double[targets.Length], training: false);
 
+            public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => throw new NotSupportedException("The gradient-check test network is not exported.");
+
+            public void ExportOnnx(string path, OnnxExportOptions? options = null) => throw new NotSupportedException("The gradient-check test network is not exported.");
+
             private static double[] OneHot(ReadOnlySpan<int> labels)
             {
                 var targets = new double[labels.Length * Outputs];

@@ -90,6 +90,19 @@ namespace NetGen.Runtime.Tests.Training
 
         public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Step(inputs, default, targets, train: false);
 
+        // The inference graph: Dense then Softmax (the feature statistics in State are not part of it).
+        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => Graph(options).Save(destination);
+
+        public void ExportOnnx(string path, OnnxExportOptions? options = null) => Graph(options).Save(path);
+
+        private OnnxGraphBuilder<T> Graph(OnnxExportOptions? options)
+        {
+            var graph = new OnnxGraphBuilder<T>("SoftmaxRegression", Architecture, options, InputSize);
+            graph.Dense("Dense1", _parameters.AsSpan(0, OutputSize * InputSize), _parameters.AsSpan(OutputSize * InputSize), InputSize, OutputSize);
+            graph.Softmax("Softmax2", OutputSize);
+            return graph;
+        }
+
         private int Batch(ReadOnlySpan<T> inputs)
         {
             if (inputs.Length == 0 || inputs.Length % InputSize != 0)
@@ -261,6 +274,10 @@ namespace NetGen.Runtime.Tests.Training
 
         public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => _inner.Evaluate(inputs, targets);
 
+        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => _inner.ExportOnnx(destination, options);
+
+        public void ExportOnnx(string path, OnnxExportOptions? options = null) => _inner.ExportOnnx(path, options);
+
         private T Poison(T loss)
         {
             Steps++;
@@ -335,6 +352,10 @@ namespace NetGen.Runtime.Tests.Training
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels) => (_parameters[0] - 3) * (_parameters[0] - 3);
 
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
+
+        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => throw new NotSupportedException("A scripted loss has no layers to export.");
+
+        public void ExportOnnx(string path, OnnxExportOptions? options = null) => throw new NotSupportedException("A scripted loss has no layers to export.");
     }
 
     internal static class TestDatasets

@@ -389,5 +389,9 @@ namespace NetGen.Runtime.Tests.Training
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels) => 1;
 
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
+
+        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => throw new NotSupportedException("A recording network has no layers to export.");
+
+        public void ExportOnnx(string path, OnnxExportOptions? options = null) => throw new NotSupportedException("A recording network has no layers to export.");
     }
 }
