@@ -30,6 +30,7 @@ internal static class NetworkEmitter
             ($"{hint}.Parameters.g.cs", Wrap(plan, w => ParametersFile.Write(w, context), withDocs: true, interfaces: $" : global::NetGen.INetwork<{context.T}>")),
             ($"{hint}.Forward.g.cs", Wrap(plan, w => ForwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Backward.g.cs", Wrap(plan, w => BackwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
+            ($"{hint}.Onnx.g.cs", Wrap(plan, w => OnnxFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
         };
     }
 
@@ -121,6 +122,7 @@ internal static class NetworkEmitter
         w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
         w.Line($"/// <summary>Throws: the network cannot run.</summary>");
         w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        OnnxFile.WriteStub(w, Throw);
         w.Line();
         w.Line($"int {net}.InputSize => InputSize;");
         w.Line($"int {net}.OutputSize => OutputSize;");

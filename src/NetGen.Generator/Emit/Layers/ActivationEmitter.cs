@@ -51,6 +51,34 @@ internal sealed class ActivationEmitter : LayerEmitter
         };
     }
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        string x = M(layer.Number - 1), alpha = Literals.Number(layer.Spec.Alpha);
+        return layer.Kind switch
+        {
+            LayerKind.ReLU => $"Relu({x})",
+            LayerKind.LeakyReLU => $"LeakyRelu({x}, alpha = {alpha})",
+            LayerKind.ELU => $"Elu({x}, alpha = {alpha})",
+            LayerKind.Sigmoid => $"Sigmoid({x})",
+            LayerKind.Tanh => $"Tanh({x})",
+            _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Kind, "Not an element-wise activation."),
+        };
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        string name = OnnxName(layer), alpha = Literals.Real(layer.Spec.Alpha, doublePrecision: true);
+        writer.Line(layer.Kind switch
+        {
+            LayerKind.ReLU => $"graph.ReLU({name});",
+            LayerKind.LeakyReLU => $"graph.LeakyReLU({name}, alpha: {alpha});",
+            LayerKind.ELU => $"graph.ELU({name}, alpha: {alpha});",
+            LayerKind.Sigmoid => $"graph.Sigmoid({name});",
+            LayerKind.Tanh => $"graph.Tanh({name});",
+            _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Kind, "Not an element-wise activation."),
+        });
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         string x = A(layer.Number - 1), y = A(layer.Number);

@@ -38,6 +38,18 @@ internal sealed class BatchNormEmitter : LayerEmitter
         yield return new FixedBuffer($"_inverseStd{N(layer.Number)}", $"inverseStd{N(layer.Number)}", Features(layer), "1/√(σ² + ε) of the last training batch");
     }
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return $"BatchNormalization({M(n - 1)}, γ{N(n)}, β{N(n)}, running mean, running variance), ε = {Literals.Number(layer.Spec.Epsilon)}, training_mode 0";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"graph.BatchNorm({OnnxName(layer)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, features: {N(Features(layer))}, epsilon: {Literals.Real(layer.Spec.Epsilon, doublePrecision: true)});");
+    }
+
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

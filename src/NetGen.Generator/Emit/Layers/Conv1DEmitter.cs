@@ -41,6 +41,18 @@ internal sealed class Conv1DEmitter : LayerEmitter
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), fanIn: layer.InputShape[0] * layer.Spec.Kernel, fanOut: layer.Spec.Filters * layer.Spec.Kernel);
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int n = layer.Number, p = layer.Spec.Padding;
+        return $"Conv({M(n - 1)}, W{N(n)}, b{N(n)}), kernel_shape [{N(layer.Spec.Kernel)}], strides [{N(layer.Spec.Stride)}], pads [{N(p)}, {N(p)}]";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"graph.Conv1D({OnnxName(layer)}, W{N(n)}, b{N(n)}, channels: {N(layer.InputShape[0])}, filters: {N(layer.Spec.Filters)}, kernel: {N(layer.Spec.Kernel)}, stride: {N(layer.Spec.Stride)}, padding: {N(layer.Spec.Padding)});");
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

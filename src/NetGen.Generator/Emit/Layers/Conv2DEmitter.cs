@@ -44,6 +44,18 @@ internal sealed class Conv2DEmitter : LayerEmitter
         WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), fanIn: layer.InputShape[0] * kk, fanOut: layer.Spec.Filters * kk);
     }
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int n = layer.Number, k = layer.Spec.Kernel, s = layer.Spec.Stride, p = layer.Spec.Padding;
+        return $"Conv({M(n - 1)}, W{N(n)}, b{N(n)}), kernel_shape [{N(k)}, {N(k)}], strides [{N(s)}, {N(s)}], pads [{N(p)}, {N(p)}, {N(p)}, {N(p)}]";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"graph.Conv2D({OnnxName(layer)}, W{N(n)}, b{N(n)}, channels: {N(layer.InputShape[0])}, filters: {N(layer.Spec.Filters)}, kernel: {N(layer.Spec.Kernel)}, stride: {N(layer.Spec.Stride)}, padding: {N(layer.Spec.Padding)});");
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

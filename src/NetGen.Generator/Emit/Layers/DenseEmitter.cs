@@ -33,6 +33,19 @@ internal sealed class DenseEmitter : LayerEmitter
         return string.Join(";  ", parts);
     }
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return layer.Spec.Bias ? $"Gemm({M(n - 1)}, W{N(n)}, b{N(n)}, transB = 1)" : $"MatMul({M(n - 1)}, W{N(n)}ᵀ), W{N(n)}ᵀ stored as [{N(layer.InputSize)}×{N(layer.OutputSize)}]";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        string bias = layer.Spec.Bias ? $"b{N(n)}" : context.EmptyReadOnlySpan;
+        writer.Line($"graph.Dense({OnnxName(layer)}, W{N(n)}, {bias}, inputs: {N(layer.InputSize)}, outputs: {N(layer.OutputSize)});");
+    }
+
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), layer.InputSize, layer.OutputSize);
 

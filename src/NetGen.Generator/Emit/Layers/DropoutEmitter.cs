@@ -22,6 +22,12 @@ internal sealed class DropoutEmitter : LayerEmitter
     public override string BackwardMath(PlannedLayer layer) =>
         layer.Number == 1 ? "(the input needs no gradient)" : $"d{M(layer.Number - 1)} = d{M(layer.Number)} ⊙ M{N(layer.Number)}";
 
+    public override string OnnxMath(PlannedLayer layer) => "left out: inference keeps every value";
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+    }
+
     public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer)
     {
         yield return new BatchBuffer($"_mask{N(layer.Number)}", $"mask{N(layer.Number)}", layer.OutputSize, "the dropout mask: 0, or 1/(1 − rate) for kept values");
@@ -62,6 +68,11 @@ internal sealed class FlattenEmitter : LayerEmitter
 
     public override string BackwardMath(PlannedLayer layer) =>
         layer.Number == 1 ? "(the input needs no gradient)" : $"d{M(layer.Number - 1)} = d{M(layer.Number)}";
+
+    public override string OnnxMath(PlannedLayer layer) => $"Flatten({M(layer.Number - 1)}, axis = 1)";
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"graph.Flatten({OnnxName(layer)});");
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"{A(layer.Number - 1)}.CopyTo({A(layer.Number)});");

@@ -26,6 +26,15 @@ internal abstract class LayerEmitter
 
     public abstract void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context);
 
+    /// <summary>The ONNX nodes the layer becomes, for the comment above its export, e.g. <c>Gemm(A0, W1, b1, transB = 1)</c>.</summary>
+    public abstract string OnnxMath(PlannedLayer layer);
+
+    /// <summary>
+    /// Writes the layer's part of the ONNX inference graph: one call on the <c>graph</c> builder with constant sizes
+    /// (nothing for a layer that inference leaves out).
+    /// </summary>
+    public abstract void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context);
+
     /// <summary>Writes the initialization of the layer's parameters and state; nothing by default.</summary>
     public virtual void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
@@ -46,6 +55,10 @@ internal abstract class LayerEmitter
 
     protected static string Shape(PlannedLayer layer) => Analysis.ShapeInference.Dims(layer.OutputShape);
 
+    /// <summary>The layer's name in the ONNX graph (its nodes, values and initializers): the generated property name.</summary>
+    protected static string OnnxName(PlannedLayer layer) => Literals.String(layer.PropertyName);
+
+    /// <summary>The emitter of each kind. Exhaustive: an unknown kind is a bug in the generator, never a plausible default.</summary>
     public static LayerEmitter For(LayerKind kind) => kind switch
     {
         LayerKind.Dense => DenseEmitter.Instance,
@@ -59,6 +72,7 @@ internal abstract class LayerEmitter
         LayerKind.MaxPool2D => MaxPool2DEmitter.Instance,
         LayerKind.Conv1D => Conv1DEmitter.Instance,
         LayerKind.MaxPool1D => MaxPool1DEmitter.Instance,
-        _ => ActivationEmitter.Instance,
+        LayerKind.ReLU or LayerKind.LeakyReLU or LayerKind.ELU or LayerKind.Sigmoid or LayerKind.Tanh => ActivationEmitter.Instance,
+        _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "No emitter for this layer kind."),
     };
 }

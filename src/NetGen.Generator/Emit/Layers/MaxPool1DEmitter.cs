@@ -27,6 +27,12 @@ internal sealed class MaxPool1DEmitter : LayerEmitter
 
     public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => Argmax(layer);
 
+    public override string OnnxMath(PlannedLayer layer) =>
+        $"MaxPool({M(layer.Number - 1)}), kernel_shape [{N(layer.Spec.Size)}], strides [{N(layer.Spec.Stride)}]";
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"graph.MaxPool1D({OnnxName(layer)}, channels: {N(layer.InputShape[0])}, size: {N(layer.Spec.Size)}, stride: {N(layer.Spec.Stride)});");
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

@@ -27,6 +27,15 @@ internal sealed class MaxPool2DEmitter : LayerEmitter
 
     public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => MaxPool1DEmitter.Argmax(layer);
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int size = layer.Spec.Size, stride = layer.Spec.Stride;
+        return $"MaxPool({M(layer.Number - 1)}), kernel_shape [{N(size)}, {N(size)}], strides [{N(stride)}, {N(stride)}]";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"graph.MaxPool2D({OnnxName(layer)}, channels: {N(layer.InputShape[0])}, size: {N(layer.Spec.Size)}, stride: {N(layer.Spec.Stride)});");
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

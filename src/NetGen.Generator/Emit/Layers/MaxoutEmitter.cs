@@ -31,6 +31,18 @@ internal sealed class MaxoutEmitter : LayerEmitter
         yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values");
     }
 
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return $"Gemm({M(n - 1)}, W{N(n)}, b{N(n)}, transB = 1) → Reshape [0, {N(layer.Spec.Units)}, {N(layer.Spec.Pieces)}] → ReduceMax over the pieces";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"graph.Maxout({OnnxName(layer)}, W{N(n)}, b{N(n)}, inputs: {N(layer.InputSize)}, units: {N(layer.Spec.Units)}, pieces: {N(layer.Spec.Pieces)});");
+    }
+
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), layer.InputSize, layer.Spec.Units);
 

@@ -24,6 +24,11 @@ internal sealed class SoftmaxEmitter : LayerEmitter
             : $"d{M(layer.Number - 1)} = {M(layer.Number)} ⊙ (d{M(layer.Number)} − Σ_j d{M(layer.Number)}[s,j]·{M(layer.Number)}[s,j])";
     }
 
+    public override string OnnxMath(PlannedLayer layer) => $"Softmax({M(layer.Number - 1)}, axis = 1)";
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"graph.Softmax({OnnxName(layer)}, features: {N(layer.OutputSize)});");
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"global::NetGen.Kernels.Activations.Softmax({A(layer.Number - 1)}, {A(layer.Number)}, batch, features: {N(layer.OutputSize)});");
 
@@ -57,6 +62,15 @@ internal sealed class PReLUEmitter : LayerEmitter
         string input = layer.Number == 1 ? "(the input needs no gradient)" : $"d{x} = {dy} ⊙ ({x} > 0 ? 1 : {alpha})";
         return $"d{alpha} += Σ {dy} ⊙ {x} over {x} ≤ 0;  {input}";
     }
+
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        string slope = layer.Spec.Shared ? "[1]" : $"[{Shape(layer)}]";
+        return $"PRelu({M(layer.Number - 1)}, α{N(layer.Number)}{slope})";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"graph.PReLU({OnnxName(layer)}, alpha{N(layer.Number)}, shared: {(layer.Spec.Shared ? "true" : "false")});");
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
