@@ -78,7 +78,7 @@ namespace NetGen.OnnxFormat
             ulong length = RawVarint();
             if (length > (ulong)(_bytes.Length - _at))
             {
-                throw Corrupt($"a field says it has {length} bytes but only {_bytes.Length - _at} are left");
+                throw Corrupt($"a field says it has {length} bytes but only {_bytes.Length - _at} are left (the file is truncated, or a length is corrupt)");
             }
 
             return Take((int)length);
