@@ -61,7 +61,7 @@ public partial class OnnxFashionCnn;
 /// <summary>A double network whose every op has a double kernel in ONNX Runtime: exports as float32 and float64.</summary>
 [Network(Precision = Precision.Double, Loss = LossFunction.SoftmaxCrossEntropy, Seed = 17)]
 [Input(6)]
-[Dense(8)] [BatchNorm] [ReLU] [Maxout(4)] [Dense(5, Bias = false)] [Tanh] [Dense(3)] [Softmax]
+[Dense(8)] [BatchNorm] [ReLU] [Maxout(4)] [PReLU] [Dense(5, Bias = false)] [LeakyReLU(0.1)] [Tanh] [Dense(3)] [Softmax]
 public partial class OnnxDoubleMlp;
 
 /// <summary>A double network with a convolution: float64 has no Conv kernel in ONNX Runtime, float32 works.</summary>

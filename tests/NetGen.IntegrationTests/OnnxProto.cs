@@ -22,6 +22,18 @@ internal static class OnnxProto
         return tensor;
     }
 
+    public static ProtoWriter Tensor(string name, long[] dims, double[] values)
+    {
+        var tensor = new ProtoWriter();
+        tensor.RepeatedInts(1, dims);
+        tensor.Int(2, 11);
+        tensor.String(8, name);
+        var raw = new byte[values.Length * 8];
+        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
+        tensor.Bytes(9, raw);
+        return tensor;
+    }
+
     public static ProtoWriter Node(string op, string[] inputs, string output, params ProtoWriter[] attributes)
     {
         var node = new ProtoWriter();
@@ -77,7 +89,10 @@ internal static class OnnxProto
         return attribute;
     }
 
-    public static ProtoWriter ValueInfo(string name, params long[] sampleDims)
+    public static ProtoWriter ValueInfo(string name, params long[] sampleDims) => ValueInfo(1, name, sampleDims);
+
+    /// <summary>A tensor value of element type <paramref name="elementType"/> (1 float, 11 double) with a symbolic batch dimension.</summary>
+    public static ProtoWriter ValueInfo(int elementType, string name, params long[] sampleDims)
     {
         var shape = new ProtoWriter();
         var batch = new ProtoWriter();
@@ -91,7 +106,7 @@ internal static class OnnxProto
         }
 
         var tensor = new ProtoWriter();
-        tensor.Int(1, 1);
+        tensor.Int(1, elementType);
         tensor.Message(2, shape);
         var type = new ProtoWriter();
         type.Message(1, tensor);

@@ -10,8 +10,8 @@ namespace NetGen
         Float32 = 1,
 
         /// <summary>
-        /// 64-bit floats (ONNX <c>DOUBLE</c>, 11). ONNX Runtime's CPU provider has no double kernel for <c>Conv</c>,
-        /// <c>Elu</c>, <c>LeakyRelu</c> and <c>PRelu</c>: exporting a network with such a layer in Float64 throws.
+        /// 64-bit floats (ONNX <c>DOUBLE</c>, 11). ONNX Runtime's CPU provider has no double kernel for <c>Conv</c> and
+        /// <c>Elu</c>: exporting a network with a convolution or an ELU in Float64 throws and names the layer.
         /// </summary>
         Float64 = 11,
     }

@@ -173,7 +173,6 @@ namespace NetGen
         /// <param name="alpha">The slope for negative inputs.</param>
         public void LeakyReLU(string layer, double alpha)
         {
-            RequireFloatKernel(layer, "LeakyRelu");
             Add("LeakyRelu", layer, new[] { _current }, _shape, Attribute.Float("alpha", (float)alpha));
         }
 
@@ -195,7 +194,6 @@ namespace NetGen
         /// <param name="shared">Whether one α serves every unit.</param>
         public void PReLU(string layer, ReadOnlySpan<T> alpha, bool shared)
         {
-            RequireFloatKernel(layer, "PRelu");
             int units = Product(_shape);
             ExpectLength(layer, "α", alpha.Length, shared ? 1 : units);
             string slope = shared ? Initializer(layer, "alpha", alpha, 1) : Initializer(layer, "alpha", alpha, _shape);
