@@ -119,13 +119,18 @@ string curves = Path.Combine(options.OutputDirectory, "fashion-mnist-curves.png"
 Curves.Save(result.History, curves);
 string model = Path.Combine(options.OutputDirectory, $"fashion-{options.Model}" + Checkpoint.Extension);
 Checkpoint.Save(network, model);
+// The same network for ONNX Runtime (Python, C#, the browser): the inference graph with its trained weights.
+string onnx = Path.Combine(options.OutputDirectory, $"fashion-{options.Model}.onnx");
+network.ExportOnnx(onnx);
 
 AnsiConsole.WriteLine();
 AnsiConsole.MarkupLine($"Curves: [link]{Markup.Escape(curves)}[/]");
 AnsiConsole.MarkupLine($"Model:  [link]{Markup.Escape(model)}[/] (load with Checkpoint.Load(new {modelName}(), path))");
+string onnxInput = options.Model == "cnn" ? "N, 1, 28, 28" : "N, 784";
+AnsiConsole.MarkupLine($"ONNX:   [link]{Markup.Escape(onnx)}[/] (input [[{onnxInput}]] named input, output [[N, 10]] probabilities; runs in ONNX Runtime)");
 if (GeneratedCode.Find() is string generated)
 {
-    AnsiConsole.MarkupLine($"Generated code (forward, backward, parameters): [link]{Markup.Escape(generated)}[/]");
+    AnsiConsole.MarkupLine($"Generated code (forward, backward, parameters, ONNX export): [link]{Markup.Escape(generated)}[/]");
 }
 
 double testAccuracy = (double)correctTotal / test.Count;
