@@ -168,11 +168,6 @@ namespace NetGen
                 {
                     throw new OnnxFormatError($"the file's graph has more nodes with weights than the network has layers with weights: {found[next].Node.Describe} and {found.Count - next - 1} more are left over");
                 }
-
-                if (stateOffset != _state.Length)
-                {
-                    throw new InvalidOperationException(Invariant($"The network's State has {_state.Length} values but its BatchNorm layers account for {stateOffset}."));
-                }
             }
 
             /// <summary>The ONNX op a layer with weights reads from; null for a layer without.</summary>
