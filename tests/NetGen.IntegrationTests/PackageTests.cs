@@ -87,6 +87,16 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
 
             System.Console.WriteLine(FormattableString.Invariant($"trained {Line.ParameterCount} parameters: loss {first:F6} -> {loss:F6}"));
 
+            // ONNX: export beside the program, load the weights into a network with other weights, compare.
+            string onnx = System.IO.Path.Combine(System.AppContext.BaseDirectory, "line.onnx");
+            network.ExportOnnx(onnx);
+            var copy = new Line(5);
+            Onnx.LoadWeights(copy, onnx);
+            float[] half = { 0.5f }, predicted = new float[1], loaded = new float[1];
+            network.Predict(half, predicted);
+            copy.Predict(half, loaded);
+            System.Console.WriteLine(FormattableString.Invariant($"onnx: {predicted[0]:R} loaded: {loaded[0]:R}"));
+
             [Network(Loss = LossFunction.MeanSquaredError, Seed = 1)]
             [Input(1)]
             [Dense(8)] [Tanh]
@@ -120,6 +130,14 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
             double first = double.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
             double last = double.Parse(line.Groups[2].Value, CultureInfo.InvariantCulture);
             Assert.True(last < first / 10, $"{framework}: the loss should fall by 10×: {first} → {last}");
+
+            // The exported file runs in ONNX Runtime with the consumer's prediction, and loads back exactly.
+            Match onnx = Regex.Match(output, @"onnx: (\S+) loaded: (\S+)");
+            Assert.True(onnx.Success, $"no ONNX line in the {framework} output:\n" + output);
+            Assert.Equal(onnx.Groups[1].Value, onnx.Groups[2].Value);
+            byte[] model = File.ReadAllBytes(Path.Combine(project, "bin", "Release", framework, "line.onnx"));
+            (float[] runtime, _) = OnnxTestSupport.Run<float, float>(model, new[] { 0.5f }, new[] { 1 });
+            Assert.Equal(float.Parse(onnx.Groups[1].Value, CultureInfo.InvariantCulture), runtime[0], 1e-6f);
         }
     }
 
