@@ -75,3 +75,9 @@ public partial class OnnxDoubleConv;
 [Input(6)]
 [Dense(5)] [BatchNorm] [ReLU] [Dense(4)] [PReLU] [Dense(3)] [Softmax]
 public partial class OnnxTorchLike;
+
+/// <summary>Only a layer that inference leaves out: the graph is one Identity from input to output.</summary>
+[Network(Seed = 20)]
+[Input(3)]
+[Dropout(0.5)]
+public partial class OnnxDropoutOnly;
