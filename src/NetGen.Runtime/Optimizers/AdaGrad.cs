@@ -28,13 +28,6 @@ namespace NetGen.Optimizers
             InitialAccumulator = CheckNonNegative(initialAccumulator, nameof(initialAccumulator));
         }
 
-        /// <summary>Creates an AdaGrad optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public AdaGrad(int parameterCount, double learningRate = 0.01, double epsilon = 1e-10, double initialAccumulator = 0)
-            : this(learningRate, epsilon, initialAccumulator)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>ε.</summary>
         public double Epsilon { get; }
 

@@ -33,13 +33,6 @@ namespace NetGen.Optimizers
             Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
         }
 
-        /// <summary>Creates an Adam optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public Adam(int parameterCount, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
-            : this(learningRate, beta1, beta2, epsilon)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>β₁: decay of the first moment.</summary>
         public double Beta1 { get; }
 

@@ -37,13 +37,6 @@ namespace NetGen.Optimizers
             Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
         }
 
-        /// <summary>Creates an AdamW optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public AdamW(int parameterCount, double learningRate = 0.001, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
-            : this(learningRate, weightDecay, beta1, beta2, epsilon)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>λ: the fraction α·λ of every parameter removed per step.</summary>
         public double WeightDecay { get; }
 

@@ -48,7 +48,7 @@ namespace NetGen.Optimizers
             if (parameters.Length != gradients.Length)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{GetType().Name}: the gradients have {gradients.Length} values but the parameters have {parameters.Length}; they must have the same length."),
+                    string.Create(CultureInfo.InvariantCulture, $"{KindName}: the gradients have {gradients.Length} values but the parameters have {parameters.Length}; they must have the same length."),
                     nameof(gradients));
             }
 
@@ -59,7 +59,7 @@ namespace NetGen.Optimizers
             else if (parameters.Length != ParameterCount)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} was sized for {ParameterCount} parameters but received {parameters.Length}. Use one optimizer per network, or call Reset(clearSize: true) first."),
+                    string.Create(CultureInfo.InvariantCulture, $"{KindName} was sized for {ParameterCount} parameters by its first Step but received {parameters.Length}. Use one optimizer per network, or call Reset(clearSize: true) first."),
                     nameof(parameters));
             }
 
@@ -104,6 +104,9 @@ namespace NetGen.Optimizers
 
         /// <summary>The update itself; the lengths are already checked and <see cref="StepCount"/> is already incremented.</summary>
         protected abstract void Update(Span<T> parameters, ReadOnlySpan<T> gradients);
+
+        /// <summary>The class name without the generic arity, for messages: <c>Adam</c>, not <c>Adam`1</c>.</summary>
+        private string KindName => GetType().Name.Split('`')[0];
 
         /// <summary>Converts a hyperparameter to <typeparamref name="T"/>.</summary>
         protected static T Cast(double value) => T.CreateChecked(value);

@@ -28,13 +28,6 @@ namespace NetGen.Optimizers
             Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
         }
 
-        /// <summary>Creates an RMSProp optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public RMSProp(int parameterCount, double learningRate = 0.001, double rho = 0.9, double epsilon = 1e-8)
-            : this(learningRate, rho, epsilon)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>ρ.</summary>
         public double Rho { get; }
 

@@ -42,13 +42,6 @@ namespace NetGen.Optimizers
             Nesterov = nesterov;
         }
 
-        /// <summary>Creates an SGD optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public Sgd(int parameterCount, double learningRate = 0.01, double momentum = 0, bool nesterov = false, double weightDecay = 0)
-            : this(learningRate, momentum, nesterov, weightDecay)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>μ.</summary>
         public double Momentum { get; }
 
