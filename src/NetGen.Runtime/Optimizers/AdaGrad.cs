@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -40,6 +41,9 @@ namespace NetGen.Optimizers
             _sumOfSquares = new T[parameterCount];
             ClearState();
         }
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => new[] { _sumOfSquares };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Fill(_sumOfSquares, Cast(InitialAccumulator));

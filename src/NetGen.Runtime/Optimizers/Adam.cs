@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -46,6 +47,9 @@ namespace NetGen.Optimizers
         protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
 
         /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;
+
+        /// <inheritdoc/>
         protected override void ClearState() => _moments.Clear();
 
         /// <inheritdoc/>
@@ -65,6 +69,9 @@ namespace NetGen.Optimizers
             _first = new T[parameterCount];
             _second = new T[parameterCount];
         }
+
+        /// <summary>The first moments, then the second moments (empty before sizing).</summary>
+        public T[][] Buffers => _first is null ? Array.Empty<T[]>() : new[] { _first, _second };
 
         public void Clear()
         {

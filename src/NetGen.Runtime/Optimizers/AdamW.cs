@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -51,6 +52,9 @@ namespace NetGen.Optimizers
 
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;
 
         /// <inheritdoc/>
         protected override void ClearState() => _moments.Clear();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -36,6 +37,9 @@ namespace NetGen.Optimizers
 
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) => _meanSquare = new T[parameterCount];
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => new[] { _meanSquare };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Clear(_meanSquare);

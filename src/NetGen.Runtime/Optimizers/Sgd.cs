@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -54,6 +55,9 @@ namespace NetGen.Optimizers
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) =>
             _velocity = Momentum > 0 && parameterCount > 0 ? new T[parameterCount] : Array.Empty<T>();
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => new[] { _velocity };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Clear(_velocity);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
@@ -24,6 +25,8 @@ namespace NetGen.Training
     /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
+    /// <para>After every epoch the <see cref="Callbacks"/> run (save the best model, log, reduce the learning rate, stop);
+    /// <see cref="Checkpoints.TrainingCheckpoint"/> saves and restores everything needed to resume training exactly.</para>
     /// <para>Buffers are allocated once per <see cref="Fit"/> call; the batch loop allocates nothing.</para>
     /// </remarks>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
@@ -37,6 +40,7 @@ namespace NetGen.Training
             Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
             Options = options ?? new TrainerOptions();
             CheckOptions(Options);
+            ShuffleState = Options.Seed;
         }
 
         /// <summary>The network being trained.</summary>
@@ -50,6 +54,18 @@ namespace NetGen.Training
 
         /// <summary>The history of the current or last <see cref="Fit"/> call (also after a cancellation or an exception).</summary>
         public TrainingHistory History { get; private set; } = new();
+
+        /// <summary>Called after every epoch, in order (Keras' <c>callbacks=[…]</c>): see <see cref="ITrainingCallback{T}"/>.</summary>
+        public IList<ITrainingCallback<T>> Callbacks { get; } = new List<ITrainingCallback<T>>();
+
+        /// <summary>Epochs completed by the current or last <see cref="Fit"/> (counting those before a resume).</summary>
+        public int CompletedEpochs { get; private set; }
+
+        /// <summary>The shuffling generator's state after <see cref="CompletedEpochs"/> epochs (for training checkpoints).</summary>
+        internal ulong ShuffleState { get; private set; }
+
+        /// <summary>Set by <see cref="ResumeAt"/>: where the next <see cref="Fit"/> starts instead of epoch 1.</summary>
+        private ResumePoint? _resume;
 
         /// <summary>Trains on <paramref name="training"/>.</summary>
         /// <param name="training">Samples with labels or targets; features must match the network's input size.</param>
@@ -84,10 +100,27 @@ namespace NetGen.Training
                 throw new ArgumentException("Early stopping watches ValidationAccuracy but accuracy is turned off (ComputeAccuracy = false).");
             }
 
-            var run = new Run(this, training, validation, accuracy);
+            ResumePoint? resume = _resume;
+            _resume = null;
+            var run = new Run(this, training, validation, accuracy, resume);
             History = run.History;
             return run.Execute(progress, cancellationToken);
         }
+
+        /// <summary>
+        /// Makes the next <see cref="Fit"/> continue after epoch <paramref name="completedEpochs"/> with the shuffling
+        /// generator in <paramref name="shuffleState"/> and <paramref name="history"/> as the first epochs of its history.
+        /// <see cref="Checkpoints.TrainingCheckpoint.Load{T}(Trainer{T}, string)"/> calls it after restoring the network and optimizer.
+        /// </summary>
+        internal void ResumeAt(int completedEpochs, ulong shuffleState, IReadOnlyList<EpochMetrics> history)
+        {
+            _resume = new ResumePoint(completedEpochs, shuffleState, history);
+            CompletedEpochs = completedEpochs;
+            ShuffleState = shuffleState;
+        }
+
+        /// <summary>Where a resumed <see cref="Fit"/> starts.</summary>
+        private sealed record ResumePoint(int CompletedEpochs, ulong ShuffleState, IReadOnlyList<EpochMetrics> History);
 
         /// <summary>The mean loss and (when it applies) accuracy on <paramref name="data"/>, in inference mode.</summary>
         public Evaluation Evaluate(Dataset<T> data)
@@ -187,7 +220,9 @@ namespace NetGen.Training
             private readonly int _batches;
             private SplitMixShuffler _random;
 
-            public Run(Trainer<T> trainer, Dataset<T> training, Dataset<T>? validation, bool accuracy)
+            private readonly int _firstEpoch;
+
+            public Run(Trainer<T> trainer, Dataset<T> training, Dataset<T>? validation, bool accuracy, ResumePoint? resume)
             {
                 _trainer = trainer;
                 _network = trainer.Network;
@@ -209,7 +244,15 @@ namespace NetGen.Training
                     _bestState = new T[_network.State.Length];
                 }
 
-                _random = new SplitMixShuffler(_options.Seed);
+                _random = new SplitMixShuffler(resume?.ShuffleState ?? _options.Seed);
+                _firstEpoch = (resume?.CompletedEpochs ?? 0) + 1;
+                foreach (EpochMetrics done in resume?.History ?? Array.Empty<EpochMetrics>())
+                {
+                    History.Add(done);
+                }
+
+                trainer.CompletedEpochs = _firstEpoch - 1;
+                trainer.ShuffleState = _random.State;
             }
 
             public TrainingHistory History { get; } = new();
@@ -221,35 +264,51 @@ namespace NetGen.Training
                 int bestEpoch = 0;
                 int sinceBest = 0;
                 StopReason reason = StopReason.Completed;
-                for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+                for (int epoch = _firstEpoch; epoch <= _options.Epochs; epoch++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     EpochMetrics metrics = RunEpoch(epoch, progress, cancellationToken);
                     History.Add(metrics);
+                    _trainer.CompletedEpochs = epoch;
+                    _trainer.ShuffleState = _random.State;
                     progress?.Report(new TrainingProgress(ProgressKind.Epoch, epoch, _options.Epochs, _batches, _batches, double.NaN, metrics.TrainingLoss, metrics.LearningRate, metrics));
+                    bool stop = false;
                     if (stopping is null)
                     {
                         bestEpoch = epoch;
-                        continue;
+                    }
+                    else
+                    {
+                        double value = stopping.Metric switch
+                        {
+                            MonitoredMetric.ValidationLoss => metrics.ValidationLoss!.Value,
+                            MonitoredMetric.ValidationAccuracy => -metrics.ValidationAccuracy!.Value,
+                            _ => metrics.TrainingLoss,
+                        };
+                        if (bestEpoch == 0 || value < best - stopping.MinDelta)
+                        {
+                            best = value;
+                            bestEpoch = epoch;
+                            sinceBest = 0;
+                            _network.Parameters.CopyTo(_bestParameters);
+                            _network.State.CopyTo(_bestState);
+                        }
+                        else if (++sinceBest >= stopping.Patience)
+                        {
+                            reason = StopReason.EarlyStopped;
+                            stop = true;
+                        }
                     }
 
-                    double value = stopping.Metric switch
+                    // Callbacks see every epoch, the last one included, after early stopping has had its say.
+                    if (RunCallbacks(metrics) && !stop)
                     {
-                        MonitoredMetric.ValidationLoss => metrics.ValidationLoss!.Value,
-                        MonitoredMetric.ValidationAccuracy => -metrics.ValidationAccuracy!.Value,
-                        _ => metrics.TrainingLoss,
-                    };
-                    if (bestEpoch == 0 || value < best - stopping.MinDelta)
-                    {
-                        best = value;
-                        bestEpoch = epoch;
-                        sinceBest = 0;
-                        _network.Parameters.CopyTo(_bestParameters);
-                        _network.State.CopyTo(_bestState);
+                        reason = StopReason.StoppedByCallback;
+                        stop = true;
                     }
-                    else if (++sinceBest >= stopping.Patience)
+
+                    if (stop)
                     {
-                        reason = StopReason.EarlyStopped;
                         break;
                     }
                 }
@@ -262,7 +321,24 @@ namespace NetGen.Training
                     restored = true;
                 }
 
-                return new TrainingResult(History, reason, bestEpoch, restored);
+                return new TrainingResult(History, reason, bestEpoch == 0 ? History.Count : bestEpoch, restored);
+            }
+
+            /// <summary>Runs every callback on the epoch just ended; true when one of them asks to stop.</summary>
+            private bool RunCallbacks(EpochMetrics metrics)
+            {
+                if (_trainer.Callbacks.Count == 0)
+                {
+                    return false;
+                }
+
+                var context = new EpochEndContext<T>(_trainer, metrics, History);
+                foreach (ITrainingCallback<T> callback in _trainer.Callbacks)
+                {
+                    callback.OnEpochEnd(context);
+                }
+
+                return context.StopTraining;
             }
 
             private EpochMetrics RunEpoch(int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
@@ -293,6 +369,12 @@ namespace NetGen.Training
                     cancellationToken.ThrowIfCancellationRequested();
                     int start = b * batchSize;
                     int n = Math.Min(batchSize, _training.Count - start);
+                    if (_options.BatchSchedule is { } perBatch)
+                    {
+                        long step = ((long)(epoch - 1) * _batches) + b;
+                        rate = _trainer.Optimizer.LearningRate = perBatch.RateAt(step, (long)_options.Epochs * _batches);
+                    }
+
                     double loss = TrainBatch(epoch, b + 1, start, n, out double norm);
                     lossSum += loss * n;
                     normSum += norm;

@@ -61,6 +61,12 @@ namespace NetGen.Training
         /// <summary>The learning rate per epoch; null keeps the optimizer's own rate.</summary>
         public ILearningRateSchedule? Schedule { get; init; }
 
+        /// <summary>
+        /// The learning rate per mini-batch (<see cref="LinearWarmup"/>, <see cref="OneCycle"/>); null keeps the rate of
+        /// <see cref="Schedule"/> or the optimizer's own. When both are set, this one wins: it is applied before every batch.
+        /// </summary>
+        public IBatchLearningRateSchedule? BatchSchedule { get; init; }
+
         /// <summary>Early stopping; null trains for all <see cref="Epochs"/>.</summary>
         public EarlyStopping? EarlyStopping { get; init; }
 
@@ -186,6 +192,9 @@ namespace NetGen.Training
 
         /// <summary>Early stopping ran out of patience.</summary>
         EarlyStopped = 1,
+
+        /// <summary>A callback set <see cref="EpochEndContext{T}.StopTraining"/>.</summary>
+        StoppedByCallback = 2,
     }
 
     /// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
