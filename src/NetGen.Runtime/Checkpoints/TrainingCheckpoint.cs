@@ -20,7 +20,7 @@ namespace NetGen.Checkpoints
     /// </summary>
     /// <remarks>
     /// <para>Resuming: build the same network, optimizer and <see cref="TrainerOptions"/> as the interrupted run, call
-    /// <see cref="Load{T}(Trainer{T}, string)"/>, then <see cref="Trainer{T}.Fit"/> with the same data: it runs epochs
+    /// <see cref="Load{T}(Trainer{T}, string)"/>, then <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/> with the same data: it runs epochs
     /// <c>completed + 1</c> … <see cref="TrainerOptions.Epochs"/>. Callbacks keep their own counters (early stopping's and
     /// <see cref="ReduceLearningRateOnPlateau{T}"/>'s patience start again; the learning rate itself is restored).</para>
     /// <para>Loading checks the whole file (magic, version, checksum, precision, architecture, sizes, optimizer kind)
@@ -107,7 +107,7 @@ namespace NetGen.Checkpoints
 
         /// <summary>
         /// Restores the training run saved at <paramref name="path"/> into <paramref name="trainer"/>: its network,
-        /// optimizer, epoch count, shuffling generator and history. The next <see cref="Trainer{T}.Fit"/> continues with
+        /// optimizer, epoch count, shuffling generator and history. The next <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/> continues with
         /// the epoch after the saved one.
         /// </summary>
         /// <exception cref="CheckpointException">The file is not a valid training checkpoint for this network and optimizer; nothing is changed.</exception>

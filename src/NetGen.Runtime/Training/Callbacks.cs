@@ -7,7 +7,7 @@ using NetGen.Checkpoints;
 namespace NetGen.Training
 {
     /// <summary>
-    /// Called by <see cref="Trainer{T}.Fit"/> after every epoch, once the epoch's metrics are measured (Keras'
+    /// Called by <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/> after every epoch, once the epoch's metrics are measured (Keras'
     /// <c>Callback.on_epoch_end</c>). Add callbacks to <see cref="Trainer{T}.Callbacks"/>; they run in order.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
@@ -155,7 +155,7 @@ namespace NetGen.Training
 
     /// <summary>
     /// Saves a <see cref="TrainingCheckpoint"/> at the end of every epoch (Keras' <c>BackupAndRestore</c>): after a crash,
-    /// <see cref="TrainingCheckpoint.Load{T}(Trainer{T}, string)"/> and <see cref="Trainer{T}.Fit"/> continue with the next epoch.
+    /// <see cref="TrainingCheckpoint.Load{T}(Trainer{T}, string)"/> and <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/> continue with the next epoch.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     public sealed class BackupAndRestore<T> : ITrainingCallback<T>

@@ -22,12 +22,12 @@ namespace NetGen.Training
     /// <para>A NaN or infinite loss (or gradient) stops training with a <see cref="NonFiniteLossException"/> before the
     /// optimizer step, and the state (BatchNorm running statistics) that the failing <c>TrainStep</c> updated is put
     /// back, so the network keeps the last good parameters and state.</para>
-    /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
+    /// <para>Cancellation is checked before every batch: <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
     /// <para>After every epoch the <see cref="Callbacks"/> run (save the best model, log, reduce the learning rate, stop);
     /// <see cref="Checkpoints.TrainingCheckpoint"/> saves and restores everything needed to resume training exactly.</para>
-    /// <para>Buffers are allocated once per <see cref="Fit"/> call; the batch loop allocates nothing.</para>
+    /// <para>Buffers are allocated once per <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> call; the batch loop allocates nothing.</para>
     /// </remarks>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     public sealed class Trainer<T>
@@ -52,19 +52,19 @@ namespace NetGen.Training
         /// <summary>The options.</summary>
         public TrainerOptions Options { get; }
 
-        /// <summary>The history of the current or last <see cref="Fit"/> call (also after a cancellation or an exception).</summary>
+        /// <summary>The history of the current or last <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> call (also after a cancellation or an exception).</summary>
         public TrainingHistory History { get; private set; } = new();
 
         /// <summary>Called after every epoch, in order (Keras' <c>callbacks=[…]</c>): see <see cref="ITrainingCallback{T}"/>.</summary>
         public IList<ITrainingCallback<T>> Callbacks { get; } = new List<ITrainingCallback<T>>();
 
-        /// <summary>Epochs completed by the current or last <see cref="Fit"/> (counting those before a resume).</summary>
+        /// <summary>Epochs completed by the current or last <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> (counting those before a resume).</summary>
         public int CompletedEpochs { get; private set; }
 
         /// <summary>The shuffling generator's state after <see cref="CompletedEpochs"/> epochs (for training checkpoints).</summary>
         internal ulong ShuffleState { get; private set; }
 
-        /// <summary>Set by <see cref="ResumeAt"/>: where the next <see cref="Fit"/> starts instead of epoch 1.</summary>
+        /// <summary>Set by <see cref="ResumeAt"/>: where the next <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> starts instead of epoch 1.</summary>
         private ResumePoint? _resume;
 
         /// <summary>Trains on <paramref name="training"/>.</summary>
@@ -100,6 +100,47 @@ namespace NetGen.Training
                 throw new ArgumentException("Early stopping watches ValidationAccuracy but accuracy is turned off (ComputeAccuracy = false).");
             }
 
+            return Execute(new InMemorySource<T>(training), validation, accuracy, progress, cancellationToken);
+        }
+
+        /// <summary>
+        /// Trains on a dataset streamed from disk, block by block (see <see cref="IdxStreamingDataset{T}"/>): the same
+        /// epochs, batches, callbacks and checkpoints as <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/>,
+        /// with the shuffle done by blocks. The validation set is in memory; <see cref="TrainerOptions.ValidationSplit"/> does not apply.
+        /// </summary>
+        /// <exception cref="NonFiniteLossException">The loss or gradient became NaN or infinite.</exception>
+        /// <exception cref="OperationCanceledException">Cancelled; the network keeps the last completed batch's parameters.</exception>
+        public TrainingResult Fit(IdxStreamingDataset<T> training, Dataset<T>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(training);
+            if (validation is null && Options.ValidationSplit > 0)
+            {
+                throw new ArgumentException("ValidationSplit holds samples out of an in-memory dataset; with a streamed one pass a validation set.", nameof(validation));
+            }
+
+            if (training.FeatureCount != Network.InputSize)
+            {
+                throw new ArgumentException(Invariant($"The training set has {training.FeatureCount} features per sample but the network expects InputSize = {Network.InputSize}."), nameof(training));
+            }
+
+            CheckLabels(training.Labels, "training");
+            if (validation is not null)
+            {
+                CheckData(validation, nameof(validation));
+            }
+
+            EarlyStopping? stopping = Options.EarlyStopping;
+            if (stopping is not null && stopping.Metric != MonitoredMetric.TrainingLoss && validation is null)
+            {
+                throw new ArgumentException($"Early stopping watches {stopping.Metric} but there is no validation set: pass one.", nameof(validation));
+            }
+
+            bool accuracy = Options.ComputeAccuracy ?? true;
+            return Execute(training, validation, accuracy, progress, cancellationToken);
+        }
+
+        private TrainingResult Execute(ITrainingSource<T> training, Dataset<T>? validation, bool accuracy, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        {
             ResumePoint? resume = _resume;
             _resume = null;
             var run = new Run(this, training, validation, accuracy, resume);
@@ -107,8 +148,20 @@ namespace NetGen.Training
             return run.Execute(progress, cancellationToken);
         }
 
+        private void CheckLabels(int[] labels, string name)
+        {
+            int classes = Network.OutputSize == 1 ? 2 : Network.OutputSize;
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if ((uint)labels[i] >= (uint)classes)
+                {
+                    throw new ArgumentException(Invariant($"Sample {i} of the {name} set has label {labels[i]} but the network's {Network.OutputSize} output(s) allow labels 0 … {classes - 1}."), name);
+                }
+            }
+        }
+
         /// <summary>
-        /// Makes the next <see cref="Fit"/> continue after epoch <paramref name="completedEpochs"/> with the shuffling
+        /// Makes the next <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> continue after epoch <paramref name="completedEpochs"/> with the shuffling
         /// generator in <paramref name="shuffleState"/> and <paramref name="history"/> as the first epochs of its history.
         /// <see cref="Checkpoints.TrainingCheckpoint.Load{T}(Trainer{T}, string)"/> calls it after restoring the network and optimizer.
         /// </summary>
@@ -119,7 +172,7 @@ namespace NetGen.Training
             ShuffleState = shuffleState;
         }
 
-        /// <summary>Where a resumed <see cref="Fit"/> starts.</summary>
+        /// <summary>Where a resumed <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> starts.</summary>
         private sealed record ResumePoint(int CompletedEpochs, ulong ShuffleState, IReadOnlyList<EpochMetrics> History);
 
         /// <summary>The mean loss and (when it applies) accuracy on <paramref name="data"/>, in inference mode.</summary>
@@ -200,13 +253,13 @@ namespace NetGen.Training
 
         private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-        /// <summary>One call to <see cref="Fit"/>: its buffers and bookkeeping.</summary>
+        /// <summary>One call to <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/>: its buffers and bookkeeping.</summary>
         private sealed class Run
         {
             private readonly Trainer<T> _trainer;
             private readonly INetwork<T> _network;
             private readonly TrainerOptions _options;
-            private readonly Dataset<T> _training;
+            private readonly ITrainingSource<T> _training;
             private readonly Dataset<T>? _validation;
             private readonly bool _accuracy;
             private readonly Evaluator<T> _evaluator;
@@ -222,7 +275,7 @@ namespace NetGen.Training
 
             private readonly int _firstEpoch;
 
-            public Run(Trainer<T> trainer, Dataset<T> training, Dataset<T>? validation, bool accuracy, ResumePoint? resume)
+            public Run(Trainer<T> trainer, ITrainingSource<T> training, Dataset<T>? validation, bool accuracy, ResumePoint? resume)
             {
                 _trainer = trainer;
                 _network = trainer.Network;
@@ -350,15 +403,7 @@ namespace NetGen.Training
                 }
 
                 double rate = _trainer.Optimizer.LearningRate;
-                for (int i = 0; i < _order.Length; i++)
-                {
-                    _order[i] = i;
-                }
-
-                if (_options.Shuffle)
-                {
-                    _random.Shuffle(_order);
-                }
+                _training.BeginEpoch(_order, ref _random, _options.Shuffle);
 
                 int batchSize = Math.Min(_options.BatchSize, _training.Count);
                 double lossSum = 0;
@@ -385,7 +430,7 @@ namespace NetGen.Training
                     }
                 }
 
-                double? trainingAccuracy = _accuracy && _options.TrainingAccuracy ? _evaluator.Accuracy(_training) : null;
+                double? trainingAccuracy = _accuracy && _options.TrainingAccuracy ? _training.Accuracy(_network, _evaluator) : null;
                 double? validationLoss = _validation is null ? null : _evaluator.Loss(_validation);
                 double? validationAccuracy = _validation is not null && _accuracy ? _evaluator.Accuracy(_validation) : null;
                 return new EpochMetrics(epoch, lossSum / seen, trainingAccuracy, validationLoss, validationAccuracy, rate, normSum / _batches, clock.Elapsed);
@@ -395,10 +440,7 @@ namespace NetGen.Training
             {
                 int inputSize = _network.InputSize;
                 Span<T> inputs = _inputs.AsSpan(0, n * inputSize);
-                for (int i = 0; i < n; i++)
-                {
-                    _training.Features.AsSpan(_order[start + i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize));
-                }
+                _training.CopyFeatures(_order, start, n, inputs);
 
                 // TrainStep updates BatchNorm running statistics; keep them so that a failing batch leaves no trace.
                 _network.State.CopyTo(_stateBackup);
@@ -419,7 +461,7 @@ namespace NetGen.Training
                     Span<T> targets = _targets.AsSpan(0, n * outputSize);
                     for (int i = 0; i < n; i++)
                     {
-                        _training.Targets.AsSpan(_order[start + i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize));
+                        ((InMemorySource<T>)_training).Data.Targets.AsSpan(_order[start + i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize));
                     }
 
                     result = _network.TrainStep(inputs, targets);

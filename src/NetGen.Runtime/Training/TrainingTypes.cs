@@ -55,7 +55,7 @@ namespace NetGen.Training
         /// <summary>The seed of the shuffle (and of the validation split): the same seed gives the same batches everywhere.</summary>
         public ulong Seed { get; init; }
 
-        /// <summary>When no validation set is passed to <see cref="Trainer{T}.Fit"/>, the fraction of the training set held out for validation (0 = none).</summary>
+        /// <summary>When no validation set is passed to <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/>, the fraction of the training set held out for validation (0 = none).</summary>
         public double ValidationSplit { get; init; }
 
         /// <summary>The learning rate per epoch; null keeps the optimizer's own rate.</summary>
@@ -197,7 +197,7 @@ namespace NetGen.Training
         StoppedByCallback = 2,
     }
 
-    /// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
+    /// <summary>The outcome of <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/>.</summary>
     /// <param name="History">Every metric of every epoch.</param>
     /// <param name="StopReason">Why training ended.</param>
     /// <param name="BestEpoch">The best epoch by the early-stopping metric (1-based); the last epoch without early stopping.</param>
