@@ -125,16 +125,43 @@ namespace NetGen
 
         /// <summary>The input shape from the architecture string (<c>Input(1×28×28) → …</c>), else <see cref="INetwork{T}.InputSize"/>.</summary>
         private static string InputShape<T>(INetwork<T> network)
+            where T : unmanaged, IFloatingPointIeee754<T> => string.Join("×", NetworkShapes.InputShape(network));
+
+        private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Shapes of a network that <see cref="INetwork{T}"/> gives only as sizes.</summary>
+    internal static class NetworkShapes
+    {
+        /// <summary>
+        /// One sample's input shape: from the architecture string of a generated network (<c>Input(1×28×28) → …</c>
+        /// gives [1, 28, 28]), else [<see cref="INetwork{T}.InputSize"/>].
+        /// </summary>
+        public static int[] InputShape<T>(INetwork<T> network)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             string architecture = network.Architecture ?? string.Empty;
             const string Prefix = "Input(";
             int close = architecture.IndexOf(')', StringComparison.Ordinal);
-            return architecture.StartsWith(Prefix, StringComparison.Ordinal) && close > Prefix.Length
-                ? architecture[Prefix.Length..close]
-                : network.InputSize.ToString(CultureInfo.InvariantCulture);
-        }
+            if (architecture.StartsWith(Prefix, StringComparison.Ordinal) && close > Prefix.Length)
+            {
+                string[] parts = architecture[Prefix.Length..close].Split('×');
+                var shape = new int[parts.Length];
+                long product = 1;
+                bool ok = true;
+                for (int i = 0; i < parts.Length && ok; i++)
+                {
+                    ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) && shape[i] > 0;
+                    product *= shape[i];
+                }
 
-        private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+                if (ok && product == network.InputSize)
+                {
+                    return shape;
+                }
+            }
+
+            return new[] { network.InputSize };
+        }
     }
 }
