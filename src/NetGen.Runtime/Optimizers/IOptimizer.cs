@@ -11,7 +11,7 @@ namespace NetGen.Optimizers
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     public interface IOptimizer<T>
     {
-        /// <summary>The step size α. A learning-rate schedule sets it before each epoch.</summary>
+        /// <summary>The step size α. A learning-rate schedule sets it before each epoch (or each batch, for a per-batch schedule).</summary>
         double LearningRate { get; set; }
 
         /// <summary>
