@@ -60,7 +60,8 @@ namespace NetGen.Optimizers
 
     /// <summary>
     /// One-cycle (Smith and Topin, 2018), as PyTorch's <c>OneCycleLR</c> with cosine annealing: over the first
-    /// <c>p·N</c> steps the rate rises from <c>α_max/d</c> to <c>α_max</c>, then falls to <c>α_max/(d·f)</c> at step <c>N</c>,
+    /// <c>p·N</c> steps the rate rises from <c>α_max/d</c> to <c>α_max</c> (at step <c>p·N − 1</c>), then falls to
+    /// <c>α_max/(d·f)</c> at the last step <c>N − 1</c>,
     /// each phase along a half cosine. <c>N</c> is the total number of steps of the training run.
     /// </summary>
     public sealed class OneCycle : IBatchLearningRateSchedule
@@ -106,11 +107,15 @@ namespace NetGen.Optimizers
             BatchScheduleChecks.Step(step, totalSteps);
             double initial = MaxRate / DivFactor;
             double final = initial / FinalDivFactor;
-            double peak = Math.Max(1, Math.Round(WarmupFraction * totalSteps) - 1);
-            double last = Math.Max(peak + 1, totalSteps - 1);
-            return step <= peak
-                ? Cosine(initial, MaxRate, step / peak)
-                : Cosine(MaxRate, final, Math.Min(1, (step - peak) / (last - peak)));
+            // PyTorch's phase ends: the peak at step p·N − 1, the end at step N − 1.
+            double peak = Math.Max(0, (WarmupFraction * totalSteps) - 1);
+            double last = totalSteps - 1;
+            if (step <= peak)
+            {
+                return peak == 0 ? MaxRate : Cosine(initial, MaxRate, step / peak);
+            }
+
+            return last <= peak ? final : Cosine(MaxRate, final, Math.Min(1, (step - peak) / (last - peak)));
         }
 
         // From `from` at t = 0 to `to` at t = 1 along a half cosine.

@@ -159,7 +159,7 @@ namespace NetGen.Runtime.Tests.Training
             double[] rates = Enumerable.Range(0, total).Select(s => cycle.RateAt(s, total)).ToArray();
             Assert.Equal(1.0 / 25, rates[0], 12);
             Assert.Equal(1.0, rates.Max(), 12);
-            Assert.Equal(29, Array.IndexOf(rates, rates.Max())); // round(0.3 · 100) − 1, as PyTorch's OneCycleLR
+            Assert.Equal(29, Array.IndexOf(rates, rates.Max())); // the peak at step p·N − 1, as PyTorch's OneCycleLR
             Assert.Equal(1.0 / 25 / 1e4, rates[^1], 12);
             Assert.True(rates.Take(30).Zip(rates.Skip(1).Take(29)).All(p => p.First < p.Second), "rising phase");
             Assert.True(rates.Skip(29).Zip(rates.Skip(30)).All(p => p.First > p.Second), "falling phase");
