@@ -18,8 +18,22 @@ internal static class Curves
         Add(plot, epochs, history.ValidationLoss, "validation loss", right: false);
         Add(plot, epochs, history.TrainingAccuracy, "training accuracy", right: true);
         Add(plot, epochs, history.ValidationAccuracy, "validation accuracy", right: true);
-        plot.ShowLegend(ScottPlot.Alignment.MiddleRight);
-        plot.SavePng(path, 900, 500);
+
+        // Epochs are whole numbers: ticks only there (every epoch, or every k-th for a long run), not at 1.5, 2.5, ….
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        int step = Math.Max(1, (int)Math.Ceiling(epochs.Length / 12.0));
+        foreach (double epoch in epochs.Where((_, i) => i % step == 0 || i == epochs.Length - 1))
+        {
+            ticks.AddMajor(epoch, epoch.ToString("0", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        plot.Axes.Bottom.TickGenerator = ticks;
+        double last = epochs.Length > 0 ? epochs[^1] : 1;
+        plot.Axes.SetLimitsX(epochs.Length > 0 ? epochs[0] - 0.25 : 0, last + 0.25);
+
+        // The legend goes below the figure, outside the data area, so it never covers a curve.
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
+        plot.SavePng(path, 900, 560);
     }
 
     private static void Add(ScottPlot.Plot plot, double[] epochs, double[] values, string label, bool right)

@@ -44,6 +44,14 @@ namespace NetGen
         IReadOnlyList<LayerView<T>> Layers { get; }
 
         /// <summary>
+        /// A Keras-like table of the layers (name and kind, output shape, parameters) and the totals, as Keras'
+        /// <c>model.summary()</c>, built from <see cref="Layers"/> so that a tool can print any network. For a generated
+        /// network it is the table of the class's static <c>Summary</c> without its regularization note (L1/L2 are not
+        /// part of this interface).
+        /// </summary>
+        string Summary => NetworkSummary.Format(this);
+
+        /// <summary>
         /// The state of the generator that draws dropout masks. Saving it before a <c>TrainStep</c> and restoring it
         /// replays the same masks (gradient checks do this).
         /// </summary>

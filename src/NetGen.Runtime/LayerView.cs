@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 
 namespace NetGen
 {
@@ -106,20 +107,68 @@ namespace NetGen
         /// <summary>The gradient of <see cref="Biases"/>.</summary>
         public Span<T> BiasGradients => Second() is { } b ? b.Gradients : Span<T>.Empty;
 
-        /// <summary>Finds a tensor by name (<c>W</c>, <c>b</c>, <c>γ</c>, <c>β</c>, <c>α</c>).</summary>
-        public ParameterView<T>? this[string name]
+        /// <summary>
+        /// The tensor called <paramref name="name"/>: its math name (<c>W</c>, <c>b</c>, <c>γ</c>, <c>β</c>, <c>α</c>) or an
+        /// ASCII one as Keras and PyTorch spell them: <c>weights</c>/<c>weight</c>/<c>kernel</c> for <c>W</c>,
+        /// <c>bias</c>/<c>biases</c> for <c>b</c>, <c>gamma</c>, <c>beta</c>, <c>alpha</c> (case-insensitive).
+        /// </summary>
+        /// <exception cref="KeyNotFoundException">The layer has no such tensor; the message lists the ones it has.</exception>
+        public ParameterView<T> this[string name]
         {
             get
             {
-                foreach (ParameterView<T> parameter in ParameterTensors)
+                if (TryGetTensor(name, out ParameterView<T>? tensor))
                 {
-                    if (parameter.Name == name)
-                    {
-                        return parameter;
-                    }
+                    return tensor;
                 }
 
-                return null;
+                string names = ParameterTensors.Count == 0 ? "none: it has no trainable tensors" : string.Join(", ", NamesOf(ParameterTensors));
+                throw new KeyNotFoundException($"Layer {Name} ({Kind}) has no tensor '{name}'. Its tensors: {names}.");
+            }
+        }
+
+        /// <summary>Finds a tensor by its math or ASCII name (see the indexer); false when the layer has none of that name.</summary>
+        public bool TryGetTensor(string name, [NotNullWhen(true)] out ParameterView<T>? tensor)
+        {
+            ArgumentNullException.ThrowIfNull(name);
+            string math = MathName(name);
+            foreach (ParameterView<T> parameter in ParameterTensors)
+            {
+                if (parameter.Name == math)
+                {
+                    tensor = parameter;
+                    return true;
+                }
+            }
+
+            tensor = null;
+            return false;
+        }
+
+        /// <summary>The math name for an ASCII alias, or <paramref name="name"/> itself.</summary>
+        private static string MathName(string name) => name.ToLowerInvariant() switch
+        {
+            "w" or "weight" or "weights" or "kernel" => "W",
+            "bias" or "biases" => "b",
+            "gamma" => "γ",
+            "beta" => "β",
+            "alpha" => "α",
+            _ => name,
+        };
+
+        private static IEnumerable<string> NamesOf(IReadOnlyList<ParameterView<T>> tensors)
+        {
+            foreach (ParameterView<T> tensor in tensors)
+            {
+                yield return tensor.Name switch
+                {
+                    "W" => "W (weights)",
+                    "b" => "b (bias)",
+                    "γ" => "γ (gamma)",
+                    "β" => "β (beta)",
+                    "α" => "α (alpha)",
+                    string other => other,
+                };
             }
         }
 

@@ -77,11 +77,11 @@ public class AnalyzerTests
         var analyzer = new Diagnostics.NetworkAnalyzer();
 
         Assert.Equal(
-            System.Linq.Enumerable.Range(1, 13).Select(i => $"NG{i:0000}"),
+            System.Linq.Enumerable.Range(1, 13).Concat(System.Linq.Enumerable.Range(17, 4)).Select(i => $"NG{i:0000}"),
             analyzer.SupportedDiagnostics.Select(d => d.Id));
         Assert.All(analyzer.SupportedDiagnostics, d => Assert.EndsWith($"{d.Id}.md", d.HelpLinkUri));
         Assert.Equal(
-            new[] { "NG0009", "NG0010", "NG0012" },
+            new[] { "NG0009", "NG0010", "NG0012", "NG0017", "NG0018", "NG0019" },
             analyzer.SupportedDiagnostics.Where(d => d.DefaultSeverity == DiagnosticSeverity.Warning).Select(d => d.Id));
     }
 

@@ -132,6 +132,112 @@ public sealed class CodeFixTests
         public partial class Net;
         """);
 
+    // Fix All (what `dotnet format` and the IDE's "Fix all in document/project/solution" apply): two diagnostics of
+    // one id in one file are both fixed in a single pass.
+    [Fact]
+    public Task NG0001_fix_all_sets_every_Inputs() => VerifyFixAll<SetInputsCodeFix>(
+        """
+        using NetGen;
+
+        [Network]
+        [Input(784)]
+        [Dense(256, {|NG0001:Inputs = 100|})] [ReLU]
+        [Dense(10, {|NG0001:Inputs = 100|})]
+        public partial class Net;
+        """,
+        """
+        using NetGen;
+
+        [Network]
+        [Input(784)]
+        [Dense(256, Inputs = 784)] [ReLU]
+        [Dense(10, Inputs = 256)]
+        public partial class Net;
+        """);
+
+    [Fact]
+    public Task NG0005_fix_all_makes_every_class_partial() => VerifyFixAll<MakePartialCodeFix>(
+        """
+        using NetGen;
+
+        [Network]
+        [Input(4)] [Dense(2)]
+        public sealed class {|NG0005:First|};
+
+        [Network]
+        [Input(4)] [Dense(3)]
+        public class {|NG0005:Second|};
+        """,
+        """
+        using NetGen;
+
+        [Network]
+        [Input(4)] [Dense(2)]
+        public sealed partial class First;
+
+        [Network]
+        [Input(4)] [Dense(3)]
+        public partial class Second;
+        """);
+
+    [Fact]
+    public Task NG0008_fix_all_inserts_every_Flatten() => VerifyFixAll<InsertFlattenCodeFix>(
+        """
+        using NetGen;
+
+        [Network]
+        [Input(1, 28, 28)] [{|NG0008:Dense(10)|}]
+        public partial class First;
+
+        [Network]
+        [Input(3, 8, 8)] [{|NG0008:Dense(4)|}]
+        public partial class Second;
+        """,
+        """
+        using NetGen;
+
+        [Network]
+        [Input(1, 28, 28)] [Flatten] [Dense(10)]
+        public partial class First;
+
+        [Network]
+        [Input(3, 8, 8)] [Flatten] [Dense(4)]
+        public partial class Second;
+        """);
+
+    [Fact]
+    public Task NG0009_fix_all_replaces_every_Zeros() => VerifyFixAll<ReplaceZeroInitCodeFix>(
+        """
+        using NetGen;
+
+        [Network]
+        [Input(4)]
+        [Dense(8, {|NG0009:Init = Init.Zeros|})] [ReLU]
+        [Dense(2, {|NG0009:Init = Init.Zeros|})]
+        public partial class Net;
+        """,
+        """
+        using NetGen;
+
+        [Network]
+        [Input(4)]
+        [Dense(8, Init = Init.Auto)] [ReLU]
+        [Dense(2, Init = Init.Auto)]
+        public partial class Net;
+        """);
+
+    private static Task VerifyFixAll<TFix>(string source, string fixedSource)
+        where TFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TFix>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            NumberOfFixAllIterations = 1,
+        };
+        return test.RunAsync();
+    }
+
     private static Task Verify<TFix>(string source, string fixedSource)
         where TFix : CodeFixProvider, new()
     {

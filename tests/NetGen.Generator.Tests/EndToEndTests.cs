@@ -146,7 +146,7 @@ public class EndToEndTests
             [Input(4)]
             [Dense(3)] [ReLU]
             [Dense(3, Name = "hidden")] [ReLU]
-            [Dense(3, Name = "hidden")] [Tanh]
+            [Dense(3, Name = "hidden layer")] [Tanh]
             [Dense(3, Name = "W1")] [Dense(2, Name = "Predict")]
             public partial class Net
             {

@@ -53,6 +53,31 @@ public class LayerViewTests
     }
 
     [Fact]
+    public void Tensors_are_found_by_ascii_names_as_well_as_math_names()
+    {
+        var net = new LayoutNet();
+        LayerView<double> norm = net.Layers[5];
+        Assert.Same(norm["γ"], norm["gamma"]);
+        Assert.Same(norm["β"], norm["beta"]);
+        Assert.Same(net.Layers[1]["α"], net.Layers[1]["alpha"]);
+        LayerView<double> scores = net.Layers[4];
+        Assert.Same(scores["W"], scores["weights"]);
+        Assert.Same(scores["W"], scores["kernel"]);
+        Assert.Same(scores["b"], scores["bias"]);
+        Assert.Same(scores["b"], scores["Biases"]);
+        Assert.Equal(53, norm["gamma"].Offset);
+
+        // A missing tensor is an error that lists what the layer has, not a null to trip over later.
+        var missing = Assert.Throws<KeyNotFoundException>(() => net.Layers[0]["bias"]);
+        Assert.Contains("has no tensor 'bias'", missing.Message);
+        Assert.Contains("W (weights)", missing.Message);
+        Assert.False(net.Layers[0].TryGetTensor("b", out ParameterView<double>? none));
+        Assert.Null(none);
+        Assert.True(norm.TryGetTensor("gamma", out ParameterView<double>? gamma));
+        Assert.Equal("γ", gamma.Name);
+    }
+
+    [Fact]
     public void Every_tensor_kind_sits_at_its_documented_offset()
     {
         var net = new LayoutNet();

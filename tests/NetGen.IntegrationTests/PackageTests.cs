@@ -10,7 +10,7 @@ namespace NetGen.IntegrationTests;
 /// projects outside the repository that reference nothing but that package, restored into a private package cache so
 /// that a NetGen of the same version cached by an earlier run is never used.
 /// </summary>
-public sealed class PackageTests : IClassFixture<PackageTests.PackedNetGen>
+public sealed partial class PackageTests : IClassFixture<PackageTests.PackedNetGen>
 {
     private readonly PackedNetGen _package;
 

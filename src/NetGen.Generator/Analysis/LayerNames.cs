@@ -88,7 +88,7 @@ internal static class LayerNames
         return true;
     }
 
-    private static string ToIdentifier(string name)
+    internal static string ToIdentifier(string name)
     {
         var builder = new StringBuilder(name.Length + 1);
         bool upper = true;

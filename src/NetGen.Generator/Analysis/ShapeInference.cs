@@ -187,6 +187,8 @@ internal static class ShapeInference
             CheckSquashing(spec, layers, diagnostics);
         }
 
+        LayerSequenceChecks.Check(spec, layers, diagnostics);
+
         if (spec.MaxParameters > 0 && parameterCount > spec.MaxParameters)
         {
             diagnostics.Add(Error("NG0011", NetworkAttribute, "MaxParameters", $"{spec.ClassName} has {parameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, over its budget MaxParameters = {spec.MaxParameters.ToString("N0", CultureInfo.InvariantCulture)}: {string.Join(" → ", path)}."));

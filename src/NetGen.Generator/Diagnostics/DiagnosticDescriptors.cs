@@ -21,10 +21,17 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor Squashing = Warning("NG0012", "Softmax or Sigmoid in an unexpected place", "NetGen.Usage");
     public static readonly DiagnosticDescriptor BatchLength = Error("NG0013", "Input length is not a whole number of samples", "NetGen.Usage");
 
+    // NG0017–NG0020: layer sequences that build but do not do what they seem to (LayerSequenceChecks).
+    public static readonly DiagnosticDescriptor SinglePieceMaxout = Warning("NG0017", "Maxout with one piece is an affine layer", "NetGen.Usage");
+    public static readonly DiagnosticDescriptor NeedlessFlatten = Warning("NG0018", "Flatten has nothing to flatten", "NetGen.Usage");
+    public static readonly DiagnosticDescriptor RepeatedBatchNorm = Warning("NG0019", "Two BatchNorm layers in a row", "NetGen.Usage");
+    public static readonly DiagnosticDescriptor DuplicateLayerName = Error("NG0020", "Two layers have the same Name", "NetGen.Declaration");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         InputSizeMismatch, InvalidGeometry, InputLayer, LossMismatch, NotPartial, SpreadLayers, InvalidHyperparameter,
         WrongRank, ZeroInit, InitMismatch, TooManyParameters, Squashing, BatchLength,
+        SinglePieceMaxout, NeedlessFlatten, RepeatedBatchNorm, DuplicateLayerName,
     };
 
     public static DiagnosticDescriptor? ById(string id)

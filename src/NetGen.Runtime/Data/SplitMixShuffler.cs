@@ -15,6 +15,9 @@ namespace NetGen.Data
             _state = seed;
         }
 
+        /// <summary>The generator's state: a generator created with it continues the same sequence.</summary>
+        public readonly ulong State => _state;
+
         public ulong Next()
         {
             ulong z = _state += 0x9E3779B97F4A7C15UL;

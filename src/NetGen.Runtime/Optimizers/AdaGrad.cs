@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -28,13 +29,6 @@ namespace NetGen.Optimizers
             InitialAccumulator = CheckNonNegative(initialAccumulator, nameof(initialAccumulator));
         }
 
-        /// <summary>Creates an AdaGrad optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public AdaGrad(int parameterCount, double learningRate = 0.01, double epsilon = 1e-10, double initialAccumulator = 0)
-            : this(learningRate, epsilon, initialAccumulator)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>ε.</summary>
         public double Epsilon { get; }
 
@@ -47,6 +41,9 @@ namespace NetGen.Optimizers
             _sumOfSquares = new T[parameterCount];
             ClearState();
         }
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => new[] { _sumOfSquares };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Fill(_sumOfSquares, Cast(InitialAccumulator));

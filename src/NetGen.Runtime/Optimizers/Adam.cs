@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -33,13 +34,6 @@ namespace NetGen.Optimizers
             Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
         }
 
-        /// <summary>Creates an Adam optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public Adam(int parameterCount, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
-            : this(learningRate, beta1, beta2, epsilon)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>β₁: decay of the first moment.</summary>
         public double Beta1 { get; }
 
@@ -51,6 +45,9 @@ namespace NetGen.Optimizers
 
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;
 
         /// <inheritdoc/>
         protected override void ClearState() => _moments.Clear();
@@ -72,6 +69,9 @@ namespace NetGen.Optimizers
             _first = new T[parameterCount];
             _second = new T[parameterCount];
         }
+
+        /// <summary>The first moments, then the second moments (empty before sizing).</summary>
+        public T[][] Buffers => _first is null ? Array.Empty<T[]>() : new[] { _first, _second };
 
         public void Clear()
         {

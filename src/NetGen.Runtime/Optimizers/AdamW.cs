@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -37,13 +38,6 @@ namespace NetGen.Optimizers
             Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
         }
 
-        /// <summary>Creates an AdamW optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public AdamW(int parameterCount, double learningRate = 0.001, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
-            : this(learningRate, weightDecay, beta1, beta2, epsilon)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>λ: the fraction α·λ of every parameter removed per step.</summary>
         public double WeightDecay { get; }
 
@@ -58,6 +52,9 @@ namespace NetGen.Optimizers
 
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;
 
         /// <inheritdoc/>
         protected override void ClearState() => _moments.Clear();

@@ -5,13 +5,13 @@ namespace NetGen.Optimizers
     /// <summary>
     /// Updates a flat parameter buffer from the gradient of the loss, e.g. <see cref="INetwork{T}.Parameters"/> from
     /// <see cref="INetwork{T}.Gradients"/>. An optimizer keeps its own state (momentum, running averages) for one
-    /// buffer: its length is fixed by the first <see cref="Step"/> (or by the constructor) and every later call must
+    /// buffer: its length is fixed by the first <see cref="Step"/> and every later call must
     /// pass the same length.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     public interface IOptimizer<T>
     {
-        /// <summary>The step size α. A learning-rate schedule sets it before each epoch.</summary>
+        /// <summary>The step size α. A learning-rate schedule sets it before each epoch (or each batch, for a per-batch schedule).</summary>
         double LearningRate { get; set; }
 
         /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 
@@ -9,7 +10,7 @@ namespace NetGen.Optimizers
     /// A derived class allocates its state in <see cref="Allocate"/> and does its arithmetic in <see cref="Update"/>.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public abstract class Optimizer<T> : IOptimizer<T>
+    public abstract class Optimizer<T> : IOptimizerState<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private double _learningRate;
@@ -48,7 +49,7 @@ namespace NetGen.Optimizers
             if (parameters.Length != gradients.Length)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{GetType().Name}: the gradients have {gradients.Length} values but the parameters have {parameters.Length}; they must have the same length."),
+                    string.Create(CultureInfo.InvariantCulture, $"{KindName}: the gradients have {gradients.Length} values but the parameters have {parameters.Length}; they must have the same length."),
                     nameof(gradients));
             }
 
@@ -59,7 +60,7 @@ namespace NetGen.Optimizers
             else if (parameters.Length != ParameterCount)
             {
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} was sized for {ParameterCount} parameters but received {parameters.Length}. Use one optimizer per network, or call Reset(clearSize: true) first."),
+                    string.Create(CultureInfo.InvariantCulture, $"{KindName} was sized for {ParameterCount} parameters by its first Step but received {parameters.Length}. Use one optimizer per network, or call Reset(clearSize: true) first."),
                     nameof(parameters));
             }
 
@@ -88,6 +89,66 @@ namespace NetGen.Optimizers
             }
         }
 
+        /// <inheritdoc/>
+        public OptimizerState<T> SaveState() => new(KindName, StepCount, LearningRate, ParameterCount, ParameterCount < 0 ? Array.Empty<T[]>() : StateBuffers());
+
+        /// <inheritdoc/>
+        public void RestoreState(OptimizerState<T> state)
+        {
+            ArgumentNullException.ThrowIfNull(state);
+            if (state.Kind != KindName)
+            {
+                throw new ArgumentException($"The state was saved from {state.Kind}, not from {KindName}.", nameof(state));
+            }
+
+            // Size a copy of the buffers first, so that a state that does not fit changes nothing.
+            int count = state.ParameterCount;
+            IReadOnlyList<T[]> expected = count < 0 ? Array.Empty<T[]>() : ShapeOfState(count);
+            bool fits = state.Buffers.Count == expected.Count;
+            for (int i = 0; fits && i < expected.Count; i++)
+            {
+                fits = state.Buffers[i].Length == expected[i].Length;
+            }
+
+            if (!fits)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"The {KindName} state holds {state.Buffers.Count} buffers for {count} parameters, which does not fit this {KindName} (other hyperparameters, such as momentum 0 against momentum > 0?)."),
+                    nameof(state));
+            }
+
+            LearningRate = state.LearningRate;
+            if (count < 0)
+            {
+                Reset(clearSize: true);
+                return;
+            }
+
+            Size(count);
+            IReadOnlyList<T[]> buffers = StateBuffers();
+            for (int i = 0; i < buffers.Count; i++)
+            {
+                state.Buffers[i].CopyTo(buffers[i], 0);
+            }
+
+            StepCount = state.StepCount;
+        }
+
+        /// <summary>
+        /// The state buffers, in a fixed order, as the arrays the optimizer updates (not copies); empty before the first
+        /// step. <see cref="SaveState"/> copies them and <see cref="RestoreState"/> writes into them.
+        /// </summary>
+        protected abstract IReadOnlyList<T[]> StateBuffers();
+
+        /// <summary>The buffers <see cref="StateBuffers"/> would hold for <paramref name="parameterCount"/> parameters, without allocating this optimizer's.</summary>
+        private IReadOnlyList<T[]> ShapeOfState(int parameterCount)
+        {
+            // Saved states are small next to training; a throwaway clone of the sizing is the simplest exact answer.
+            var probe = (Optimizer<T>)MemberwiseClone();
+            probe.Allocate(parameterCount);
+            return probe.StateBuffers();
+        }
+
         /// <summary>Sizes the state for <paramref name="parameterCount"/> parameters now instead of on the first step.</summary>
         protected void Size(int parameterCount)
         {
@@ -104,6 +165,9 @@ namespace NetGen.Optimizers
 
         /// <summary>The update itself; the lengths are already checked and <see cref="StepCount"/> is already incremented.</summary>
         protected abstract void Update(Span<T> parameters, ReadOnlySpan<T> gradients);
+
+        /// <summary>The class name without the generic arity, for messages: <c>Adam</c>, not <c>Adam`1</c>.</summary>
+        private string KindName => GetType().Name.Split('`')[0];
 
         /// <summary>Converts a hyperparameter to <typeparamref name="T"/>.</summary>
         protected static T Cast(double value) => T.CreateChecked(value);

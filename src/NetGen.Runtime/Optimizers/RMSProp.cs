@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -28,13 +29,6 @@ namespace NetGen.Optimizers
             Epsilon = CheckNonNegative(epsilon, nameof(epsilon), strictlyPositive: true);
         }
 
-        /// <summary>Creates an RMSProp optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public RMSProp(int parameterCount, double learningRate = 0.001, double rho = 0.9, double epsilon = 1e-8)
-            : this(learningRate, rho, epsilon)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>ρ.</summary>
         public double Rho { get; }
 
@@ -43,6 +37,9 @@ namespace NetGen.Optimizers
 
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) => _meanSquare = new T[parameterCount];
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => new[] { _meanSquare };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Clear(_meanSquare);

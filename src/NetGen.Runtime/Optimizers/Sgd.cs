@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace NetGen.Optimizers
@@ -42,13 +43,6 @@ namespace NetGen.Optimizers
             Nesterov = nesterov;
         }
 
-        /// <summary>Creates an SGD optimizer sized for <paramref name="parameterCount"/> parameters.</summary>
-        public Sgd(int parameterCount, double learningRate = 0.01, double momentum = 0, bool nesterov = false, double weightDecay = 0)
-            : this(learningRate, momentum, nesterov, weightDecay)
-        {
-            Size(parameterCount);
-        }
-
         /// <summary>μ.</summary>
         public double Momentum { get; }
 
@@ -61,6 +55,9 @@ namespace NetGen.Optimizers
         /// <inheritdoc/>
         protected override void Allocate(int parameterCount) =>
             _velocity = Momentum > 0 && parameterCount > 0 ? new T[parameterCount] : Array.Empty<T>();
+
+        /// <inheritdoc/>
+        protected override IReadOnlyList<T[]> StateBuffers() => new[] { _velocity };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Clear(_velocity);

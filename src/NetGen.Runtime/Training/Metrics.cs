@@ -128,6 +128,8 @@ namespace NetGen.Training
             _outputs = new T[batchSize * network.OutputSize];
         }
 
+        public int BatchSize => _batchSize;
+
         public double Loss(Dataset<T> data)
         {
             double sum = 0;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
@@ -21,10 +22,12 @@ namespace NetGen.Training
     /// <para>A NaN or infinite loss (or gradient) stops training with a <see cref="NonFiniteLossException"/> before the
     /// optimizer step, and the state (BatchNorm running statistics) that the failing <c>TrainStep</c> updated is put
     /// back, so the network keeps the last good parameters and state.</para>
-    /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
+    /// <para>Cancellation is checked before every batch: <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
-    /// <para>Buffers are allocated once per <see cref="Fit"/> call; the batch loop allocates nothing.</para>
+    /// <para>After every epoch the <see cref="Callbacks"/> run (save the best model, log, reduce the learning rate, stop);
+    /// <see cref="Checkpoints.TrainingCheckpoint"/> saves and restores everything needed to resume training exactly.</para>
+    /// <para>Buffers are allocated once per <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> call; the batch loop allocates nothing.</para>
     /// </remarks>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     public sealed class Trainer<T>
@@ -37,6 +40,7 @@ namespace NetGen.Training
             Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
             Options = options ?? new TrainerOptions();
             CheckOptions(Options);
+            ShuffleState = Options.Seed;
         }
 
         /// <summary>The network being trained.</summary>
@@ -48,8 +52,20 @@ namespace NetGen.Training
         /// <summary>The options.</summary>
         public TrainerOptions Options { get; }
 
-        /// <summary>The history of the current or last <see cref="Fit"/> call (also after a cancellation or an exception).</summary>
+        /// <summary>The history of the current or last <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> call (also after a cancellation or an exception).</summary>
         public TrainingHistory History { get; private set; } = new();
+
+        /// <summary>Called after every epoch, in order (Keras' <c>callbacks=[…]</c>): see <see cref="ITrainingCallback{T}"/>.</summary>
+        public IList<ITrainingCallback<T>> Callbacks { get; } = new List<ITrainingCallback<T>>();
+
+        /// <summary>Epochs completed by the current or last <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> (counting those before a resume).</summary>
+        public int CompletedEpochs { get; private set; }
+
+        /// <summary>The shuffling generator's state after <see cref="CompletedEpochs"/> epochs (for training checkpoints).</summary>
+        internal ulong ShuffleState { get; private set; }
+
+        /// <summary>Set by <see cref="ResumeAt"/>: where the next <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> starts instead of epoch 1.</summary>
+        private ResumePoint? _resume;
 
         /// <summary>Trains on <paramref name="training"/>.</summary>
         /// <param name="training">Samples with labels or targets; features must match the network's input size.</param>
@@ -84,10 +100,80 @@ namespace NetGen.Training
                 throw new ArgumentException("Early stopping watches ValidationAccuracy but accuracy is turned off (ComputeAccuracy = false).");
             }
 
-            var run = new Run(this, training, validation, accuracy);
+            return Execute(new InMemorySource<T>(training), validation, accuracy, progress, cancellationToken);
+        }
+
+        /// <summary>
+        /// Trains on a dataset streamed from disk, block by block (see <see cref="IdxStreamingDataset{T}"/>): the same
+        /// epochs, batches, callbacks and checkpoints as <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/>,
+        /// with the shuffle done by blocks. The validation set is in memory; <see cref="TrainerOptions.ValidationSplit"/> does not apply.
+        /// </summary>
+        /// <exception cref="NonFiniteLossException">The loss or gradient became NaN or infinite.</exception>
+        /// <exception cref="OperationCanceledException">Cancelled; the network keeps the last completed batch's parameters.</exception>
+        public TrainingResult Fit(IdxStreamingDataset<T> training, Dataset<T>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(training);
+            if (validation is null && Options.ValidationSplit > 0)
+            {
+                throw new ArgumentException("ValidationSplit holds samples out of an in-memory dataset; with a streamed one pass a validation set.", nameof(validation));
+            }
+
+            if (training.FeatureCount != Network.InputSize)
+            {
+                throw new ArgumentException(Invariant($"The training set has {training.FeatureCount} features per sample but the network expects InputSize = {Network.InputSize}."), nameof(training));
+            }
+
+            CheckLabels(training.Labels, "training");
+            if (validation is not null)
+            {
+                CheckData(validation, nameof(validation));
+            }
+
+            EarlyStopping? stopping = Options.EarlyStopping;
+            if (stopping is not null && stopping.Metric != MonitoredMetric.TrainingLoss && validation is null)
+            {
+                throw new ArgumentException($"Early stopping watches {stopping.Metric} but there is no validation set: pass one.", nameof(validation));
+            }
+
+            bool accuracy = Options.ComputeAccuracy ?? true;
+            return Execute(training, validation, accuracy, progress, cancellationToken);
+        }
+
+        private TrainingResult Execute(ITrainingSource<T> training, Dataset<T>? validation, bool accuracy, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        {
+            ResumePoint? resume = _resume;
+            _resume = null;
+            var run = new Run(this, training, validation, accuracy, resume);
             History = run.History;
             return run.Execute(progress, cancellationToken);
         }
+
+        private void CheckLabels(int[] labels, string name)
+        {
+            int classes = Network.OutputSize == 1 ? 2 : Network.OutputSize;
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if ((uint)labels[i] >= (uint)classes)
+                {
+                    throw new ArgumentException(Invariant($"Sample {i} of the {name} set has label {labels[i]} but the network's {Network.OutputSize} output(s) allow labels 0 … {classes - 1}."), name);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Makes the next <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> continue after epoch <paramref name="completedEpochs"/> with the shuffling
+        /// generator in <paramref name="shuffleState"/> and <paramref name="history"/> as the first epochs of its history.
+        /// <see cref="Checkpoints.TrainingCheckpoint.Load{T}(Trainer{T}, string)"/> calls it after restoring the network and optimizer.
+        /// </summary>
+        internal void ResumeAt(int completedEpochs, ulong shuffleState, IReadOnlyList<EpochMetrics> history)
+        {
+            _resume = new ResumePoint(completedEpochs, shuffleState, history);
+            CompletedEpochs = completedEpochs;
+            ShuffleState = shuffleState;
+        }
+
+        /// <summary>Where a resumed <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> starts.</summary>
+        private sealed record ResumePoint(int CompletedEpochs, ulong ShuffleState, IReadOnlyList<EpochMetrics> History);
 
         /// <summary>The mean loss and (when it applies) accuracy on <paramref name="data"/>, in inference mode.</summary>
         public Evaluation Evaluate(Dataset<T> data)
@@ -167,13 +253,13 @@ namespace NetGen.Training
 
         private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-        /// <summary>One call to <see cref="Fit"/>: its buffers and bookkeeping.</summary>
+        /// <summary>One call to <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/>: its buffers and bookkeeping.</summary>
         private sealed class Run
         {
             private readonly Trainer<T> _trainer;
             private readonly INetwork<T> _network;
             private readonly TrainerOptions _options;
-            private readonly Dataset<T> _training;
+            private readonly ITrainingSource<T> _training;
             private readonly Dataset<T>? _validation;
             private readonly bool _accuracy;
             private readonly Evaluator<T> _evaluator;
@@ -187,7 +273,9 @@ namespace NetGen.Training
             private readonly int _batches;
             private SplitMixShuffler _random;
 
-            public Run(Trainer<T> trainer, Dataset<T> training, Dataset<T>? validation, bool accuracy)
+            private readonly int _firstEpoch;
+
+            public Run(Trainer<T> trainer, ITrainingSource<T> training, Dataset<T>? validation, bool accuracy, ResumePoint? resume)
             {
                 _trainer = trainer;
                 _network = trainer.Network;
@@ -209,7 +297,15 @@ namespace NetGen.Training
                     _bestState = new T[_network.State.Length];
                 }
 
-                _random = new SplitMixShuffler(_options.Seed);
+                _random = new SplitMixShuffler(resume?.ShuffleState ?? _options.Seed);
+                _firstEpoch = (resume?.CompletedEpochs ?? 0) + 1;
+                foreach (EpochMetrics done in resume?.History ?? Array.Empty<EpochMetrics>())
+                {
+                    History.Add(done);
+                }
+
+                trainer.CompletedEpochs = _firstEpoch - 1;
+                trainer.ShuffleState = _random.State;
             }
 
             public TrainingHistory History { get; } = new();
@@ -221,35 +317,51 @@ namespace NetGen.Training
                 int bestEpoch = 0;
                 int sinceBest = 0;
                 StopReason reason = StopReason.Completed;
-                for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+                for (int epoch = _firstEpoch; epoch <= _options.Epochs; epoch++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     EpochMetrics metrics = RunEpoch(epoch, progress, cancellationToken);
                     History.Add(metrics);
+                    _trainer.CompletedEpochs = epoch;
+                    _trainer.ShuffleState = _random.State;
                     progress?.Report(new TrainingProgress(ProgressKind.Epoch, epoch, _options.Epochs, _batches, _batches, double.NaN, metrics.TrainingLoss, metrics.LearningRate, metrics));
+                    bool stop = false;
                     if (stopping is null)
                     {
                         bestEpoch = epoch;
-                        continue;
+                    }
+                    else
+                    {
+                        double value = stopping.Metric switch
+                        {
+                            MonitoredMetric.ValidationLoss => metrics.ValidationLoss!.Value,
+                            MonitoredMetric.ValidationAccuracy => -metrics.ValidationAccuracy!.Value,
+                            _ => metrics.TrainingLoss,
+                        };
+                        if (bestEpoch == 0 || value < best - stopping.MinDelta)
+                        {
+                            best = value;
+                            bestEpoch = epoch;
+                            sinceBest = 0;
+                            _network.Parameters.CopyTo(_bestParameters);
+                            _network.State.CopyTo(_bestState);
+                        }
+                        else if (++sinceBest >= stopping.Patience)
+                        {
+                            reason = StopReason.EarlyStopped;
+                            stop = true;
+                        }
                     }
 
-                    double value = stopping.Metric switch
+                    // Callbacks see every epoch, the last one included, after early stopping has had its say.
+                    if (RunCallbacks(metrics) && !stop)
                     {
-                        MonitoredMetric.ValidationLoss => metrics.ValidationLoss!.Value,
-                        MonitoredMetric.ValidationAccuracy => -metrics.ValidationAccuracy!.Value,
-                        _ => metrics.TrainingLoss,
-                    };
-                    if (bestEpoch == 0 || value < best - stopping.MinDelta)
-                    {
-                        best = value;
-                        bestEpoch = epoch;
-                        sinceBest = 0;
-                        _network.Parameters.CopyTo(_bestParameters);
-                        _network.State.CopyTo(_bestState);
+                        reason = StopReason.StoppedByCallback;
+                        stop = true;
                     }
-                    else if (++sinceBest >= stopping.Patience)
+
+                    if (stop)
                     {
-                        reason = StopReason.EarlyStopped;
                         break;
                     }
                 }
@@ -262,7 +374,24 @@ namespace NetGen.Training
                     restored = true;
                 }
 
-                return new TrainingResult(History, reason, bestEpoch, restored);
+                return new TrainingResult(History, reason, bestEpoch == 0 ? History.Count : bestEpoch, restored);
+            }
+
+            /// <summary>Runs every callback on the epoch just ended; true when one of them asks to stop.</summary>
+            private bool RunCallbacks(EpochMetrics metrics)
+            {
+                if (_trainer.Callbacks.Count == 0)
+                {
+                    return false;
+                }
+
+                var context = new EpochEndContext<T>(_trainer, metrics, History);
+                foreach (ITrainingCallback<T> callback in _trainer.Callbacks)
+                {
+                    callback.OnEpochEnd(context);
+                }
+
+                return context.StopTraining;
             }
 
             private EpochMetrics RunEpoch(int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
@@ -274,15 +403,7 @@ namespace NetGen.Training
                 }
 
                 double rate = _trainer.Optimizer.LearningRate;
-                for (int i = 0; i < _order.Length; i++)
-                {
-                    _order[i] = i;
-                }
-
-                if (_options.Shuffle)
-                {
-                    _random.Shuffle(_order);
-                }
+                _training.BeginEpoch(_order, ref _random, _options.Shuffle);
 
                 int batchSize = Math.Min(_options.BatchSize, _training.Count);
                 double lossSum = 0;
@@ -293,6 +414,12 @@ namespace NetGen.Training
                     cancellationToken.ThrowIfCancellationRequested();
                     int start = b * batchSize;
                     int n = Math.Min(batchSize, _training.Count - start);
+                    if (_options.BatchSchedule is { } perBatch)
+                    {
+                        long step = ((long)(epoch - 1) * _batches) + b;
+                        rate = _trainer.Optimizer.LearningRate = perBatch.RateAt(step, (long)_options.Epochs * _batches);
+                    }
+
                     double loss = TrainBatch(epoch, b + 1, start, n, out double norm);
                     lossSum += loss * n;
                     normSum += norm;
@@ -303,7 +430,7 @@ namespace NetGen.Training
                     }
                 }
 
-                double? trainingAccuracy = _accuracy && _options.TrainingAccuracy ? _evaluator.Accuracy(_training) : null;
+                double? trainingAccuracy = _accuracy && _options.TrainingAccuracy ? _training.Accuracy(_network, _evaluator) : null;
                 double? validationLoss = _validation is null ? null : _evaluator.Loss(_validation);
                 double? validationAccuracy = _validation is not null && _accuracy ? _evaluator.Accuracy(_validation) : null;
                 return new EpochMetrics(epoch, lossSum / seen, trainingAccuracy, validationLoss, validationAccuracy, rate, normSum / _batches, clock.Elapsed);
@@ -313,10 +440,7 @@ namespace NetGen.Training
             {
                 int inputSize = _network.InputSize;
                 Span<T> inputs = _inputs.AsSpan(0, n * inputSize);
-                for (int i = 0; i < n; i++)
-                {
-                    _training.Features.AsSpan(_order[start + i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize));
-                }
+                _training.CopyFeatures(_order, start, n, inputs);
 
                 // TrainStep updates BatchNorm running statistics; keep them so that a failing batch leaves no trace.
                 _network.State.CopyTo(_stateBackup);
@@ -337,7 +461,7 @@ namespace NetGen.Training
                     Span<T> targets = _targets.AsSpan(0, n * outputSize);
                     for (int i = 0; i < n; i++)
                     {
-                        _training.Targets.AsSpan(_order[start + i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize));
+                        ((InMemorySource<T>)_training).Data.Targets.AsSpan(_order[start + i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize));
                     }
 
                     result = _network.TrainStep(inputs, targets);

@@ -55,11 +55,17 @@ namespace NetGen.Training
         /// <summary>The seed of the shuffle (and of the validation split): the same seed gives the same batches everywhere.</summary>
         public ulong Seed { get; init; }
 
-        /// <summary>When no validation set is passed to <see cref="Trainer{T}.Fit"/>, the fraction of the training set held out for validation (0 = none).</summary>
+        /// <summary>When no validation set is passed to <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/>, the fraction of the training set held out for validation (0 = none).</summary>
         public double ValidationSplit { get; init; }
 
         /// <summary>The learning rate per epoch; null keeps the optimizer's own rate.</summary>
         public ILearningRateSchedule? Schedule { get; init; }
+
+        /// <summary>
+        /// The learning rate per mini-batch (<see cref="LinearWarmup"/>, <see cref="OneCycle"/>); null keeps the rate of
+        /// <see cref="Schedule"/> or the optimizer's own. When both are set, this one wins: it is applied before every batch.
+        /// </summary>
+        public IBatchLearningRateSchedule? BatchSchedule { get; init; }
 
         /// <summary>Early stopping; null trains for all <see cref="Epochs"/>.</summary>
         public EarlyStopping? EarlyStopping { get; init; }
@@ -186,9 +192,12 @@ namespace NetGen.Training
 
         /// <summary>Early stopping ran out of patience.</summary>
         EarlyStopped = 1,
+
+        /// <summary>A callback set <see cref="EpochEndContext{T}.StopTraining"/>.</summary>
+        StoppedByCallback = 2,
     }
 
-    /// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
+    /// <summary>The outcome of <see cref="Trainer{T}.Fit(NetGen.Data.Dataset{T}, NetGen.Data.Dataset{T}, System.IProgress{NetGen.Training.TrainingProgress}, System.Threading.CancellationToken)"/>.</summary>
     /// <param name="History">Every metric of every epoch.</param>
     /// <param name="StopReason">Why training ended.</param>
     /// <param name="BestEpoch">The best epoch by the early-stopping metric (1-based); the last epoch without early stopping.</param>

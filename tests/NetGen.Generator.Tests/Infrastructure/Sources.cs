@@ -34,7 +34,6 @@ internal static class Sources
             [Maxout(3, 2)]
             [Maxout(3, pieces: 3, Init = Init.HeNormal)]
             [Dense(4, Init = Init.GlorotNormal)] [BatchNorm(Momentum = 0.99, Epsilon = 1e-3)] [Sigmoid] [Dropout(0.1)]
-            [Flatten]
             [Dense(2)]
             public partial class EveryLayer;
 

@@ -185,11 +185,28 @@ namespace NetGen.Runtime.Tests.Optimizers
         }
 
         [Fact]
-        public void SizedConstructor_RejectsOtherLengthsOnTheFirstStep()
+        public void FirstStep_SizesTheState_AndAnotherLengthLaterIsAClearError()
         {
-            var adam = new Adam<double>(parameterCount: 5);
+            var adam = new Adam<double>(0.1);
+            Assert.Equal(-1, adam.ParameterCount);
+            adam.Step(new double[5], new double[5]);
             Assert.Equal(5, adam.ParameterCount);
-            Assert.Throws<ArgumentException>(() => adam.Step(new double[4], new double[4]));
+            var error = Assert.Throws<ArgumentException>(() => adam.Step(new double[4], new double[4]));
+            Assert.Contains("Adam was sized for 5 parameters by its first Step but received 4", error.Message);
+            Assert.Equal(1, adam.StepCount);
+        }
+
+        [Fact]
+        public void APositionalNumber_IsTheLearningRate()
+        {
+            // An int literal once picked a "parameter count" overload; the first argument is the learning rate everywhere.
+            Assert.Equal(10, new Sgd<float>(10).LearningRate);
+            Assert.Equal(3, new Adam<float>(3).LearningRate);
+            Assert.Equal(2, new AdamW<float>(2).LearningRate);
+            Assert.Equal(4, new RMSProp<float>(4).LearningRate);
+            Assert.Equal(5, new AdaGrad<float>(5).LearningRate);
+            Assert.Equal(0.01, new Sgd<float>(learningRate: 0.01).LearningRate);
+            Assert.Equal(0.001, new Adam<float>(learningRate: 0.001).LearningRate);
         }
 
         [Fact]
