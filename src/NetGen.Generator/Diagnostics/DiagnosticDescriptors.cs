@@ -20,11 +20,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TooManyParameters = Error("NG0011", "Too many parameters", "NetGen.Declaration");
     public static readonly DiagnosticDescriptor Squashing = Warning("NG0012", "Softmax or Sigmoid in an unexpected place", "NetGen.Usage");
     public static readonly DiagnosticDescriptor BatchLength = Error("NG0013", "Input length is not a whole number of samples", "NetGen.Usage");
+    public static readonly DiagnosticDescriptor NameCollision = Error("NG0014", "A name collides with a member NetGen generates", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor UnrollCeiling = Warning("NG0015", "UnrollLimit is above the ceiling", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor NoLayers = Error("NG0016", "No layer after [Input]", "NetGen.Declaration");
 
     public static readonly DiagnosticDescriptor[] All =
     {
         InputSizeMismatch, InvalidGeometry, InputLayer, LossMismatch, NotPartial, SpreadLayers, InvalidHyperparameter,
-        WrongRank, ZeroInit, InitMismatch, TooManyParameters, Squashing, BatchLength,
+        WrongRank, ZeroInit, InitMismatch, TooManyParameters, Squashing, BatchLength, NameCollision, UnrollCeiling, NoLayers,
     };
 
     public static DiagnosticDescriptor? ById(string id)
