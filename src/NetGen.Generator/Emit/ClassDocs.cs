@@ -32,6 +32,8 @@ internal static class ClassDocs
             }
 
             writer.Line("/// </code>");
+            writer.Line("/// <para>Threads: <c>Predict</c> and <c>Evaluate</c> may run on any number of threads at once on one instance;");
+            writer.Line("/// <c>TrainStep</c> is for one thread at a time (a concurrent call throws <c>InvalidOperationException</c>).</para>");
             writer.Line("/// </remarks>");
         }
     }

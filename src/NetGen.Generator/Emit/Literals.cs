@@ -37,7 +37,8 @@ internal static class Literals
                 case '\r': builder.Append("\\r"); break;
                 case '\t': builder.Append("\\t"); break;
                 default:
-                    if (char.IsControl(c))
+                    // Control characters, and the line separators C# also ends a line at.
+                    if (char.IsControl(c) || c is '\u2028' or '\u2029')
                     {
                         builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
