@@ -260,6 +260,39 @@ public class HardeningTests
         }
         """);
 
+    [Fact]
+    public Task NG0014_on_the_class_when_it_would_hide_an_inherited_member() => VerifyWithGenerator(
+        """
+        public class Base { public void Predict() { } protected int Forward => 0; private int Train => 0; }
+
+        [Network] [Input(4)] [Dense(2)]
+        public partial class Net : Base;
+        """,
+        new DiagnosticResult("NG0014", DiagnosticSeverity.Error).WithSpan(5, 22, 5, 25)
+            .WithMessage("'Forward' is a private member NetGen generates in Net, and Net inherits a member 'Forward' from its base class that it would hide: rename that member or do not derive the network from that class."),
+        new DiagnosticResult("NG0014", DiagnosticSeverity.Error).WithSpan(5, 22, 5, 25)
+            .WithMessage("'Predict' is a public member NetGen generates in Net, and Net inherits a member 'Predict' from its base class that it would hide: rename that member or do not derive the network from that class."));
+
+    [Fact]
+    public Task A_layer_property_avoids_an_inherited_name() => VerifyWithGenerator("""
+        public class Base { public int Hidden => 0; }
+
+        [Network] [Input(4)] [Dense(2, Name = "hidden")]
+        public partial class Net : Base;
+
+        class User { int Size(Net net) => net.HiddenLayer.ParameterCount + net.Hidden; }
+        """);
+
+    [Fact]
+    public void A_network_derived_from_a_class_with_colliding_members_gets_a_stub_that_compiles()
+    {
+        var build = Build("using NetGen; public class Base { public void Predict() { } public int Layers => 0; } [Network] [Input(4)] [Dense(2)] public partial class Net : Base; class User { int Size() => new Net().Layers; }");
+
+        AssertNoCrash(build);
+        Assert.Equal(new[] { "NG0014", "NG0014" }, build.Analyzer.Select(d => d.Id));
+        Assert.Empty(build.Output.GetDiagnostics().Where(d => d.Severity != DiagnosticSeverity.Hidden && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true));
+    }
+
     [Theory]
     [InlineData("Summary")]
     [InlineData("Predict")]

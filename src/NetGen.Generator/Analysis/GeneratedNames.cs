@@ -32,6 +32,9 @@ internal static class GeneratedNames
     /// <summary><see cref="NetworkSpec.MemberNames"/> entry for a user constructor <c>(int)</c>, the generated seed constructor's signature.</summary>
     public const string SeedConstructor = ".ctor(int)";
 
+    /// <summary>Prefix of a <see cref="NetworkSpec.MemberNames"/> entry for a member inherited from a base class: <c>base:Predict</c>.</summary>
+    public const string InheritedPrefix = "base:";
+
     /// <summary><see cref="NetworkSpec.MemberNames"/> entry for a user constructor that does not chain to <c>this(…)</c>.</summary>
     public const string UnchainedConstructor = ".ctor";
 

@@ -588,6 +588,17 @@ internal static class ShapeInference
 
         foreach (string member in spec.MemberNames)
         {
+            if (member.StartsWith(GeneratedNames.InheritedPrefix, System.StringComparison.Ordinal))
+            {
+                string name = member.Substring(GeneratedNames.InheritedPrefix.Length);
+                if (generated.TryGetValue(name, out string? inherited))
+                {
+                    diagnostics.Add(Error("NG0014", ClassName, null, $"{inherited}, and {spec.ClassName} inherits a member '{name}' from its base class that it would hide: rename that member or do not derive the network from that class."));
+                }
+
+                continue;
+            }
+
             string? message = member switch
             {
                 GeneratedNames.ParameterlessConstructor => $"{spec.ClassName}() is a constructor NetGen generates (it draws the weights from [Network(Seed)]): remove yours, or give it parameters and chain it to this(seed).",

@@ -89,7 +89,7 @@ internal static class NetworkEmitter
         string why = Literals.String(plan.WhyNotRunnable);
         string Throw = $"throw new global::System.NotSupportedException({why})";
         string className = Literals.Identifier(plan.Spec.ClassName);
-        var taken = new HashSet<string>(plan.Spec.MemberNames) { plan.Spec.ClassName };
+        var taken = new HashSet<string>(plan.Spec.MemberNames.Select(n => n.StartsWith(GeneratedNames.InheritedPrefix, System.StringComparison.Ordinal) ? n.Substring(GeneratedNames.InheritedPrefix.Length) : n)) { plan.Spec.ClassName };
         void Member(string name, string summary, string declaration)
         {
             if (!taken.Contains(name))

@@ -180,6 +180,29 @@ internal static class NetworkParser
             }
         }
 
+        // A generated member would hide an inherited one (CS0108/CS0114 in generated code): NG0014 on the class. A layer
+        // property just takes another name, so inherited names join the taken names too.
+        for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
+        {
+            foreach (ISymbol member in baseType.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || member.DeclaredAccessibility == Accessibility.Private || member is IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor })
+                {
+                    continue;
+                }
+
+                if (Analysis.GeneratedNames.MightBeGenerated(member.Name))
+                {
+                    taken.Add(Analysis.GeneratedNames.InheritedPrefix + member.Name);
+                }
+
+                if (candidates.Contains(member.Name))
+                {
+                    taken.Add(member.Name);
+                }
+            }
+        }
+
         return spec with { MemberNames = taken.ToEquatableArray() };
     }
 
