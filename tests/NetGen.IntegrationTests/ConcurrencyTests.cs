@@ -89,9 +89,11 @@ public class ConcurrencyTests
         var before = new NetworkSnapshot(net);
 
         var mismatches = new ConcurrentBag<string>();
+        using var start = new Barrier(Threads);
         Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, thread =>
         {
-            for (int round = 0; round < 40; round++)
+            start.SignalAndWait();
+            for (int round = 0; round < 120; round++)
             {
                 int i = (thread + round) % s_batches.Length;
                 float loss = net.Evaluate(inputs[i], labels[i]);
