@@ -39,7 +39,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             return null;
         }
 
-        // With layers on several partial declarations, each carrying [Network] would be found; keep the first.
+        // [Network] on several partial declarations of one class (CS0579) is found once per declaration: only the
+        // first declaration in source order makes the network, so there is one set of members and one hint name.
+        if (!NetworkParser.IsFirstNetworkDeclaration(type, context.TargetNode, cancellationToken))
+        {
+            return null;
+        }
+
         return NetworkParser.Parse(type, context.Attributes[0], cancellationToken);
     }
 

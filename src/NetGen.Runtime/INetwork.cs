@@ -9,6 +9,13 @@ namespace NetGen
     /// layout is fixed (layer by layer, in declaration order), so optimizers, checkpoints and gradient checks work
     /// on any network without knowing its layers.
     /// </summary>
+    /// <remarks>
+    /// Threads: <see cref="Predict"/> and <see cref="Evaluate(ReadOnlySpan{T}, ReadOnlySpan{int})"/> (both overloads)
+    /// only read the parameters and state and may be called from any number of threads on one instance at once; each
+    /// call uses its own pooled workspace. <see cref="TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/> is for one thread
+    /// at a time: a call while another runs on the same instance throws <see cref="InvalidOperationException"/> and
+    /// changes nothing. Do not run inference on an instance while it trains or an optimizer updates it.
+    /// </remarks>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     public interface INetwork<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -57,19 +64,23 @@ namespace NetGen
         /// </summary>
         ulong RandomState { get; set; }
 
-        /// <summary>Runs the network in inference mode. The batch size is <c>inputs.Length / InputSize</c>.</summary>
+        /// <summary>
+        /// Runs the network in inference mode. The batch size is <c>inputs.Length / InputSize</c>. Safe to call from
+        /// many threads at once. Inputs are not checked for NaN: a NaN input gives NaN outputs.
+        /// </summary>
         void Predict(ReadOnlySpan<T> inputs, Span<T> outputs);
 
         /// <summary>
         /// Forward in training mode, loss, backward: overwrites <see cref="Gradients"/> with the gradient of the
         /// returned mean loss and updates BatchNorm running statistics. Never changes <see cref="Parameters"/>.
+        /// One thread at a time: a concurrent call on the same instance throws <see cref="InvalidOperationException"/>.
         /// </summary>
         T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels);
 
         /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
         T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
 
-        /// <summary>The mean loss (regularization included) in inference mode; changes nothing.</summary>
+        /// <summary>The mean loss (regularization included) in inference mode; changes nothing. Safe to call from many threads at once.</summary>
         T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels);
 
         /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>

@@ -77,11 +77,11 @@ public class AnalyzerTests
         var analyzer = new Diagnostics.NetworkAnalyzer();
 
         Assert.Equal(
-            System.Linq.Enumerable.Range(1, 13).Concat(System.Linq.Enumerable.Range(17, 4)).Select(i => $"NG{i:0000}"),
+            System.Linq.Enumerable.Range(1, 20).Select(i => $"NG{i:0000}"),
             analyzer.SupportedDiagnostics.Select(d => d.Id));
         Assert.All(analyzer.SupportedDiagnostics, d => Assert.EndsWith($"{d.Id}.md", d.HelpLinkUri));
         Assert.Equal(
-            new[] { "NG0009", "NG0010", "NG0012", "NG0017", "NG0018", "NG0019" },
+            new[] { "NG0009", "NG0010", "NG0012", "NG0015", "NG0017", "NG0018", "NG0019" },
             analyzer.SupportedDiagnostics.Where(d => d.DefaultSeverity == DiagnosticSeverity.Warning).Select(d => d.Id));
     }
 
@@ -305,8 +305,14 @@ public class AnalyzerTests
         """);
 
     [Fact]
-    public Task NG0011_at_the_Network_attribute_when_too_large_to_index() => Verify("""
-        [{|NG0011:Network|}] [Input(100000)] [Dense(100000)]
+    public Task NG0011_at_the_Network_attribute_when_the_total_is_too_large_to_index() => Verify("""
+        [{|NG0011:Network|}] [Input(50000)] [Dense(30000)] [Dense(30000)]
+        public partial class Net;
+        """);
+
+    [Fact]
+    public Task NG0011_at_the_layer_whose_weights_are_too_large_to_index() => Verify("""
+        [Network] [Input(100000)] [{|NG0011:Dense(100000)|}]
         public partial class Net;
         """);
 

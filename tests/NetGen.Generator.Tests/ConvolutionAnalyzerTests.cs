@@ -31,7 +31,7 @@ public class ConvolutionAnalyzerTests
         withGenerator: true,
         new DiagnosticResult("NG0002", DiagnosticSeverity.Error)
             .WithSpan(5, 16, 5, 26)
-            .WithMessage("Conv2D (layer 5) gives a non-integral output height: (14 + 2·0 − 3)/2 + 1 = 6.5; choose a stride that divides 11, or change the padding. Input(1×28×28) → Conv2D(32×28×28) → BatchNorm(32×28×28) → ReLU(32×28×28) → MaxPool2D(32×14×14)"));
+            .WithMessage("Conv2D (layer 5) gives a non-integral output height: (14 + 2·0 − 3)/2 + 1 = 11/2 + 1 = 13/2; choose a stride that divides 11, or change the padding. Input(1×28×28) → Conv2D(32×28×28) → BatchNorm(32×28×28) → ReLU(32×28×28) → MaxPool2D(32×14×14)"));
 
     [Fact]
     public Task NG0002_at_the_kernel_when_a_later_map_is_too_small() => AnalyzerTest.VerifyAsync(

@@ -46,17 +46,17 @@ public class ConvolutionEmitterTests
 
         Assert.Contains("// Layer 1: Conv2D 1×28×28 → 8×26×26, 3×3 kernel, stride 1.  A1[B×8×26×26] = W1[8×1×3×3] ⊛ A0 + b1[8]", forward);
         Assert.Contains("//   A1[s,f,i,j] = b1[f] + Σ_c,u,v W1[f,c,u,v] · A0[s, c, i + u, j + v]\n", forward);
-        Assert.Contains("global::NetGen.Kernels.Conv2D.Forward(a0, W1, b1, a1, _workspace1, batch, channels: 1, height: 28, width: 28, filters: 8, kernel: 3, stride: 1, padding: 0);", forward);
-        Assert.Contains("private readonly float[] _workspace1 = new float[11492];", forward); // 9·676 + 8·max(676, 9)
+        Assert.Contains("global::NetGen.Kernels.Conv2D.Forward(a0, W1, b1, a1, workspace1, batch, channels: 1, height: 28, width: 28, filters: 8, kernel: 3, stride: 1, padding: 0);", forward);
+        Assert.Contains("public readonly float[] Workspace1 = new float[11492];", forward); // 9·676 + 8·max(676, 9)
         Assert.Contains("// Layer 2: MaxPool2D 8×26×26 → 8×13×13, 2×2 window, stride 2.  A2[s,c,i,j] = max_(u,v < 2) A1[s, c, 2i + u, 2j + v];  argmax2 = the index in A1 of each maximum", forward);
-        Assert.Contains("private int[] _argmax2 = global::System.Array.Empty<int>();", forward);
-        Assert.Contains("var argmax2 = _argmax2.AsSpan(0, batch * 1352);", forward);
-        Assert.Contains("_argmax2 = new int[batch * 1352];", forward);
+        Assert.Contains("public int[] Argmax2 = global::System.Array.Empty<int>();", forward);
+        Assert.Contains("var argmax2 = ws.Argmax2.AsSpan(0, batch * 1352);", forward);
+        Assert.Contains("var newArgmax2 = new int[batch * 1352];", forward);
 
         Assert.Contains("// Layer 2: MaxPool2D 8×26×26 → 8×13×13, 2×2 window, stride 2.  dA1 = 0, then dA1[argmax2[k]] += dA2[k]", backward);
         Assert.Contains("global::NetGen.Kernels.MaxPool2D.Backward(argmax2, dA2, dA1, batch, channels: 8, height: 26, width: 26, size: 2, stride: 2);", backward);
         Assert.Contains("(the input needs no gradient)", backward);
-        Assert.Contains("global::NetGen.Kernels.Conv2D.Backward(a0, W1, dA1, dW1, db1, global::System.Span<float>.Empty, _workspace1, batch,", backward);
+        Assert.Contains("global::NetGen.Kernels.Conv2D.Backward(a0, W1, dA1, dW1, db1, global::System.Span<float>.Empty, workspace1, batch,", backward);
 
         // No activation follows (the pooling is skipped, then Dense): Glorot with fanIn = C·k·k, fanOut = F·k·k.
         Assert.Contains("// Layer 1: Conv2D 1×28×28 → 8×26×26, 3×3 kernel, stride 1.  W1 ~ Glorot normal, Var = 2/(9 + 72) (Init.Auto); b1 = 0.", parameters);

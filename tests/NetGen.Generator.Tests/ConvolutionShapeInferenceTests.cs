@@ -88,7 +88,7 @@ public class ConvolutionShapeInferenceTests
 
         ShapeError error = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0002", 3, "Stride"), (error.Id, error.AttributeIndex, error.Argument));
-        Assert.Contains("(14 + 2·0 − 3)/2 + 1 = 6.5", error.Message);
+        Assert.Contains("(14 + 2·0 − 3)/2 + 1 = 11/2 + 1 = 13/2;", error.Message);
         Assert.False(plan.IsRunnable);
     }
 }

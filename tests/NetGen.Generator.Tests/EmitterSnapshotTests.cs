@@ -81,7 +81,7 @@ public class EmitterSnapshotTests
 
         IReadOnlyList<(string HintName, string Source)> files = NetworkEmitter.Emit(plan);
 
-        Assert.Equal("Outer.Middle.Inner.Parameters.g.cs", files[0].HintName);
+        Assert.Equal("Outer-Middle-Inner.Parameters.g.cs", files[0].HintName);
         Snapshot.Match(nameof(Nested_in_partial_types_in_the_global_namespace), files);
     }
 
@@ -95,7 +95,7 @@ public class EmitterSnapshotTests
 
         (string hint, string source) = Assert.Single(files);
         Assert.Equal("Tests.Broken.g.cs", hint);
-        Assert.Contains("throw new global::System.NotSupportedException(NotRunnable)", source);
+        Assert.Contains("throw new global::System.NotSupportedException(\"Broken has errors", source);
         Snapshot.Match(nameof(Network_with_errors_gets_throwing_members), files);
     }
 

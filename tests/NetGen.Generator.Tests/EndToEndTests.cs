@@ -55,8 +55,8 @@ public class EndToEndTests
         { "Dense after a 3-D map", "[Network] [Input(1, 28, 28)] [Dense(10)] public partial class Net;", "NG0008" },
         { "over budget", "[Network(MaxParameters = 10)] [Input(4)] [Dense(3)] public partial class Net;", "NG0011" },
         { "several errors", "[Network(Loss = LossFunction.BinaryCrossEntropy)] [Input(4)] [Dropout(2)] [Dense(3)] public partial class Net;", "NG0004 NG0007" },
-        // Not errors, but nothing to run: the members throw NotSupportedException (and no NG diagnostic says so at build time).
-        { "no layers after Input", "[Network] [Input(4)] public partial class Net;", "" },
+        // Nothing to run: NG0016, and the members throw NotSupportedException.
+        { "no layers after Input", "[Network] [Input(4)] public partial class Net;", "NG0016" },
     };
 
     [Theory]

@@ -66,7 +66,7 @@ public class ShapeInferenceTests
         foreach (TensorPlan tensor in plan.Layers.SelectMany(l => l.Tensors))
         {
             Assert.Equal(offset, tensor.Offset);
-            offset += tensor.Length;
+            offset += (int)tensor.Length;
         }
 
         Assert.Equal(offset, plan.ParameterCount);
@@ -324,7 +324,7 @@ public class ShapeInferenceTests
         ShapeError error = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0002", 1, "Stride"), (error.Id, error.AttributeIndex, error.Argument));
         Assert.Contains("non-integral output height", error.Message);
-        Assert.Contains("(28 + 2·1 − 3)/2 + 1 = 14.5", error.Message);
+        Assert.Contains("(28 + 2·1 − 3)/2 + 1 = 27/2 + 1 = 29/2;", error.Message);
     }
 
     [Fact]
@@ -334,7 +334,7 @@ public class ShapeInferenceTests
 
         ShapeError error = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0002", "Stride"), (error.Id, error.Argument));
-        Assert.Contains("(5 + 2·0 − 2)/2 + 1 = 2.5", error.Message);
+        Assert.Contains("(5 + 2·0 − 2)/2 + 1 = 3/2 + 1 = 5/2;", error.Message);
     }
 
     // ───────────────────────── NG0003 ─────────────────────────
@@ -428,17 +428,18 @@ public class ShapeInferenceTests
     {
         NetworkPlan plan = ShapeInference.Infer(Net(LossKind.BinaryCrossEntropy, Input(4)));
 
-        ShapeError error = Assert.Single(plan.Diagnostics);
-        Assert.Equal("NG0004", error.Id);
-        Assert.Contains("its Input", error.Message);
+        Assert.Equal(new[] { "NG0004", "NG0016" }, plan.Diagnostics.Select(d => d.Id));
+        Assert.Contains("its Input", plan.Diagnostics[0].Message);
     }
 
     [Fact]
-    public void Input_alone_with_MeanSquaredError_is_not_runnable_but_not_an_error()
+    public void NG0016_at_the_Input_when_no_layer_follows_it()
     {
-        NetworkPlan plan = ShapeInference.Infer(Net(Input(4)));
+        NetworkPlan plan = ShapeInference.Infer(Net(Input(7, 3)));
 
-        Assert.Empty(plan.Diagnostics);
+        ShapeError error = Assert.Single(plan.Diagnostics);
+        Assert.Equal(("NG0016", Severity.Error, 0, (string?)null), (error.Id, error.Severity, error.AttributeIndex, error.Argument));
+        Assert.Contains("no layer after [Input(7×3)]", error.Message);
         Assert.False(plan.IsRunnable);
         Assert.Contains("no layers after [Input]", plan.UnsupportedReason);
     }
@@ -701,8 +702,8 @@ public class ShapeInferenceTests
         NetworkPlan plan = ShapeInference.Infer(Net(Input(100_000), Dense(100_000)));
 
         ShapeError error = Assert.Single(plan.Diagnostics);
-        Assert.Equal(("NG0011", ShapeInference.NetworkAttribute, (string?)null), (error.Id, error.AttributeIndex, error.Argument));
-        Assert.Contains("10,000,100,000 parameters", error.Message);
+        Assert.Equal(("NG0011", 1, (string?)null), (error.Id, error.AttributeIndex, error.Argument));
+        Assert.Contains("10,000,000,000 values per sample for its weights W", error.Message);
         Assert.False(plan.IsRunnable);
     }
 
@@ -725,7 +726,7 @@ public class ShapeInferenceTests
 
         ShapeError error = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0011", 1, (string?)null), (error.Id, error.AttributeIndex, error.Argument));
-        Assert.Contains("Conv2D (layer 1) outputs 4,000,000,000 values per sample", error.Message);
+        Assert.Contains("Conv2D (layer 1) needs 4,000,000,004 values per sample for its im2col workspace", error.Message);
     }
 
     // ───────────────────────── NG0012 ─────────────────────────

@@ -46,7 +46,7 @@ public class ConvolutionNetworkTests
     public void Architecture_and_summary_name_every_convolution_option()
     {
         Assert.Equal(
-            "Input(1×9×9) → Conv2D(4, 3, stride 1, padding 1) → BatchNorm(4×9×9) → ReLU → MaxPool2D(3, stride 3) → Conv2D(6, 3, stride 2, padding 1) → ReLU → MaxPool2D(2, stride 2) → Flatten → Dense(8) → ReLU → Dropout(0.25) → Dense(3) → Softmax; SoftmaxCrossEntropy; Double",
+            "Input(1×9×9) → Conv2D(4, 3, stride 1, padding 1) → BatchNorm(4×9×9, epsilon 1E-05, momentum 0.9) → ReLU → MaxPool2D(3, stride 3) → Conv2D(6, 3, stride 2, padding 1) → ReLU → MaxPool2D(2, stride 2) → Flatten → Dense(8) → ReLU → Dropout(0.25) → Dense(3) → Softmax; SoftmaxCrossEntropy; Double; L1 0, L2 0.01",
             ConvGcClassifier.Architecture);
         Assert.StartsWith("Input(3×11) → Conv1D(4, 3, stride 2, padding 1) → Tanh → MaxPool1D(2, stride 2) → Conv1D(2, 2, stride 1, padding 0)", ConvGc1D.Architecture);
         Assert.Contains("Conv2D5 (Conv2D)", ConvGcClassifier.Summary);

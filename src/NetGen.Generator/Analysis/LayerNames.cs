@@ -31,6 +31,8 @@ internal static class LayerNames
     public static string[] PropertyNames(NetworkSpec spec)
     {
         var taken = new HashSet<string>(Reserved) { spec.ClassName };
+        taken.UnionWith(GeneratedNames.Public);
+        taken.UnionWith(GeneratedNames.Private);
         foreach (string member in spec.MemberNames)
         {
             taken.Add(member);
@@ -40,7 +42,7 @@ internal static class LayerNames
         for (int i = 1; i < spec.Layers.Count; i++)
         {
             string name = DefaultName(spec.Layers[i], i);
-            if (taken.Contains(name) || IsTensorName(name))
+            if (taken.Contains(name) || GeneratedNames.IsLayerMemberPattern(name))
             {
                 name += "Layer";
             }
@@ -60,33 +62,6 @@ internal static class LayerNames
 
     private static string DefaultName(LayerSpec layer, int number) =>
         layer.Name is { Length: > 0 } name ? ToIdentifier(name) : layer.Kind + number.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    // Generated private tensor properties are W1, b1, gamma2, …: a layer property must not shadow them.
-    private static bool IsTensorName(string name)
-    {
-        foreach (string prefix in new[] { "W", "b", "dW", "db", "gamma", "beta", "alpha", "dgamma", "dbeta", "dalpha" })
-        {
-            if (name.Length > prefix.Length && name.StartsWith(prefix, System.StringComparison.Ordinal) && IsDigits(name.Substring(prefix.Length)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsDigits(string text)
-    {
-        foreach (char c in text)
-        {
-            if (c is < '0' or > '9')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     internal static string ToIdentifier(string name)
     {

@@ -15,6 +15,25 @@ internal static class ShapeInference
     /// <summary>Attribute index of the <c>[Network]</c> attribute in <see cref="ShapeError.AttributeIndex"/>.</summary>
     public const int NetworkAttribute = -1;
 
+    /// <summary>
+    /// <see cref="ShapeError.AttributeIndex"/> of a diagnostic on a user member (NG0014); <see cref="ShapeError.Argument"/>
+    /// is the member's name, or a constructor key of <see cref="GeneratedNames"/>.
+    /// </summary>
+    public const int UserMember = -2;
+
+    /// <summary><see cref="ShapeError.AttributeIndex"/> of a diagnostic on the class name itself (NG0014).</summary>
+    public const int ClassName = -3;
+
+    /// <summary>The largest array .NET allocates (<c>Array.MaxLength</c>): every buffer's length must fit in it.</summary>
+    public const long MaxArrayLength = 0x7FFFFFC7;
+
+    /// <summary>
+    /// Above this <c>UnrollLimit</c> warns NG0015 and is treated as this value. A layer of 4,096 weights unrolls to about
+    /// 0.2 MB of source that compiles in a few seconds; time grows about linearly (65,536 weights: 3.3 MB, about 55 s on a
+    /// busy 2-core machine; docs/diagnostics/NG0015.md), while a kernel call is as fast for layers this large.
+    /// </summary>
+    public const int UnrollCeiling = 4096;
+
     public static NetworkPlan Infer(NetworkSpec spec)
     {
         var diagnostics = new List<ShapeError>();
@@ -61,9 +80,9 @@ internal static class ShapeInference
             {
                 diagnostics.Add(Error("NG0007", input.AttributeIndex, "shape", $"[Input({Dims(input.Shape)})] has a size ≤ 0: every dimension must be positive."));
             }
-            else if (LongProduct(input.Shape) > int.MaxValue)
+            else if (LongProduct(input.Shape) > MaxArrayLength)
             {
-                diagnostics.Add(Error("NG0011", input.AttributeIndex, "shape", $"[Input({Dims(input.Shape)})] has {LongProduct(input.Shape).ToString("N0", CultureInfo.InvariantCulture)} values per sample, more than one buffer can index (2,147,483,647)."));
+                diagnostics.Add(Error("NG0011", input.AttributeIndex, "shape", $"[Input({Dims(input.Shape)})] has {Count(LongProduct(input.Shape))} values per sample, more than one array can hold ({Count(MaxArrayLength)})."));
             }
             else
             {
@@ -95,11 +114,11 @@ internal static class ShapeInference
                 continue;
             }
 
-            int[]? output = CheckHyperparameters(layer, diagnostics) ? InferOutput(spec, layer, shape, path, diagnostics) : null;
-            if (output is not null && LongProduct(output) > int.MaxValue)
+            int[]? output = CheckHyperparameters(spec, layer, diagnostics) ? InferOutput(spec, layer, shape, path, diagnostics) : null;
+            if (output is not null && shape is not null && LargestBuffer(layer, shape, output) is { } largest && largest.Length > MaxArrayLength)
             {
-                // Sizes are ints: a larger output would wrap around to a wrong (even zero or negative) size.
-                diagnostics.Add(Error("NG0011", layer.AttributeIndex, null, $"{LayerNames.Describe(layer)} outputs {LongProduct(output).ToString("N0", CultureInfo.InvariantCulture)} values per sample, more than one buffer can index (2,147,483,647). {string.Join(" → ", path)}"));
+                // Sizes are ints in the generated code: a larger buffer would wrap around to a wrong (even negative) size.
+                diagnostics.Add(Error("NG0011", layer.AttributeIndex, null, $"{LayerNames.Describe(layer)} needs {Count(largest.Length)} values per sample for {largest.What}, more than one array can hold ({Count(MaxArrayLength)}). {string.Join(" → ", path)}"));
                 output = null;
             }
 
@@ -132,6 +151,8 @@ internal static class ShapeInference
                 parameterCount += length;
                 parameterOffset = (int)System.Math.Min(int.MaxValue, parameterOffset + length);
             }
+
+            // Every product below fits: LargestBuffer checked the layer's tensors and buffers against MaxArrayLength.
 
             string n = number.ToString(CultureInfo.InvariantCulture);
             int stateCount = 0;
@@ -169,7 +190,7 @@ internal static class ShapeInference
             }
 
             InitKind init = ResolveInit(spec, i, diagnostics);
-            bool unrolled = layer.Kind == LayerKind.Dense && (long)inputSize * layer.Units <= spec.UnrollLimit;
+            bool unrolled = layer.Kind == LayerKind.Dense && (long)inputSize * layer.Units <= System.Math.Min(spec.UnrollLimit, UnrollCeiling);
             layers.Add(new PlannedLayer(number, layer, propertyNames[i], shape.ToEquatableArray(), output.ToEquatableArray(), tensors.ToEquatableArray(), stateOffset, stateCount, init, unrolled));
             stateOffset += stateCount;
             shape = output;
@@ -191,17 +212,20 @@ internal static class ShapeInference
 
         if (spec.MaxParameters > 0 && parameterCount > spec.MaxParameters)
         {
-            diagnostics.Add(Error("NG0011", NetworkAttribute, "MaxParameters", $"{spec.ClassName} has {parameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, over its budget MaxParameters = {spec.MaxParameters.ToString("N0", CultureInfo.InvariantCulture)}: {string.Join(" → ", path)}."));
+            diagnostics.Add(Error("NG0011", NetworkAttribute, "MaxParameters", $"{spec.ClassName} has {Count(parameterCount)} parameters, over its budget MaxParameters = {Count(spec.MaxParameters)}: {string.Join(" → ", path)}."));
         }
-        else if (parameterCount > int.MaxValue)
+        else if (parameterCount > MaxArrayLength)
         {
-            diagnostics.Add(Error("NG0011", NetworkAttribute, null, $"{spec.ClassName} has {parameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, more than one buffer can index (2,147,483,647)."));
+            diagnostics.Add(Error("NG0011", NetworkAttribute, null, $"{spec.ClassName} has {Count(parameterCount)} parameters, more than one array can hold ({Count(MaxArrayLength)})."));
         }
 
         if (complete && layers.Count == 0)
         {
             unsupported ??= $"{spec.ClassName} has no layers after [Input]: add at least one layer, e.g. [Dense(10)].";
+            diagnostics.Add(Error("NG0016", input!.AttributeIndex, null, $"{spec.ClassName} has no layer after [Input({Dims(input.Shape)})]: a network needs at least one, e.g. [Dense(10)], so there is nothing to generate."));
         }
+
+        CheckNames(spec, layers, diagnostics);
 
         if (!complete && unsupported is null && !diagnostics.Any(d => d.Severity == Severity.Error))
         {
@@ -213,19 +237,27 @@ internal static class ShapeInference
 
     private static void CheckNetworkOptions(NetworkSpec spec, List<ShapeError> diagnostics)
     {
-        if (!(spec.L1 >= 0) || double.IsInfinity(spec.L1))
+        if (spec.Precision is not (0 or 1))
         {
-            diagnostics.Add(Error("NG0007", NetworkAttribute, "L1", $"L1 = {Num(spec.L1)} is invalid: a penalty weight must be a finite number ≥ 0."));
+            diagnostics.Add(Error("NG0007", NetworkAttribute, "Precision", $"Precision = {spec.Precision} is not a Precision: use Precision.Single or Precision.Double."));
         }
 
-        if (!(spec.L2 >= 0) || double.IsInfinity(spec.L2))
+        foreach ((string name, double value) in new[] { ("L1", spec.L1), ("L2", spec.L2) })
         {
-            diagnostics.Add(Error("NG0007", NetworkAttribute, "L2", $"L2 = {Num(spec.L2)} is invalid: a penalty weight must be a finite number ≥ 0."));
+            double emitted = AsEmitted(spec, value);
+            if (!(emitted >= 0) || double.IsInfinity(emitted) || (emitted == 0 && value != 0))
+            {
+                diagnostics.Add(Error("NG0007", NetworkAttribute, name, $"{name} = {Num(value)}{AsFloat(spec, value)} is invalid: a penalty weight must be a finite number ≥ 0."));
+            }
         }
 
         if (spec.UnrollLimit < 0)
         {
             diagnostics.Add(Error("NG0007", NetworkAttribute, "UnrollLimit", $"UnrollLimit = {spec.UnrollLimit} is invalid: it must be ≥ 0 (0 never unrolls)."));
+        }
+        else if (spec.UnrollLimit > UnrollCeiling)
+        {
+            diagnostics.Add(Warning("NG0015", NetworkAttribute, "UnrollLimit", $"UnrollLimit = {Count(spec.UnrollLimit)} is above the ceiling of {Count(UnrollCeiling)} weights: larger layers would be written out as so many statements that the build slows down without making the network faster. Layers up to {Count(UnrollCeiling)} weights are unrolled; larger ones call the runtime's kernels."));
         }
 
         if (spec.MaxParameters < 0)
@@ -240,7 +272,7 @@ internal static class ShapeInference
     }
 
     /// <summary>Reports NG0007 for each invalid hyperparameter; false when the layer's size cannot be known.</summary>
-    private static bool CheckHyperparameters(LayerSpec layer, List<ShapeError> diagnostics)
+    private static bool CheckHyperparameters(NetworkSpec spec, LayerSpec layer, List<ShapeError> diagnostics)
     {
         bool sized = true;
         string who = LayerNames.Describe(layer);
@@ -250,6 +282,8 @@ internal static class ShapeInference
             sized &= !affectsSize;
         }
 
+        double Emitted(double value) => AsEmitted(spec, value);
+        bool Underflows(double value) => value != 0 && Emitted(value) == 0;
         switch (layer.Kind)
         {
             case LayerKind.Dense:
@@ -262,19 +296,21 @@ internal static class ShapeInference
                 if (layer.Pieces <= 0) Invalid("pieces", $"pieces = {layer.Pieces}, but each unit needs at least 1 piece.", true);
                 CheckInit(layer, Invalid);
                 break;
+            // Each value is checked as it will be emitted: in single precision after the cast to float, where
+            // Dropout(0.99999999) is 1, Epsilon = 1e-50 is 0 and ELU(1e39) is ∞.
             case LayerKind.Dropout:
-                if (!(layer.Rate >= 0 && layer.Rate < 1)) Invalid("rate", $"rate = {Num(layer.Rate)} is the probability of dropping a value and must be in [0, 1).", false);
+                if (!(Emitted(layer.Rate) is >= 0 and < 1) || Underflows(layer.Rate)) Invalid("rate", $"rate = {Num(layer.Rate)}{AsFloat(spec, layer.Rate)} is the probability of dropping a value and must be in [0, 1).", false);
                 break;
             case LayerKind.LeakyReLU:
             case LayerKind.ELU:
-                if (!(layer.Alpha >= 0) || double.IsInfinity(layer.Alpha)) Invalid("alpha", $"alpha = {Num(layer.Alpha)} must be a finite number ≥ 0.", false);
+                if (!(Emitted(layer.Alpha) >= 0) || double.IsInfinity(Emitted(layer.Alpha)) || Underflows(layer.Alpha)) Invalid("alpha", $"alpha = {Num(layer.Alpha)}{AsFloat(spec, layer.Alpha)} must be a finite number ≥ 0.", false);
                 break;
             case LayerKind.PReLU:
-                if (double.IsNaN(layer.InitialAlpha) || double.IsInfinity(layer.InitialAlpha)) Invalid("InitialAlpha", $"InitialAlpha = {Num(layer.InitialAlpha)} must be finite.", false);
+                if (double.IsNaN(Emitted(layer.InitialAlpha)) || double.IsInfinity(Emitted(layer.InitialAlpha)) || Underflows(layer.InitialAlpha)) Invalid("InitialAlpha", $"InitialAlpha = {Num(layer.InitialAlpha)}{AsFloat(spec, layer.InitialAlpha)} must be finite.", false);
                 break;
             case LayerKind.BatchNorm:
-                if (!(layer.Momentum >= 0 && layer.Momentum < 1)) Invalid("Momentum", $"Momentum = {Num(layer.Momentum)} must be in [0, 1).", false);
-                if (!(layer.Epsilon > 0) || double.IsInfinity(layer.Epsilon)) Invalid("Epsilon", $"Epsilon = {Num(layer.Epsilon)} must be a finite number > 0.", false);
+                if (!(Emitted(layer.Momentum) is >= 0 and < 1) || Underflows(layer.Momentum)) Invalid("Momentum", $"Momentum = {Num(layer.Momentum)}{AsFloat(spec, layer.Momentum)} must be in [0, 1).", false);
+                if (!(Emitted(layer.Epsilon) > 0) || double.IsInfinity(Emitted(layer.Epsilon))) Invalid("Epsilon", $"Epsilon = {Num(layer.Epsilon)}{AsFloat(spec, layer.Epsilon)} must be a finite number > 0.", false);
                 break;
             case LayerKind.Conv2D:
             case LayerKind.Conv1D:
@@ -370,21 +406,30 @@ internal static class ShapeInference
         string[] axes = twoD ? new[] { "height", "width" } : new[] { "length" };
         for (int axis = 1; axis < rank; axis++)
         {
-            int extent = shape[axis] + (2 * padding) - kernel;
+            // In long: a huge padding must not wrap around to a small or negative extent.
+            long padded = shape[axis] + (2L * padding);
+            long extent = padded - kernel;
             string arithmetic = FormattableString.Invariant($"({shape[axis]} + 2·{padding} − {kernel})/{layer.Stride} + 1");
             if (extent < 0)
             {
-                diagnostics.Add(Error("NG0002", layer.AttributeIndex, pooling ? "size" : "kernel", $"{who} gives a non-positive output {axes[axis - 1]}: {arithmetic} = {((extent / (double)layer.Stride) + 1).ToString("0.##", CultureInfo.InvariantCulture)} (the window of {kernel} is larger than the padded input of {shape[axis] + (2 * padding)}). {trail}"));
+                diagnostics.Add(Error("NG0002", layer.AttributeIndex, pooling ? "size" : "kernel", $"{who} gives a non-positive output {axes[axis - 1]}: {arithmetic} = {Exact(extent, layer.Stride)} (the window of {kernel} is larger than the padded input of {padded}). {trail}"));
                 return null;
             }
 
             if (extent % layer.Stride != 0)
             {
-                diagnostics.Add(Error("NG0002", layer.AttributeIndex, "Stride", $"{who} gives a non-integral output {axes[axis - 1]}: {arithmetic} = {((extent / (double)layer.Stride) + 1).ToString("0.##", CultureInfo.InvariantCulture)}; choose a stride that divides {extent}, or change the padding. {trail}"));
+                diagnostics.Add(Error("NG0002", layer.AttributeIndex, "Stride", $"{who} gives a non-integral output {axes[axis - 1]}: {arithmetic} = {Exact(extent, layer.Stride)}; choose a stride that divides {extent}, or change the padding. {trail}"));
                 return null;
             }
 
-            output[axis] = (extent / layer.Stride) + 1;
+            long extentOut = (extent / layer.Stride) + 1;
+            if (extentOut > MaxArrayLength)
+            {
+                diagnostics.Add(Error("NG0011", layer.AttributeIndex, pooling ? null : "Padding", $"{who} gives an output {axes[axis - 1]} of {Count(extentOut)}: {arithmetic}, more than one array can hold ({Count(MaxArrayLength)}). {trail}"));
+                return null;
+            }
+
+            output[axis] = (int)extentOut;
         }
 
         return output;
@@ -493,6 +538,119 @@ internal static class ShapeInference
     private static ShapeError Error(string id, int attribute, string? argument, FormattableString message) => new(id, Severity.Error, attribute, argument, message.ToString(CultureInfo.InvariantCulture));
 
     private static ShapeError Warning(string id, int attribute, string? argument, FormattableString message) => new(id, Severity.Warning, attribute, argument, message.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The largest per-sample length the layer's code needs (a tensor, an output, or a kernel's workspace), in long, so
+    /// that sizes that do not fit an array are reported instead of wrapping around in the generated code.
+    /// </summary>
+    private static (long Length, string What)? LargestBuffer(LayerSpec layer, int[] input, int[] output)
+    {
+        var candidates = new List<(long Length, string What)> { (LongProduct(output), "its output") };
+        long inputs = LongProduct(input);
+        switch (layer.Kind)
+        {
+            case LayerKind.Dense:
+                candidates.Add(((long)layer.Units * inputs, "its weights W"));
+                break;
+            case LayerKind.Maxout:
+                long rows = (long)layer.Units * layer.Pieces;
+                candidates.Add((rows, "its units × pieces"));
+                candidates.Add((rows * inputs, "its weights W"));
+                break;
+            case LayerKind.Conv2D:
+            case LayerKind.Conv1D:
+                long patch = (long)input[0] * layer.Kernel * (layer.Kind == LayerKind.Conv2D ? layer.Kernel : 1);
+                long positions = LongProduct(output) / output[0];
+                candidates.Add(((long)layer.Filters * patch, "its weights W"));
+                candidates.Add(((patch * positions) + (layer.Filters * System.Math.Max(patch, positions)), "its im2col workspace"));
+                break;
+        }
+
+        return candidates.OrderByDescending(c => c.Length).First();
+    }
+
+    /// <summary>NG0014: a user member, a user constructor or the class name clashing with a member NetGen generates.</summary>
+    private static void CheckNames(NetworkSpec spec, List<PlannedLayer> layers, List<ShapeError> diagnostics)
+    {
+        var generated = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (string name in GeneratedNames.Public)
+        {
+            generated[name] = $"'{name}' is a public member NetGen generates in {spec.ClassName}";
+        }
+
+        foreach (string name in GeneratedNames.Private)
+        {
+            generated[name] = $"'{name}' is a private member NetGen generates in {spec.ClassName}";
+        }
+
+        foreach ((string name, PlannedLayer layer) in GeneratedNames.LayerMembers(layers))
+        {
+            generated[name] = $"'{name}' is the private span NetGen generates in {spec.ClassName} for a tensor of layer {layer.Number} ({layer.Kind})";
+        }
+
+        foreach (string member in spec.MemberNames)
+        {
+            if (member.StartsWith(GeneratedNames.InheritedPrefix, System.StringComparison.Ordinal))
+            {
+                string name = member.Substring(GeneratedNames.InheritedPrefix.Length);
+                if (generated.TryGetValue(name, out string? inherited))
+                {
+                    diagnostics.Add(Error("NG0014", ClassName, null, $"{inherited}, and {spec.ClassName} inherits a member '{name}' from its base class that it would hide: rename that member or do not derive the network from that class."));
+                }
+
+                continue;
+            }
+
+            string? message = member switch
+            {
+                GeneratedNames.ParameterlessConstructor => $"{spec.ClassName}() is a constructor NetGen generates (it draws the weights from [Network(Seed)]): remove yours, or give it parameters and chain it to this(seed).",
+                GeneratedNames.SeedConstructor => $"{spec.ClassName}(int seed) is a constructor NetGen generates (it allocates the buffers and draws the weights): remove yours, or give it other parameters and chain it to this(seed).",
+                GeneratedNames.UnchainedConstructor => $"This constructor of {spec.ClassName} does not chain to this(seed) or this(): NetGen's constructor allocates the network's buffers and draws its weights, so without it the network cannot run. Add ': this(seed)'.",
+                _ => generated.TryGetValue(member, out string? what) ? $"{what}: rename your member." : null,
+            };
+            if (message is not null)
+            {
+                diagnostics.Add(Error("NG0014", UserMember, member, $"{message}"));
+            }
+        }
+
+        if (generated.TryGetValue(spec.ClassName, out string? clash))
+        {
+            diagnostics.Add(Error("NG0014", ClassName, null, $"{clash}, and a member cannot have the name of its class: rename the class."));
+        }
+    }
+
+    /// <summary>The value <paramref name="value"/> is emitted as: itself in double precision, rounded to float in single.</summary>
+    private static double AsEmitted(NetworkSpec spec, double value) => spec.DoublePrecision ? value : (float)value;
+
+    /// <summary><c> (1 as float)</c> when single precision changes the value's kind (to 0, 1, ∞), else nothing.</summary>
+    private static string AsFloat(NetworkSpec spec, double value)
+    {
+        double emitted = AsEmitted(spec, value);
+        if (spec.DoublePrecision || emitted.Equals(value) || double.IsNaN(value) || !(emitted == 0 || emitted == 1 || double.IsInfinity(emitted)))
+        {
+            return string.Empty;
+        }
+
+        return $" ({(double.IsInfinity(emitted) ? (emitted > 0 ? "∞" : "−∞") : Num(emitted))} as float, the network's precision)";
+    }
+
+    /// <summary><c>extent/stride + 1</c> exactly: <c>2</c>, or <c>3/2 + 1 = 5/2</c> for a value that is not whole.</summary>
+    private static string Exact(long extent, int stride)
+    {
+        if (extent % stride == 0)
+        {
+            return Count((extent / stride) + 1);
+        }
+
+        long numerator = extent + stride, divisor = Gcd(System.Math.Abs(numerator), stride);
+        string fraction = $"{(numerator / divisor).ToString(CultureInfo.InvariantCulture)}/{(stride / divisor).ToString(CultureInfo.InvariantCulture)}";
+        return $"{extent.ToString(CultureInfo.InvariantCulture)}/{stride.ToString(CultureInfo.InvariantCulture)} + 1 = {fraction}";
+    }
+
+    private static long Gcd(long a, long b) => b == 0 ? (a == 0 ? 1 : a) : Gcd(b, a % b);
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static long LongProduct(IEnumerable<int> shape) => shape.Aggregate(1L, (a, d) => a * d);
 

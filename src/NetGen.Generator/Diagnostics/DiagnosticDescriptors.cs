@@ -20,6 +20,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TooManyParameters = Error("NG0011", "Too many parameters", "NetGen.Declaration");
     public static readonly DiagnosticDescriptor Squashing = Warning("NG0012", "Softmax or Sigmoid in an unexpected place", "NetGen.Usage");
     public static readonly DiagnosticDescriptor BatchLength = Error("NG0013", "Input length is not a whole number of samples", "NetGen.Usage");
+    public static readonly DiagnosticDescriptor NameCollision = Error("NG0014", "A name collides with a member NetGen generates", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor UnrollCeiling = Warning("NG0015", "UnrollLimit is above the ceiling", "NetGen.Declaration");
+    public static readonly DiagnosticDescriptor NoLayers = Error("NG0016", "No layer after [Input]", "NetGen.Declaration");
 
     // NG0017–NG0020: layer sequences that build but do not do what they seem to (LayerSequenceChecks).
     public static readonly DiagnosticDescriptor SinglePieceMaxout = Warning("NG0017", "Maxout with one piece is an affine layer", "NetGen.Usage");
@@ -30,7 +33,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor[] All =
     {
         InputSizeMismatch, InvalidGeometry, InputLayer, LossMismatch, NotPartial, SpreadLayers, InvalidHyperparameter,
-        WrongRank, ZeroInit, InitMismatch, TooManyParameters, Squashing, BatchLength,
+        WrongRank, ZeroInit, InitMismatch, TooManyParameters, Squashing, BatchLength, NameCollision, UnrollCeiling, NoLayers,
         SinglePieceMaxout, NeedlessFlatten, RepeatedBatchNorm, DuplicateLayerName,
     };
 

@@ -58,6 +58,17 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
         ImmutableArray<AttributeData> layers = NetworkParser.LayerAttributes(type, context.CancellationToken);
         foreach (ShapeError error in plan.Diagnostics)
         {
+            if (error.AttributeIndex is ShapeInference.UserMember or ShapeInference.ClassName)
+            {
+                // NG0014: at each of the user's declarations with the name (not at NetGen's own generated members).
+                foreach (Location at in NameLocations(type, error, context.CancellationToken))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, at, error.Message));
+                }
+
+                continue;
+            }
+
             AttributeData? attribute = error.AttributeIndex == ShapeInference.NetworkAttribute
                 ? network
                 : error.AttributeIndex < layers.Length ? layers[error.AttributeIndex] : null;
@@ -67,6 +78,24 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
                 : ImmutableDictionary<string, string?>.Empty.Add(FixValueKey, error.FixValue);
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, location, properties, error.Message));
         }
+    }
+
+    /// <summary>Where the user declared the member (or the class name) an NG0014 is about: identifiers, in source order.</summary>
+    private static System.Collections.Generic.IEnumerable<Location> NameLocations(INamedTypeSymbol type, ShapeError error, System.Threading.CancellationToken cancellationToken)
+    {
+        if (error.AttributeIndex == ShapeInference.ClassName)
+        {
+            return type.Locations.Where(l => l.SourceTree is { } tree && !NetworkParser.IsGeneratedByNetGen(tree, cancellationToken)).Take(1);
+        }
+
+        System.Collections.Generic.IEnumerable<ISymbol> members = error.Argument is GeneratedNames.ParameterlessConstructor or GeneratedNames.SeedConstructor or GeneratedNames.UnchainedConstructor
+            ? type.InstanceConstructors.Where(c => !c.IsImplicitlyDeclared && NetworkParser.ConstructorClash(c, cancellationToken) == error.Argument)
+            : type.GetMembers(error.Argument ?? string.Empty).Where(m => !m.IsImplicitlyDeclared);
+        return members
+            .SelectMany(m => m.Locations)
+            .Where(l => l.SourceTree is { } tree && !NetworkParser.IsGeneratedByNetGen(tree, cancellationToken))
+            .OrderBy(l => l.SourceTree!.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(l => l.SourceSpan.Start);
     }
 
     /// <summary>The argument named <paramref name="argument"/> (by property or constructor parameter name), else the whole attribute.</summary>

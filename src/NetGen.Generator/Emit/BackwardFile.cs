@@ -20,15 +20,23 @@ internal static class BackwardFile
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line($"/// <param name=\"labels\">One class per sample, in [0, {Literals.Int(classes)}).</param>");
         w.Line("/// <returns>The mean loss over the batch, regularization included.</returns>");
-        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN input; nothing is changed.</exception>");
+        w.Line("/// <remarks>One thread at a time: a call while another <c>TrainStep</c> on this instance runs throws <see cref=\"InvalidOperationException\"/> and changes nothing.</remarks>");
+        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN or infinite input; nothing is changed.</exception>");
+        w.Line("/// <exception cref=\"InvalidOperationException\">Another <c>TrainStep</c> on this instance is running.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
-            w.Line("EnsureCapacity(batch);");
-            w.Line("var targets = _targets.AsSpan(0, batch * OutputSize);");
+            BeginTraining(w);
+            w.Line("try");
+            w.Open();
+            w.Line("Workspace ws = _trainingWorkspace;");
+            w.Line("ws.EnsureCapacity(batch);");
+            w.Line("var targets = ws.Targets.AsSpan(0, batch * OutputSize);");
             w.Line("global::NetGen.Kernels.Losses.LabelsToTargets(labels, targets, OutputSize);");
-            w.Line("return Train(inputs, targets, batch);");
+            w.Line("return Train(ws, inputs, targets, batch);");
+            w.Close();
+            EndTraining(w);
         }
 
         w.Line();
@@ -36,29 +44,36 @@ internal static class BackwardFile
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line("/// <param name=\"targets\">Targets, row-major [batch × OutputSize].</param>");
         w.Line("/// <returns>The mean loss over the batch, regularization included.</returns>");
-        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN value; nothing is changed.</exception>");
+        w.Line("/// <remarks>One thread at a time, like the label overload.</remarks>");
+        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN or infinite value; nothing is changed.</exception>");
+        w.Line("/// <exception cref=\"InvalidOperationException\">Another <c>TrainStep</c> on this instance is running.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
-            w.Line("EnsureCapacity(batch);");
-            w.Line("return Train(inputs, targets, batch);");
+            BeginTraining(w);
+            w.Line("try");
+            w.Open();
+            w.Line("_trainingWorkspace.EnsureCapacity(batch);");
+            w.Line("return Train(_trainingWorkspace, inputs, targets, batch);");
+            w.Close();
+            EndTraining(w);
         }
 
         w.Line();
-        using (w.Block($"private {t} Train({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, int batch)"))
+        using (w.Block($"private {t} Train(Workspace ws, {c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, int batch)"))
         {
-            w.Line("Forward(inputs, batch, training: true);");
-            w.Line($"{t} loss = ComputeLoss(inputs, targets, batch, withGradient: true);");
+            w.Line("Forward(ws, inputs, batch, training: true);");
+            w.Line($"{t} loss = ComputeLoss(ws, inputs, targets, batch, withGradient: true);");
             w.Line("_gradients.AsSpan().Clear(); // parameter gradients accumulate below");
             w.Line("loss += Penalty(withGradient: true);");
-            w.Line("Backward(inputs, batch);");
+            w.Line("Backward(ws, inputs, batch);");
             w.Line("return loss;");
         }
 
         w.Line();
         w.Line("// The backward pass: from the loss's gradient back to the first layer. dAn = ∂J/∂An, already divided by B.");
-        using (w.Block($"private void Backward({c.ReadOnlySpan} a0, int batch)"))
+        using (w.Block($"private void Backward(Workspace ws, {c.ReadOnlySpan} a0, int batch)"))
         {
             var body = new SourceWriter();
             for (int i = plan.Layers.Count - 1; i >= 0; i--)
@@ -72,5 +87,24 @@ internal static class BackwardFile
 
             ForwardFile.WithSpans(w, c, body.ToString());
         }
+    }
+
+    /// <summary>Takes the training flag, or refuses a second concurrent training step before it writes anything.</summary>
+    private static void BeginTraining(SourceWriter w)
+    {
+        using (w.Block("if (global::System.Threading.Interlocked.CompareExchange(ref _trainingBusy, 1, 0) != 0)"))
+        {
+            w.Line("throw new global::System.InvalidOperationException(\"TrainStep was called on this network while another TrainStep on it was still running on another thread. A training step writes the gradients, the BatchNorm running statistics and the dropout generator, so one thread at a time trains a network (Predict and Evaluate may run on many); nothing was changed by this call.\");");
+        }
+
+        w.Line();
+    }
+
+    private static void EndTraining(SourceWriter w)
+    {
+        w.Line("finally");
+        w.Open();
+        w.Line("global::System.Threading.Volatile.Write(ref _trainingBusy, 0);");
+        w.Close();
     }
 }

@@ -32,6 +32,8 @@ internal static class ClassDocs
             }
 
             writer.Line("/// </code>");
+            writer.Line("/// <para>Threads: <c>Predict</c> and <c>Evaluate</c> may run on any number of threads at once on one instance;");
+            writer.Line("/// <c>TrainStep</c> is for one thread at a time (a concurrent call throws <c>InvalidOperationException</c>).</para>");
             writer.Line("/// </remarks>");
         }
     }
@@ -44,9 +46,18 @@ internal static class ClassDocs
         return string.Join(" → ", steps);
     }
 
-    /// <summary>The one-line signature two networks share exactly when their parameters and state are interchangeable.</summary>
-    public static string Architecture(NetworkPlan plan) =>
-        $"{Path(plan)}; {plan.Spec.Loss}; {(plan.Spec.DoublePrecision ? "Double" : "Single")}";
+    /// <summary>
+    /// The one-line signature two networks share exactly when their parameters and state are interchangeable and they
+    /// compute the same: every option that changes a forward or training step is in it (layer options in
+    /// <see cref="Path"/>; the loss, the precision and the penalty weights here).
+    /// </summary>
+    public static string Architecture(NetworkPlan plan)
+    {
+        string penalty = plan.Spec.L1 != 0 || plan.Spec.L2 != 0
+            ? $"; L1 {Literals.Number(plan.Spec.L1)}, L2 {Literals.Number(plan.Spec.L2)}"
+            : string.Empty;
+        return $"{Path(plan)}; {plan.Spec.Loss}; {(plan.Spec.DoublePrecision ? "Double" : "Single")}{penalty}";
+    }
 
     /// <summary>A Keras-like table: layer, output shape, parameters, and the totals.</summary>
     public static string Table(NetworkPlan plan)

@@ -14,35 +14,10 @@ internal static class ForwardFile
         string t = c.T;
         int last = plan.Layers.Count;
 
-        w.Line("// Per-batch buffers, sized for the largest batch seen so far and reused: after warm-up a step allocates nothing.");
-        w.Line("private int _capacity;");
-        foreach (PlannedLayer layer in plan.Layers)
-        {
-            w.Line($"private {t}[] _a{Literals.Int(layer.Number)} = {EmitContext.EmptyArray(t)};    // {EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}");
-        }
-
-        foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient))
-        {
-            w.Line($"private {t}[] _dA{Literals.Int(layer.Number)} = {EmitContext.EmptyArray(t)};   // d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)}");
-        }
-
-        foreach (BatchBuffer buffer in BatchBuffers(plan))
-        {
-            w.Line($"private {buffer.Type(c)}[] {buffer.Field} = {EmitContext.EmptyArray(buffer.Type(c))};   // {buffer.Purpose}");
-        }
-
-        foreach (FixedBuffer buffer in FixedBuffers(plan))
-        {
-            w.Line($"private readonly {t}[] {buffer.Field} = new {t}[{Literals.Int(buffer.Length)}];   // {buffer.Purpose}");
-        }
-
-        w.Line($"private {t}[] _targets = {EmitContext.EmptyArray(t)};   // T: targets, one-hot rows when training on labels");
-        w.Line();
-
+        WriteWorkspace(w, c);
         WritePredict(w, c);
         WriteEvaluate(w, c);
         WriteValidation(w, c);
-        WriteEnsureCapacity(w, c);
         WriteForward(w, c);
         WriteLoss(w, c);
         WritePenalty(w, c);
@@ -54,6 +29,125 @@ internal static class ForwardFile
     public static IEnumerable<FixedBuffer> FixedBuffers(NetworkPlan plan) =>
         plan.Layers.SelectMany(l => LayerEmitter.For(l.Kind).FixedBuffers(l));
 
+    /// <summary>A workspace field: <c>A3</c>, <c>DA3</c>, <c>XHat2</c>, named after the local span over it.</summary>
+    public static string WorkspaceField(string local) => char.ToUpperInvariant(local[0]) + local.Substring(1);
+
+    /// <summary>
+    /// The nested <c>Workspace</c> (every per-batch buffer, so calls on different threads never share one), the pool
+    /// inference rents from, and the training workspace.
+    /// </summary>
+    private static void WriteWorkspace(SourceWriter w, EmitContext c)
+    {
+        NetworkPlan plan = c.Plan;
+        string t = c.T;
+        var batchBuffers = new List<(string Field, string Type, int PerSample, bool TrainingOnly, string Purpose)>();
+        foreach (PlannedLayer layer in plan.Layers)
+        {
+            batchBuffers.Add((WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, false, $"{EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}"));
+        }
+
+        foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient))
+        {
+            batchBuffers.Add((WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, true, $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (training only)"));
+        }
+
+        foreach (BatchBuffer buffer in BatchBuffers(plan))
+        {
+            batchBuffers.Add((WorkspaceField(buffer.Local), buffer.Type(c), buffer.PerSample, false, buffer.Purpose));
+        }
+
+        batchBuffers.Add(("Targets", t, plan.OutputSize, false, "T: targets, one-hot rows when training on labels"));
+        int largest = batchBuffers.Max(b => b.PerSample);
+
+        w.Line("// Every buffer a call writes lives in a Workspace, so calls on different threads never share one: inference");
+        w.Line("// rents a workspace from a small lock-free pool (a new one only while all pooled ones are in use), training");
+        w.Line("// has its own. Buffers are sized for the largest batch seen and reused: after warm-up a call allocates nothing.");
+        using (w.Block("private sealed class Workspace"))
+        {
+            w.Line("public readonly bool ForTraining;");
+            w.Line("public int Capacity;");
+            foreach (var buffer in batchBuffers)
+            {
+                w.Line($"public {buffer.Type}[] {buffer.Field} = {EmitContext.EmptyArray(buffer.Type)};   // {buffer.Purpose}");
+            }
+
+            foreach (FixedBuffer buffer in FixedBuffers(plan))
+            {
+                w.Line($"public readonly {t}[] {WorkspaceField(buffer.Local)} = new {t}[{Literals.Int(buffer.Length)}];   // {buffer.Purpose}");
+            }
+
+            w.Line();
+            w.Line("public Workspace(bool forTraining) => ForTraining = forTraining;");
+            w.Line();
+            w.Line("// Grows every buffer to hold batch samples. Lengths are checked in long before anything is allocated, and the");
+            w.Line("// fields are assigned only after every allocation succeeded: a batch too large leaves the workspace as it was.");
+            using (w.Block("public void EnsureCapacity(int batch)"))
+            {
+                using (w.Block("if (batch <= Capacity)"))
+                {
+                    w.Line("return;");
+                }
+
+                w.Line();
+                using (w.Block($"if ((long)batch * {Literals.Int(largest)} > global::System.Array.MaxLength)"))
+                {
+                    w.Line($"throw new global::System.ArgumentException($\"A batch of {{batch}} samples needs {{(long)batch * {Literals.Int(largest)}}} values in one buffer ({Literals.Int(largest)} per sample), more than an array can hold ({{(global::System.Array.MaxLength)}}): use batches of at most {{(global::System.Array.MaxLength / {Literals.Int(largest)})}} samples.\", \"inputs\");");
+                }
+
+                w.Line();
+                foreach (var buffer in batchBuffers)
+                {
+                    string local = "new" + buffer.Field;
+                    string allocation = $"new {buffer.Type}[batch * {Literals.Int(buffer.PerSample)}]";
+                    w.Line(buffer.TrainingOnly ? $"var {local} = ForTraining ? {allocation} : {buffer.Field};" : $"var {local} = {allocation};");
+                }
+
+                foreach (var buffer in batchBuffers)
+                {
+                    w.Line($"{buffer.Field} = new{buffer.Field};");
+                }
+
+                w.Line("Capacity = batch;");
+            }
+        }
+
+        w.Line();
+        w.Line($"private readonly Workspace?[] _workspaces = new Workspace?[global::System.Math.Clamp(global::System.Environment.ProcessorCount, 4, 64)];");
+        w.Line("private readonly Workspace _trainingWorkspace = new Workspace(forTraining: true);");
+        w.Line("private int _trainingBusy;   // 1 while a TrainStep runs: a second one at the same time is refused");
+        w.Line();
+        w.Line("// Takes a pooled workspace, or makes a new one when every pooled one is in use by another thread.");
+        using (w.Block("private Workspace RentWorkspace()"))
+        {
+            using (w.Block("for (int i = 0; i < _workspaces.Length; i++)"))
+            {
+                w.Line("Workspace? pooled = global::System.Threading.Interlocked.Exchange(ref _workspaces[i], null);");
+                using (w.Block("if (pooled is not null)"))
+                {
+                    w.Line("return pooled;");
+                }
+            }
+
+            w.Line();
+            w.Line("return new Workspace(forTraining: false);");
+        }
+
+        w.Line();
+        w.Line("// Puts a workspace back into a free slot; when every slot is taken it is left to the garbage collector.");
+        using (w.Block("private void ReturnWorkspace(Workspace workspace)"))
+        {
+            using (w.Block("for (int i = 0; i < _workspaces.Length; i++)"))
+            {
+                using (w.Block("if (global::System.Threading.Interlocked.CompareExchange(ref _workspaces[i], workspace, null) is null)"))
+                {
+                    w.Line("return;");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
     /// <summary>
     /// Writes <paramref name="body"/> after declarations of the spans it uses, each over the first <c>batch</c> rows of
     /// its buffer, so the code reads as the math and declares nothing it does not use.
@@ -64,16 +158,21 @@ internal static class ForwardFile
         foreach (PlannedLayer layer in c.Plan.Layers)
         {
             string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
-            declarations.Add(($"a{n}", $"var a{n} = _a{n}.AsSpan(0, batch * {size});"));
+            declarations.Add(($"a{n}", $"var a{n} = ws.A{n}.AsSpan(0, batch * {size});"));
             if (layer.HasOutputGradient)
             {
-                declarations.Add(($"dA{n}", $"var dA{n} = _dA{n}.AsSpan(0, batch * {size});"));
+                declarations.Add(($"dA{n}", $"var dA{n} = ws.DA{n}.AsSpan(0, batch * {size});"));
             }
         }
 
         foreach (BatchBuffer buffer in BatchBuffers(c.Plan))
         {
-            declarations.Add((buffer.Local, $"var {buffer.Local} = {buffer.Field}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
+            declarations.Add((buffer.Local, $"var {buffer.Local} = ws.{WorkspaceField(buffer.Local)}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
+        }
+
+        foreach (FixedBuffer buffer in FixedBuffers(c.Plan))
+        {
+            declarations.Add((buffer.Local, $"var {buffer.Local} = ws.{WorkspaceField(buffer.Local)};"));
         }
 
         // Comments name the math (dA3, A2) too: only code counts as a use.
@@ -95,15 +194,28 @@ internal static class ForwardFile
         w.Line("/// <summary>Runs the network in inference mode: no dropout, BatchNorm with its running statistics.</summary>");
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line($"/// <param name=\"outputs\">Receives [batch × OutputSize]: {OutputMeaning(c.Plan)}.</param>");
-        w.Line("/// <exception cref=\"ArgumentException\">A length is not a whole number of samples, or the batch is empty.</exception>");
+        w.Line("/// <remarks>");
+        w.Line("/// Safe to call from any number of threads at once: each call works in its own pooled workspace and only reads");
+        w.Line("/// the parameters and state. Inputs are not checked for NaN or infinity (that would cost a pass over them): a");
+        w.Line("/// non-finite input gives non-finite outputs.");
+        w.Line("/// </remarks>");
+        w.Line("/// <exception cref=\"ArgumentException\">A length is not a whole number of samples, the batch is empty, or it is too large for one array; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs)"))
         {
             w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
             w.Line("global::NetGen.Kernels.Guard.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
-            w.Line("EnsureCapacity(batch);");
-            w.Line("Forward(inputs, batch, training: false);");
-            w.Line($"_a{Literals.Int(c.Plan.Layers.Count)}.AsSpan(0, batch * OutputSize).CopyTo(outputs);");
+            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("try");
+            w.Open();
+            w.Line("ws.EnsureCapacity(batch);");
+            w.Line("Forward(ws, inputs, batch, training: false);");
+            w.Line($"ws.A{Literals.Int(c.Plan.Layers.Count)}.AsSpan(0, batch * OutputSize).CopyTo(outputs);");
+            w.Close();
+            w.Line("finally");
+            w.Open();
+            w.Line("ReturnWorkspace(ws);");
+            w.Close();
         }
 
         w.Line();
@@ -115,30 +227,48 @@ internal static class ForwardFile
         w.Line("/// <summary>The mean loss over the batch, regularization included, in inference mode. Changes nothing.</summary>");
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line($"/// <param name=\"labels\">One class per sample, in [0, {Literals.Int(Classes(c.Plan))}).</param>");
-        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN input.</exception>");
+        w.Line("/// <remarks>Safe to call from any number of threads at once, like <see cref=\"Predict\"/>.</remarks>");
+        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN or infinite input; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public {t} Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
-            w.Line("EnsureCapacity(batch);");
-            w.Line("var targets = _targets.AsSpan(0, batch * OutputSize);");
+            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("try");
+            w.Open();
+            w.Line("ws.EnsureCapacity(batch);");
+            w.Line("var targets = ws.Targets.AsSpan(0, batch * OutputSize);");
             w.Line("global::NetGen.Kernels.Losses.LabelsToTargets(labels, targets, OutputSize);");
-            w.Line("Forward(inputs, batch, training: false);");
-            w.Line("return ComputeLoss(inputs, targets, batch, withGradient: false) + Penalty(withGradient: false);");
+            w.Line("Forward(ws, inputs, batch, training: false);");
+            w.Line("return ComputeLoss(ws, inputs, targets, batch, withGradient: false) + Penalty(withGradient: false);");
+            w.Close();
+            w.Line("finally");
+            w.Open();
+            w.Line("ReturnWorkspace(ws);");
+            w.Close();
         }
 
         w.Line();
         w.Line("/// <summary>The mean loss over the batch, regularization included, in inference mode. Changes nothing.</summary>");
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line("/// <param name=\"targets\">Real-valued targets, row-major [batch × OutputSize].</param>");
-        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN value.</exception>");
+        w.Line("/// <remarks>Safe to call from any number of threads at once, like <see cref=\"Predict\"/>.</remarks>");
+        w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN or infinite value; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
-            w.Line("EnsureCapacity(batch);");
-            w.Line("Forward(inputs, batch, training: false);");
-            w.Line("return ComputeLoss(inputs, targets, batch, withGradient: false) + Penalty(withGradient: false);");
+            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("try");
+            w.Open();
+            w.Line("ws.EnsureCapacity(batch);");
+            w.Line("Forward(ws, inputs, batch, training: false);");
+            w.Line("return ComputeLoss(ws, inputs, targets, batch, withGradient: false) + Penalty(withGradient: false);");
+            w.Close();
+            w.Line("finally");
+            w.Open();
+            w.Line("ReturnWorkspace(ws);");
+            w.Close();
         }
 
         w.Line();
@@ -170,45 +300,11 @@ internal static class ForwardFile
         w.Line();
     }
 
-    private static void WriteEnsureCapacity(SourceWriter w, EmitContext c)
-    {
-        NetworkPlan plan = c.Plan;
-        string t = c.T;
-        using (w.Block("private void EnsureCapacity(int batch)"))
-        {
-            using (w.Block("if (batch <= _capacity)"))
-            {
-                w.Line("return;");
-            }
-
-            w.Line();
-            foreach (PlannedLayer layer in plan.Layers)
-            {
-                string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
-                w.Line($"_a{n} = new {t}[batch * {size}];");
-                if (layer.HasOutputGradient)
-                {
-                    w.Line($"_dA{n} = new {t}[batch * {size}];");
-                }
-            }
-
-            foreach (BatchBuffer buffer in BatchBuffers(plan))
-            {
-                w.Line($"{buffer.Field} = new {buffer.Type(c)}[batch * {Literals.Int(buffer.PerSample)}];");
-            }
-
-            w.Line($"_targets = new {t}[batch * OutputSize];");
-            w.Line("_capacity = batch;");
-        }
-
-        w.Line();
-    }
-
     private static void WriteForward(SourceWriter w, EmitContext c)
     {
         NetworkPlan plan = c.Plan;
-        w.Line("// The forward pass, layer after layer. A0 is the input batch; B is the batch size.");
-        using (w.Block($"private void Forward({c.ReadOnlySpan} a0, int batch, bool training)"))
+        w.Line("// The forward pass, layer after layer. A0 is the input batch; B is the batch size. Inference writes only ws.");
+        using (w.Block($"private void Forward(Workspace ws, {c.ReadOnlySpan} a0, int batch, bool training)"))
         {
             var body = new SourceWriter();
             foreach (PlannedLayer layer in plan.Layers)
@@ -232,7 +328,7 @@ internal static class ForwardFile
         string t = c.T, outputs = Literals.Int(plan.OutputSize);
         string y = n == 0 ? "a0" : $"a{Literals.Int(n)}";
         string yMath = EmitContext.Math(n), dy = $"dA{Literals.Int(n)}";
-        using (w.Block($"private {t} ComputeLoss({c.ReadOnlySpan} a0, {c.ReadOnlySpan} targets, int batch, bool withGradient)"))
+        using (w.Block($"private {t} ComputeLoss(Workspace ws, {c.ReadOnlySpan} a0, {c.ReadOnlySpan} targets, int batch, bool withGradient)"))
         {
             switch (plan.Fusion)
             {
@@ -248,17 +344,17 @@ internal static class ForwardFile
                         : $"//   J = (1/B) Σ max(z, 0) − z·T + log(1 + e^−|z|) with z = {zMath};  d{zMath} = ({yMath} − T)/B");
                     if (n - 1 > 0)
                     {
-                        w.Line($"var {z} = _a{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs});");
+                        w.Line($"var {z} = ws.A{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs});");
                     }
 
-                    w.Line($"var {y} = _a{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
+                    w.Line($"var {y} = ws.A{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
                     if (n - 1 == 0)
                     {
                         w.Line($"var {dz} = {c.EmptySpan}; // the input needs no gradient");
                     }
                     else
                     {
-                        w.Line($"var {dz} = withGradient ? _dA{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
+                        w.Line($"var {dz} = withGradient ? ws.DA{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
                     }
 
                     string kernel = softmax ? "SoftmaxCrossEntropy" : "BinaryCrossEntropyWithLogits";
@@ -273,10 +369,10 @@ internal static class ForwardFile
                     w.Line(math);
                     if (n > 0)
                     {
-                        w.Line($"var {y} = _a{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
+                        w.Line($"var {y} = ws.A{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
                     }
 
-                    w.Line(n == 0 ? $"var {dy} = {c.EmptySpan};" : $"var {dy} = withGradient ? _dA{Literals.Int(n)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
+                    w.Line(n == 0 ? $"var {dy} = {c.EmptySpan};" : $"var {dy} = withGradient ? ws.DA{Literals.Int(n)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
                     string lossKernel = plan.Spec.Loss == LossKind.MulticlassHinge ? "MulticlassHinge" : "MeanSquaredError";
                     string lossCount = plan.Spec.Loss == LossKind.MulticlassHinge ? "classes" : "outputs";
                     w.Line($"return global::NetGen.Kernels.Losses.{lossKernel}({y}, targets, {dy}, batch, {lossCount}: {outputs});");

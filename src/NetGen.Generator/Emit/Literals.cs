@@ -37,7 +37,8 @@ internal static class Literals
                 case '\r': builder.Append("\\r"); break;
                 case '\t': builder.Append("\\t"); break;
                 default:
-                    if (char.IsControl(c))
+                    // Control characters, and the line separators C# also ends a line at.
+                    if (char.IsControl(c) || c is '\u2028' or '\u2029')
                     {
                         builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
@@ -53,6 +54,31 @@ internal static class Literals
         return builder.Append('"').ToString();
     }
 
-    /// <summary>Escapes text for an XML doc comment.</summary>
-    public static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    /// <summary>
+    /// Escapes text for an XML doc comment. Line breaks (also U+0085, U+2028, U+2029, which end a C# line) become
+    /// spaces, so a layer name cannot end the comment and start code.
+    /// </summary>
+    public static string Xml(string text) => OneLine(text).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    /// <summary>Text for a <c>//</c> comment: the same line breaks as <see cref="Xml"/> become spaces.</summary>
+    public static string OneLine(string text)
+    {
+        var builder = new System.Text.StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            builder.Append(c is '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' ? ' ' : c);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>An identifier as C# source: <c>@event</c> for a keyword (contextual keywords too: always legal).</summary>
+    public static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+        || Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetContextualKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+            ? "@" + name
+            : name;
+
+    /// <summary>A dotted namespace as C# source, each part an <see cref="Identifier"/>.</summary>
+    public static string Namespace(string name) => string.Join(".", System.Linq.Enumerable.Select(name.Split('.'), Identifier));
 }

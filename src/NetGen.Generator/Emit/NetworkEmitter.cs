@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using NetGen.Generator.Analysis;
 using NetGen.Generator.Emit.Layers;
 using NetGen.Generator.Model;
 
@@ -19,7 +20,7 @@ internal static class NetworkEmitter
     public static IReadOnlyList<(string HintName, string Source)> Emit(NetworkPlan plan)
     {
         var context = new EmitContext(plan);
-        string hint = plan.Spec.FullName;
+        string hint = plan.Spec.HintName;
         if (!plan.IsRunnable)
         {
             return new[] { ($"{hint}.g.cs", Wrap(plan, w => WriteStub(w, context), withDocs: true, interfaces: $" : global::NetGen.INetwork<{context.T}>")) };
@@ -47,12 +48,12 @@ internal static class NetworkEmitter
         bool hasNamespace = plan.Spec.Namespace is not null;
         if (hasNamespace)
         {
-            writer.Open($"namespace {plan.Spec.Namespace}");
+            writer.Open($"namespace {Literals.Namespace(plan.Spec.Namespace!)}");
         }
 
         foreach (ContainingType outer in plan.Spec.ContainingTypes)
         {
-            writer.Open($"partial {outer.Keyword} {outer.Name}");
+            writer.Open($"partial {outer.Keyword} {Literals.Identifier(outer.Name)}");
         }
 
         if (withDocs)
@@ -60,7 +61,7 @@ internal static class NetworkEmitter
             ClassDocs.Write(writer, plan);
         }
 
-        writer.Open($"partial class {plan.Spec.ClassName}{interfaces}");
+        writer.Open($"partial class {Literals.Identifier(plan.Spec.ClassName)}{interfaces}");
         body(writer);
         writer.Close();
         foreach (ContainingType _ in plan.Spec.ContainingTypes)
@@ -76,59 +77,98 @@ internal static class NetworkEmitter
         return writer.ToString();
     }
 
+    /// <summary>
+    /// The members of a network that cannot run, each throwing why. A member whose name the user's class already has
+    /// (NG0014) or that has the class's name is left out, so the stub never adds a compiler error of its own; the
+    /// interface is implemented explicitly, so it stays complete whatever is left out. No private members: nothing
+    /// here can collide with the user's.
+    /// </summary>
     private static void WriteStub(SourceWriter w, EmitContext c)
     {
         NetworkPlan plan = c.Plan;
         string t = c.T, net = $"global::NetGen.INetwork<{t}>";
-        w.Line($"private const string NotRunnable = {Literals.String(plan.WhyNotRunnable)};");
+        string why = Literals.String(plan.WhyNotRunnable);
+        string Throw = $"throw new global::System.NotSupportedException({why})";
+        string className = Literals.Identifier(plan.Spec.ClassName);
+        var taken = new HashSet<string>(plan.Spec.MemberNames.Select(n => n.StartsWith(GeneratedNames.InheritedPrefix, System.StringComparison.Ordinal) ? n.Substring(GeneratedNames.InheritedPrefix.Length) : n)) { plan.Spec.ClassName };
+        void Member(string name, string summary, string declaration)
+        {
+            if (!taken.Contains(name))
+            {
+                w.Line($"/// <summary>{summary}</summary>");
+                w.Line(declaration);
+            }
+        }
+
+        int inputSize = plan.InputShape.IsEmpty || plan.InputSize <= 0 ? 0 : plan.InputSize;
+        int outputSize = plan.InputShape.IsEmpty || plan.HasErrors ? 0 : plan.OutputSize;
+        Member("InputSize", "Features per input sample.", $"public const int InputSize = {Literals.Int(inputSize)};");
+        Member("OutputSize", "Values per output sample.", $"public const int OutputSize = {Literals.Int(outputSize)};");
+        Member("ParameterCount", "Trainable parameters (none: this network cannot run).", "public const int ParameterCount = 0;");
+        Member("StateCount", "Non-trainable state values (none: this network cannot run).", "public const int StateCount = 0;");
+        Member("Architecture", "Why this network cannot run.", $"public const string Architecture = {why};");
+        Member("Summary", "Why this network cannot run.", $"public static string Summary => {why};");
         w.Line();
-        w.Line($"/// <summary>Features per input sample.</summary>");
-        w.Line($"public const int InputSize = {Literals.Int(plan.InputShape.IsEmpty ? 0 : plan.InputSize)};");
-        w.Line($"/// <summary>Values per output sample.</summary>");
-        w.Line($"public const int OutputSize = {Literals.Int(plan.InputShape.IsEmpty || plan.HasErrors ? 0 : plan.OutputSize)};");
-        w.Line($"/// <summary>Trainable parameters (none: this network cannot run).</summary>");
-        w.Line("public const int ParameterCount = 0;");
-        w.Line($"/// <summary>Non-trainable state values (none: this network cannot run).</summary>");
-        w.Line("public const int StateCount = 0;");
-        w.Line($"/// <summary>Why this network cannot run.</summary>");
-        w.Line("public const string Architecture = NotRunnable;");
-        w.Line("/// <summary>Why this network cannot run.</summary>");
-        w.Line("public static string Summary => NotRunnable;");
+        if (!taken.Contains(GeneratedNames.ParameterlessConstructor))
+        {
+            w.Line($"/// <summary>Throws: {Literals.Xml(plan.WhyNotRunnable)}</summary>");
+            w.Line($"public {className}() => {Throw};");
+            w.Line();
+        }
+
+        if (!taken.Contains(GeneratedNames.SeedConstructor))
+        {
+            w.Line($"/// <summary>Throws: {Literals.Xml(plan.WhyNotRunnable)}</summary>");
+            w.Line($"public {className}(int seed) => {Throw};");
+            w.Line();
+        }
+
+        const string Throws = "Throws: the network cannot run.";
+        Member("Parameters", Throws, $"public {c.Span} Parameters => {Throw};");
+        Member("Gradients", Throws, $"public {c.Span} Gradients => {Throw};");
+        Member("State", Throws, $"public {c.Span} State => {Throw};");
+        Member("Layers", Throws, $"public global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerView<{t}>> Layers => {Throw};");
+        Member("RandomState", Throws, $"public ulong RandomState {{ get => {Throw}; set => {Throw}; }}");
+        Member("Predict", Throws, $"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs) => {Throw};");
+        if (!taken.Contains("TrainStep"))
+        {
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        }
+
+        if (!taken.Contains("Evaluate"))
+        {
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        }
+
+        if (!taken.Contains("ExportOnnx"))
+        {
+            OnnxFile.WriteStub(w, Throw);
+        }
+
         w.Line();
-        w.Line($"/// <summary>Throws: {Literals.Xml(plan.WhyNotRunnable)}</summary>");
-        w.Line($"public {plan.Spec.ClassName}() : this(0) {{ }}");
-        w.Line();
-        w.Line($"/// <summary>Throws: {Literals.Xml(plan.WhyNotRunnable)}</summary>");
-        w.Line($"public {plan.Spec.ClassName}(int seed) => throw new global::System.NotSupportedException(NotRunnable);");
-        w.Line();
-        string Throw = "throw new global::System.NotSupportedException(NotRunnable)";
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {c.Span} Parameters => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {c.Span} Gradients => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {c.Span} State => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerView<{t}>> Layers => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public ulong RandomState {{ get => {Throw}; set => {Throw}; }}");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs) => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
-        w.Line($"/// <summary>Throws: the network cannot run.</summary>");
-        w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
-        OnnxFile.WriteStub(w, Throw);
-        w.Line();
-        w.Line($"int {net}.InputSize => InputSize;");
-        w.Line($"int {net}.OutputSize => OutputSize;");
-        w.Line($"int {net}.ParameterCount => ParameterCount;");
-        w.Line($"string {net}.Architecture => Architecture;");
+        w.Line($"int {net}.InputSize => {Literals.Int(inputSize)};");
+        w.Line($"int {net}.OutputSize => {Literals.Int(outputSize)};");
+        w.Line($"int {net}.ParameterCount => 0;");
+        w.Line($"string {net}.Architecture => {why};");
         w.Line($"global::NetGen.LossFunction {net}.Loss => {LossLiteral(plan.Spec.Loss)};");
+        w.Line($"global::System.Span<{t}> {net}.Parameters => {Throw};");
+        w.Line($"global::System.Span<{t}> {net}.Gradients => {Throw};");
+        w.Line($"global::System.Span<{t}> {net}.State => {Throw};");
+        w.Line($"global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerView<{t}>> {net}.Layers => {Throw};");
+        w.Line($"ulong {net}.RandomState {{ get => {Throw}; set => {Throw}; }}");
+        w.Line($"void {net}.Predict({c.ReadOnlySpan} inputs, {c.Span} outputs) => {Throw};");
+        w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
+        w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
+        w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        w.Line($"void {net}.ExportOnnx(global::System.IO.Stream destination, {OnnxFile.Options}? options) => {Throw};");
+        w.Line($"void {net}.ExportOnnx(string path, {OnnxFile.Options}? options) => {Throw};");
     }
 
     public static string LossLiteral(LossKind loss) => System.Enum.IsDefined(typeof(LossKind), loss)

@@ -11,7 +11,7 @@ internal static class ParametersFile
     {
         NetworkPlan plan = c.Plan;
         string t = c.T, net = $"global::NetGen.INetwork<{t}>", view = $"global::NetGen.LayerView<{t}>";
-        string name = plan.Spec.ClassName;
+        string name = Literals.Identifier(plan.Spec.ClassName);
 
         w.Line($"/// <summary>Features per input sample: [{Analysis.ShapeInference.Dims(plan.InputShape)}].</summary>");
         w.Line($"public const int InputSize = {Literals.Int(plan.InputSize)};");
@@ -73,7 +73,7 @@ internal static class ParametersFile
             string tensors = layer.Tensors.IsEmpty ? "no parameters" : string.Join(", ", layer.Tensors.Select(x => $"{x.Name} [{Analysis.ShapeInference.Dims(x.Shape)}]"));
             w.Line();
             w.Line($"/// <summary>Layer {Literals.Int(layer.Number)}: {Literals.Xml(emitter.Sentence(layer))} ({Literals.Xml(tensors)}).</summary>");
-            w.Line($"public {view} {layer.PropertyName} => (_layers ??= CreateLayers())[{Literals.Int(layer.Number - 1)}];");
+            w.Line($"public {view} {Literals.Identifier(layer.PropertyName)} => (_layers ??= CreateLayers())[{Literals.Int(layer.Number - 1)}];");
         }
 
         w.Line();

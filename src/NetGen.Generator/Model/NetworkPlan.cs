@@ -17,11 +17,11 @@ internal sealed record ShapeError(string Id, Severity Severity, int AttributeInd
 /// <summary>A trainable tensor of a layer and where it sits in the flat parameter buffer.</summary>
 internal sealed record TensorPlan(string Name, string Field, int Offset, EquatableArray<int> Shape)
 {
-    public int Length
+    public long Length
     {
         get
         {
-            int length = 1;
+            long length = 1;
             foreach (int dimension in Shape)
             {
                 length *= dimension;
@@ -62,11 +62,11 @@ internal sealed record PlannedLayer(
 
     public int OutputSize => Product(OutputShape);
 
-    public int ParameterCount
+    public long ParameterCount
     {
         get
         {
-            int count = 0;
+            long count = 0;
             foreach (TensorPlan tensor in Tensors)
             {
                 count += tensor.Length;

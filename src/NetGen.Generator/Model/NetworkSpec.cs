@@ -82,7 +82,12 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <summary>A problem with the class declaration itself (NG0005, NG0006): no code can be generated into it.</summary>
 internal sealed record DeclarationProblem(string Id, string Message);
 
-/// <summary>Everything the generator knows about one network class.</summary>
+/// <summary>
+/// Everything the generator knows about one network class. Names are as declared, without a keyword's <c>@</c>
+/// (<c>event</c> for <c>@event</c>): the emitter escapes them. <c>MemberNames</c> holds only the user's member names
+/// that a generated member or layer property could collide with (constructors as <c>.ctor()</c>, <c>.ctor(int)</c>, or
+/// <c>.ctor</c> for one that does not chain to <c>this(…)</c>); <c>Precision</c> is the raw <c>Precision</c> value.
+/// </summary>
 internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
@@ -96,9 +101,35 @@ internal sealed record NetworkSpec(
     int UnrollLimit,
     EquatableArray<LayerSpec> Layers,
     EquatableArray<DeclarationProblem> Problems,
-    EquatableArray<string> MemberNames)
+    EquatableArray<string> MemberNames,
+    int Precision = 0)
 {
-    /// <summary>The name used for hint names and messages: namespace, containing types and class.</summary>
+    /// <summary>
+    /// The prefix of this class's hint names: <see cref="FullName"/> with containing types joined by <c>-</c>, so that
+    /// namespace <c>A.B</c> class <c>C</c> and class <c>A.B</c> with nested <c>C</c> get different files. Names are
+    /// stored without a keyword's <c>@</c>, so only identifier characters, <c>.</c> and <c>-</c> occur: all valid in
+    /// hint names.
+    /// </summary>
+    public string HintName
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder();
+            if (!string.IsNullOrEmpty(Namespace))
+            {
+                text.Append(Namespace).Append('.');
+            }
+
+            foreach (ContainingType type in ContainingTypes)
+            {
+                text.Append(type.Name).Append('-');
+            }
+
+            return text.Append(ClassName).ToString();
+        }
+    }
+
+    /// <summary>The name used in messages and comments: namespace, containing types and class.</summary>
     public string FullName
     {
         get

@@ -49,6 +49,27 @@ internal static class NetworkParser
             .ToImmutableArray();
     }
 
+    /// <summary>
+    /// Whether <paramref name="declaration"/> is the first declaration of <paramref name="type"/> (by file path, then
+    /// position) that carries <c>[Network]</c>.
+    /// </summary>
+    public static bool IsFirstNetworkDeclaration(INamedTypeSymbol type, SyntaxNode declaration, CancellationToken cancellationToken)
+    {
+        SyntaxReference? first = type.GetAttributes()
+            .Where(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName && a.ApplicationSyntaxReference is not null)
+            .Select(a => a.ApplicationSyntaxReference!)
+            .OrderBy(r => r.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(r => r.Span.Start)
+            .FirstOrDefault();
+        if (first is null)
+        {
+            return true;
+        }
+
+        SyntaxNode? owner = first.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        return owner is null || (owner.SyntaxTree == declaration.SyntaxTree && owner.Span == declaration.Span);
+    }
+
     public static LayerKind? LayerKindOf(INamedTypeSymbol? attributeClass)
     {
         if (attributeClass is null || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace)
@@ -118,7 +139,7 @@ internal static class NetworkParser
         }
 
         var spec = new NetworkSpec(
-            Namespace: type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            Namespace: NamespaceOf(type),
             ClassName: type.Name,
             ContainingTypes: containing.ToEquatableArray(),
             Loss: (LossKind)Named(networkAttribute, "Loss", 0),
@@ -130,17 +151,115 @@ internal static class NetworkParser
             UnrollLimit: Named(networkAttribute, "UnrollLimit", 256),
             Layers: layers.ToEquatableArray(),
             Problems: problems.ToEquatableArray(),
-            MemberNames: EquatableArray<string>.Empty);
+            MemberNames: EquatableArray<string>.Empty,
+            Precision: Named(networkAttribute, "Precision", 0));
 
-        // Only the user's member names that a generated layer property could collide with: other members do not
-        // change the model, so adding a method to the class does not regenerate it.
+        // Only the user's member names that a generated member or layer property could collide with: other members
+        // do not change the model, so adding a method to the class does not regenerate it. Members NetGen generated
+        // itself (the analyzer sees them) are not the user's.
         var candidates = new HashSet<string>(Analysis.LayerNames.Candidates(spec));
-        var taken = type.GetMembers()
-            .Where(m => !m.IsImplicitlyDeclared && candidates.Contains(m.Name) && m.DeclaringSyntaxReferences.Length > 0)
-            .Select(m => m.Name)
-            .Distinct()
-            .OrderBy(n => n, System.StringComparer.Ordinal);
+        var taken = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || !IsUserDeclared(member, cancellationToken))
+            {
+                continue;
+            }
+
+            if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+            {
+                string? clash = ConstructorClash(constructor, cancellationToken);
+                if (clash is not null)
+                {
+                    taken.Add(clash);
+                }
+            }
+            else if (candidates.Contains(member.Name) || Analysis.GeneratedNames.MightBeGenerated(member.Name))
+            {
+                taken.Add(member.Name);
+            }
+        }
+
+        // A generated member would hide an inherited one (CS0108/CS0114 in generated code): NG0014 on the class. A layer
+        // property just takes another name, so inherited names join the taken names too.
+        for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
+        {
+            foreach (ISymbol member in baseType.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || member.DeclaredAccessibility == Accessibility.Private || member is IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor })
+                {
+                    continue;
+                }
+
+                if (Analysis.GeneratedNames.MightBeGenerated(member.Name))
+                {
+                    taken.Add(Analysis.GeneratedNames.InheritedPrefix + member.Name);
+                }
+
+                if (candidates.Contains(member.Name))
+                {
+                    taken.Add(member.Name);
+                }
+            }
+        }
+
         return spec with { MemberNames = taken.ToEquatableArray() };
+    }
+
+    /// <summary>
+    /// How a user constructor clashes with the generated ones: <c>.ctor()</c> or <c>.ctor(int)</c> has their
+    /// signature; <c>.ctor</c> is any other that does not chain to <c>this(…)</c>, so the buffers and weights would
+    /// never be set up. Null for a constructor that chains (or a static one).
+    /// </summary>
+    public static string? ConstructorClash(IMethodSymbol constructor, CancellationToken cancellationToken)
+    {
+        if (constructor.IsStatic)
+        {
+            return null;
+        }
+
+        if (constructor.Parameters.Length == 0)
+        {
+            return Analysis.GeneratedNames.ParameterlessConstructor;
+        }
+
+        if (constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32 && constructor.Parameters[0].RefKind == RefKind.None)
+        {
+            return Analysis.GeneratedNames.SeedConstructor;
+        }
+
+        bool chains = constructor.DeclaringSyntaxReferences.Any(r =>
+            r.GetSyntax(cancellationToken) is ConstructorDeclarationSyntax { Initializer: { } initializer }
+            && initializer.IsKind(SyntaxKind.ThisConstructorInitializer));
+        return chains ? null : Analysis.GeneratedNames.UnchainedConstructor;
+    }
+
+    /// <summary>Whether <paramref name="member"/> is declared in the user's source, not in a file NetGen generated.</summary>
+    public static bool IsUserDeclared(ISymbol member, CancellationToken cancellationToken) =>
+        member.DeclaringSyntaxReferences.Any(r => !IsGeneratedByNetGen(r.SyntaxTree, cancellationToken));
+
+    /// <summary>Whether <paramref name="tree"/> is one of NetGen's generated files (they start with the same two lines).</summary>
+    public static bool IsGeneratedByNetGen(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        Microsoft.CodeAnalysis.Text.SourceText text = tree.GetText(cancellationToken);
+        int length = System.Math.Min(text.Length, 200);
+        string head = text.ToString(new Microsoft.CodeAnalysis.Text.TextSpan(0, length));
+        return head.StartsWith(GeneratedHeader, System.StringComparison.Ordinal);
+    }
+
+    /// <summary>The first line and the start of the second of every generated file.</summary>
+    public const string GeneratedHeader = "// <auto-generated/>\n// Generated by NetGen from the layer attributes of ";
+
+    /// <summary>The namespace as declared, each part without a keyword's <c>@</c>; null for the global namespace.</summary>
+    private static string? NamespaceOf(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            parts.Insert(0, ns.Name);
+        }
+
+        return parts.Count == 0 ? null : string.Join(".", parts);
     }
 
     private static LayerSpec ParseLayer(AttributeData attribute, int index)
@@ -159,8 +278,9 @@ internal static class NetworkParser
         switch (kind)
         {
             case LayerKind.Input:
+                // [Input(null)], [Input((int[])null)] and [Input(shape: null)] give a null array: no dimensions (NG0007).
                 var shape = args.Length > 0 && args[0].Kind == TypedConstantKind.Array
-                    ? args[0].Values.Select(v => v.Value is int d ? d : 0)
+                    ? (args[0].IsNull ? Enumerable.Empty<int>() : args[0].Values.Select(v => v.Value is int d ? d : 0))
                     : args.Select(v => v.Value is int d ? d : 0);
                 return new LayerSpec(kind, index, name, Shape: shape.ToEquatableArray());
             case LayerKind.Dense:
@@ -184,7 +304,10 @@ internal static class NetworkParser
             case LayerKind.MaxPool1D:
                 int size = Int(0);
                 int stride = Named(attribute, "Stride", 0);
-                return new LayerSpec(kind, index, name, Size: size, Stride: stride == 0 ? size : stride);
+
+                // Stride 0 (the default) means "= size". With an invalid size that would be the same mistake twice
+                // (MaxPool2D(0) gave two NG0007s): the default stride is then 1, so only size is reported.
+                return new LayerSpec(kind, index, name, Size: size, Stride: stride != 0 ? stride : size > 0 ? size : 1);
             default:
                 return new LayerSpec(kind, index, name);
         }

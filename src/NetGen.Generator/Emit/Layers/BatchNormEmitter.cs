@@ -13,7 +13,10 @@ internal sealed class BatchNormEmitter : LayerEmitter
 
     public override string Sentence(PlannedLayer layer) => $"BatchNorm over {N(Features(layer))} {(Spatial(layer) > 1 ? "channels" : "features")}";
 
-    public override string Signature(PlannedLayer layer) => $"BatchNorm({Shape(layer)})";
+    // Epsilon changes what inference computes and Momentum what training does: both are part of the architecture, so a
+    // checkpoint of a differently configured BatchNorm is refused.
+    public override string Signature(PlannedLayer layer) =>
+        $"BatchNorm({Shape(layer)}, epsilon {Literals.Number(layer.Spec.Epsilon)}, momentum {Literals.Number(layer.Spec.Momentum)})";
 
     public override string ForwardMath(PlannedLayer layer)
     {
@@ -64,7 +67,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
         string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
         writer.Line("if (training)");
         writer.Indent();
-        writer.Line($"global::NetGen.Kernels.BatchNorm.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, _inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(layer.Spec.Momentum)}, epsilon: {context.Real(layer.Spec.Epsilon)});");
+        writer.Line($"global::NetGen.Kernels.BatchNorm.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(layer.Spec.Momentum)}, epsilon: {context.Real(layer.Spec.Epsilon)});");
         writer.Unindent();
         writer.Line("else");
         writer.Indent();
@@ -75,7 +78,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"global::NetGen.Kernels.BatchNorm.Backward(xHat{N(n)}, _inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
+        writer.Line($"global::NetGen.Kernels.BatchNorm.Backward(xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
     }
 
     public static int Features(PlannedLayer layer) => layer.OutputShape[0];

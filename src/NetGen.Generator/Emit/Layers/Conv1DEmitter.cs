@@ -57,13 +57,13 @@ internal sealed class Conv1DEmitter : LayerEmitter
     {
         int n = layer.Number;
         writer.Line($"//   {M(n)}[s,f,i] = b{N(n)}[f] + Σ_c,u W{N(n)}[f,c,u] · {Element(layer)}{WindowMath.ZeroOutside(layer.Spec, M(n - 1))}");
-        writer.Line($"global::NetGen.Kernels.Conv1D.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, {A(n)}, _workspace{N(n)}, batch, {Sizes(layer)});");
+        writer.Line($"global::NetGen.Kernels.Conv1D.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, {A(n)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"global::NetGen.Kernels.Conv1D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, _workspace{N(n)}, batch, {Sizes(layer)});");
+        writer.Line($"global::NetGen.Kernels.Conv1D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
     /// <summary>The runtime's <c>Conv1D.WorkspaceLength</c>: <c>Q·Lo + F·max(Lo, Q)</c> with Q = C·k values per window.</summary>

@@ -60,13 +60,13 @@ internal sealed class Conv2DEmitter : LayerEmitter
     {
         int n = layer.Number;
         writer.Line($"//   {M(n)}[s,f,i,j] = b{N(n)}[f] + Σ_c,u,v W{N(n)}[f,c,u,v] · {Element(layer)}{WindowMath.ZeroOutside(layer.Spec, M(n - 1))}");
-        writer.Line($"global::NetGen.Kernels.Conv2D.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, {A(n)}, _workspace{N(n)}, batch, {Sizes(layer)});");
+        writer.Line($"global::NetGen.Kernels.Conv2D.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, {A(n)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"global::NetGen.Kernels.Conv2D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, _workspace{N(n)}, batch, {Sizes(layer)});");
+        writer.Line($"global::NetGen.Kernels.Conv2D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
     /// <summary>The runtime's <c>Conv2D.WorkspaceLength</c>: <c>Q·P + F·max(P, Q)</c> with Q = C·k·k values per patch, P = Ho·Wo positions.</summary>
