@@ -52,6 +52,12 @@ namespace NetGen.Optimizers
         protected override void ClearState() => Array.Fill(_sumOfSquares, Cast(InitialAccumulator));
 
         /// <inheritdoc/>
+        internal override int StateBufferCount => 1;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => index == 0 ? _sumOfSquares : throw new ArgumentOutOfRangeException(nameof(index));
+
+        /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
             T alpha = Cast(LearningRate);

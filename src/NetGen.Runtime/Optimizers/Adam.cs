@@ -56,6 +56,12 @@ namespace NetGen.Optimizers
         protected override void ClearState() => _moments.Clear();
 
         /// <inheritdoc/>
+        internal override int StateBufferCount => 2;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => _moments.Buffer(index);
+
+        /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) =>
             _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount);
     }
@@ -72,6 +78,13 @@ namespace NetGen.Optimizers
             _first = new T[parameterCount];
             _second = new T[parameterCount];
         }
+
+        public Span<T> Buffer(int index) => index switch
+        {
+            0 => _first,
+            1 => _second,
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
 
         public void Clear()
         {

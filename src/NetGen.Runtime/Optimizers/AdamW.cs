@@ -63,6 +63,12 @@ namespace NetGen.Optimizers
         protected override void ClearState() => _moments.Clear();
 
         /// <inheritdoc/>
+        internal override int StateBufferCount => 2;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => _moments.Buffer(index);
+
+        /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
             if (WeightDecay != 0)

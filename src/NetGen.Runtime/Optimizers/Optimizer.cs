@@ -88,6 +88,18 @@ namespace NetGen.Optimizers
             }
         }
 
+        /// <summary>
+        /// How many state buffers <see cref="Update"/> changes (moments, velocities, accumulators), so that a trainer can
+        /// copy them before a step and put them back when the step diverges. None by default.
+        /// </summary>
+        internal virtual int StateBufferCount => 0;
+
+        /// <summary>State buffer <paramref name="index"/> (0 ≤ index &lt; <see cref="StateBufferCount"/>), one value per parameter.</summary>
+        internal virtual Span<T> StateBuffer(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+        /// <summary>Puts back the step count saved before a step that a trainer rolls back.</summary>
+        internal void RestoreStepCount(long stepCount) => StepCount = stepCount;
+
         /// <summary>Sizes the state for <paramref name="parameterCount"/> parameters now instead of on the first step.</summary>
         protected void Size(int parameterCount)
         {

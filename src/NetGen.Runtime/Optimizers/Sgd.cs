@@ -66,6 +66,12 @@ namespace NetGen.Optimizers
         protected override void ClearState() => Array.Clear(_velocity);
 
         /// <inheritdoc/>
+        internal override int StateBufferCount => _velocity.Length == 0 ? 0 : 1;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => index == 0 && _velocity.Length > 0 ? _velocity : throw new ArgumentOutOfRangeException(nameof(index));
+
+        /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
             T alpha = Cast(LearningRate);

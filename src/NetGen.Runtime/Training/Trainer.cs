@@ -18,9 +18,15 @@ namespace NetGen.Training
     /// samples into a buffer, call <see cref="INetwork{T}.TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>, check that
     /// the loss and the gradient are finite, clip, and call <see cref="IOptimizer{T}.Step"/>; then measure the metrics,
     /// report them and apply early stopping.</para>
-    /// <para>A NaN or infinite loss (or gradient) stops training with a <see cref="NonFiniteLossException"/> before the
-    /// optimizer step, and the state (BatchNorm running statistics) that the failing <c>TrainStep</c> updated is put
-    /// back, so the network keeps the last good parameters and state.</para>
+    /// <para><see cref="Fit"/> first checks the whole training and validation sets: a NaN or infinite feature or target is
+    /// an <see cref="ArgumentException"/> naming the set, the sample and the feature, before the first batch.</para>
+    /// <para>Before every batch the trainer copies the network's parameters, gradients, state and
+    /// <see cref="INetwork{T}.RandomState"/> and the optimizer's moments and step count (for optimizers derived from
+    /// <see cref="Optimizer{T}"/>) into buffers allocated once per <see cref="Fit"/>. A batch whose loss or gradient is
+    /// NaN or infinite, that leaves a non-finite value in <see cref="INetwork{T}.State"/> (BatchNorm running variance of
+    /// huge inputs), or whose optimizer step makes a parameter NaN, infinite or larger in magnitude than √MaxValue
+    /// (≈ 1.8e19 for float, 1.3e154 for double), stops training with a <see cref="NonFiniteLossException"/> after that
+    /// copy is put back: the network and the optimizer hold exactly what they held after the last good batch.</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
@@ -141,6 +147,12 @@ namespace NetGen.Training
                 throw new ArgumentException(Invariant($"The {name} set has {data.FeatureCount} features per sample but the network expects InputSize = {Network.InputSize}."), name);
             }
 
+            CheckFinite(data.Features, data.FeatureCount, name, "feature");
+            if (data.Targets is { } values)
+            {
+                CheckFinite(values, Math.Max(1, data.TargetSize), name, "target");
+            }
+
             if (data.Labels is { } labels)
             {
                 int classes = Network.OutputSize == 1 ? 2 : Network.OutputSize;
@@ -165,6 +177,21 @@ namespace NetGen.Training
             }
         }
 
+        /// <summary>
+        /// Every value must be finite: one NaN or ∞ makes every later loss NaN, so it is found here, before the first batch,
+        /// and named by sample and position (<paramref name="width"/> values per sample).
+        /// </summary>
+        private static void CheckFinite(T[] values, int width, string name, string what)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!T.IsFinite(values[i]))
+                {
+                    throw new ArgumentException(Invariant($"Sample {i / width} of the {name} set has {what} {i % width} = {values[i]}; every {what} must be a finite number (replace missing values before training)."), name);
+                }
+            }
+        }
+
         private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>One call to <see cref="Fit"/>: its buffers and bookkeeping.</summary>
@@ -181,7 +208,7 @@ namespace NetGen.Training
             private readonly T[] _inputs;
             private readonly int[]? _labels;
             private readonly T[]? _targets;
-            private readonly T[] _stateBackup;
+            private readonly StepSnapshot<T> _snapshot;
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
             private readonly int _batches;
@@ -202,7 +229,7 @@ namespace NetGen.Training
                 _inputs = new T[batch * _network.InputSize];
                 _labels = training.Labels is null ? null : new int[batch];
                 _targets = training.Labels is null ? new T[batch * _network.OutputSize] : null;
-                _stateBackup = new T[_network.State.Length];
+                _snapshot = new StepSnapshot<T>(_network, trainer.Optimizer);
                 if (_options.EarlyStopping is not null)
                 {
                     _bestParameters = new T[_network.Parameters.Length];
@@ -318,8 +345,9 @@ namespace NetGen.Training
                     _training.Features.AsSpan(_order[start + i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize));
                 }
 
-                // TrainStep updates BatchNorm running statistics; keep them so that a failing batch leaves no trace.
-                _network.State.CopyTo(_stateBackup);
+                // TrainStep and the optimizer step change parameters, gradients, state, the dropout generator and the
+                // optimizer's moments; keep them all so that a batch that diverges leaves no trace.
+                _snapshot.Save();
                 T result;
                 if (_labels is not null)
                 {
@@ -348,8 +376,15 @@ namespace NetGen.Training
                 norm = GradientClipping.GlobalNorm<T>(gradients);
                 if (!double.IsFinite(loss) || !double.IsFinite(norm))
                 {
-                    _stateBackup.CopyTo(_network.State);
+                    _snapshot.Restore();
                     throw new NonFiniteLossException(epoch, batch, loss, norm);
+                }
+
+                if (FirstNonFinite(_network.State) is { } bad)
+                {
+                    string problem = StateProblem(bad);
+                    _snapshot.Restore();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem);
                 }
 
                 if (_options.ClipValue is { } limit)
@@ -371,8 +406,67 @@ namespace NetGen.Training
                 }
 
                 _trainer.Optimizer.Step(_network.Parameters, gradients);
+                if (FirstUnusableParameter(_network.Parameters) is { } wild)
+                {
+                    string problem = ParameterProblem(wild);
+                    _snapshot.Restore();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem);
+                }
+
                 return loss;
             }
+
+            /// <summary>The first index whose value is NaN or infinite, or null.</summary>
+            private static int? FirstNonFinite(ReadOnlySpan<T> values)
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (!T.IsFinite(values[i]))
+                    {
+                        return i;
+                    }
+                }
+
+                return null;
+            }
+
+            /// <summary>
+            /// The first parameter that is NaN, infinite or larger in magnitude than √MaxValue (its square, in an L2 term
+            /// or a product with a value ≥ itself, overflows: the next batch would fail), or null. Vectorized; the index is
+            /// searched only when something is wrong.
+            /// </summary>
+            private static int? FirstUnusableParameter(ReadOnlySpan<T> parameters)
+            {
+                if (parameters.IsEmpty)
+                {
+                    return null;
+                }
+
+                T limit = ParameterLimit;
+                // MaxMagnitude returns the signed value of largest magnitude, or NaN if there is one (then the test is false).
+                if (T.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(parameters)) <= limit)
+                {
+                    return null;
+                }
+
+                for (int i = 0; i < parameters.Length; i++)
+                {
+                    if (!(T.Abs(parameters[i]) <= limit))
+                    {
+                        return i;
+                    }
+                }
+
+                return null;
+            }
+
+            private string StateProblem(int index) => Invariant(
+                $"State[{index}] (a BatchNorm running statistic) became {_network.State[index]} while the loss and gradient stayed finite; the inputs are probably too large (standardize them)");
+
+            private string ParameterProblem(int index) => Invariant(
+                $"the optimizer step made parameter {index} equal to {_network.Parameters[index]}, beyond the usable range ±{ParameterLimit} (√MaxValue)");
+
+            private static T ParameterLimit { get; } = T.CreateChecked(Math.Sqrt(typeof(T) == typeof(float) ? float.MaxValue : double.MaxValue));
         }
     }
 }

@@ -209,8 +209,12 @@ namespace NetGen.Training
     public readonly record struct Evaluation(double Loss, double? Accuracy, int Count);
 
     /// <summary>
-    /// The training loss became NaN or infinite (or the gradient did). Training stopped before the optimizer step, so
-    /// the network holds the parameters and state from before the failing batch.
+    /// Training diverged: the loss or the gradient became NaN or infinite, the batch made the network's
+    /// <see cref="INetwork{T}.State"/> (BatchNorm running statistics) non-finite, or the optimizer step made a parameter
+    /// NaN, infinite or larger in magnitude than √MaxValue. The trainer puts back the parameters, gradients, state, dropout
+    /// generator (<see cref="INetwork{T}.RandomState"/>) and the optimizer's moments and step count from before the failing
+    /// batch (the moments of optimizers derived from <see cref="Optimizer{T}"/>), so the network holds what it held after
+    /// the last good batch.
     /// </summary>
     public sealed class NonFiniteLossException : ArithmeticException
     {
@@ -236,12 +240,25 @@ namespace NetGen.Training
         /// <summary>The gradient norm of the batch (NaN or ∞ when the gradient is at fault).</summary>
         public double GradientNorm { get; }
 
+        /// <summary>Creates the exception for a divergence other than the loss or gradient, described by <paramref name="problem"/>.</summary>
+        internal NonFiniteLossException(int epoch, int batch, double loss, double gradientNorm, string problem)
+            : base(Describe(epoch, batch, problem))
+        {
+            Epoch = epoch;
+            Batch = batch;
+            Loss = loss;
+            GradientNorm = gradientNorm;
+        }
+
+        private static string Describe(int epoch, int batch, string problem) =>
+            string.Create(CultureInfo.InvariantCulture, $"Training stopped at epoch {epoch}, batch {batch}: {problem}. The parameters and state are those from before this batch. Try a lower learning rate, gradient clipping, or check the data for extreme values.");
+
         private static string Describe(int epoch, int batch, double loss, double norm)
         {
             string what = double.IsFinite(loss)
                 ? string.Create(CultureInfo.InvariantCulture, $"the gradient norm became {norm} (loss {loss})")
                 : string.Create(CultureInfo.InvariantCulture, $"the training loss became {loss}");
-            return string.Create(CultureInfo.InvariantCulture, $"Training stopped at epoch {epoch}, batch {batch}: {what}. The parameters and state are those from before this batch. Try a lower learning rate, gradient clipping, or check the data for extreme values.");
+            return Describe(epoch, batch, what);
         }
     }
 }
