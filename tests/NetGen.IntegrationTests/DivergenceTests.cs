@@ -29,15 +29,23 @@ public class DivergenceTests
         }
     }
 
-    private sealed class OnBatch(Action action) : IProgress<TrainingProgress>
+    /// <summary>Snapshots before every batch: index = batches done.</summary>
+    private sealed class Journal(DivergenceProbe net) : IProgress<TrainingProgress>
     {
+        public System.Collections.Generic.List<Snapshot> Before { get; } = [Snapshot.Of(net)];
+
+        public int BatchesPerEpoch { get; private set; }
+
         public void Report(TrainingProgress value)
         {
             if (value.Kind == ProgressKind.Batch)
             {
-                action();
+                Before.Add(Snapshot.Of(net));
+                BatchesPerEpoch = value.Batches;
             }
         }
+
+        public int Index(int epoch, int batch) => ((epoch - 1) * BatchesPerEpoch) + batch - 1;
     }
 
     private static Dataset<float> Data(int count, float scale, int seed) =>
@@ -60,15 +68,23 @@ public class DivergenceTests
 
     [Theory]
     [InlineData(1e30)]
-    public void A_huge_learning_rate_ends_with_NonFiniteLossException_and_the_parameters_of_the_last_good_batch(double rate)
+    [InlineData(1e3)]
+    [InlineData(30.0)]
+    public void A_huge_learning_rate_ends_with_NonFiniteLossException_and_the_parameters_from_before_the_bad_step(double rate)
     {
         var net = new DivergenceProbe();
-        Snapshot last = Snapshot.Of(net);
+        var journal = new Journal(net);
         var optimizer = new Sgd<float>(learningRate: rate, momentum: 0.9);
         var trainer = new Trainer<float>(net, optimizer, new TrainerOptions { Epochs = 200, BatchSize = 4, Seed = 3 });
-        Assert.Throws<NonFiniteLossException>(() => trainer.Fit(Data(64, 1, 3), null, new OnBatch(() => last = Snapshot.Of(net))));
+        var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(Data(64, 1, 3), null, journal));
 
-        last.AssertSame(Snapshot.Of(net));
+        // The failing batch is the first one not reported; the network is back before it, or before the batch whose
+        // optimizer step produced the parameters its TrainStep failed with.
+        int failing = journal.Index(e.Epoch, e.Batch);
+        int restored = journal.Index(e.RestoredEpoch, e.RestoredBatch);
+        Assert.Equal(journal.Before.Count - 1, failing);
+        Assert.True(restored == failing || restored == failing - 1, e.Message);
+        journal.Before[restored].AssertSame(Snapshot.Of(net));
         var outputs = new float[2 * 3];
         net.Predict(Data(2, 1, 4).Features, outputs);
         Assert.All(outputs, o => Assert.True(float.IsFinite(o), "a kept parameter makes predictions non-finite"));

@@ -107,4 +107,61 @@ namespace NetGen.Training
             optimizer.RestoreStepCount(_stepCount);
         }
     }
+
+    /// <summary>
+    /// The two points a diverging batch can be undone to: before the current batch, and before the previous accepted
+    /// one. Parameters that make a <c>TrainStep</c> fail came from the previous batch's optimizer step, so such a failure
+    /// goes back to before that batch, to parameters that gave a finite loss and gradient; an optimizer step that makes a
+    /// parameter unusable goes back to before the current batch.
+    /// </summary>
+    internal sealed class RollbackPoints<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private StepSnapshot<T> _current;
+        private StepSnapshot<T> _previous;
+        private (int Epoch, int Batch) _currentBatch;
+        private (int Epoch, int Batch)? _previousBatch;
+
+        public RollbackPoints(INetwork<T> network, IOptimizer<T> optimizer)
+        {
+            _current = new StepSnapshot<T>(network, optimizer);
+            _previous = new StepSnapshot<T>(network, optimizer);
+        }
+
+        /// <summary>Saves the point before batch <paramref name="batch"/> of epoch <paramref name="epoch"/>.</summary>
+        public void BeforeBatch(int epoch, int batch)
+        {
+            _current.Save();
+            _currentBatch = (epoch, batch);
+        }
+
+        /// <summary>The batch passed every check: its starting point becomes the previous one.</summary>
+        public void Accept()
+        {
+            (_current, _previous) = (_previous, _current);
+            _previousBatch = _currentBatch;
+        }
+
+        /// <summary>The current batch's TrainStep failed: back to before the previous batch (or this one if it is the first).</summary>
+        /// <returns>The batch whose starting point the network now holds.</returns>
+        public (int Epoch, int Batch) UndoTrainStep()
+        {
+            if (_previousBatch is { } previous)
+            {
+                _previous.Restore();
+                return previous;
+            }
+
+            _current.Restore();
+            return _currentBatch;
+        }
+
+        /// <summary>The current batch's optimizer step made a parameter unusable: back to before this batch.</summary>
+        /// <returns>The batch whose starting point the network now holds.</returns>
+        public (int Epoch, int Batch) UndoOptimizerStep()
+        {
+            _current.Restore();
+            return _currentBatch;
+        }
+    }
 }

@@ -25,8 +25,10 @@ namespace NetGen.Training
     /// <see cref="Optimizer{T}"/>) into buffers allocated once per <see cref="Fit"/>. A batch whose loss or gradient is
     /// NaN or infinite, that leaves a non-finite value in <see cref="INetwork{T}.State"/> (BatchNorm running variance of
     /// huge inputs), or whose optimizer step makes a parameter NaN, infinite or larger in magnitude than √MaxValue
-    /// (≈ 1.8e19 for float, 1.3e154 for double), stops training with a <see cref="NonFiniteLossException"/> after that
-    /// copy is put back: the network and the optimizer hold exactly what they held after the last good batch.</para>
+    /// (≈ 1.8e19 for float, 1.3e154 for double), stops training with a <see cref="NonFiniteLossException"/>. A copy is
+    /// put back first: when the forward or backward pass failed, the one from before the previous batch (whose optimizer
+    /// step produced the parameters that failed), otherwise the one from before the failing batch. The network and the
+    /// optimizer then hold exactly what they held at that point (<see cref="NonFiniteLossException.RestoredBatch"/>).</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
@@ -208,7 +210,7 @@ namespace NetGen.Training
             private readonly T[] _inputs;
             private readonly int[]? _labels;
             private readonly T[]? _targets;
-            private readonly StepSnapshot<T> _snapshot;
+            private readonly RollbackPoints<T> _rollback;
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
             private readonly int _batches;
@@ -229,7 +231,7 @@ namespace NetGen.Training
                 _inputs = new T[batch * _network.InputSize];
                 _labels = training.Labels is null ? null : new int[batch];
                 _targets = training.Labels is null ? new T[batch * _network.OutputSize] : null;
-                _snapshot = new StepSnapshot<T>(_network, trainer.Optimizer);
+                _rollback = new RollbackPoints<T>(_network, trainer.Optimizer);
                 if (_options.EarlyStopping is not null)
                 {
                     _bestParameters = new T[_network.Parameters.Length];
@@ -347,7 +349,7 @@ namespace NetGen.Training
 
                 // TrainStep and the optimizer step change parameters, gradients, state, the dropout generator and the
                 // optimizer's moments; keep them all so that a batch that diverges leaves no trace.
-                _snapshot.Save();
+                _rollback.BeforeBatch(epoch, batch);
                 T result;
                 if (_labels is not null)
                 {
@@ -376,15 +378,15 @@ namespace NetGen.Training
                 norm = GradientClipping.GlobalNorm<T>(gradients);
                 if (!double.IsFinite(loss) || !double.IsFinite(norm))
                 {
-                    _snapshot.Restore();
-                    throw new NonFiniteLossException(epoch, batch, loss, norm);
+                    var restored = _rollback.UndoTrainStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, null, restored.Epoch, restored.Batch);
                 }
 
                 if (FirstNonFinite(_network.State) is { } bad)
                 {
                     string problem = StateProblem(bad);
-                    _snapshot.Restore();
-                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem);
+                    var restored = _rollback.UndoTrainStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
                 }
 
                 if (_options.ClipValue is { } limit)
@@ -409,10 +411,11 @@ namespace NetGen.Training
                 if (FirstUnusableParameter(_network.Parameters) is { } wild)
                 {
                     string problem = ParameterProblem(wild);
-                    _snapshot.Restore();
-                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem);
+                    var restored = _rollback.UndoOptimizerStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
                 }
 
+                _rollback.Accept();
                 return loss;
             }
 

@@ -211,21 +211,34 @@ namespace NetGen.Training
     /// <summary>
     /// Training diverged: the loss or the gradient became NaN or infinite, the batch made the network's
     /// <see cref="INetwork{T}.State"/> (BatchNorm running statistics) non-finite, or the optimizer step made a parameter
-    /// NaN, infinite or larger in magnitude than √MaxValue. The trainer puts back the parameters, gradients, state, dropout
-    /// generator (<see cref="INetwork{T}.RandomState"/>) and the optimizer's moments and step count from before the failing
-    /// batch (the moments of optimizers derived from <see cref="Optimizer{T}"/>), so the network holds what it held after
-    /// the last good batch.
+    /// NaN, infinite or larger in magnitude than √MaxValue.
     /// </summary>
+    /// <remarks>
+    /// The trainer puts back the parameters, gradients, state, dropout generator (<see cref="INetwork{T}.RandomState"/>)
+    /// and the optimizer's moments and step count (for optimizers derived from <see cref="Optimizer{T}"/>) as they were
+    /// before batch <see cref="RestoredBatch"/> of epoch <see cref="RestoredEpoch"/>. When the forward or backward pass of
+    /// a batch fails, the parameters it ran with came from the previous batch's optimizer step, so that step is undone
+    /// too: the network goes back to before the previous batch (to parameters that gave a finite loss and gradient).
+    /// When the optimizer step itself makes a parameter unusable, the network goes back to before the failing batch.
+    /// </remarks>
     public sealed class NonFiniteLossException : ArithmeticException
     {
-        /// <summary>Creates the exception.</summary>
+        /// <summary>Creates the exception for a batch whose loss or gradient is not finite, undone to its own start.</summary>
         public NonFiniteLossException(int epoch, int batch, double loss, double gradientNorm)
-            : base(Describe(epoch, batch, loss, gradientNorm))
+            : this(epoch, batch, loss, gradientNorm, null, epoch, batch)
+        {
+        }
+
+        /// <summary>Creates the exception; <paramref name="problem"/> (null: the loss or the gradient) says what diverged.</summary>
+        internal NonFiniteLossException(int epoch, int batch, double loss, double gradientNorm, string? problem, int restoredEpoch, int restoredBatch)
+            : base(Describe(epoch, batch, problem ?? LossProblem(loss, gradientNorm), restoredEpoch, restoredBatch))
         {
             Epoch = epoch;
             Batch = batch;
             Loss = loss;
             GradientNorm = gradientNorm;
+            RestoredEpoch = restoredEpoch;
+            RestoredBatch = restoredBatch;
         }
 
         /// <summary>The epoch of the failing batch, 1-based.</summary>
@@ -240,25 +253,22 @@ namespace NetGen.Training
         /// <summary>The gradient norm of the batch (NaN or ∞ when the gradient is at fault).</summary>
         public double GradientNorm { get; }
 
-        /// <summary>Creates the exception for a divergence other than the loss or gradient, described by <paramref name="problem"/>.</summary>
-        internal NonFiniteLossException(int epoch, int batch, double loss, double gradientNorm, string problem)
-            : base(Describe(epoch, batch, problem))
-        {
-            Epoch = epoch;
-            Batch = batch;
-            Loss = loss;
-            GradientNorm = gradientNorm;
-        }
+        /// <summary>The epoch of <see cref="RestoredBatch"/>.</summary>
+        public int RestoredEpoch { get; }
 
-        private static string Describe(int epoch, int batch, string problem) =>
-            string.Create(CultureInfo.InvariantCulture, $"Training stopped at epoch {epoch}, batch {batch}: {problem}. The parameters and state are those from before this batch. Try a lower learning rate, gradient clipping, or check the data for extreme values.");
+        /// <summary>The network and the optimizer hold what they held before this batch (1-based) of <see cref="RestoredEpoch"/>.</summary>
+        public int RestoredBatch { get; }
 
-        private static string Describe(int epoch, int batch, double loss, double norm)
+        private static string LossProblem(double loss, double norm) => double.IsFinite(loss)
+            ? string.Create(CultureInfo.InvariantCulture, $"the gradient norm became {norm} (loss {loss})")
+            : string.Create(CultureInfo.InvariantCulture, $"the training loss became {loss}");
+
+        private static string Describe(int epoch, int batch, string problem, int restoredEpoch, int restoredBatch)
         {
-            string what = double.IsFinite(loss)
-                ? string.Create(CultureInfo.InvariantCulture, $"the gradient norm became {norm} (loss {loss})")
-                : string.Create(CultureInfo.InvariantCulture, $"the training loss became {loss}");
-            return Describe(epoch, batch, what);
+            string restored = (restoredEpoch, restoredBatch) == (epoch, batch)
+                ? "The parameters and state are those from before this batch"
+                : string.Create(CultureInfo.InvariantCulture, $"The parameters and state are those from before epoch {restoredEpoch}, batch {restoredBatch}, whose optimizer step produced the parameters that failed");
+            return string.Create(CultureInfo.InvariantCulture, $"Training stopped at epoch {epoch}, batch {batch}: {problem}. {restored}. Try a lower learning rate, gradient clipping, or check the data for extreme values.");
         }
     }
 }

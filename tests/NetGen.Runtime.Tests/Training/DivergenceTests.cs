@@ -45,6 +45,53 @@ namespace NetGen.Runtime.Tests.Training
             where T : unmanaged => MemoryMarshal.AsBytes(values).ToArray();
     }
 
+    /// <summary>
+    /// Snapshots of a network and its optimizer before every batch of a run (index = batches done), to check the point
+    /// a <see cref="NonFiniteLossException"/> says it went back to.
+    /// </summary>
+    internal sealed class Journal<T> : IProgress<TrainingProgress>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly INetwork<T> _network;
+        private readonly Optimizer<T>? _optimizer;
+        private readonly List<TrainingSnapshot> _before = new();
+        private int _batchesPerEpoch;
+
+        public Journal(INetwork<T> network, Optimizer<T>? optimizer = null)
+        {
+            _network = network;
+            _optimizer = optimizer;
+            _before.Add(TrainingSnapshot.Take(network, optimizer));
+        }
+
+        /// <summary>Batches that passed.</summary>
+        public int GoodBatches => _before.Count - 1;
+
+        public void Report(TrainingProgress value)
+        {
+            if (value.Kind == ProgressKind.Batch)
+            {
+                _before.Add(TrainingSnapshot.Take(_network, _optimizer));
+                _batchesPerEpoch = value.Batches;
+            }
+        }
+
+        /// <summary>
+        /// The network holds the snapshot from before the batch the exception names; that is the failing batch after an
+        /// optimizer-step failure, and the one before it after a TrainStep failure (when there is one).
+        /// </summary>
+        public void AssertRestored(NonFiniteLossException e, bool trainStepFailed)
+        {
+            int failing = Index(e.Epoch, e.Batch);
+            int restored = Index(e.RestoredEpoch, e.RestoredBatch);
+            Assert.Equal(GoodBatches, failing);
+            Assert.True((trainStepFailed && failing > 0 ? failing - 1 : failing) == restored, $"failing {failing}, restored {restored}, {_batchesPerEpoch} per epoch: {e.Message}");
+            _before[restored].AssertEqual(TrainingSnapshot.Take(_network, _optimizer));
+        }
+
+        private int Index(int epoch, int batch) => epoch == 1 && _batchesPerEpoch == 0 ? batch - 1 : ((epoch - 1) * _batchesPerEpoch) + batch - 1;
+    }
+
     /// <summary>A network whose TrainStep also advances <see cref="INetwork{T}.RandomState"/>, as dropout does.</summary>
     internal sealed class RandomStepping<T> : INetwork<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -215,28 +262,15 @@ namespace NetGen.Runtime.Tests.Training
             }
 
             var data = new Dataset<float>(noise.Features, 3, targets, 2);
-            TrainingSnapshot last = TrainingSnapshot.Take(network, optimizer);
-            int goodBatches = 0;
-            var recorder = new Recorder
-            {
-                OnReport = p =>
-                {
-                    if (p.Kind == ProgressKind.Batch)
-                    {
-                        last = TrainingSnapshot.Take(network, optimizer);
-                        goodBatches++;
-                    }
-                },
-            };
-
+            var journal = new Journal<float>(network, optimizer);
             var trainer = new Trainer<float>(network, optimizer, new TrainerOptions { Epochs = 50, BatchSize = 8, Seed = 3 });
-            var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(data, null, recorder));
+            var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(data, null, journal));
 
-            Assert.True(goodBatches >= 1, "the run diverged on its first batch; the learning rate is too large for this test");
-            last.AssertEqual(TrainingSnapshot.Take(network, optimizer));
+            Assert.True(journal.GoodBatches >= 1, "the run diverged on its first batch; the learning rate is too large for this test");
+            journal.AssertRestored(e, trainStepFailed: !e.Message.Contains("optimizer step made", StringComparison.Ordinal));
             float limit = MathF.Sqrt(float.MaxValue);
             Assert.All(network.Parameters.ToArray(), p => Assert.True(MathF.Abs(p) <= limit, $"parameter {p} kept"));
-            Assert.Contains("before this batch", e.Message);
+            Assert.Contains("The parameters and state are those from before epoch", e.Message);
 
             // The network predicts finite values with what it kept.
             var outputs = new float[2 * 2];
@@ -254,15 +288,13 @@ namespace NetGen.Runtime.Tests.Training
             Dataset<float> noise = Noise(64, 3, 4, seed: 8);
             var features = noise.Features.Select(x => x * 1e-12f).ToArray();
             var targets = Enumerable.Range(0, 64 * 2).Select(i => (float)(i % 3)).ToArray();
-            TrainingSnapshot last = TrainingSnapshot.Take(network, optimizer);
-            int goodBatches = 0;
-            var recorder = new Recorder { OnReport = p => { if (p.Kind == ProgressKind.Batch) { last = TrainingSnapshot.Take(network, optimizer); goodBatches++; } } };
+            var journal = new Journal<float>(network, optimizer);
             var trainer = new Trainer<float>(network, optimizer, new TrainerOptions { Epochs = 100, BatchSize = 8 });
-            var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(new Dataset<float>(features, 3, targets, 2), null, recorder));
-            Assert.True(goodBatches >= 1, e.Message);
+            var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(new Dataset<float>(features, 3, targets, 2), null, journal));
+            Assert.True(journal.GoodBatches >= 1, e.Message);
             Assert.Contains("optimizer step made parameter", e.Message);
             Assert.True(double.IsFinite(e.Loss), e.Message);
-            last.AssertEqual(TrainingSnapshot.Take(network, optimizer));
+            journal.AssertRestored(e, trainStepFailed: false);
         }
 
         [Fact]
