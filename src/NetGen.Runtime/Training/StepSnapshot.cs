@@ -5,14 +5,17 @@ using NetGen.Optimizers;
 namespace NetGen.Training
 {
     /// <summary>
-    /// A copy of everything one training step changes — the network's <see cref="INetwork{T}.Parameters"/>,
-    /// <see cref="INetwork{T}.Gradients"/>, <see cref="INetwork{T}.State"/> and <see cref="INetwork{T}.RandomState"/>, and
-    /// the state and step count of an <see cref="Optimizer{T}"/> — so that a step that diverges can be undone exactly.
+    /// A copy of what one training step changes and later steps depend on — the network's
+    /// <see cref="INetwork{T}.Parameters"/>, <see cref="INetwork{T}.State"/> and <see cref="INetwork{T}.RandomState"/>,
+    /// and the state and step count of an <see cref="Optimizer{T}"/> — so that a step that diverges can be undone exactly.
     /// </summary>
     /// <remarks>
-    /// The buffers are allocated once (the optimizer's when it first has state to copy); <see cref="Save"/> and
-    /// <see cref="Restore"/> only copy. The state of an <see cref="IOptimizer{T}"/> that does not derive from
-    /// <see cref="Optimizer{T}"/> is invisible here and is not restored.
+    /// <see cref="INetwork{T}.Gradients"/> are not copied: every TrainStep overwrites them, nothing reads them across
+    /// batches, and copying them would add a fourth parameter-sized copy per batch; after a rollback they hold the
+    /// failing batch's gradient, which is what one wants to inspect. The buffers are allocated once (the optimizer's
+    /// when it first has state to copy); <see cref="Save"/> and <see cref="Restore"/> only copy. The state of an
+    /// <see cref="IOptimizer{T}"/> that does not derive from <see cref="Optimizer{T}"/> is invisible here and is not
+    /// restored.
     /// </remarks>
     internal sealed class StepSnapshot<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -20,7 +23,6 @@ namespace NetGen.Training
         private readonly INetwork<T> _network;
         private readonly Optimizer<T>? _optimizer;
         private readonly T[] _parameters;
-        private readonly T[] _gradients;
         private readonly T[] _state;
         private T[][] _optimizerState = Array.Empty<T[]>();
         private ulong _randomState;
@@ -32,7 +34,6 @@ namespace NetGen.Training
             _network = network;
             _optimizer = optimizer as Optimizer<T>;
             _parameters = new T[network.Parameters.Length];
-            _gradients = new T[network.Gradients.Length];
             _state = new T[network.State.Length];
         }
 
@@ -40,7 +41,6 @@ namespace NetGen.Training
         public void Save()
         {
             _network.Parameters.CopyTo(_parameters);
-            _network.Gradients.CopyTo(_gradients);
             _network.State.CopyTo(_state);
             _randomState = _network.RandomState;
             if (_optimizer is not { } optimizer)
@@ -79,7 +79,6 @@ namespace NetGen.Training
         public void Restore()
         {
             _parameters.CopyTo(_network.Parameters);
-            _gradients.CopyTo(_network.Gradients);
             _state.CopyTo(_network.State);
             _network.RandomState = _randomState;
             if (_optimizer is not { } optimizer)

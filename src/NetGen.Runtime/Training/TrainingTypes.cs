@@ -214,9 +214,10 @@ namespace NetGen.Training
     /// NaN, infinite or larger in magnitude than √MaxValue.
     /// </summary>
     /// <remarks>
-    /// The trainer puts back the parameters, gradients, state, dropout generator (<see cref="INetwork{T}.RandomState"/>)
-    /// and the optimizer's moments and step count (for optimizers derived from <see cref="Optimizer{T}"/>) as they were
-    /// before batch <see cref="RestoredBatch"/> of epoch <see cref="RestoredEpoch"/>. When the forward or backward pass of
+    /// The trainer puts back the parameters, state, dropout generator (<see cref="INetwork{T}.RandomState"/>) and the
+    /// optimizer's moments and step count (for optimizers derived from <see cref="Optimizer{T}"/>) as they were before
+    /// batch <see cref="RestoredBatch"/> of epoch <see cref="RestoredEpoch"/>; <see cref="INetwork{T}.Gradients"/> hold
+    /// the failing batch's gradient, for inspection. When the forward or backward pass of
     /// a batch fails, the parameters it ran with came from the previous batch's optimizer step, so that step is undone
     /// too: the network goes back to before the previous batch (to parameters that gave a finite loss and gradient).
     /// When the optimizer step itself makes a parameter unusable, the network goes back to before the failing batch.
