@@ -66,7 +66,8 @@ namespace NetGen.Training
         /// <param name="validation">Samples to validate on after each epoch; when null, <see cref="TrainerOptions.ValidationSplit"/> may hold some out.</param>
         /// <param name="progress">Receives a report after each batch (see <see cref="TrainerOptions.ReportBatches"/>) and each epoch.</param>
         /// <param name="cancellationToken">Checked before every batch.</param>
-        /// <exception cref="NonFiniteLossException">The loss or gradient became NaN or infinite.</exception>
+        /// <exception cref="ArgumentException">A set is empty, has the wrong number of features or targets, a label out of range, or a NaN or infinite feature or target (found before the first batch; nothing is changed).</exception>
+        /// <exception cref="NonFiniteLossException">Training diverged; the network and the optimizer are put back to before the step that produced the failure.</exception>
         /// <exception cref="OperationCanceledException">Cancelled; the network keeps the last completed batch's parameters.</exception>
         public TrainingResult Fit(Dataset<T> training, Dataset<T>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
         {
@@ -100,6 +101,7 @@ namespace NetGen.Training
         }
 
         /// <summary>The mean loss and (when it applies) accuracy on <paramref name="data"/>, in inference mode.</summary>
+        /// <exception cref="ArgumentException">The set is empty, does not fit the network, or holds a NaN or infinite feature or target.</exception>
         public Evaluation Evaluate(Dataset<T> data)
         {
             ArgumentNullException.ThrowIfNull(data);
@@ -349,8 +351,8 @@ namespace NetGen.Training
                     _training.Features.AsSpan(_order[start + i] * inputSize, inputSize).CopyTo(inputs.Slice(i * inputSize));
                 }
 
-                // TrainStep and the optimizer step change parameters, gradients, state, the dropout generator and the
-                // optimizer's moments; keep them all so that a batch that diverges leaves no trace.
+                // TrainStep and the optimizer step change the parameters, the state, the dropout generator and the
+                // optimizer's moments; keep them so that a batch that diverges can be undone exactly.
                 _rollback.BeforeBatch(epoch, batch);
                 T result;
                 if (_labels is not null)
