@@ -37,8 +37,11 @@ namespace NetGen.Data
     /// Layout: the magic number <c>00 00 TT DD</c> (TT the element type, DD the number of dimensions), then DD
     /// dimension sizes as big-endian 32-bit integers, then the data, row-major, big-endian, exactly as many elements as
     /// the product of the dimensions. A file that starts with the gzip magic <c>1F 8B</c> is decompressed first, whatever
-    /// its name. Everything that can be wrong (magic, element type, dimensions, data length, trailing bytes, broken gzip)
-    /// is an <see cref="IdxFormatException"/> that names the file, what was expected and what was found.
+    /// its name, and verified: the CRC-32 and length in the trailer of its last member must match the data, so a missing
+    /// or damaged trailer, a missing last byte or bytes appended after the gzip data are a "corrupt gzip" error.
+    /// Everything that can be wrong (magic, element type, dimensions, data length with the expected and actual byte
+    /// counts, trailing bytes, corrupt gzip) is an <see cref="IdxFormatException"/> that names the file, what was expected
+    /// and what was found.
     /// </remarks>
     public sealed class IdxFile
     {

@@ -221,6 +221,8 @@ namespace NetGen.Training
     /// a batch fails, the parameters it ran with came from the previous batch's optimizer step, so that step is undone
     /// too: the network goes back to before the previous batch (to parameters that gave a finite loss and gradient).
     /// When the optimizer step itself makes a parameter unusable, the network goes back to before the failing batch.
+    /// <see cref="Trainer{T}.History"/> keeps the completed epochs: when the undone batch was the last of an epoch, that
+    /// epoch's metrics were measured with parameters the network no longer holds.
     /// </remarks>
     public sealed class NonFiniteLossException : ArithmeticException
     {
