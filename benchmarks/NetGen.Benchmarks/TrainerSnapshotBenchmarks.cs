@@ -7,8 +7,8 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// What the trainer's per-batch rollback copy costs next to the batch itself: one <see cref="StepSnapshot{T}.Save"/>
-/// (Parameters, State, RandomState and Adam's two moment buffers of the Fashion-MNIST MLP) against one
-/// TrainStep + Adam step at the trainer's default batch size of 32 and at 128.
+/// (Parameters, State and RandomState of the Fashion-MNIST MLP; Adam keeps its previous moments itself) against one
+/// TrainStep + Adam step (with the previous moments kept, as in the trainer) at batch 32 and at 128.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainerSnapshotBenchmarks
@@ -31,7 +31,7 @@ public class TrainerSnapshotBenchmarks
         _snapshot = new StepSnapshot<float>(_network, _adam);
     }
 
-    [Benchmark(Description = "rollback snapshot (P, S, Adam m and v)")]
+    [Benchmark(Description = "rollback snapshot (Parameters, State)")]
     public void Snapshot() => _snapshot.Save();
 
     [Benchmark(Description = "TrainStep + Adam step, batch 32")]

@@ -16,6 +16,7 @@ namespace NetGen.Optimizers
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private T[] _sumOfSquares = Array.Empty<T>();
+        private T[]? _previousSumOfSquares;
 
         /// <summary>Creates an AdaGrad optimizer; its state is sized on the first step.</summary>
         /// <param name="learningRate">α.</param>
@@ -45,7 +46,24 @@ namespace NetGen.Optimizers
         protected override void Allocate(int parameterCount)
         {
             _sumOfSquares = new T[parameterCount];
+            _previousSumOfSquares = KeepsPreviousState ? new T[parameterCount] : null;
             ClearState();
+        }
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _previousSumOfSquares = new T[_sumOfSquares.Length];
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState()
+        {
+            if (_previousSumOfSquares is not null)
+            {
+                (_sumOfSquares, _previousSumOfSquares) = (_previousSumOfSquares, _sumOfSquares);
+            }
         }
 
         /// <inheritdoc/>
@@ -62,7 +80,8 @@ namespace NetGen.Optimizers
         {
             T alpha = Cast(LearningRate);
             T epsilon = Cast(Epsilon);
-            Span<T> sum = _sumOfSquares;
+            ReadOnlySpan<T> sum = _sumOfSquares;
+            Span<T> next = _previousSumOfSquares ?? _sumOfSquares; // with a previous set, the old sums stay where they are
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -71,7 +90,7 @@ namespace NetGen.Optimizers
                 {
                     var g = new Vector<T>(gradients.Slice(j));
                     Vector<T> s = new Vector<T>(sum.Slice(j)) + (g * g);
-                    s.CopyTo(sum.Slice(j));
+                    s.CopyTo(next.Slice(j));
                     (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
                 }
             }
@@ -80,9 +99,11 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i];
                 T s = sum[i] + g * g;
-                sum[i] = s;
+                next[i] = s;
                 parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
             }
+
+            SwapState();
         }
     }
 }

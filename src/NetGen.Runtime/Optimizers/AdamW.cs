@@ -57,7 +57,17 @@ namespace NetGen.Optimizers
         public double Epsilon { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount, KeepsPreviousState);
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _moments.AllocatePrevious();
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState() => _moments.Swap();
 
         /// <inheritdoc/>
         protected override void ClearState() => _moments.Clear();

@@ -65,6 +65,7 @@ namespace NetGen.Optimizers
 
             StepCount++;
             Update(parameters, gradients);
+            CanStepBack = KeepsPreviousState;
         }
 
         /// <inheritdoc/>
@@ -77,6 +78,7 @@ namespace NetGen.Optimizers
         public void Reset(bool clearSize)
         {
             StepCount = 0;
+            CanStepBack = false;
             if (clearSize)
             {
                 ParameterCount = -1;
@@ -97,8 +99,47 @@ namespace NetGen.Optimizers
         /// <summary>State buffer <paramref name="index"/> (0 ≤ index &lt; <see cref="StateBufferCount"/>), one value per parameter.</summary>
         internal virtual Span<T> StateBuffer(int index) => throw new ArgumentOutOfRangeException(nameof(index));
 
-        /// <summary>Puts back the step count saved before a step that a trainer rolls back.</summary>
-        internal void RestoreStepCount(long stepCount) => StepCount = stepCount;
+        /// <summary>
+        /// Whether <see cref="Update"/> writes the new state into a second set of buffers and keeps the one from before
+        /// the step, so that <see cref="StepBack"/> can undo the step's effect on the state without a copy. Off until
+        /// <see cref="KeepPreviousState"/>; only NetGen's own optimizers support it.
+        /// </summary>
+        internal bool KeepsPreviousState { get; private set; }
+
+        /// <summary>Whether the last call was a <see cref="Step"/> whose state <see cref="StepBack"/> can undo.</summary>
+        internal bool CanStepBack { get; private set; }
+
+        /// <summary>Turns <see cref="KeepsPreviousState"/> on (a trainer does, once); false when this optimizer cannot.</summary>
+        internal bool KeepPreviousState()
+        {
+            if (!KeepsPreviousState && AllocatePrevious(Math.Max(ParameterCount, 0)))
+            {
+                KeepsPreviousState = true;
+            }
+
+            return KeepsPreviousState;
+        }
+
+        /// <summary>Undoes the last step's change to the state and the step count (not to the parameters: the caller keeps those).</summary>
+        internal void StepBack()
+        {
+            if (!CanStepBack)
+            {
+                throw new InvalidOperationException("There is no step to undo: StepBack follows one Step with KeepsPreviousState on.");
+            }
+
+            SwapState();
+            StepCount--;
+            CanStepBack = false;
+        }
+
+        /// <summary>Allocates the second set of state buffers for <paramref name="parameterCount"/> parameters; false when not supported.</summary>
+        internal virtual bool AllocatePrevious(int parameterCount) => false;
+
+        /// <summary>Exchanges the current and the previous state buffers.</summary>
+        internal virtual void SwapState()
+        {
+        }
 
         /// <summary>Sizes the state for <paramref name="parameterCount"/> parameters now instead of on the first step.</summary>
         protected void Size(int parameterCount)

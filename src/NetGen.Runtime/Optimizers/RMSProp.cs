@@ -16,6 +16,7 @@ namespace NetGen.Optimizers
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private T[] _meanSquare = Array.Empty<T>();
+        private T[]? _previousMeanSquare;
 
         /// <summary>Creates an RMSProp optimizer; its state is sized on the first step.</summary>
         /// <param name="learningRate">α.</param>
@@ -42,7 +43,27 @@ namespace NetGen.Optimizers
         public double Epsilon { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) => _meanSquare = new T[parameterCount];
+        protected override void Allocate(int parameterCount)
+        {
+            _meanSquare = new T[parameterCount];
+            _previousMeanSquare = KeepsPreviousState ? new T[parameterCount] : null;
+        }
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _previousMeanSquare = new T[_meanSquare.Length];
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState()
+        {
+            if (_previousMeanSquare is not null)
+            {
+                (_meanSquare, _previousMeanSquare) = (_previousMeanSquare, _meanSquare);
+            }
+        }
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Clear(_meanSquare);
@@ -60,7 +81,8 @@ namespace NetGen.Optimizers
             T epsilon = Cast(Epsilon);
             T rho = Cast(Rho);
             T oneMinusRho = T.One - rho;
-            Span<T> meanSquare = _meanSquare;
+            ReadOnlySpan<T> meanSquare = _meanSquare;
+            Span<T> next = _previousMeanSquare ?? _meanSquare; // with a previous set, the old values stay where they are
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -69,7 +91,7 @@ namespace NetGen.Optimizers
                 {
                     var g = new Vector<T>(gradients.Slice(j));
                     Vector<T> s = (vRho * new Vector<T>(meanSquare.Slice(j))) + (v1Rho * g * g);
-                    s.CopyTo(meanSquare.Slice(j));
+                    s.CopyTo(next.Slice(j));
                     (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
                 }
             }
@@ -78,9 +100,11 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i];
                 T s = rho * meanSquare[i] + oneMinusRho * g * g;
-                meanSquare[i] = s;
+                next[i] = s;
                 parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
             }
+
+            SwapState();
         }
     }
 }

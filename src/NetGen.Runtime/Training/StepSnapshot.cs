@@ -6,16 +6,17 @@ namespace NetGen.Training
 {
     /// <summary>
     /// A copy of what one training step changes and later steps depend on — the network's
-    /// <see cref="INetwork{T}.Parameters"/>, <see cref="INetwork{T}.State"/> and <see cref="INetwork{T}.RandomState"/>,
-    /// and the state and step count of an <see cref="Optimizer{T}"/> — so that a step that diverges can be undone exactly.
+    /// <see cref="INetwork{T}.Parameters"/>, <see cref="INetwork{T}.State"/> and <see cref="INetwork{T}.RandomState"/> —
+    /// and the optimizer's step count, so that a step that diverges can be undone exactly.
     /// </summary>
     /// <remarks>
-    /// <see cref="INetwork{T}.Gradients"/> are not copied: every TrainStep overwrites them, nothing reads them across
-    /// batches, and copying them would add a fourth parameter-sized copy per batch; after a rollback they hold the
-    /// failing batch's gradient, which is what one wants to inspect. The buffers are allocated once (the optimizer's
-    /// when it first has state to copy); <see cref="Save"/> and <see cref="Restore"/> only copy. The state of an
-    /// <see cref="IOptimizer{T}"/> that does not derive from <see cref="Optimizer{T}"/> is invisible here and is not
-    /// restored.
+    /// <para>The optimizer's own state (moments, velocities, accumulators) is not copied: a NetGen optimizer is switched to
+    /// keep the state from before its last step (<see cref="Optimizer{T}.KeepPreviousState"/>: it writes each update
+    /// into a second set of buffers), and <see cref="Restore"/> steps it back. That leaves one parameter-sized copy per
+    /// batch instead of one per optimizer buffer as well. The state of an <see cref="IOptimizer{T}"/> that is not one of
+    /// NetGen's is invisible here and is not restored.</para>
+    /// <para><see cref="INetwork{T}.Gradients"/> are not copied: every TrainStep overwrites them and nothing reads them
+    /// across batches; after a rollback they hold the failing batch's gradient, which is what one wants to inspect.</para>
     /// </remarks>
     internal sealed class StepSnapshot<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,7 +25,6 @@ namespace NetGen.Training
         private readonly Optimizer<T>? _optimizer;
         private readonly T[] _parameters;
         private readonly T[] _state;
-        private T[][] _optimizerState = Array.Empty<T[]>();
         private ulong _randomState;
         private long _stepCount;
         private bool _optimizerSized;
@@ -32,78 +32,46 @@ namespace NetGen.Training
         public StepSnapshot(INetwork<T> network, IOptimizer<T> optimizer)
         {
             _network = network;
-            _optimizer = optimizer as Optimizer<T>;
+            _optimizer = optimizer is Optimizer<T> own && own.KeepPreviousState() ? own : null;
             _parameters = new T[network.Parameters.Length];
             _state = new T[network.State.Length];
         }
 
-        /// <summary>Copies the network and the optimizer as they are now.</summary>
+        /// <summary>Copies the network as it is now and notes the optimizer's step count.</summary>
         public void Save()
         {
             _network.Parameters.CopyTo(_parameters);
             _network.State.CopyTo(_state);
             _randomState = _network.RandomState;
-            if (_optimizer is not { } optimizer)
+            if (_optimizer is { } optimizer)
             {
-                return;
-            }
-
-            _stepCount = optimizer.StepCount;
-            _optimizerSized = optimizer.ParameterCount >= 0;
-
-            // Before the first step the optimizer's state is its initial value, which Reset() recreates: nothing to copy.
-            if (_stepCount == 0 || !_optimizerSized)
-            {
-                return;
-            }
-
-            int count = optimizer.StateBufferCount;
-            if (_optimizerState.Length != count)
-            {
-                _optimizerState = new T[count][];
-            }
-
-            for (int i = 0; i < count; i++)
-            {
-                Span<T> buffer = optimizer.StateBuffer(i);
-                if (_optimizerState[i]?.Length != buffer.Length)
-                {
-                    _optimizerState[i] = new T[buffer.Length];
-                }
-
-                buffer.CopyTo(_optimizerState[i]);
+                _stepCount = optimizer.StepCount;
+                _optimizerSized = optimizer.ParameterCount >= 0;
             }
         }
 
-        /// <summary>Puts back what <see cref="Save"/> copied.</summary>
+        /// <summary>Puts back what <see cref="Save"/> copied; the optimizer may have taken at most one step since.</summary>
         public void Restore()
         {
             _parameters.CopyTo(_network.Parameters);
             _state.CopyTo(_network.State);
             _network.RandomState = _randomState;
-            if (_optimizer is not { } optimizer)
+            if (_optimizer is not { } optimizer || optimizer.StepCount == _stepCount)
             {
                 return;
             }
 
             if (!_optimizerSized)
             {
-                optimizer.Reset(clearSize: true);
-                return;
+                optimizer.Reset(clearSize: true); // as unsized as it was
             }
-
-            if (_stepCount == 0)
+            else if (optimizer.StepCount == _stepCount + 1 && optimizer.CanStepBack)
             {
-                optimizer.Reset();
-                return;
+                optimizer.StepBack();
             }
 
-            for (int i = 0; i < _optimizerState.Length; i++)
-            {
-                _optimizerState[i].CopyTo(optimizer.StateBuffer(i));
-            }
-
-            optimizer.RestoreStepCount(_stepCount);
+            // Otherwise someone reset or stepped the optimizer from a progress callback: there is nothing exact to go
+            // back to, and throwing here would hide the divergence being reported.
         }
     }
 

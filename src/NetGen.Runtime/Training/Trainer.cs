@@ -21,16 +21,17 @@ namespace NetGen.Training
     /// <para><see cref="Fit"/> first checks the whole training and validation sets: a NaN or infinite feature or target is
     /// an <see cref="ArgumentException"/> naming the set, the sample and the feature, before the first batch.</para>
     /// <para>Before every batch the trainer copies the network's parameters, state and
-    /// <see cref="INetwork{T}.RandomState"/> and the optimizer's moments and step count (for optimizers derived from
-    /// <see cref="Optimizer{T}"/>) into buffers allocated once per <see cref="Fit"/>. A batch whose loss or gradient is
+    /// <see cref="INetwork{T}.RandomState"/> into buffers allocated once per <see cref="Fit"/>, and NetGen's optimizers
+    /// keep their state from before their last step (each update is written into a second set of buffers, so the old
+    /// moments survive without a copy). A batch whose loss or gradient is
     /// NaN or infinite, that leaves a non-finite value in <see cref="INetwork{T}.State"/> (BatchNorm running variance of
     /// huge inputs), or whose optimizer step makes a parameter NaN, infinite or larger in magnitude than √MaxValue
     /// (≈ 1.8e19 for float, 1.3e154 for double), stops training with a <see cref="NonFiniteLossException"/>. A copy is
     /// put back first: when the forward or backward pass failed, the one from before the previous batch (whose optimizer
     /// step produced the parameters that failed), otherwise the one from before the failing batch. The network and the
     /// optimizer then hold exactly what they held at that point (<see cref="NonFiniteLossException.RestoredBatch"/>);
-    /// <see cref="INetwork{T}.Gradients"/> hold the failing batch's gradient. The copy costs about as much as reading and
-    /// writing the parameters once per optimizer buffer plus once (see docs/benchmarks.md).</para>
+    /// <see cref="INetwork{T}.Gradients"/> hold the failing batch's gradient. The cost is one parameter-sized copy per
+    /// batch, and the optimizer's state buffers twice over in memory (see docs/benchmarks.md).</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
