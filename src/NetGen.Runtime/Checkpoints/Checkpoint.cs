@@ -33,7 +33,9 @@ namespace NetGen.Checkpoints
     /// <para>Loading checks everything (magic, version, length, checksum, precision, architecture, sizes, finite
     /// values) before it writes a single value into the network, so on any <see cref="CheckpointException"/> the network
     /// is unchanged. Saving to a path is atomic: the file is written next to the target under a temporary name,
-    /// flushed to disk and then moved over the target, so a crash never leaves a half-written model.</para>
+    /// flushed to disk and then moved over the target, so a crash never leaves a half-written model. A read-only
+    /// target is refused (<see cref="UnauthorizedAccessException"/>), a replaced file keeps its Unix permissions, and the
+    /// temporary file is removed on every failure.</para>
     /// </remarks>
     public static class Checkpoint
     {
@@ -49,30 +51,21 @@ namespace NetGen.Checkpoints
         private const int Overhead = HeaderFixed + 8 + 4; // + counts + CRC
 
         /// <summary>Saves <paramref name="network"/> to <paramref name="path"/> atomically (temporary file, flush, move).</summary>
+        /// <remarks>
+        /// The temporary file is written in the target's directory and deleted on every failure. An existing target is
+        /// replaced only when its owner may write it, and the new file gets the old one's Unix permissions (on Windows, a
+        /// file with the read-only attribute is refused the same way). Errors name <paramref name="path"/>, not the
+        /// temporary file.
+        /// </remarks>
+        /// <exception cref="UnauthorizedAccessException">The target file is read-only, or the directory does not allow creating a file.</exception>
+        /// <exception cref="DirectoryNotFoundException">The target's directory does not exist.</exception>
+        /// <exception cref="IOException">The target is a directory, or writing failed (e.g. the disk is full).</exception>
         public static void Save<T>(INetwork<T> network, string path)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             ArgumentNullException.ThrowIfNull(network);
             ArgumentNullException.ThrowIfNull(path);
-            byte[] bytes = ToBytes(network);
-            string full = Path.GetFullPath(path);
-            string directory = Path.GetDirectoryName(full) ?? ".";
-            string temporary = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-            try
-            {
-                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    stream.Write(bytes);
-                    stream.Flush(flushToDisk: true);
-                }
-
-                File.Move(temporary, full, overwrite: true);
-            }
-            catch
-            {
-                TryDelete(temporary);
-                throw;
-            }
+            ModelFile.WriteAtomically(path, ToBytes(network), "checkpoint");
         }
 
         /// <summary>Writes <paramref name="network"/> to <paramref name="stream"/>.</summary>
@@ -119,12 +112,14 @@ namespace NetGen.Checkpoints
 
         /// <summary>Loads the checkpoint at <paramref name="path"/> into <paramref name="network"/>.</summary>
         /// <exception cref="CheckpointException">The file is not a valid checkpoint for this network; the network is unchanged.</exception>
+        /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>; the network is unchanged.</exception>
+        /// <exception cref="IOException"><paramref name="path"/> is a directory; the network is unchanged.</exception>
         public static void Load<T>(INetwork<T> network, string path)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             ArgumentNullException.ThrowIfNull(network);
             ArgumentNullException.ThrowIfNull(path);
-            Load(network, File.ReadAllBytes(path), Path.GetFileName(path));
+            Load(network, ModelFile.Read(path, "checkpoint"), Path.GetFileName(path));
         }
 
         /// <summary>Loads a checkpoint from <paramref name="stream"/> (read to its end) into <paramref name="network"/>.</summary>
@@ -180,10 +175,12 @@ namespace NetGen.Checkpoints
 
         /// <summary>Reads and verifies the header of the checkpoint at <paramref name="path"/> without a network.</summary>
         /// <exception cref="CheckpointException">The file is not a valid checkpoint.</exception>
+        /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+        /// <exception cref="IOException"><paramref name="path"/> is a directory.</exception>
         public static CheckpointInfo ReadInfo(string path)
         {
             ArgumentNullException.ThrowIfNull(path);
-            return Parse(File.ReadAllBytes(path), Path.GetFileName(path), out _);
+            return Parse(ModelFile.Read(path, "checkpoint"), Path.GetFileName(path), out _);
         }
 
         /// <summary>Reads and verifies the header of a checkpoint held in <paramref name="bytes"/>.</summary>
@@ -352,20 +349,6 @@ namespace NetGen.Checkpoints
             8 => "8-byte double (Double)",
             _ => Invariant($"{width}-byte"),
         };
-
-        private static void TryDelete(string path)
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
 
         private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
     }

@@ -10,7 +10,10 @@ namespace NetGen.Data
     public enum CsvLabelKind
     {
         /// <summary>
-        /// Class labels: non-negative integers used as they are, or else names (e.g. <c>setosa</c>) numbered in ordinal
+        /// Class labels. When at least one value of the column is a number, the column holds numeric labels: every value
+        /// must then be a whole number in [0, <see cref="CsvOptions.MaxClassLabel"/>], used as it is, and anything else
+        /// (<c>-1</c>, <c>3x</c>, <c>NA</c>, <c>2.5</c>, an empty field) is a <see cref="CsvFormatException"/> with its
+        /// line. Only when no value is a number is the column read as names (e.g. <c>setosa</c>), numbered in ordinal
         /// order and kept in <see cref="Dataset{T}.ClassNames"/>.
         /// </summary>
         Class = 0,
@@ -42,6 +45,13 @@ namespace NetGen.Data
 
         /// <summary>What the label column holds; <see cref="CsvLabelKind.Class"/> by default.</summary>
         public CsvLabelKind LabelKind { get; init; } = CsvLabelKind.Class;
+
+        /// <summary>
+        /// The largest numeric class label accepted (1,000,000 by default; at most <c>int.MaxValue − 1</c>, so that the
+        /// class count fits in an <see cref="int"/>). A larger label is almost always a wrong column or a typo, and would
+        /// make one-hot targets and per-class counts that large.
+        /// </summary>
+        public int MaxClassLabel { get; init; } = 1_000_000;
     }
 
     /// <summary>
@@ -67,6 +77,11 @@ namespace NetGen.Data
         {
             ArgumentNullException.ThrowIfNull(reader);
             options ??= new CsvOptions();
+            if (options.MaxClassLabel is < 0 or int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.MaxClassLabel, "CsvOptions.MaxClassLabel must lie in [0, int.MaxValue − 1].");
+            }
+
             var rows = new List<(int Line, List<string> Fields)>();
             string? text;
             int lineNumber = 0;
@@ -143,7 +158,7 @@ namespace NetGen.Data
                         continue;
                     }
 
-                    features[r * featureCount + f++] = T.CreateChecked(ParseNumber(fields[c], sourceName, line, c, header));
+                    features[r * featureCount + f++] = ParseValue<T>(fields[c], sourceName, line, c, header);
                 }
             }
 
@@ -157,32 +172,65 @@ namespace NetGen.Data
                 var targets = new T[count];
                 for (int r = 0; r < count; r++)
                 {
-                    targets[r] = T.CreateChecked(ParseNumber(labelTexts![r], sourceName, rows[first + r].Line, labelColumn, header));
+                    targets[r] = ParseValue<T>(labelTexts![r], sourceName, rows[first + r].Line, labelColumn, header);
                 }
 
                 return new Dataset<T>(features, featureCount, targets, 1);
             }
 
-            var (labels, names) = ClassLabels(labelTexts!);
+            var (labels, names) = ClassLabels(labelTexts!, r => rows[first + r].Line, sourceName, labelColumn, header, options.MaxClassLabel);
             return new Dataset<T>(features, featureCount, labels, names);
         }
 
-        private static (int[] Labels, IReadOnlyList<string>? Names) ClassLabels(string[] texts)
+        /// <summary>
+        /// Numeric labels when any value is a number (then every value must be a label), names only when none is: one
+        /// typo in a column of numbers is an error with its line, never a silent switch to names that renumbers every class.
+        /// </summary>
+        private static (int[] Labels, IReadOnlyList<string>? Names) ClassLabels(string[] texts, Func<int, int> lineOf, string source, int column, List<string>? header, int maxLabel)
         {
             var labels = new int[texts.Length];
-            bool numeric = true;
-            for (int i = 0; i < texts.Length && numeric; i++)
+            int example = -1;
+            for (int i = 0; i < texts.Length && example < 0; i++)
             {
-                numeric = double.TryParse(texts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
-                    && value >= 0 && value <= int.MaxValue && value == Math.Floor(value);
-                if (numeric)
+                if (IsNumber(texts[i], out _))
                 {
-                    labels[i] = (int)value;
+                    example = i;
                 }
             }
 
-            if (numeric)
+            string? columnName = header?[column];
+            if (example >= 0)
             {
+                for (int i = 0; i < texts.Length; i++)
+                {
+                    string text = texts[i];
+                    string? problem = null;
+                    if (!IsNumber(text, out double value))
+                    {
+                        string what = text.Length == 0 ? "is empty" : $"'{text}' is not a number";
+                        problem = Invariant($"the class label {what}, but the column holds numeric labels ('{texts[example]}' on line {lineOf(example)}); a label column is read as names only when none of its values is a number");
+                    }
+                    else if (value < 0)
+                    {
+                        problem = $"the class label {text} is negative; class labels are 0, 1, 2, …";
+                    }
+                    else if (value != Math.Floor(value))
+                    {
+                        problem = $"the class label {text} is not a whole number";
+                    }
+                    else if (value > maxLabel)
+                    {
+                        problem = Invariant($"the class label {text} is above the largest accepted label {maxLabel} (CsvOptions.MaxClassLabel); is this the label column?");
+                    }
+
+                    if (problem is not null)
+                    {
+                        throw new CsvFormatException(source, lineOf(i), column, problem, columnName);
+                    }
+
+                    labels[i] = (int)value;
+                }
+
                 return (labels, null);
             }
 
@@ -207,6 +255,23 @@ namespace NetGen.Data
             }
 
             return false;
+        }
+
+        private static bool IsNumber(string text, out double value) =>
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+        /// <summary>A finite number that stays finite in <typeparamref name="T"/> (<c>1e300</c> is +∞ as a float).</summary>
+        private static T ParseValue<T>(string field, string source, int line, int column, List<string>? header)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T value = T.CreateChecked(ParseNumber(field, source, line, column, header));
+            if (!T.IsFinite(value))
+            {
+                string type = typeof(T) == typeof(float) ? "Single (float), whose largest value is 3.4028235E+38" : typeof(T).Name;
+                throw new CsvFormatException(source, line, column, $"'{field}' is outside the range of {type}", header is null ? null : header[column]);
+            }
+
+            return value;
         }
 
         private static double ParseNumber(string field, string source, int line, int column, List<string>? header)

@@ -35,7 +35,7 @@ namespace NetGen.Data
         /// <summary>A dataset with class labels.</summary>
         /// <param name="features">The samples, row-major <c>[count × featureCount]</c>.</param>
         /// <param name="featureCount">Features per sample.</param>
-        /// <param name="labels">One class index (≥ 0) per sample.</param>
+        /// <param name="labels">One class index per sample, in [0, int.MaxValue − 1] (so that <see cref="ClassCount"/> fits in an int).</param>
         /// <param name="classNames">Optional names of the classes, indexed by label.</param>
         public Dataset(T[] features, int featureCount, int[] labels, IReadOnlyList<string>? classNames = null)
             : this(features, featureCount, labels ?? throw new ArgumentNullException(nameof(labels)), null, 0, classNames)
@@ -47,9 +47,9 @@ namespace NetGen.Data
 
             for (int i = 0; i < labels.Length; i++)
             {
-                if (labels[i] < 0 || (classNames is not null && labels[i] >= classNames.Count))
+                if (labels[i] < 0 || labels[i] == int.MaxValue || (classNames is not null && labels[i] >= classNames.Count))
                 {
-                    string range = classNames is null ? "≥ 0" : Invariant($"in [0, {classNames.Count})");
+                    string range = classNames is null ? Invariant($"in [0, {int.MaxValue - 1}] (the class count is the largest label + 1)") : Invariant($"in [0, {classNames.Count})");
                     throw new ArgumentException(Invariant($"Label {labels[i]} of sample {i} must be {range}."), nameof(labels));
                 }
             }

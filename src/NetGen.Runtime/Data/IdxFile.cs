@@ -37,8 +37,11 @@ namespace NetGen.Data
     /// Layout: the magic number <c>00 00 TT DD</c> (TT the element type, DD the number of dimensions), then DD
     /// dimension sizes as big-endian 32-bit integers, then the data, row-major, big-endian, exactly as many elements as
     /// the product of the dimensions. A file that starts with the gzip magic <c>1F 8B</c> is decompressed first, whatever
-    /// its name. Everything that can be wrong (magic, element type, dimensions, data length, trailing bytes, broken gzip)
-    /// is an <see cref="IdxFormatException"/> that names the file, what was expected and what was found.
+    /// its name, and verified: the CRC-32 and length in the trailer of its last member must match the data, so a missing
+    /// or damaged trailer, a missing last byte or bytes appended after the gzip data are a "corrupt gzip" error.
+    /// Everything that can be wrong (magic, element type, dimensions, data length with the expected and actual byte
+    /// counts, trailing bytes, corrupt gzip) is an <see cref="IdxFormatException"/> that names the file, what was expected
+    /// and what was found.
     /// </remarks>
     public sealed class IdxFile
     {
@@ -143,18 +146,79 @@ namespace NetGen.Data
             stream.Position = start;
             if (got == 2 && head[0] == 0x1F && head[1] == 0x8B)
             {
-                using var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
-                try
-                {
-                    return Parse(gzip, sourceName + " (gzip)", expectedDimensions, expectedType, rawLength: null);
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new IdxFormatException(sourceName, $"the gzip data is corrupt or truncated ({e.Message})", e);
-                }
+                using MemoryStream decompressed = Gunzip(stream, start, sourceName);
+                return Parse(decompressed, sourceName + " (gzip)", expectedDimensions, expectedType, rawLength: decompressed.Length);
             }
 
             return Parse(stream, sourceName, expectedDimensions, expectedType, rawLength: stream.Length - start);
+        }
+
+        /// <summary>
+        /// Decompresses a whole gzip file and verifies it: .NET's <see cref="GZipStream"/> accepts a file whose trailer
+        /// is cut off, so the trailer of the last member (CRC-32 and ISIZE, the uncompressed length mod 2³²) is checked
+        /// here against the last ISIZE bytes of the output. A missing or damaged trailer, a missing last byte or bytes
+        /// appended after the gzip data all fail that check (or the decompressor) and are reported as a corrupt gzip.
+        /// </summary>
+        private static MemoryStream Gunzip(Stream stream, long start, string sourceName)
+        {
+            long length = stream.Length - start;
+            const int MinimumLength = 18; // 10-byte header, an empty deflate block (≥ 0 bytes here), 8-byte trailer
+            if (length < MinimumLength)
+            {
+                throw new IdxFormatException(sourceName, Invariant($"corrupt gzip: the file has {length} bytes but a gzip file has at least {MinimumLength} (header and trailer)"));
+            }
+
+            Span<byte> trailer = stackalloc byte[8];
+            stream.Position = start + length - 8;
+            ReadFully(stream, trailer);
+            stream.Position = start;
+            uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+            uint storedSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+
+            var output = new MemoryStream();
+            try
+            {
+                using var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
+                byte[] buffer = new byte[1 << 16];
+                int read;
+                while ((read = gzip.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    if (output.Length + read > Array.MaxLength)
+                    {
+                        throw new IdxFormatException(sourceName, Invariant($"the gzip data decompresses to more than {Array.MaxLength} bytes"));
+                    }
+
+                    output.Write(buffer, 0, read);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                output.Dispose();
+                throw new IdxFormatException(sourceName, "corrupt gzip: the compressed data cannot be decoded (damaged, truncated, or followed by bytes that are not gzip)", e);
+            }
+            catch
+            {
+                output.Dispose();
+                throw;
+            }
+
+            // The last member's output is the last ISIZE bytes (the whole output for the usual single-member file).
+            long total = output.Length;
+            uint actualSize = (uint)total;
+            // An empty last member after data is what zero padding looks like (CRC-32 and ISIZE of nothing are 0): refuse it.
+            bool sizeFits = storedSize <= total && (storedSize > 0 || total == 0);
+            uint actualCrc = sizeFits ? Checkpoints.Crc32.Compute(output.GetBuffer().AsSpan((int)(total - storedSize), (int)storedSize)) : 0;
+            if (!sizeFits || actualCrc != storedCrc)
+            {
+                output.Dispose();
+                string found = sizeFits
+                    ? Invariant($"its trailer gives CRC-32 0x{storedCrc:X8} and length {storedSize} but the data decompresses to {total} bytes with CRC-32 0x{actualCrc:X8}")
+                    : Invariant($"its trailer gives length {storedSize} (mod 2³²) but the data decompresses to {total} bytes ({actualSize} mod 2³²)");
+                throw new IdxFormatException(sourceName, $"corrupt gzip: {found}; the file is truncated, damaged or has bytes appended");
+            }
+
+            output.Position = 0;
+            return output;
         }
 
         /// <summary>Writes the file in IDX format; gzipped when <paramref name="path"/> ends in <c>.gz</c>.</summary>

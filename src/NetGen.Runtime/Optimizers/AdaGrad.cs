@@ -17,6 +17,7 @@ namespace NetGen.Optimizers
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private T[] _sumOfSquares = Array.Empty<T>();
+        private T[]? _previousSumOfSquares;
 
         /// <summary>Creates an AdaGrad optimizer; its state is sized on the first step.</summary>
         /// <param name="learningRate">α.</param>
@@ -39,6 +40,7 @@ namespace NetGen.Optimizers
         protected override void Allocate(int parameterCount)
         {
             _sumOfSquares = new T[parameterCount];
+            _previousSumOfSquares = KeepsPreviousState ? new T[parameterCount] : null;
             ClearState();
         }
 
@@ -46,14 +48,37 @@ namespace NetGen.Optimizers
         protected override IReadOnlyList<T[]> StateBuffers() => new[] { _sumOfSquares };
 
         /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _previousSumOfSquares = new T[_sumOfSquares.Length];
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState()
+        {
+            if (_previousSumOfSquares is not null)
+            {
+                (_sumOfSquares, _previousSumOfSquares) = (_previousSumOfSquares, _sumOfSquares);
+            }
+        }
+
+        /// <inheritdoc/>
         protected override void ClearState() => Array.Fill(_sumOfSquares, Cast(InitialAccumulator));
+
+        /// <inheritdoc/>
+        internal override int StateBufferCount => 1;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => index == 0 ? _sumOfSquares : throw new ArgumentOutOfRangeException(nameof(index));
 
         /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
             T alpha = Cast(LearningRate);
             T epsilon = Cast(Epsilon);
-            Span<T> sum = _sumOfSquares;
+            ReadOnlySpan<T> sum = _sumOfSquares;
+            Span<T> next = _previousSumOfSquares ?? _sumOfSquares; // with a previous set, the old sums stay where they are
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -62,7 +87,7 @@ namespace NetGen.Optimizers
                 {
                     var g = new Vector<T>(gradients.Slice(j));
                     Vector<T> s = new Vector<T>(sum.Slice(j)) + (g * g);
-                    s.CopyTo(sum.Slice(j));
+                    s.CopyTo(next.Slice(j));
                     (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
                 }
             }
@@ -71,9 +96,11 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i];
                 T s = sum[i] + g * g;
-                sum[i] = s;
+                next[i] = s;
                 parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
             }
+
+            SwapState();
         }
     }
 }

@@ -44,7 +44,17 @@ namespace NetGen.Optimizers
         public double Epsilon { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount, KeepsPreviousState);
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _moments.AllocatePrevious();
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState() => _moments.Swap();
 
         /// <inheritdoc/>
         protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;
@@ -53,25 +63,63 @@ namespace NetGen.Optimizers
         protected override void ClearState() => _moments.Clear();
 
         /// <inheritdoc/>
+        internal override int StateBufferCount => 2;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => _moments.Buffer(index);
+
+        /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) =>
             _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount);
     }
 
     /// <summary>The moment buffers and update shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
-    internal readonly struct AdamMoments<T>
+    /// <remarks>
+    /// With a previous set of buffers (<see cref="AllocatePrevious"/>), an update reads the current moments and writes the
+    /// new ones into the previous set, then swaps: the moments from before the step survive without a copy.
+    /// </remarks>
+    internal struct AdamMoments<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly T[] _first;
-        private readonly T[] _second;
+        private T[] _first;
+        private T[] _second;
+        private T[]? _previousFirst;
+        private T[]? _previousSecond;
 
-        public AdamMoments(int parameterCount)
+        public AdamMoments(int parameterCount, bool keepPrevious)
         {
             _first = new T[parameterCount];
             _second = new T[parameterCount];
+            if (keepPrevious)
+            {
+                AllocatePrevious();
+            }
         }
 
         /// <summary>The first moments, then the second moments (empty before sizing).</summary>
         public T[][] Buffers => _first is null ? Array.Empty<T[]>() : new[] { _first, _second };
+
+        public void AllocatePrevious()
+        {
+            _previousFirst = new T[_first?.Length ?? 0];
+            _previousSecond = new T[_first?.Length ?? 0];
+        }
+
+        public void Swap()
+        {
+            if (_previousFirst is not null && _first is not null)
+            {
+                (_first, _previousFirst) = (_previousFirst, _first);
+                (_second, _previousSecond) = (_previousSecond!, _second);
+            }
+        }
+
+        public Span<T> Buffer(int index) => index switch
+        {
+            0 => _first,
+            1 => _second,
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
 
         public void Clear()
         {
@@ -91,8 +139,10 @@ namespace NetGen.Optimizers
             T correction1 = T.CreateChecked(1 / (1 - Math.Pow(beta1, step)));
             T correction2 = T.CreateChecked(1 / (1 - Math.Pow(beta2, step)));
             T eps = T.CreateChecked(epsilon);
-            Span<T> m = _first;
-            Span<T> v = _second;
+            ReadOnlySpan<T> m = _first;
+            ReadOnlySpan<T> v = _second;
+            Span<T> nextM = _previousFirst ?? _first; // with a previous set, the old moments stay where they are
+            Span<T> nextV = _previousSecond ?? _second;
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -104,8 +154,8 @@ namespace NetGen.Optimizers
                     var g = new Vector<T>(gradients.Slice(i));
                     Vector<T> mi = (vb1 * new Vector<T>(m.Slice(i))) + (v1b1 * g);
                     Vector<T> vi = (vb2 * new Vector<T>(v.Slice(i))) + (v1b2 * g * g);
-                    mi.CopyTo(m.Slice(i));
-                    vi.CopyTo(v.Slice(i));
+                    mi.CopyTo(nextM.Slice(i));
+                    vi.CopyTo(nextV.Slice(i));
                     (new Vector<T>(parameters.Slice(i)) - (vAlpha * (mi * vc1) / (Vector.SquareRoot(vi * vc2) + vEps))).CopyTo(parameters.Slice(i));
                 }
             }
@@ -115,10 +165,12 @@ namespace NetGen.Optimizers
                 T g = gradients[i];
                 T mi = b1 * m[i] + oneMinusB1 * g;
                 T vi = b2 * v[i] + oneMinusB2 * g * g;
-                m[i] = mi;
-                v[i] = vi;
+                nextM[i] = mi;
+                nextV[i] = vi;
                 parameters[i] -= alpha * (mi * correction1) / (T.Sqrt(vi * correction2) + eps);
             }
+
+            Swap();
         }
     }
 }

@@ -51,13 +51,29 @@ namespace NetGen.Optimizers
         public double Epsilon { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount);
+        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount, KeepsPreviousState);
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _moments.AllocatePrevious();
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState() => _moments.Swap();
 
         /// <inheritdoc/>
         protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;
 
         /// <inheritdoc/>
         protected override void ClearState() => _moments.Clear();
+
+        /// <inheritdoc/>
+        internal override int StateBufferCount => 2;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => _moments.Buffer(index);
 
         /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)

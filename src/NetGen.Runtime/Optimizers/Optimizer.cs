@@ -66,6 +66,7 @@ namespace NetGen.Optimizers
 
             StepCount++;
             Update(parameters, gradients);
+            CanStepBack = KeepsPreviousState;
         }
 
         /// <inheritdoc/>
@@ -78,6 +79,7 @@ namespace NetGen.Optimizers
         public void Reset(bool clearSize)
         {
             StepCount = 0;
+            CanStepBack = false;
             if (clearSize)
             {
                 ParameterCount = -1;
@@ -132,6 +134,7 @@ namespace NetGen.Optimizers
             }
 
             StepCount = state.StepCount;
+            CanStepBack = false; // the restored state has no earlier step of this run to go back to
         }
 
         /// <summary>
@@ -147,6 +150,57 @@ namespace NetGen.Optimizers
             var probe = (Optimizer<T>)MemberwiseClone();
             probe.Allocate(parameterCount);
             return probe.StateBuffers();
+        }
+
+        /// <summary>
+        /// How many state buffers <see cref="Update"/> changes (moments, velocities, accumulators), so that a trainer can
+        /// copy them before a step and put them back when the step diverges. None by default.
+        /// </summary>
+        internal virtual int StateBufferCount => 0;
+
+        /// <summary>State buffer <paramref name="index"/> (0 ≤ index &lt; <see cref="StateBufferCount"/>), one value per parameter.</summary>
+        internal virtual Span<T> StateBuffer(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+        /// <summary>
+        /// Whether <see cref="Update"/> writes the new state into a second set of buffers and keeps the one from before
+        /// the step, so that <see cref="StepBack"/> can undo the step's effect on the state without a copy. Off until
+        /// <see cref="KeepPreviousState"/>; only NetGen's own optimizers support it.
+        /// </summary>
+        internal bool KeepsPreviousState { get; private set; }
+
+        /// <summary>Whether the last call was a <see cref="Step"/> whose state <see cref="StepBack"/> can undo.</summary>
+        internal bool CanStepBack { get; private set; }
+
+        /// <summary>Turns <see cref="KeepsPreviousState"/> on (a trainer does, once); false when this optimizer cannot.</summary>
+        internal bool KeepPreviousState()
+        {
+            if (!KeepsPreviousState && AllocatePrevious(Math.Max(ParameterCount, 0)))
+            {
+                KeepsPreviousState = true;
+            }
+
+            return KeepsPreviousState;
+        }
+
+        /// <summary>Undoes the last step's change to the state and the step count (not to the parameters: the caller keeps those).</summary>
+        internal void StepBack()
+        {
+            if (!CanStepBack)
+            {
+                throw new InvalidOperationException("There is no step to undo: StepBack follows one Step with KeepsPreviousState on.");
+            }
+
+            SwapState();
+            StepCount--;
+            CanStepBack = false;
+        }
+
+        /// <summary>Allocates the second set of state buffers for <paramref name="parameterCount"/> parameters; false when not supported.</summary>
+        internal virtual bool AllocatePrevious(int parameterCount) => false;
+
+        /// <summary>Exchanges the current and the previous state buffers.</summary>
+        internal virtual void SwapState()
+        {
         }
 
         /// <summary>Sizes the state for <paramref name="parameterCount"/> parameters now instead of on the first step.</summary>

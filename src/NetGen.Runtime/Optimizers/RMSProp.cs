@@ -17,6 +17,7 @@ namespace NetGen.Optimizers
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private T[] _meanSquare = Array.Empty<T>();
+        private T[]? _previousMeanSquare;
 
         /// <summary>Creates an RMSProp optimizer; its state is sized on the first step.</summary>
         /// <param name="learningRate">α.</param>
@@ -36,7 +37,27 @@ namespace NetGen.Optimizers
         public double Epsilon { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) => _meanSquare = new T[parameterCount];
+        protected override void Allocate(int parameterCount)
+        {
+            _meanSquare = new T[parameterCount];
+            _previousMeanSquare = KeepsPreviousState ? new T[parameterCount] : null;
+        }
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _previousMeanSquare = new T[_meanSquare.Length];
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState()
+        {
+            if (_previousMeanSquare is not null)
+            {
+                (_meanSquare, _previousMeanSquare) = (_previousMeanSquare, _meanSquare);
+            }
+        }
 
         /// <inheritdoc/>
         protected override IReadOnlyList<T[]> StateBuffers() => new[] { _meanSquare };
@@ -45,13 +66,20 @@ namespace NetGen.Optimizers
         protected override void ClearState() => Array.Clear(_meanSquare);
 
         /// <inheritdoc/>
+        internal override int StateBufferCount => 1;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => index == 0 ? _meanSquare : throw new ArgumentOutOfRangeException(nameof(index));
+
+        /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
             T alpha = Cast(LearningRate);
             T epsilon = Cast(Epsilon);
             T rho = Cast(Rho);
             T oneMinusRho = T.One - rho;
-            Span<T> meanSquare = _meanSquare;
+            ReadOnlySpan<T> meanSquare = _meanSquare;
+            Span<T> next = _previousMeanSquare ?? _meanSquare; // with a previous set, the old values stay where they are
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -60,7 +88,7 @@ namespace NetGen.Optimizers
                 {
                     var g = new Vector<T>(gradients.Slice(j));
                     Vector<T> s = (vRho * new Vector<T>(meanSquare.Slice(j))) + (v1Rho * g * g);
-                    s.CopyTo(meanSquare.Slice(j));
+                    s.CopyTo(next.Slice(j));
                     (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
                 }
             }
@@ -69,9 +97,11 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i];
                 T s = rho * meanSquare[i] + oneMinusRho * g * g;
-                meanSquare[i] = s;
+                next[i] = s;
                 parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
             }
+
+            SwapState();
         }
     }
 }

@@ -24,6 +24,7 @@ namespace NetGen.Optimizers
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private T[] _velocity = Array.Empty<T>();
+        private T[]? _previousVelocity;
 
         /// <summary>Creates an SGD optimizer; its state is sized on the first step.</summary>
         /// <param name="learningRate">α.</param>
@@ -53,14 +54,39 @@ namespace NetGen.Optimizers
         public double WeightDecay { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) =>
+        protected override void Allocate(int parameterCount)
+        {
             _velocity = Momentum > 0 && parameterCount > 0 ? new T[parameterCount] : Array.Empty<T>();
+            _previousVelocity = KeepsPreviousState ? new T[_velocity.Length] : null;
+        }
+
+        /// <inheritdoc/>
+        internal override bool AllocatePrevious(int parameterCount)
+        {
+            _previousVelocity = new T[_velocity.Length];
+            return true;
+        }
+
+        /// <inheritdoc/>
+        internal override void SwapState()
+        {
+            if (_previousVelocity is not null)
+            {
+                (_velocity, _previousVelocity) = (_previousVelocity, _velocity);
+            }
+        }
 
         /// <inheritdoc/>
         protected override IReadOnlyList<T[]> StateBuffers() => new[] { _velocity };
 
         /// <inheritdoc/>
         protected override void ClearState() => Array.Clear(_velocity);
+
+        /// <inheritdoc/>
+        internal override int StateBufferCount => _velocity.Length == 0 ? 0 : 1;
+
+        /// <inheritdoc/>
+        internal override Span<T> StateBuffer(int index) => index == 0 && _velocity.Length > 0 ? _velocity : throw new ArgumentOutOfRangeException(nameof(index));
 
         /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients)
@@ -90,7 +116,8 @@ namespace NetGen.Optimizers
             }
 
             T mu = Cast(Momentum);
-            Span<T> velocity = _velocity;
+            ReadOnlySpan<T> velocity = _velocity;
+            Span<T> next = _previousVelocity ?? _velocity; // with a previous set, the old velocity stays where it is
             int k = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -101,7 +128,7 @@ namespace NetGen.Optimizers
                     var p = new Vector<T>(parameters.Slice(k));
                     Vector<T> g = new Vector<T>(gradients.Slice(k)) + (vLambda * p);
                     Vector<T> v = (vMu * new Vector<T>(velocity.Slice(k))) + g;
-                    v.CopyTo(velocity.Slice(k));
+                    v.CopyTo(next.Slice(k));
                     (p - (Nesterov ? vAlpha * (g + (vMu * v)) : vAlpha * v)).CopyTo(parameters.Slice(k));
                 }
             }
@@ -110,9 +137,11 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i] + lambda * parameters[i];
                 T v = mu * velocity[i] + g;
-                velocity[i] = v;
+                next[i] = v;
                 parameters[i] -= Nesterov ? alpha * (g + mu * v) : alpha * v;
             }
+
+            SwapState();
         }
     }
 }

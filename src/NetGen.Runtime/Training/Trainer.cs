@@ -19,9 +19,20 @@ namespace NetGen.Training
     /// samples into a buffer, call <see cref="INetwork{T}.TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>, check that
     /// the loss and the gradient are finite, clip, and call <see cref="IOptimizer{T}.Step"/>; then measure the metrics,
     /// report them and apply early stopping.</para>
-    /// <para>A NaN or infinite loss (or gradient) stops training with a <see cref="NonFiniteLossException"/> before the
-    /// optimizer step, and the state (BatchNorm running statistics) that the failing <c>TrainStep</c> updated is put
-    /// back, so the network keeps the last good parameters and state.</para>
+    /// <para><see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> first checks the whole training and validation sets: a NaN or infinite feature or target is
+    /// an <see cref="ArgumentException"/> naming the set, the sample and the feature, before the first batch.</para>
+    /// <para>Before every batch the trainer copies the network's parameters, state and
+    /// <see cref="INetwork{T}.RandomState"/> into buffers allocated once per <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/>, and NetGen's optimizers
+    /// keep their state from before their last step (each update is written into a second set of buffers, so the old
+    /// moments survive without a copy). A batch whose loss or gradient is
+    /// NaN or infinite, that leaves a non-finite value in <see cref="INetwork{T}.State"/> (BatchNorm running variance of
+    /// huge inputs), or whose optimizer step makes a parameter NaN, infinite or larger in magnitude than √MaxValue
+    /// (≈ 1.8e19 for float, 1.3e154 for double), stops training with a <see cref="NonFiniteLossException"/>. A copy is
+    /// put back first: when the forward or backward pass failed, the one from before the previous batch (whose optimizer
+    /// step produced the parameters that failed), otherwise the one from before the failing batch. The network and the
+    /// optimizer then hold exactly what they held at that point (<see cref="NonFiniteLossException.RestoredBatch"/>);
+    /// <see cref="INetwork{T}.Gradients"/> hold the failing batch's gradient. The cost is one parameter-sized copy per
+    /// batch, and the optimizer's state buffers twice over in memory (see docs/benchmarks.md).</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
@@ -72,7 +83,8 @@ namespace NetGen.Training
         /// <param name="validation">Samples to validate on after each epoch; when null, <see cref="TrainerOptions.ValidationSplit"/> may hold some out.</param>
         /// <param name="progress">Receives a report after each batch (see <see cref="TrainerOptions.ReportBatches"/>) and each epoch.</param>
         /// <param name="cancellationToken">Checked before every batch.</param>
-        /// <exception cref="NonFiniteLossException">The loss or gradient became NaN or infinite.</exception>
+        /// <exception cref="ArgumentException">A set is empty, has the wrong number of features or targets, a label out of range, or a NaN or infinite feature or target (found before the first batch; nothing is changed).</exception>
+        /// <exception cref="NonFiniteLossException">Training diverged; the network and the optimizer are put back to before the step that produced the failure.</exception>
         /// <exception cref="OperationCanceledException">Cancelled; the network keeps the last completed batch's parameters.</exception>
         public TrainingResult Fit(Dataset<T> training, Dataset<T>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
         {
@@ -176,6 +188,7 @@ namespace NetGen.Training
         private sealed record ResumePoint(int CompletedEpochs, ulong ShuffleState, IReadOnlyList<EpochMetrics> History);
 
         /// <summary>The mean loss and (when it applies) accuracy on <paramref name="data"/>, in inference mode.</summary>
+        /// <exception cref="ArgumentException">The set is empty, does not fit the network, or holds a NaN or infinite feature or target.</exception>
         public Evaluation Evaluate(Dataset<T> data)
         {
             ArgumentNullException.ThrowIfNull(data);
@@ -227,6 +240,12 @@ namespace NetGen.Training
                 throw new ArgumentException(Invariant($"The {name} set has {data.FeatureCount} features per sample but the network expects InputSize = {Network.InputSize}."), name);
             }
 
+            CheckFinite(data.Features, data.FeatureCount, name, "feature");
+            if (data.Targets is { } values)
+            {
+                CheckFinite(values, Math.Max(1, data.TargetSize), name, "target");
+            }
+
             if (data.Labels is { } labels)
             {
                 int classes = Network.OutputSize == 1 ? 2 : Network.OutputSize;
@@ -251,6 +270,21 @@ namespace NetGen.Training
             }
         }
 
+        /// <summary>
+        /// Every value must be finite: one NaN or ∞ makes every later loss NaN, so it is found here, before the first batch,
+        /// and named by sample and position (<paramref name="width"/> values per sample).
+        /// </summary>
+        private static void CheckFinite(T[] values, int width, string name, string what)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!T.IsFinite(values[i]))
+                {
+                    throw new ArgumentException(Invariant($"Sample {i / width} of the {name} set has {what} {i % width} = {values[i]}; every {what} must be a finite number (replace missing values before training)."), name);
+                }
+            }
+        }
+
         private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>One call to <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/>: its buffers and bookkeeping.</summary>
@@ -267,7 +301,7 @@ namespace NetGen.Training
             private readonly T[] _inputs;
             private readonly int[]? _labels;
             private readonly T[]? _targets;
-            private readonly T[] _stateBackup;
+            private readonly RollbackPoints<T> _rollback;
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
             private readonly int _batches;
@@ -290,7 +324,7 @@ namespace NetGen.Training
                 _inputs = new T[batch * _network.InputSize];
                 _labels = training.Labels is null ? null : new int[batch];
                 _targets = training.Labels is null ? new T[batch * _network.OutputSize] : null;
-                _stateBackup = new T[_network.State.Length];
+                _rollback = new RollbackPoints<T>(_network, trainer.Optimizer);
                 if (_options.EarlyStopping is not null)
                 {
                     _bestParameters = new T[_network.Parameters.Length];
@@ -442,8 +476,9 @@ namespace NetGen.Training
                 Span<T> inputs = _inputs.AsSpan(0, n * inputSize);
                 _training.CopyFeatures(_order, start, n, inputs);
 
-                // TrainStep updates BatchNorm running statistics; keep them so that a failing batch leaves no trace.
-                _network.State.CopyTo(_stateBackup);
+                // TrainStep and the optimizer step change the parameters, the state, the dropout generator and the
+                // optimizer's moments; keep them so that a batch that diverges can be undone exactly.
+                _rollback.BeforeBatch(epoch, batch);
                 T result;
                 if (_labels is not null)
                 {
@@ -472,8 +507,15 @@ namespace NetGen.Training
                 norm = GradientClipping.GlobalNorm<T>(gradients);
                 if (!double.IsFinite(loss) || !double.IsFinite(norm))
                 {
-                    _stateBackup.CopyTo(_network.State);
-                    throw new NonFiniteLossException(epoch, batch, loss, norm);
+                    var restored = _rollback.UndoTrainStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, null, restored.Epoch, restored.Batch);
+                }
+
+                if (FirstNonFinite(_network.State) is { } bad)
+                {
+                    string problem = StateProblem(bad);
+                    var restored = _rollback.UndoTrainStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
                 }
 
                 if (_options.ClipValue is { } limit)
@@ -495,8 +537,68 @@ namespace NetGen.Training
                 }
 
                 _trainer.Optimizer.Step(_network.Parameters, gradients);
+                if (FirstUnusableParameter(_network.Parameters) is { } wild)
+                {
+                    string problem = ParameterProblem(wild);
+                    var restored = _rollback.UndoOptimizerStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
+                }
+
+                _rollback.Accept();
                 return loss;
             }
+
+            /// <summary>The first index whose value is NaN or infinite, or null.</summary>
+            private static int? FirstNonFinite(ReadOnlySpan<T> values)
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (!T.IsFinite(values[i]))
+                    {
+                        return i;
+                    }
+                }
+
+                return null;
+            }
+
+            /// <summary>
+            /// The first parameter that is NaN, infinite or larger in magnitude than √MaxValue (its square, in an L2 term
+            /// or a product with a value ≥ itself, overflows: the next batch would fail), or null. Vectorized; the index is
+            /// searched only when something is wrong.
+            /// </summary>
+            private static int? FirstUnusableParameter(ReadOnlySpan<T> parameters)
+            {
+                if (parameters.IsEmpty)
+                {
+                    return null;
+                }
+
+                T limit = ParameterLimit;
+                // MaxMagnitude returns the signed value of largest magnitude, or NaN if there is one (then the test is false).
+                if (T.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(parameters)) <= limit)
+                {
+                    return null;
+                }
+
+                for (int i = 0; i < parameters.Length; i++)
+                {
+                    if (!(T.Abs(parameters[i]) <= limit))
+                    {
+                        return i;
+                    }
+                }
+
+                return null;
+            }
+
+            private string StateProblem(int index) => Invariant(
+                $"State[{index}] (a BatchNorm running statistic) became {_network.State[index]} while the loss and gradient stayed finite; the inputs are probably too large (standardize them)");
+
+            private string ParameterProblem(int index) => Invariant(
+                $"the optimizer step made parameter {index} equal to {_network.Parameters[index]}, beyond the usable range ±{ParameterLimit} (√MaxValue)");
+
+            private static T ParameterLimit { get; } = T.CreateChecked(Math.Sqrt(typeof(T) == typeof(float) ? float.MaxValue : double.MaxValue));
         }
     }
 }

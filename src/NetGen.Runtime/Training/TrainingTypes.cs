@@ -218,19 +218,39 @@ namespace NetGen.Training
     public readonly record struct Evaluation(double Loss, double? Accuracy, int Count);
 
     /// <summary>
-    /// The training loss became NaN or infinite (or the gradient did). Training stopped before the optimizer step, so
-    /// the network holds the parameters and state from before the failing batch.
+    /// Training diverged: the loss or the gradient became NaN or infinite, the batch made the network's
+    /// <see cref="INetwork{T}.State"/> (BatchNorm running statistics) non-finite, or the optimizer step made a parameter
+    /// NaN, infinite or larger in magnitude than √MaxValue.
     /// </summary>
+    /// <remarks>
+    /// The trainer puts back the parameters, state, dropout generator (<see cref="INetwork{T}.RandomState"/>) and the
+    /// optimizer's moments and step count (for optimizers derived from <see cref="Optimizer{T}"/>) as they were before
+    /// batch <see cref="RestoredBatch"/> of epoch <see cref="RestoredEpoch"/>; <see cref="INetwork{T}.Gradients"/> hold
+    /// the failing batch's gradient, for inspection. When the forward or backward pass of
+    /// a batch fails, the parameters it ran with came from the previous batch's optimizer step, so that step is undone
+    /// too: the network goes back to before the previous batch (to parameters that gave a finite loss and gradient).
+    /// When the optimizer step itself makes a parameter unusable, the network goes back to before the failing batch.
+    /// <see cref="Trainer{T}.History"/> keeps the completed epochs: when the undone batch was the last of an epoch, that
+    /// epoch's metrics were measured with parameters the network no longer holds.
+    /// </remarks>
     public sealed class NonFiniteLossException : ArithmeticException
     {
-        /// <summary>Creates the exception.</summary>
+        /// <summary>Creates the exception for a batch whose loss or gradient is not finite, undone to its own start.</summary>
         public NonFiniteLossException(int epoch, int batch, double loss, double gradientNorm)
-            : base(Describe(epoch, batch, loss, gradientNorm))
+            : this(epoch, batch, loss, gradientNorm, null, epoch, batch)
+        {
+        }
+
+        /// <summary>Creates the exception; <paramref name="problem"/> (null: the loss or the gradient) says what diverged.</summary>
+        internal NonFiniteLossException(int epoch, int batch, double loss, double gradientNorm, string? problem, int restoredEpoch, int restoredBatch)
+            : base(Describe(epoch, batch, problem ?? LossProblem(loss, gradientNorm), restoredEpoch, restoredBatch))
         {
             Epoch = epoch;
             Batch = batch;
             Loss = loss;
             GradientNorm = gradientNorm;
+            RestoredEpoch = restoredEpoch;
+            RestoredBatch = restoredBatch;
         }
 
         /// <summary>The epoch of the failing batch, 1-based.</summary>
@@ -245,12 +265,22 @@ namespace NetGen.Training
         /// <summary>The gradient norm of the batch (NaN or ∞ when the gradient is at fault).</summary>
         public double GradientNorm { get; }
 
-        private static string Describe(int epoch, int batch, double loss, double norm)
+        /// <summary>The epoch of <see cref="RestoredBatch"/>.</summary>
+        public int RestoredEpoch { get; }
+
+        /// <summary>The network and the optimizer hold what they held before this batch (1-based) of <see cref="RestoredEpoch"/>.</summary>
+        public int RestoredBatch { get; }
+
+        private static string LossProblem(double loss, double norm) => double.IsFinite(loss)
+            ? string.Create(CultureInfo.InvariantCulture, $"the gradient norm became {norm} (loss {loss})")
+            : string.Create(CultureInfo.InvariantCulture, $"the training loss became {loss}");
+
+        private static string Describe(int epoch, int batch, string problem, int restoredEpoch, int restoredBatch)
         {
-            string what = double.IsFinite(loss)
-                ? string.Create(CultureInfo.InvariantCulture, $"the gradient norm became {norm} (loss {loss})")
-                : string.Create(CultureInfo.InvariantCulture, $"the training loss became {loss}");
-            return string.Create(CultureInfo.InvariantCulture, $"Training stopped at epoch {epoch}, batch {batch}: {what}. The parameters and state are those from before this batch. Try a lower learning rate, gradient clipping, or check the data for extreme values.");
+            string restored = (restoredEpoch, restoredBatch) == (epoch, batch)
+                ? "The parameters and state are those from before this batch"
+                : string.Create(CultureInfo.InvariantCulture, $"The parameters and state are those from before epoch {restoredEpoch}, batch {restoredBatch}, whose optimizer step produced the parameters that failed");
+            return string.Create(CultureInfo.InvariantCulture, $"Training stopped at epoch {epoch}, batch {batch}: {problem}. {restored}. Try a lower learning rate, gradient clipping, or check the data for extreme values.");
         }
     }
 }

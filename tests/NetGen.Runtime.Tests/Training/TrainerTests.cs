@@ -171,8 +171,9 @@ namespace NetGen.Runtime.Tests.Training
             {
                 OnReport = p =>
                 {
-                    // The snapshot after the last good batch (epoch 2, batch 2).
-                    if (p.Kind == ProgressKind.Batch && p.Epoch == 2 && p.Batch == 2)
+                    // Batch 3 fails in TrainStep, so the step of batch 2 that produced its parameters is undone too:
+                    // the network goes back to before batch 2, i.e. after epoch 2, batch 1.
+                    if (p.Kind == ProgressKind.Batch && p.Epoch == 2 && p.Batch == 1)
                     {
                         parameters = inner.Parameters.ToArray();
                         state = inner.State.ToArray();
@@ -187,6 +188,7 @@ namespace NetGen.Runtime.Tests.Training
             Assert.Equal(3, e.Batch);
             Assert.True(double.IsNaN(e.Loss));
             Assert.Contains("epoch 2, batch 3", e.Message);
+            Assert.Equal((2, 2), (e.RestoredEpoch, e.RestoredBatch));
             Assert.Contains("NaN", e.Message);
             Assert.Equal(parameters, inner.Parameters.ToArray());
             Assert.Equal(state, inner.State.ToArray());

@@ -1,0 +1,134 @@
+using System;
+using System.Numerics;
+using NetGen.Optimizers;
+
+namespace NetGen.Training
+{
+    /// <summary>
+    /// A copy of what one training step changes and later steps depend on — the network's
+    /// <see cref="INetwork{T}.Parameters"/>, <see cref="INetwork{T}.State"/> and <see cref="INetwork{T}.RandomState"/> —
+    /// and the optimizer's step count, so that a step that diverges can be undone exactly.
+    /// </summary>
+    /// <remarks>
+    /// <para>The optimizer's own state (moments, velocities, accumulators) is not copied: a NetGen optimizer is switched to
+    /// keep the state from before its last step (<see cref="Optimizer{T}.KeepPreviousState"/>: it writes each update
+    /// into a second set of buffers), and <see cref="Restore"/> steps it back. That leaves one parameter-sized copy per
+    /// batch instead of one per optimizer buffer as well. The state of an <see cref="IOptimizer{T}"/> that is not one of
+    /// NetGen's is invisible here and is not restored.</para>
+    /// <para><see cref="INetwork{T}.Gradients"/> are not copied: every TrainStep overwrites them and nothing reads them
+    /// across batches; after a rollback they hold the failing batch's gradient, which is what one wants to inspect.</para>
+    /// </remarks>
+    internal sealed class StepSnapshot<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly INetwork<T> _network;
+        private readonly Optimizer<T>? _optimizer;
+        private readonly T[] _parameters;
+        private readonly T[] _state;
+        private ulong _randomState;
+        private long _stepCount;
+        private bool _optimizerSized;
+
+        public StepSnapshot(INetwork<T> network, IOptimizer<T> optimizer)
+        {
+            _network = network;
+            _optimizer = optimizer is Optimizer<T> own && own.KeepPreviousState() ? own : null;
+            _parameters = new T[network.Parameters.Length];
+            _state = new T[network.State.Length];
+        }
+
+        /// <summary>Copies the network as it is now and notes the optimizer's step count.</summary>
+        public void Save()
+        {
+            _network.Parameters.CopyTo(_parameters);
+            _network.State.CopyTo(_state);
+            _randomState = _network.RandomState;
+            if (_optimizer is { } optimizer)
+            {
+                _stepCount = optimizer.StepCount;
+                _optimizerSized = optimizer.ParameterCount >= 0;
+            }
+        }
+
+        /// <summary>Puts back what <see cref="Save"/> copied; the optimizer may have taken at most one step since.</summary>
+        public void Restore()
+        {
+            _parameters.CopyTo(_network.Parameters);
+            _state.CopyTo(_network.State);
+            _network.RandomState = _randomState;
+            if (_optimizer is not { } optimizer || optimizer.StepCount == _stepCount)
+            {
+                return;
+            }
+
+            if (!_optimizerSized)
+            {
+                optimizer.Reset(clearSize: true); // as unsized as it was
+            }
+            else if (optimizer.StepCount == _stepCount + 1 && optimizer.CanStepBack)
+            {
+                optimizer.StepBack();
+            }
+
+            // Otherwise someone reset or stepped the optimizer from a progress callback: there is nothing exact to go
+            // back to, and throwing here would hide the divergence being reported.
+        }
+    }
+
+    /// <summary>
+    /// The two points a diverging batch can be undone to: before the current batch, and before the previous accepted
+    /// one. Parameters that make a <c>TrainStep</c> fail came from the previous batch's optimizer step, so such a failure
+    /// goes back to before that batch, to parameters that gave a finite loss and gradient; an optimizer step that makes a
+    /// parameter unusable goes back to before the current batch.
+    /// </summary>
+    internal sealed class RollbackPoints<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private StepSnapshot<T> _current;
+        private StepSnapshot<T> _previous;
+        private (int Epoch, int Batch) _currentBatch;
+        private (int Epoch, int Batch)? _previousBatch;
+
+        public RollbackPoints(INetwork<T> network, IOptimizer<T> optimizer)
+        {
+            _current = new StepSnapshot<T>(network, optimizer);
+            _previous = new StepSnapshot<T>(network, optimizer);
+        }
+
+        /// <summary>Saves the point before batch <paramref name="batch"/> of epoch <paramref name="epoch"/>.</summary>
+        public void BeforeBatch(int epoch, int batch)
+        {
+            _current.Save();
+            _currentBatch = (epoch, batch);
+        }
+
+        /// <summary>The batch passed every check: its starting point becomes the previous one.</summary>
+        public void Accept()
+        {
+            (_current, _previous) = (_previous, _current);
+            _previousBatch = _currentBatch;
+        }
+
+        /// <summary>The current batch's TrainStep failed: back to before the previous batch (or this one if it is the first).</summary>
+        /// <returns>The batch whose starting point the network now holds.</returns>
+        public (int Epoch, int Batch) UndoTrainStep()
+        {
+            if (_previousBatch is { } previous)
+            {
+                _previous.Restore();
+                return previous;
+            }
+
+            _current.Restore();
+            return _currentBatch;
+        }
+
+        /// <summary>The current batch's optimizer step made a parameter unusable: back to before this batch.</summary>
+        /// <returns>The batch whose starting point the network now holds.</returns>
+        public (int Epoch, int Batch) UndoOptimizerStep()
+        {
+            _current.Restore();
+            return _currentBatch;
+        }
+    }
+}
