@@ -17,12 +17,12 @@ namespace NetGen.Checkpoints
         /// </summary>
         /// <exception cref="UnauthorizedAccessException">The target is read-only (no owner write permission, or the Windows read-only attribute).</exception>
         /// <exception cref="IOException">The target is a directory, its directory does not exist, or writing failed.</exception>
-        public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes, string what)
+        public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes, string what, string extension = Checkpoint.Extension)
         {
             string full = Path.GetFullPath(path);
             if (Directory.Exists(full))
             {
-                throw new IOException($"Cannot save the {what} to '{full}': it is a directory. Give a file name, e.g. '{Path.Combine(full, "model" + Checkpoint.Extension)}'.");
+                throw new IOException($"Cannot save the {what} to '{full}': it is a directory. Give a file name, e.g. '{Path.Combine(full, "model" + extension)}'.");
             }
 
             if (Path.EndsInDirectorySeparator(full))

@@ -43,7 +43,7 @@ namespace NetGen.Checkpoints
         {
             ArgumentNullException.ThrowIfNull(trainer);
             ArgumentNullException.ThrowIfNull(path);
-            AtomicFile.Write(path, ToBytes(trainer));
+            ModelFile.WriteAtomically(path, ToBytes(trainer), "training checkpoint", Extension);
         }
 
         /// <summary>The training checkpoint of <paramref name="trainer"/> as bytes.</summary>
@@ -116,7 +116,7 @@ namespace NetGen.Checkpoints
         {
             ArgumentNullException.ThrowIfNull(trainer);
             ArgumentNullException.ThrowIfNull(path);
-            Load(trainer, File.ReadAllBytes(path), Path.GetFileName(path));
+            Load(trainer, ModelFile.Read(path, "training checkpoint"), Path.GetFileName(path));
         }
 
         /// <summary>Restores a training run held in <paramref name="bytes"/> (see <see cref="Load{T}(Trainer{T}, string)"/>).</summary>

@@ -256,7 +256,7 @@ namespace NetGen
 
             private void Affine(LayerView<T> layer, string who, Weighted node)
             {
-                ParameterView<T> w = layer["W"] ?? throw new InvalidOperationException($"{who} has no W.");
+                ParameterView<T> w = layer["W"];
                 Constant weight = node.Tensors[1]!.Value;
                 // The layer's W is [out × in]; the file's is [out × in] unless a Gemm with transB 0 or a MatMul holds
                 // [in × out], and a Transpose in front of it swaps that once more.
@@ -296,7 +296,7 @@ namespace NetGen
             {
                 Copy(layer, who, node, "γ", node.Tensors[1], required: true);
                 Copy(layer, who, node, "β", node.Tensors[2], required: true);
-                int features = layer["γ"]!.Length;
+                int features = layer["γ"].Length;
                 if (stateOffset + (2L * features) > _state.Length)
                 {
                     throw new InvalidOperationException(Invariant($"{who}: the network's State has {_state.Length} values, too few for the running statistics of its BatchNorm layers."));
@@ -309,7 +309,7 @@ namespace NetGen
 
             private void Slope(LayerView<T> layer, string who, Weighted node)
             {
-                ParameterView<T> alpha = layer["α"] ?? throw new InvalidOperationException($"{who} has no α.");
+                ParameterView<T> alpha = layer["α"];
                 OnnxTensor tensor = node.Tensors[1]!.Value.Tensor;
                 // Leading 1s broadcast away: [1, 64] and [64] are the same slope.
                 long[] file = tensor.Dims.SkipWhile(d => d == 1).ToArray();
@@ -326,7 +326,7 @@ namespace NetGen
             /// <summary>Copies one tensor whose shape must equal the layer's tensor <paramref name="name"/>.</summary>
             private void Copy(LayerView<T> layer, string who, Weighted node, string name, Constant? source, bool required)
             {
-                ParameterView<T>? target = layer[name];
+                layer.TryGetTensor(name, out ParameterView<T>? target);
                 if (target is null && source is null)
                 {
                     return;

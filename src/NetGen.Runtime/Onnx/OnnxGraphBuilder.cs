@@ -343,12 +343,15 @@ namespace NetGen
             destination.Write(ToBytes());
         }
 
-        /// <summary>Writes the model to <paramref name="path"/> atomically: a temporary file beside it, flushed, then moved over it.</summary>
+        /// <summary>
+        /// Writes the model to <paramref name="path"/> atomically, as checkpoints are written: a temporary file beside it,
+        /// flushed, then moved over it; a read-only target is refused and a replaced file keeps its permissions.
+        /// </summary>
         /// <param name="path">The file to write.</param>
         public void Save(string path)
         {
             ArgumentNullException.ThrowIfNull(path);
-            AtomicFile.Write(path, ToBytes());
+            NetGen.Checkpoints.ModelFile.WriteAtomically(path, ToBytes(), "ONNX model", ".onnx");
         }
 
         /// <summary>Adds a node whose output, named after the layer, becomes the current value.</summary>
