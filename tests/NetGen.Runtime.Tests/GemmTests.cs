@@ -6,14 +6,15 @@ using NetGen.Kernels;
 namespace NetGen.Runtime.Tests
 {
     /// <summary>
-    /// The SIMD matrix kernels on every path this processor has, against a naive product in double: sizes 0, 1, around
-    /// the tile and vector widths (7, 15, 16, 17, 31, 33, 65) and past the k block (257), on one thread and split.
+    /// The SIMD matrix kernels on every path this processor has (Vector128 included, so ARM64 and SSE-only code runs here
+    /// too), against a naive product in double: sizes 0, 1, around the tile and vector widths (2 and 4 lanes of the
+    /// 128-bit path: 3, 4, 5; 7, 15, 16, 17, 31, 33, 65) and past the k block (257), on one thread and split.
     /// </summary>
     public abstract class GemmTests<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private static readonly int[] Sizes = [0, 1, 7, 15, 16, 17, 31, 33, 65, 131];
-        private static readonly int[] Depths = [0, 1, 7, 16, 17, 33, 257];
+        private static readonly int[] Sizes = [0, 1, 3, 4, 5, 7, 15, 16, 17, 31, 33, 65, 131];
+        private static readonly int[] Depths = [0, 1, 3, 5, 7, 16, 17, 33, 257];
 
         public static IEnumerable<object[]> PathsAndThreads()
         {

@@ -23,7 +23,7 @@ namespace NetGen.Kernels
     /// Each kernel computes only the rows <c>[i0, i1)</c> and columns <c>[j0, j1)</c> of C, so that threads can split
     /// the output without sharing a value. Edges smaller than a tile use narrower tiles, then scalar code.
     /// </summary>
-    /// <typeparam name="TOps">The vector operations: <see cref="Simd512{T}"/> or <see cref="Simd256{T}"/>.</typeparam>
+    /// <typeparam name="TOps">The vector operations: <see cref="Simd512{T}"/>, <see cref="Simd256{T}"/> or <see cref="Simd128{T}"/>.</typeparam>
     /// <typeparam name="TVector">The vector type of <typeparamref name="TOps"/>.</typeparam>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     internal static unsafe class GemmKernels<TOps, TVector, T>
@@ -46,7 +46,7 @@ namespace NetGen.Kernels
         /// <summary>
         /// Whether the wide tiles are used: 8 × 2 vectors in <see cref="OuterProducts"/> and 4 × 4 in
         /// <see cref="DotProducts"/> need more than 16 vector registers, which only AVX-512 has (32); with 16 registers
-        /// the kernels use 8 × 1 vector and 1 × 4 tiles.
+        /// (AVX2, SSE; the 128-bit path keeps to them on ARM64 too) the kernels use 8 × 1 vector and 1 × 4 tiles.
         /// </summary>
         private static bool Wide => TOps.Count * sizeof(T) == 64;
 
@@ -253,13 +253,14 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// <c>panel[p · width + r] = source[r · ld + p]</c> for r in <c>[0, width)</c>, p in <c>[0, kc)</c>: a block of
-        /// <paramref name="width"/> rows, transposed. 8 × 8 (float) or 4 × 4 (double) blocks go through AVX shuffles.
+        /// <paramref name="width"/> rows, transposed. On the 256- and 512-bit paths 8 × 8 (float) or 4 × 4 (double)
+        /// blocks go through AVX shuffles; the 128-bit path stays within its own instruction set (its panels are narrow).
         /// </summary>
         private static void Transpose(T* source, int ld, int width, int kc, T* panel)
         {
             int block = typeof(T) == typeof(float) ? 8 : 4;
             int r = 0;
-            if (Avx.IsSupported)
+            if (Avx.IsSupported && TOps.Count * sizeof(T) >= 32)
             {
                 int pv = kc - (kc % block);
                 for (; r + block <= width; r += block)
