@@ -76,7 +76,7 @@ namespace NetGen.Kernels
         {
             if (string.IsNullOrWhiteSpace(requested))
             {
-                return (best, string.Create(CultureInfo.InvariantCulture, $"{best}: the widest path this processor offers ({EnvironmentVariable} is not set)."));
+                return (best, string.Create(CultureInfo.InvariantCulture, $"{best}: the widest path this processor and build support ({EnvironmentVariable} is not set)."));
             }
 
             string name = requested.Trim();
@@ -89,10 +89,10 @@ namespace NetGen.Kernels
 
             if (path > best)
             {
-                return (best, string.Create(CultureInfo.InvariantCulture, $"{best}: {EnvironmentVariable}={name} asks for more than this processor offers, so its widest path is used."));
+                return (best, string.Create(CultureInfo.InvariantCulture, $"{best}: {EnvironmentVariable}={name} asks for more than this processor and build support, so the widest they do is used."));
             }
 
-            return (path, string.Create(CultureInfo.InvariantCulture, $"{path}: forced by {EnvironmentVariable}={name} (this processor offers up to {best})."));
+            return (path, string.Create(CultureInfo.InvariantCulture, $"{path}: forced by {EnvironmentVariable}={name} (this processor and build support up to {best})."));
         }
 
         private static bool TryParse(string name, out GemmPath path)
