@@ -67,6 +67,22 @@ namespace NetGen.Runtime.Tests
 
         [Theory]
         [MemberData(nameof(PathsAndThreads))]
+        public void AddMultiplyTransposedB_accumulates_like_the_reference(string path, int threads)
+        {
+            using var grain = SmallGrain();
+            foreach ((int m, int k, int n) in Shapes())
+            {
+                double[] a = Values(m * k, 14), b = Values(n * k, 15), c0 = Values(m * n, 16);
+                T[] c = TestMath.To<T>(c0);
+                Gemm.AddMultiplyTransposedB<T>(TestMath.To<T>(a), TestMath.To<T>(b), c, m, k, n, Parse(path), threads);
+                (double[] expected, double[] scale) = Reference(m, k, n, (i, p) => a[(i * k) + p], (p, j) => b[(j * k) + p]);
+                AddBias(expected, scale, c0, m, n, wholeMatrix: true);
+                AssertClose(expected, scale, c, $"C+=A·Bᵀ {m}×{k}×{n}");
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(PathsAndThreads))]
         public void Multiply_overwrites_like_the_reference(string path, int threads)
         {
             using var grain = SmallGrain();

@@ -101,6 +101,43 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// <c>C += A · Bᵀ</c>: <c>C[i,j] += Σₖ A[i,k] · B[j,k]</c>, with <c>A [m × k]</c>, <c>B [n × k]</c>, <c>C [m × n]</c>, on
+        /// the given path with at most <paramref name="maxThreads"/> threads. Accumulates into <paramref name="c"/> (a
+        /// convolution's kernel gradient, summed over the samples by the products themselves).
+        /// </summary>
+        public static void AddMultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || n == 0 || k == 0)
+            {
+                return;
+            }
+
+            if (!UsesSimd<T>(path))
+            {
+                GemmReference.AddMultiplyTransposedB(a, b, c, m, k, n);
+                return;
+            }
+
+            fixed (T* pa = a, pb = b, pc = c)
+            {
+                var product = new GemmProduct<T>
+                {
+                    Kind = m >= PanelRows && n >= PanelRows ? GemmKind.TransposedPanel : GemmKind.Dot,
+                    Path = path,
+                    A = pa,
+                    B = pb,
+                    C = pc,
+                    M = m,
+                    N = n,
+                    K = k,
+                    Accumulate = true,
+                };
+                Execute(ref product, maxThreads);
+            }
+        }
+
+        /// <summary>
         /// <c>C += Aᵀ · B</c>: <c>C[i,j] += Σₖ A[k,i] · B[k,j]</c>, with <c>A [kk × m]</c>, <c>B [kk × n]</c>, <c>C [m × n]</c>.
         /// Accumulates into <paramref name="c"/>.
         /// </summary>
@@ -354,11 +391,11 @@ namespace NetGen.Kernels
         {
             if (Kind == GemmKind.Dot)
             {
-                GemmKernels<TOps, TVector, T>.DotProducts(A, B, C, Bias, K, N, i0, i1, j0, j1);
+                GemmKernels<TOps, TVector, T>.DotProducts(A, B, C, Bias, K, N, i0, i1, j0, j1, Accumulate);
             }
             else if (Kind == GemmKind.TransposedPanel)
             {
-                GemmKernels<TOps, TVector, T>.TransposedPanelProducts(A, B, C, Bias, K, N, i0, i1, j0, j1);
+                GemmKernels<TOps, TVector, T>.TransposedPanelProducts(A, B, C, Bias, K, N, i0, i1, j0, j1, Accumulate);
             }
             else
             {

@@ -55,9 +55,10 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// <c>C[i,j] = Σₚ A[i,p] · B[j,p] + bias[j]</c> for i in <c>[i0, i1)</c>, j in <c>[j0, j1)</c>; A is <c>[· × k]</c>, B is
-        /// <c>[· × k]</c>, C is <c>[· × n]</c>, all row-major. Overwrites C. <paramref name="bias"/> may be null.
+        /// <c>[· × k]</c>, C is <c>[· × n]</c>, all row-major. Overwrites C, or adds to it when <paramref name="accumulate"/>
+        /// (then with no bias). <paramref name="bias"/> may be null.
         /// </summary>
-        public static void DotProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1)
+        public static void DotProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1, bool accumulate)
         {
             int kv = k - (k % TOps.Count);
             int j = j0;
@@ -69,13 +70,13 @@ namespace NetGen.Kernels
                 {
                     for (; i + DotTile <= i1; i += DotTile)
                     {
-                        Dot4x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, n);
+                        Dot4x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, n, accumulate);
                     }
                 }
 
                 for (; i < i1; i++)
                 {
-                    Dot1x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv);
+                    Dot1x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, accumulate);
                 }
             }
 
@@ -85,7 +86,9 @@ namespace NetGen.Kernels
                 T shift = bias == null ? T.Zero : bias[j];
                 for (int i = i0; i < i1; i++)
                 {
-                    c[((nint)i * n) + j] = Dot(a + ((nint)i * k), bj, k, kv) + shift;
+                    T value = Dot(a + ((nint)i * k), bj, k, kv);
+                    T* target = c + ((nint)i * n) + j;
+                    *target = accumulate ? *target + value : value + shift;
                 }
             }
         }
@@ -144,12 +147,17 @@ namespace NetGen.Kernels
         /// <c>C = A · Bᵀ + bias</c> like <see cref="DotProducts"/>, but by outer products: each panel of
         /// <see cref="OuterColumns"/> rows of B (a k block of them) is first transposed into a small buffer that stays in
         /// L1, then every row tile of A passes over it. Pays when there are enough rows of A to share the transposition.
+        /// Adds to C instead when <paramref name="accumulate"/> (then with no bias).
         /// </summary>
-        public static void TransposedPanelProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1)
+        public static void TransposedPanelProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1, bool accumulate)
         {
             if (k == 0)
             {
-                Fill(c, n, bias, i0, i1, j0, j1);
+                if (!accumulate)
+                {
+                    Fill(c, n, bias, i0, i1, j0, j1);
+                }
+
                 return;
             }
 
@@ -163,7 +171,7 @@ namespace NetGen.Kernels
                     int width = Math.Min(panelWidth, j1 - j);
                     Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
                     T* shift = pc == 0 && bias != null ? bias + j : null;
-                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, pc > 0, shift);
+                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, accumulate || pc > 0, shift);
                 }
             }
         }
@@ -364,7 +372,7 @@ namespace NetGen.Kernels
             return result;
         }
 
-        private static void Dot1x4(T* a, T* b0, T* c, T* bias, int k, int kv)
+        private static void Dot1x4(T* a, T* b0, T* c, T* bias, int k, int kv, bool add)
         {
             T* b1 = b0 + k;
             T* b2 = b1 + k;
@@ -390,21 +398,10 @@ namespace NetGen.Kernels
                 s3 += x * b3[p];
             }
 
-            if (bias != null)
-            {
-                s0 += bias[0];
-                s1 += bias[1];
-                s2 += bias[2];
-                s3 += bias[3];
-            }
-
-            c[0] = s0;
-            c[1] = s1;
-            c[2] = s2;
-            c[3] = s3;
+            StoreDots(c, bias, add, s0, s1, s2, s3);
         }
 
-        private static void Dot4x4(T* a0, T* b0, T* c, T* bias, int k, int kv, int ldc)
+        private static void Dot4x4(T* a0, T* b0, T* c, T* bias, int k, int kv, int ldc, bool add)
         {
             T* a1 = a0 + k;
             T* a2 = a1 + k;
@@ -444,15 +441,15 @@ namespace NetGen.Kernels
                 c33 = TOps.MultiplyAdd(x, y3, c33);
             }
 
-            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03);
-            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13);
-            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23);
-            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33);
+            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03, add);
+            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13, add);
+            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23, add);
+            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33, add);
         }
 
         /// <summary>Sums the 4 accumulators of one row of a dot tile, adds the scalar tail of k and the bias, and stores.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3)
+        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3, bool add)
         {
             T s0 = TOps.Sum(v0), s1 = TOps.Sum(v1), s2 = TOps.Sum(v2), s3 = TOps.Sum(v3);
             for (int p = kv; p < k; p++)
@@ -462,6 +459,22 @@ namespace NetGen.Kernels
                 s1 += x * b0[k + p];
                 s2 += x * b0[(2 * k) + p];
                 s3 += x * b0[(3 * k) + p];
+            }
+
+            StoreDots(c, bias, add, s0, s1, s2, s3);
+        }
+
+        /// <summary>Stores (or adds, when <paramref name="add"/>) four sums of a dot tile, plus the bias when storing.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreDots(T* c, T* bias, bool add, T s0, T s1, T s2, T s3)
+        {
+            if (add)
+            {
+                c[0] += s0;
+                c[1] += s1;
+                c[2] += s2;
+                c[3] += s3;
+                return;
             }
 
             if (bias != null)
