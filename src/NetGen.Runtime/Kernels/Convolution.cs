@@ -214,12 +214,18 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// Whether a batch is split by samples (the default); when false each sample's GEMMs are split instead, as before
+        /// the split by samples. Only the benchmarks change it, to compare the two in one run; only speed depends on it.
+        /// </summary>
+        internal static bool SplitBySamples { get; set; } = true;
+
+        /// <summary>
         /// How many threads a call splits its samples over: one per <see cref="Gemm.ParallelGrain"/> multiply-adds of the
         /// forward products (<c>batch · F · Q · P</c>), at most one per sample and <paramref name="maxThreads"/>.
         /// </summary>
         internal static int SampleThreads(int batch, in WindowGeometry geometry, int filters, int maxThreads)
         {
-            if (batch < 2 || maxThreads <= 1)
+            if (batch < 2 || maxThreads <= 1 || !SplitBySamples)
             {
                 return 1;
             }
