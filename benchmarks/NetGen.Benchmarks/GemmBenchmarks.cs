@@ -168,6 +168,10 @@ public class GemmPathBenchmarks
     [ParamsSource(nameof(Paths))]
     public string Path { get; set; } = "Vector256";
 
+    /// <summary>6 × 2-vector outer-product tiles on the 16-register paths (the default), or 8 × 1 (before); no effect on Vector512.</summary>
+    [Params(true, false)]
+    public bool SixRowTiles { get; set; }
+
     public static IEnumerable<GemmShape> Shapes => GemmShape.MlpShapes.Concat(GemmShape.CnnShapes);
 
     public static IEnumerable<string> Paths => Gemm.SupportedPaths().Where(path => path != GemmPath.Scalar).Select(path => path.ToString());
@@ -176,11 +180,14 @@ public class GemmPathBenchmarks
     public void Setup()
     {
         OpenBlas.SetThreads(1);
-        var random = new Random(1);
+        GemmTuning.SixRowTiles = SixRowTiles;
         _a = GemmBenchmarks.Random(Shape.M * Shape.K, 1);
         _b = GemmBenchmarks.Random(Shape.K * Shape.N, 2);
         _c = GemmBenchmarks.Random(Shape.M * Shape.N, 3);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => GemmTuning.SixRowTiles = true;
 
     [Benchmark(Baseline = true, Description = "OpenBLAS sgemm, 1 thread")]
     public void OpenBlasSgemm() => GemmBenchmarks.RunOpenBlas(Shape, _a, _b, _c);

@@ -300,7 +300,7 @@ namespace NetGen.Kernels
         public bool Accumulate;
 
         /// <summary>Rows of C per tile: the unit of a split along M.</summary>
-        private readonly int RowTile => Kind == GemmKind.Dot ? 4 : 8;
+        private readonly int RowTile => Kind == GemmKind.Dot ? 4 : Path == GemmPath.Vector512 || !GemmTuning.SixRowTiles ? 8 : 6;
 
         /// <summary>Columns of C per tile: the unit of a split along N.</summary>
         private readonly int ColumnTile => Kind == GemmKind.Dot

@@ -16,7 +16,8 @@ namespace NetGen.Kernels
     /// vector accumulators that run along k (4 rows of A times 4 rows of B per step), summed across lanes once at the
     /// end; the 4 rows of B stay in L1 while every row of A passes by.</item>
     /// <item><see cref="OuterProducts"/>: <c>C (+)= op(A) · B</c>, B contiguous along n, A read one value at a time
-    /// through two strides (so both <c>Aᵀ · B</c> and <c>A · B</c>). An 8-row × 2-vector tile of C is 16 accumulators;
+    /// through two strides (so both <c>Aᵀ · B</c> and <c>A · B</c>). An 8-row × 2-vector tile of C is 16 accumulators
+    /// (AVX-512's 32 registers; the 16-register paths use 6 × 2 tiles, 12 accumulators);
     /// each step broadcasts 8 values of A and loads 2 vectors of a row of B (the register-blocked outer product of
     /// BLIS-style kernels). k is cut into blocks of <see cref="KBlock"/> so the 2-vector panel of B stays in L1.</item>
     /// </list>
@@ -37,6 +38,9 @@ namespace NetGen.Kernels
         [ThreadStatic]
         private static T[]? t_panel;
 
+        [ThreadStatic]
+        private static T[]? t_tail;
+
         /// <summary>Rows of C per tile in <see cref="OuterProducts"/>.</summary>
         public const int OuterRows = 8;
 
@@ -50,8 +54,12 @@ namespace NetGen.Kernels
         /// </summary>
         private static bool Wide => TOps.Count * sizeof(T) == 64;
 
-        /// <summary>Columns of C per tile in <see cref="OuterProducts"/>.</summary>
-        public static int OuterColumns => Wide ? 2 * TOps.Count : TOps.Count;
+        /// <summary>
+        /// Columns of C per tile in <see cref="OuterProducts"/>: 2 vectors (8 × 2 tiles with 32 registers, 6 × 2 with 16:
+        /// 12 accumulators, 2 rows of B and a broadcast; 8 loads per 12 FMAs, where 8 × 1 tiles need 9 per 8), or 1 vector
+        /// when <see cref="GemmTuning.SixRowTiles"/> is off.
+        /// </summary>
+        public static int OuterColumns => Wide || GemmTuning.SixRowTiles ? 2 * TOps.Count : TOps.Count;
 
         /// <summary>
         /// <c>C[i,j] = Σₚ A[i,p] · B[j,p] + bias[j]</c> for i in <c>[i0, i1)</c>, j in <c>[j0, j1)</c>; A is <c>[· × k]</c>, B is
@@ -185,6 +193,29 @@ namespace NetGen.Kernels
         {
             int w = TOps.Count;
             int j = 0;
+            if (!Wide && GemmTuning.SixRowTiles)
+            {
+                for (; j + (2 * w) <= width; j += 2 * w)
+                {
+                    T* shift = bias == null ? null : bias + j;
+                    int i = i0;
+                    for (; i + 6 <= i1; i += 6)
+                    {
+                        Outer6x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                    }
+
+                    for (; i + 2 <= i1; i += 2)
+                    {
+                        Outer2x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                    }
+
+                    for (; i < i1; i++)
+                    {
+                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                    }
+                }
+            }
+
             if (Wide)
             {
                 for (; j + (2 * w) <= width; j += 2 * w)
@@ -223,23 +254,66 @@ namespace NetGen.Kernels
                 }
             }
 
-            // The last columns, fewer than a vector: scalar.
-            for (; j < width; j++)
+            // The last columns, fewer than a vector: copied into a vector-wide, zero-padded panel, multiplied by the
+            // same kernels into a small scratch tile, and the columns that exist stored (scalar code here is 10–30
+            // times slower per value, and a 196-wide map leaves 4 of every 196 columns to it).
+            if (j < width)
             {
-                T shift = bias == null ? T.Zero : bias[j];
-                for (int i = i0; i < i1; i++)
-                {
-                    T* ai = a + (i * rs);
-                    T sum = T.Zero;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        sum += ai[p * ss] * b[(p * ldb) + j];
-                    }
+                OuterTail(a, rs, ss, b + j, ldb, c + j, ldc, kc, i0, i1, width - j, add, bias == null ? null : bias + j);
+            }
+        }
 
-                    T* target = c + (i * ldc) + j;
-                    *target = add ? *target + sum : sum + shift;
+        /// <summary>
+        /// Columns <c>[0, r)</c> of an outer-product block, <paramref name="r"/> &lt; one vector: B's columns are copied to
+        /// a zero-padded panel of one vector per row, 8 × 1 tiles (then 1 × 1) computed into a scratch tile, and the
+        /// <paramref name="r"/> real columns stored or added.
+        /// </summary>
+        private static void OuterTail(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int kc, int i0, int i1, int r, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            T* panel = Tail();
+            T* tile = panel + ((nint)KBlock * w);
+            for (int p = 0; p < kc; p++)
+            {
+                T* row = panel + ((nint)p * w);
+                for (int q = 0; q < w; q++)
+                {
+                    row[q] = q < r ? b[(p * ldb) + q] : T.Zero;
                 }
             }
+
+            for (int i = i0; i < i1; i += OuterRows)
+            {
+                int rows = Math.Min(OuterRows, i1 - i);
+                if (rows == OuterRows)
+                {
+                    Outer8x1(a + (i * rs), rs, ss, panel, w, tile, w, kc, false, null);
+                }
+                else
+                {
+                    for (int t = 0; t < rows; t++)
+                    {
+                        Outer1x1(a + ((i + t) * rs), ss, panel, w, tile + ((nint)t * w), kc, false, null);
+                    }
+                }
+
+                for (int t = 0; t < rows; t++)
+                {
+                    T* target = c + ((i + t) * ldc);
+                    T* sums = tile + ((nint)t * w);
+                    for (int q = 0; q < r; q++)
+                    {
+                        target[q] = add ? target[q] + sums[q] : bias == null ? sums[q] : sums[q] + bias[q];
+                    }
+                }
+            }
+        }
+
+        /// <summary>This thread's panel for <see cref="OuterTail"/>: <see cref="KBlock"/> × 1 vector, then an 8 × 1-vector tile, pinned, allocated once.</summary>
+        private static T* Tail()
+        {
+            T[] buffer = t_tail ??= GC.AllocateUninitializedArray<T>((KBlock + OuterRows) * TOps.Count, pinned: true);
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         }
 
         /// <summary>Sets rows <c>[i0, i1)</c>, columns <c>[j0, j1)</c> of C to the bias (or 0): the product over an empty k.</summary>
@@ -345,10 +419,10 @@ namespace NetGen.Kernels
             Avx.Store(target + (3 * ldt), Avx.Permute2x128(t1, t3, 0x31));
         }
 
-        /// <summary>This thread's transposition buffer: <see cref="KBlock"/> × <see cref="OuterColumns"/> values, pinned, allocated once.</summary>
+        /// <summary>This thread's transposition buffer: <see cref="KBlock"/> × 2 vectors (the widest <see cref="OuterColumns"/>), pinned, allocated once.</summary>
         private static T* Panel()
         {
-            T[] buffer = t_panel ??= GC.AllocateUninitializedArray<T>(KBlock * OuterColumns, pinned: true);
+            T[] buffer = t_panel ??= GC.AllocateUninitializedArray<T>(KBlock * 2 * TOps.Count, pinned: true);
             return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         }
 
@@ -541,6 +615,47 @@ namespace NetGen.Kernels
             StoreRow(c + (7 * ldc), w, c70, c71, add, bias);
         }
 
+        private static void Outer6x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
+            TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+            TVector c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+            TVector c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVector y0 = TOps.Load(b);
+                TVector y1 = TOps.Load(b + w);
+                TVector x = TOps.Broadcast(a[0]);
+                c00 = TOps.MultiplyAdd(x, y0, c00);
+                c01 = TOps.MultiplyAdd(x, y1, c01);
+                x = TOps.Broadcast(a[rs]);
+                c10 = TOps.MultiplyAdd(x, y0, c10);
+                c11 = TOps.MultiplyAdd(x, y1, c11);
+                x = TOps.Broadcast(a[r2]);
+                c20 = TOps.MultiplyAdd(x, y0, c20);
+                c21 = TOps.MultiplyAdd(x, y1, c21);
+                x = TOps.Broadcast(a[r3]);
+                c30 = TOps.MultiplyAdd(x, y0, c30);
+                c31 = TOps.MultiplyAdd(x, y1, c31);
+                x = TOps.Broadcast(a[r4]);
+                c40 = TOps.MultiplyAdd(x, y0, c40);
+                c41 = TOps.MultiplyAdd(x, y1, c41);
+                x = TOps.Broadcast(a[r5]);
+                c50 = TOps.MultiplyAdd(x, y0, c50);
+                c51 = TOps.MultiplyAdd(x, y1, c51);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreRow(c, w, c00, c01, add, bias);
+            StoreRow(c + ldc, w, c10, c11, add, bias);
+            StoreRow(c + (2 * ldc), w, c20, c21, add, bias);
+            StoreRow(c + (3 * ldc), w, c30, c31, add, bias);
+            StoreRow(c + (4 * ldc), w, c40, c41, add, bias);
+            StoreRow(c + (5 * ldc), w, c50, c51, add, bias);
+        }
+
         private static void Outer2x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -632,5 +747,12 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void StoreVector(T* c, TVector value, bool add, T* bias) =>
             TOps.Store(add ? TOps.Add(TOps.Load(c), value) : bias == null ? value : TOps.Add(TOps.Load(bias), value), c);
+    }
+
+    /// <summary>Switches of the micro-kernels that only the benchmarks change, to compare two variants in one run; only speed depends on them.</summary>
+    internal static class GemmTuning
+    {
+        /// <summary>Whether 16-register paths (AVX2, 128-bit) use 6 × 2-vector outer-product tiles (the default) or 8 × 1 (before).</summary>
+        public static bool SixRowTiles { get; set; } = true;
     }
 }
