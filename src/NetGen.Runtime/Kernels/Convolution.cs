@@ -117,8 +117,9 @@ namespace NetGen.Kernels
     /// A batch with enough work is split by samples over the worker pool (up to
     /// <see cref="NetGenOptions.MaxDegreeOfParallelism"/> threads): every step of a sample, im2col and col2im included,
     /// then runs in parallel, where splitting each sample's GEMMs would leave those steps on one thread. The first part
-    /// uses the caller's workspace and gradients; the others use workspaces and partial gradients that the call's
-    /// cached job keeps (allocated once, at the largest size seen), summed into <c>dW</c> and <c>db</c> at the end.
+    /// uses the caller's workspace and gradients; the others (up to four parts per thread, claimed by whichever thread is
+    /// free) use workspaces and partial gradients that the call's cached job keeps (allocated once, at the largest size
+    /// seen), summed into <c>dW</c> and <c>db</c> at the end.
     /// </para>
     /// </remarks>
     internal static unsafe class Convolution
@@ -157,11 +158,12 @@ namespace NetGen.Kernels
             fixed (T* px = x, pw = w, pb = b, py = y, pworkspace = workspace)
             {
                 ConvolutionJob<T> job = ConvolutionJob<T>.ForThisThread();
-                job.Prepare(threads, workspace.Length, 0);
+                int parts = Parts(batch, threads);
+                job.Prepare(parts, workspace.Length, 0);
                 job.Set(backward: false, path, px, x.Length, pw, w.Length, pb, b.Length, py, y.Length, null, 0, null, 0, pworkspace, workspace.Length, batch, geometry, filters, hasBias, hasInputGradient: false);
                 try
                 {
-                    WorkerPool.Shared.Run(job, threads, threads);
+                    WorkerPool.Shared.Run(job, parts, threads);
                 }
                 finally
                 {
@@ -189,14 +191,15 @@ namespace NetGen.Kernels
             {
                 ConvolutionJob<T> job = ConvolutionJob<T>.ForThisThread();
                 int gradients = dw.Length + (hasBias ? db.Length : 0);
-                job.Prepare(threads, workspace.Length, gradients);
+                int parts = Parts(batch, threads);
+                job.Prepare(parts, workspace.Length, gradients);
                 job.Set(backward: true, path, px, x.Length, pw, w.Length, pdy, dy.Length, pdx, dx.Length, pdw, dw.Length, pdb, hasBias ? db.Length : 0, pworkspace, workspace.Length, batch, geometry, filters, hasBias, hasInputGradient);
                 try
                 {
-                    WorkerPool.Shared.Run(job, threads, threads);
+                    WorkerPool.Shared.Run(job, parts, threads);
 
                     // The other parts' gradients, summed into the caller's (part 0 accumulated there directly).
-                    for (int part = 1; part < threads; part++)
+                    for (int part = 1; part < parts; part++)
                     {
                         Span<T> partial = job.Gradients(part, gradients);
                         TensorPrimitives.Add(dw, partial.Slice(0, dw.Length), dw);
@@ -234,6 +237,12 @@ namespace NetGen.Kernels
             long byWork = work / Gemm.ParallelGrain;
             return (int)Math.Max(1, Math.Min(Math.Min(maxThreads, batch), byWork));
         }
+
+        /// <summary>
+        /// How many parts the samples are cut into for <paramref name="threads"/> threads: up to four per thread, so that
+        /// when a thread falls behind (the machine is busy) the others take its parts instead of waiting for it.
+        /// </summary>
+        private static int Parts(int batch, int threads) => Math.Min(batch, 4 * threads);
 
         /// <summary>The forward pass of samples <c>[s0, s1)</c>; the GEMMs use at most <paramref name="maxThreads"/> threads.</summary>
         internal static void ForwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
