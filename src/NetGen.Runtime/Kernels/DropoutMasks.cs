@@ -30,13 +30,15 @@ namespace NetGen.Kernels
         /// with AVX2 on .NET 9 and later (whose JIT builds 64-bit lane multiplies from 32-bit ones; .NET 8 multiplies
         /// lane by lane), 0 (one by one) otherwise. 49,152 masks (the Fashion MLP's step) took 35 µs at 256 bits, as at
         /// 512, and 250 µs one by one, in one Stopwatch run on an Intel Xeon (Emerald Rapids).
+        /// Held to the kernel path like the GEMM: 256 bits at most under <c>NETGEN_KERNEL_PATH=Vector256</c>, none below.
         /// </summary>
-        public static readonly int BestWidth =
+        public static readonly int BestWidth = Math.Min(
+            KernelPaths.PathOrScalar switch { GemmPath.Vector512 => 512, GemmPath.Vector256 => 256, _ => 0 },
             Avx512DQ.IsSupported && Vector512.IsHardwareAccelerated ? 512
 #if NET9_0_OR_GREATER
             : Avx2.IsSupported && Vector256.IsHardwareAccelerated ? 256
 #endif
-            : 0;
+            : 0);
 
         /// <summary><see cref="Fill{T}(NetGenRandom, double, T, Span{T})"/> with vectors of <paramref name="width"/> bits (512, 256; anything else draws none); tests run every width.</summary>
         public static int Fill<T>(NetGenRandom random, double threshold, T scale, Span<T> mask, int width)

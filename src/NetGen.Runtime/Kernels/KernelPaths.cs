@@ -37,6 +37,12 @@ namespace NetGen.Kernels
         /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
         public static GemmPath Current => s_error is null ? s_path : throw new InvalidOperationException(s_error);
 
+        /// <summary>
+        /// <see cref="Current"/>, or <see cref="GemmPath.Scalar"/> where it would throw: for kernels that narrow their own
+        /// choice to the path (dropout masks) and leave the error to the GEMM.
+        /// </summary>
+        public static GemmPath PathOrScalar => s_path;
+
         /// <summary>Why <see cref="Current"/> is the path in use, in one sentence.</summary>
         /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
         public static string Reason => s_error is null ? s_reason : throw new InvalidOperationException(s_error);
