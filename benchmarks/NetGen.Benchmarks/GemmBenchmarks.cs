@@ -26,6 +26,20 @@ public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, in
         new("dX=dYW 128×128×256", GemmShapeKind.InputGradient, 128, 128, 256),
         new("dX=dYW 128×10×128", GemmShapeKind.InputGradient, 128, 10, 128),
     ];
+
+    /// <summary>
+    /// The per-sample products of the Fashion-MNIST CNN (samples/FashionMnist): Conv2D 1→32 on 28×28 (Q = 9,
+    /// P = 784), Conv2D 32→64 on 14×14 (Q = 288, P = 196), and its Dense 3136 → 128 at batch 128.
+    /// </summary>
+    public static GemmShape[] CnnShapes { get; } =
+    [
+        new("Y=WCols 32×9×784", GemmShapeKind.InputGradient, 32, 9, 784),
+        new("dW+=dYColsᵀ 32×784×9", GemmShapeKind.ConvWeightGradient, 32, 784, 9),
+        new("Y=WCols 64×288×196", GemmShapeKind.InputGradient, 64, 288, 196),
+        new("dW+=dYColsᵀ 64×196×288", GemmShapeKind.ConvWeightGradient, 64, 196, 288),
+        new("dRows=dYᵀW 196×64×288", GemmShapeKind.InputGradient, 196, 64, 288),
+        new("Y=XWᵀ 128×3136×128", GemmShapeKind.Forward, 128, 3136, 128),
+    ];
 }
 
 /// <summary>The three products of a dense layer.</summary>
@@ -39,6 +53,9 @@ public enum GemmShapeKind
 
     /// <summary><c>C[m×n] = A[m×k] · B[k×n]</c>.</summary>
     InputGradient,
+
+    /// <summary><c>C[m×n] += A[m×k] · B[n×k]ᵀ</c> (a convolution's kernel gradient, accumulated sample after sample).</summary>
+    ConvWeightGradient,
 }
 
 /// <summary>The same product through NetGen's GEMM (one thread, then two) and through OpenBLAS on one thread (the baseline).</summary>
@@ -74,18 +91,24 @@ public unsafe class GemmBenchmarks
     [Benchmark(Description = "NetGen, 2 threads")]
     public void NetGenTwoThreads() => RunNetGen(Shape, _a, _b, _c, threads: 2);
 
-    public static void RunNetGen(GemmShape shape, float[] a, float[] b, float[] c, int threads)
+    public static void RunNetGen(GemmShape shape, float[] a, float[] b, float[] c, int threads) =>
+        RunNetGen(shape, a, b, c, threads, Gemm.DefaultPath);
+
+    internal static void RunNetGen(GemmShape shape, float[] a, float[] b, float[] c, int threads, GemmPath path)
     {
         switch (shape.Kind)
         {
             case GemmShapeKind.Forward:
-                Gemm.MultiplyTransposedB<float>(a, b, [], c, shape.M, shape.K, shape.N, Gemm.DefaultPath, threads);
+                Gemm.MultiplyTransposedB<float>(a, b, [], c, shape.M, shape.K, shape.N, path, threads);
                 break;
             case GemmShapeKind.WeightGradient:
-                Gemm.AddTransposedAMultiply<float>(a, b, c, shape.M, shape.K, shape.N, Gemm.DefaultPath, threads);
+                Gemm.AddTransposedAMultiply<float>(a, b, c, shape.M, shape.K, shape.N, path, threads);
+                break;
+            case GemmShapeKind.ConvWeightGradient:
+                Gemm.AddMultiplyTransposedB<float>(a, b, c, shape.M, shape.K, shape.N, path, threads);
                 break;
             default:
-                Gemm.Multiply<float>(a, b, c, shape.M, shape.K, shape.N, Gemm.DefaultPath, threads);
+                Gemm.Multiply<float>(a, b, c, shape.M, shape.K, shape.N, path, threads);
                 break;
         }
     }
@@ -102,6 +125,9 @@ public unsafe class GemmBenchmarks
                     break;
                 case GemmShapeKind.WeightGradient:
                     OpenBlas.Sgemm(OpenBlas.RowMajor, OpenBlas.Trans, OpenBlas.NoTrans, m, n, k, 1f, pa, m, pb, n, 1f, pc, n);
+                    break;
+                case GemmShapeKind.ConvWeightGradient:
+                    OpenBlas.Sgemm(OpenBlas.RowMajor, OpenBlas.NoTrans, OpenBlas.Trans, m, n, k, 1f, pa, k, pb, k, 1f, pc, n);
                     break;
                 default:
                     OpenBlas.Sgemm(OpenBlas.RowMajor, OpenBlas.NoTrans, OpenBlas.NoTrans, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
@@ -122,4 +148,50 @@ public unsafe class GemmBenchmarks
     }
 
     public static float[] Random(int count, int seed) => Fill(count, new Random(seed));
+}
+
+/// <summary>
+/// Every GEMM path this processor runs (<c>Vector512</c>, <c>Vector256</c>, <c>Vector128</c>) at the MLP's and the CNN's
+/// shapes, one thread, against OpenBLAS on one thread: the paths compared in one run, whatever
+/// <c>NETGEN_KERNEL_PATH</c> says (it only sets the path the networks use).
+/// </summary>
+[MemoryDiagnoser]
+public class GemmPathBenchmarks
+{
+    private float[] _a = [];
+    private float[] _b = [];
+    private float[] _c = [];
+
+    [ParamsSource(nameof(Shapes))]
+    public GemmShape Shape { get; set; } = GemmShape.MlpShapes[0];
+
+    [ParamsSource(nameof(Paths))]
+    public string Path { get; set; } = "Vector256";
+
+    /// <summary>6 × 2-vector outer-product tiles on the 16-register paths (the default), or 8 × 1 (before); no effect on Vector512.</summary>
+    [Params(true, false)]
+    public bool SixRowTiles { get; set; }
+
+    public static IEnumerable<GemmShape> Shapes => GemmShape.MlpShapes.Concat(GemmShape.CnnShapes);
+
+    public static IEnumerable<string> Paths => Gemm.SupportedPaths().Where(path => path != GemmPath.Scalar).Select(path => path.ToString());
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        OpenBlas.SetThreads(1);
+        GemmTuning.SixRowTiles = SixRowTiles;
+        _a = GemmBenchmarks.Random(Shape.M * Shape.K, 1);
+        _b = GemmBenchmarks.Random(Shape.K * Shape.N, 2);
+        _c = GemmBenchmarks.Random(Shape.M * Shape.N, 3);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => GemmTuning.SixRowTiles = true;
+
+    [Benchmark(Baseline = true, Description = "OpenBLAS sgemm, 1 thread")]
+    public void OpenBlasSgemm() => GemmBenchmarks.RunOpenBlas(Shape, _a, _b, _c);
+
+    [Benchmark(Description = "NetGen, 1 thread")]
+    public void NetGen() => GemmBenchmarks.RunNetGen(Shape, _a, _b, _c, threads: 1, Enum.Parse<GemmPath>(Path));
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using NetGen;
 using NetGen.Benchmarks;
@@ -13,7 +14,15 @@ if (args is ["--quick", ..])
     return;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
+if (args is ["--tiles", ..])
+{
+    Quick.CompareTiles();
+    return;
+}
+
+// A busy machine (other builds on the same cores) can take more than BenchmarkDotNet's default 2 minutes to build the
+// benchmark's copy of the project, which it then reports as a build error.
+BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 
 static void SetDefault(string name, string value)
 {
@@ -78,5 +87,30 @@ internal static class Quick
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// A rough A/B of the 16-register paths' outer-product tiles (6 × 2 against 8 × 1), alternating the two 15 times per
+    /// shape and keeping each one's best time, so that a busy machine slows both alike; BenchmarkDotNet's
+    /// GemmPathBenchmarks (parameter SixRowTiles) gives the figures that count.
+    /// </summary>
+    public static void CompareTiles()
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}");
+        foreach (GemmShape shape in GemmShape.MlpShapes.Concat(GemmShape.CnnShapes))
+        {
+            float[] a = GemmBenchmarks.Random(shape.M * shape.K, 1), b = GemmBenchmarks.Random(shape.K * shape.N, 2), c = GemmBenchmarks.Random(shape.M * shape.N, 3);
+            double six = double.MaxValue, eight = double.MaxValue;
+            for (int round = 0; round < 15; round++)
+            {
+                NetGen.Kernels.GemmTuning.SixRowTiles = true;
+                six = Math.Min(six, Time(() => GemmBenchmarks.RunNetGen(shape, a, b, c, 1)));
+                NetGen.Kernels.GemmTuning.SixRowTiles = false;
+                eight = Math.Min(eight, Time(() => GemmBenchmarks.RunNetGen(shape, a, b, c, 1)));
+            }
+
+            NetGen.Kernels.GemmTuning.SixRowTiles = true;
+            Console.WriteLine($"{shape.Name,-24} 6×2 {shape.Flops / six / 1e9,6:F1} GFLOP/s  8×1 {shape.Flops / eight / 1e9,6:F1} GFLOP/s  ({eight / six:F2}×)");
+        }
     }
 }

@@ -9,6 +9,8 @@ float[] targets = [0, 1, 1, 0];
 var network = new XorNet();
 var optimizer = new Sgd<float>(learningRate: 0.5, momentum: 0.9);
 Console.WriteLine(XorNet.Summary);
+// The instruction set of the runtime's kernels (a Native AOT build shows what its instruction set allows).
+Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}");
 Console.WriteLine();
 
 for (int step = 0; step <= 1000; step++)

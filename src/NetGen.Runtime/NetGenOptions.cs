@@ -38,10 +38,27 @@ namespace NetGen
         }
 
         /// <summary>
-        /// The instruction set the matrix kernels chose at start-up: <c>"Vector512"</c> (AVX-512), <c>"Vector256"</c>
-        /// (AVX2 with FMA) or <c>"Scalar"</c> (the portable reference loops).
+        /// The instruction set of the matrix kernels, chosen once at start-up: <c>"Vector512"</c> (AVX-512),
+        /// <c>"Vector256"</c> (AVX2 with FMA), <c>"Vector128"</c> (SSE on any x64, AdvSimd on ARM64; the path of a
+        /// default Native AOT build for x64) or <c>"Scalar"</c> (the portable reference loops). The widest path the
+        /// processor offers, unless the environment variable <c>NETGEN_KERNEL_PATH</c> (read once, before the first
+        /// kernel call) names a narrower one; <see cref="KernelPathReason"/> says which.
         /// </summary>
+        /// <remarks>
+        /// <c>NETGEN_KERNEL_PATH</c> takes <c>Vector512</c>, <c>Vector256</c>, <c>Vector128</c> or <c>Scalar</c> (any
+        /// case) and only ever narrows the choice: a path wider than the processor offers gives the widest it has. Any
+        /// other value is a mistake: every kernel call, this property and <see cref="KernelPathReason"/> throw an
+        /// <see cref="InvalidOperationException"/> that names the value and the expected ones.
+        /// </remarks>
+        /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
         public static string KernelPath => Gemm.DefaultPath.ToString();
+
+        /// <summary>
+        /// Why <see cref="KernelPath"/> is the path in use, in one sentence: the processor's widest path, the one
+        /// <c>NETGEN_KERNEL_PATH</c> forced, or the processor's widest because the variable asked for more.
+        /// </summary>
+        /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
+        public static string KernelPathReason => KernelPaths.Reason;
 
         /// <summary>The number of threads a kernel call may use now: <see cref="MaxDegreeOfParallelism"/> capped by the processor count.</summary>
         internal static int EffectiveDegreeOfParallelism

@@ -34,6 +34,8 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.PackedNetG
         Assert.Contains("analyzers/dotnet/cs/NetGen.CodeFixes.dll", entries);
         Assert.Contains("README.md", entries);
         Assert.Contains("LICENSE", entries);
+        Assert.Contains("build/NetGen.targets", entries);
+        Assert.Contains("buildTransitive/NetGen.targets", entries);
         // The compiler loads the generator and the fixes; a program never references them.
         Assert.DoesNotContain(entries, entry => entry.StartsWith("lib/", StringComparison.Ordinal)
             && (entry.Contains("NetGen.Generator", StringComparison.Ordinal) || entry.Contains("NetGen.CodeFixes", StringComparison.Ordinal)));

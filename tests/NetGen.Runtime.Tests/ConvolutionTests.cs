@@ -247,6 +247,75 @@ namespace NetGen.Runtime.Tests
             Assert.Throws<ArgumentOutOfRangeException>(() => Conv2D.Forward<T>(new T[16], w, b, y, workspace, 1, 1, 4, 4, 2, 3, 1, -1));
         }
 
+        /// <summary>Every GEMM path and 1–3 threads (samples split with the grain lowered to one multiply-add), at the Fashion CNN's two layers and odd shapes.</summary>
+        public static IEnumerable<object[]> PathsThreadsAndShapes()
+        {
+            int[][] shapes =
+            [
+                [3, 1, 28, 28, 32, 3, 1, 1], // the Fashion CNN's first layer (one channel: dCols, Q = 9 < P)
+                [3, 32, 14, 14, 64, 3, 1, 1], // its second layer (dRows, Q = 288 > P = 196)
+                [5, 3, 4, 5, 9, 2, 1, 0],
+                [4, 2, 7, 5, 3, 3, 2, 1],
+            ];
+            foreach (GemmPath path in Gemm.SupportedPaths())
+            {
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    foreach (int[] shape in shapes)
+                    {
+                        yield return [path.ToString(), threads, shape];
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(PathsThreadsAndShapes))]
+        public void Every_path_split_by_samples_matches_the_direct_convolution(string path, int threads, int[] shape)
+        {
+            (int batch, int channels, int height, int width, int filters, int kernel, int stride, int padding) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], shape[6], shape[7]);
+            var geometry = WindowGeometry.Create(channels, height, width, kernel, kernel, stride, stride, padding, padding, "kernel", oneDimensional: false);
+            double[] x = TestMath.Rounded<T>(TestMath.Uniform(batch * geometry.InputLength, 1));
+            double[] w = TestMath.Rounded<T>(TestMath.Uniform(filters * geometry.PatchLength, 2));
+            double[] b = TestMath.Rounded<T>(TestMath.Uniform(filters, 3));
+            double[] dy = TestMath.Rounded<T>(TestMath.Uniform(batch * filters * geometry.Positions, 4));
+            double[] dw0 = TestMath.Rounded<T>(TestMath.Uniform(w.Length, 5)), db0 = TestMath.Rounded<T>(TestMath.Uniform(filters, 6));
+            double[] yRef = NaiveConvolution.Forward(x, w, b, batch, channels, height, width, filters, kernel, kernel, stride, padding, padding, stride);
+            (double[] dwRef, double[] dbRef, double[] dxRef) = NaiveConvolution.Backward(x, w, dy, batch, channels, height, width, filters, kernel, kernel, stride, padding, padding, stride);
+            for (int i = 0; i < dwRef.Length; i++)
+            {
+                dwRef[i] += dw0[i];
+            }
+
+            for (int f = 0; f < filters; f++)
+            {
+                dbRef[f] += db0[f];
+            }
+
+            GemmPath gemmPath = Enum.Parse<GemmPath>(path);
+            long grain = Gemm.ParallelGrain;
+            Gemm.ParallelGrain = 1;
+            try
+            {
+                Assert.Equal(Math.Min(threads, batch), Convolution.SampleThreads(batch, geometry, filters, threads));
+                T[] workspace = TestMath.Garbage<T>(Convolution.WorkspaceLength(geometry, filters));
+                T[] y = TestMath.Garbage<T>(yRef.Length);
+                Convolution.Forward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(b), y, workspace, batch, geometry, filters, hasBias: true, gemmPath, threads);
+                TestMath.AllClose(yRef, y, TestMath.Tolerance<T>() * (geometry.PatchLength + 1), "y");
+
+                T[] dw = TestMath.To<T>(dw0), db = TestMath.To<T>(db0), dx = TestMath.Garbage<T>(x.Length);
+                Convolution.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dw, db, dx, workspace, batch, geometry, filters, hasBias: true, hasInputGradient: true, gemmPath, threads);
+                double tolerance = TestMath.Tolerance<T>() * ((batch * geometry.Positions) + (filters * kernel * kernel) + 1);
+                TestMath.AllClose(dwRef, dw, tolerance, "dw");
+                TestMath.AllClose(dbRef, db, tolerance, "db");
+                TestMath.AllClose(dxRef, dx, tolerance, "dx");
+            }
+            finally
+            {
+                Gemm.ParallelGrain = grain;
+            }
+        }
+
         [Fact]
         public void Forward_and_Backward_allocate_nothing()
         {

@@ -6,14 +6,15 @@ using NetGen.Kernels;
 namespace NetGen.Runtime.Tests
 {
     /// <summary>
-    /// The SIMD matrix kernels on every path this processor has, against a naive product in double: sizes 0, 1, around
-    /// the tile and vector widths (7, 15, 16, 17, 31, 33, 65) and past the k block (257), on one thread and split.
+    /// The SIMD matrix kernels on every path this processor has (Vector128 included, so ARM64 and SSE-only code runs here
+    /// too), against a naive product in double: sizes 0, 1, around the tile and vector widths (2 and 4 lanes of the
+    /// 128-bit path: 3, 4, 5; 7, 15, 16, 17, 31, 33, 65) and past the k block (257), on one thread and split.
     /// </summary>
     public abstract class GemmTests<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private static readonly int[] Sizes = [0, 1, 7, 15, 16, 17, 31, 33, 65, 131];
-        private static readonly int[] Depths = [0, 1, 7, 16, 17, 33, 257];
+        private static readonly int[] Sizes = [0, 1, 3, 4, 5, 7, 15, 16, 17, 31, 33, 65, 131];
+        private static readonly int[] Depths = [0, 1, 3, 5, 7, 16, 17, 33, 257];
 
         public static IEnumerable<object[]> PathsAndThreads()
         {
@@ -61,6 +62,22 @@ namespace NetGen.Runtime.Tests
                 (double[] expected, double[] scale) = Reference(m, kk, n, (i, p) => a[(p * m) + i], (p, j) => b[(p * n) + j]);
                 AddBias(expected, scale, c0, m, n, wholeMatrix: true);
                 AssertClose(expected, scale, c, $"C+=Aᵀ·B {m}×{kk}×{n}");
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(PathsAndThreads))]
+        public void AddMultiplyTransposedB_accumulates_like_the_reference(string path, int threads)
+        {
+            using var grain = SmallGrain();
+            foreach ((int m, int k, int n) in Shapes())
+            {
+                double[] a = Values(m * k, 14), b = Values(n * k, 15), c0 = Values(m * n, 16);
+                T[] c = TestMath.To<T>(c0);
+                Gemm.AddMultiplyTransposedB<T>(TestMath.To<T>(a), TestMath.To<T>(b), c, m, k, n, Parse(path), threads);
+                (double[] expected, double[] scale) = Reference(m, k, n, (i, p) => a[(i * k) + p], (p, j) => b[(j * k) + p]);
+                AddBias(expected, scale, c0, m, n, wholeMatrix: true);
+                AssertClose(expected, scale, c, $"C+=A·Bᵀ {m}×{k}×{n}");
             }
         }
 

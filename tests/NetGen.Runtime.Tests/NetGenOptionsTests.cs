@@ -18,10 +18,61 @@ namespace NetGen.Runtime.Tests
         }
 
         [Fact]
-        public void The_kernel_path_is_one_this_processor_supports()
+        public void The_kernel_path_is_what_NETGEN_KERNEL_PATH_and_this_processor_give()
         {
+            (GemmPath expected, string reason) = KernelPaths.Choose(Environment.GetEnvironmentVariable(KernelPaths.EnvironmentVariable), Gemm.SupportedPaths()[^1]);
             Assert.Contains(Enum.Parse<GemmPath>(NetGenOptions.KernelPath), Gemm.SupportedPaths());
-            Assert.Equal(Gemm.SupportedPaths()[^1].ToString(), NetGenOptions.KernelPath);
+            Assert.Equal(expected.ToString(), NetGenOptions.KernelPath);
+            Assert.Equal(reason, NetGenOptions.KernelPathReason);
+        }
+
+        [Theory]
+        [InlineData(null)]
+        [InlineData("")]
+        [InlineData("  ")]
+        public void No_value_gives_the_widest_path(string? value)
+        {
+            foreach (GemmPath best in Enum.GetValues<GemmPath>())
+            {
+                (GemmPath path, string reason) = KernelPaths.Choose(value, best);
+                Assert.Equal(best, path);
+                Assert.Contains("is not set", reason);
+            }
+        }
+
+        [Theory]
+        [InlineData("Scalar", "Scalar")]
+        [InlineData("vector128", "Vector128")]
+        [InlineData(" VECTOR256 ", "Vector256")]
+        [InlineData("Vector512", "Vector512")]
+        public void A_named_path_is_forced_at_or_below_the_processor_and_never_above(string value, string name)
+        {
+            GemmPath named = Enum.Parse<GemmPath>(name);
+            foreach (GemmPath best in Enum.GetValues<GemmPath>())
+            {
+                (GemmPath path, string reason) = KernelPaths.Choose(value, best);
+                if (named <= best)
+                {
+                    Assert.Equal(named, path);
+                    Assert.Contains("forced by NETGEN_KERNEL_PATH", reason);
+                }
+                else
+                {
+                    Assert.Equal(best, path);
+                    Assert.Contains("asks for more than this processor and build support", reason);
+                }
+            }
+        }
+
+        [Theory]
+        [InlineData("avx2")]
+        [InlineData("Vector1024")]
+        [InlineData("3")]
+        public void A_value_that_names_no_path_is_rejected_with_the_expected_names(string value)
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => KernelPaths.Choose(value, GemmPath.Vector256));
+            Assert.Contains($"\"{value}\"", error.Message);
+            Assert.Contains("Vector512, Vector256, Vector128 or Scalar", error.Message);
         }
 
         [Theory]

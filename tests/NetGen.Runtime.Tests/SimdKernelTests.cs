@@ -46,6 +46,37 @@ namespace NetGen.Runtime.Tests
         }
 
         [Theory]
+        [MemberData(nameof(MaskLengths))]
+        public void Dropout_masks_of_every_vector_width_are_the_scalar_sequence(int length)
+        {
+            foreach (int width in new[] { 512, 256 })
+            {
+                if (width > DropoutMasks.BestWidth)
+                {
+                    continue;
+                }
+
+                foreach (double rate in new[] { 0.0, 0.2, 0.5, 0.9 })
+                {
+                    var random = new NetGenRandom(13, 1);
+                    var replay = new NetGenRandom(13, 1);
+                    T[] mask = new T[length];
+                    T scale = T.One / (T.One - T.CreateTruncating(rate));
+                    double threshold = double.CreateTruncating(T.CreateTruncating(rate));
+                    int drawn = DropoutMasks.Fill(random, threshold, scale, mask, width);
+                    Assert.Equal(length - (length % (width / 32)), drawn);
+                    for (int i = 0; i < drawn; i++)
+                    {
+                        T expected = replay.NextDouble() < threshold ? T.Zero : scale;
+                        Assert.True(expected == mask[i], $"width {width}, rate {rate}, [{i}]: expected {expected}, got {mask[i]}");
+                    }
+
+                    Assert.Equal(replay.State, random.State);
+                }
+            }
+        }
+
+        [Theory]
         [InlineData(1, 8)]
         [InlineData(2, 7)]
         [InlineData(5, 9)]

@@ -11,7 +11,9 @@ namespace NetGen.Kernels
     /// </summary>
     /// <remarks>
     /// Computed per sample as a matrix product over the patches under the kernel (im2col) with the runtime's GEMM, in a
-    /// caller-provided workspace of <see cref="WorkspaceLength"/> values, so a call allocates nothing.
+    /// caller-provided workspace of <see cref="WorkspaceLength"/> values. A batch with enough work is split by samples over
+    /// up to <see cref="NetGenOptions.MaxDegreeOfParallelism"/> threads; the other threads' workspaces and partial
+    /// gradients are kept by the runtime after the first such call, so later calls allocate nothing.
     /// </remarks>
     public static class Conv2D
     {

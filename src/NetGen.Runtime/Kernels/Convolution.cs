@@ -1,6 +1,8 @@
 using System;
 using System.Globalization;
 using System.Numerics;
+using System.Numerics.Tensors;
+using NetGen.Threading;
 
 namespace NetGen.Kernels
 {
@@ -104,19 +106,27 @@ namespace NetGen.Kernels
     /// </summary>
     /// <remarks>
     /// Per sample, with the patches as columns, <c>Cols [Q × P]</c> (Q = C·kh·kw values per patch, P = Ho·Wo positions):
-    /// forward <c>Y = W · Cols + b</c>, which comes out in channel-major (NCHW) order; backward <c>dW += dY · Colsᵀ</c>, and
-    /// the patch gradients <c>dCols = Wᵀ · dY</c> added back where each patch was taken (col2im) for <c>dX</c>. The GEMM is
-    /// fastest when its output rows are long, so <c>dX</c> goes through the transposed form <c>dRows = dYᵀ · W</c>
-    /// <c>[P × Q]</c> when a patch is longer than the map (Q &gt; P, deep layers on small maps), and through
-    /// <c>dCols [Q × P]</c> otherwise. Measured with the SIMD GEMM on the Fashion-MNIST CNN: rows are about 1.8× faster
-    /// for its 32 → 64 channel layer on 14×14 maps (Q = 288, P = 196); on a one-channel input (Q = 9) they would be
-    /// tens of times slower than columns.
+    /// forward <c>Y = W · Cols + b</c>, which comes out in channel-major (NCHW) order; backward <c>dW += dY · Colsᵀ</c>
+    /// (accumulated by the GEMM itself, sample after sample), and the patch gradients <c>dCols = Wᵀ · dY</c> added back
+    /// where each patch was taken (col2im) for <c>dX</c>. The GEMM is fastest when its output rows are long, so <c>dX</c>
+    /// goes through the transposed form <c>dRows = dYᵀ · W</c> <c>[P × Q]</c> when a patch is longer than the map (Q &gt; P,
+    /// deep layers on small maps), and through <c>dCols [Q × P]</c> otherwise. Measured with the SIMD GEMM on the
+    /// Fashion-MNIST CNN: rows are about 1.8× faster for its 32 → 64 channel layer on 14×14 maps (Q = 288, P = 196); on
+    /// a one-channel input (Q = 9) they would be tens of times slower than columns.
+    /// <para>
+    /// A batch with enough work is split by samples over the worker pool (up to
+    /// <see cref="NetGenOptions.MaxDegreeOfParallelism"/> threads): every step of a sample, im2col and col2im included,
+    /// then runs in parallel, where splitting each sample's GEMMs would leave those steps on one thread. The first part
+    /// uses the caller's workspace and gradients; the others (up to four parts per thread, claimed by whichever thread is
+    /// free) use workspaces and partial gradients that the call's cached job keeps (allocated once, at the largest size
+    /// seen), summed into <c>dW</c> and <c>db</c> at the end.
+    /// </para>
     /// </remarks>
-    internal static class Convolution
+    internal static unsafe class Convolution
     {
         /// <summary>
-        /// The workspace one call needs: the patch matrix <c>[Q × P]</c>, then room for <c>dY · Colsᵀ [F × Q]</c> or
-        /// <c>dYᵀ [P × F]</c> in the backward pass: <c>Q·P + F·max(P, Q)</c>.
+        /// The workspace one call needs: the patch matrix <c>[Q × P]</c>, then room for <c>dYᵀ [P × F]</c> in the backward
+        /// pass: <c>Q·P + F·max(P, Q)</c> (the generated code allocates this length; only <c>Q·P + F·P</c> is used now).
         /// </summary>
         public static int WorkspaceLength(in WindowGeometry geometry, int filters)
         {
@@ -131,67 +141,160 @@ namespace NetGen.Kernels
         }
 
         public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Forward(x, w, b, y, workspace, batch, geometry, filters, hasBias, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
+
+        /// <summary>The forward pass on the given GEMM path with at most <paramref name="maxThreads"/> threads (tests run every path).</summary>
+        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
-            int outputLength = filters * positions;
-            Span<T> columns = workspace.Slice(0, patch * positions);
-            for (int s = 0; s < batch; s++)
+            int threads = SampleThreads(batch, geometry, filters, maxThreads);
+            if (threads <= 1)
             {
-                ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);
-                Span<T> ys = y.Slice(s * outputLength, outputLength);
+                ForwardSamples(x, w, b, y, workspace, 0, batch, geometry, filters, hasBias, path, maxThreads);
+                return;
+            }
 
-                // Y[f, p] = Σ_q W[f, q] · Cols[q, p] + b[f]
-                Gemm.Multiply(w, Patches(xs, columns, geometry), ys, filters, patch, positions);
-                if (hasBias)
+            fixed (T* px = x, pw = w, pb = b, py = y, pworkspace = workspace)
+            {
+                ConvolutionJob<T> job = ConvolutionJob<T>.ForThisThread();
+                int parts = Parts(batch, threads);
+                job.Prepare(parts, workspace.Length, 0);
+                job.Set(backward: false, path, px, x.Length, pw, w.Length, pb, b.Length, py, y.Length, null, 0, null, 0, pworkspace, workspace.Length, batch, geometry, filters, hasBias, hasInputGradient: false);
+                try
                 {
-                    for (int f = 0; f < filters; f++)
-                    {
-                        T bias = b[f];
-                        Span<T> row = ys.Slice(f * positions, positions);
-                        for (int p = 0; p < row.Length; p++)
-                        {
-                            row[p] += bias;
-                        }
-                    }
+                    WorkerPool.Shared.Run(job, parts, threads);
+                }
+                finally
+                {
+                    job.Clear();
                 }
             }
         }
 
         public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Backward(x, w, dy, dw, db, dx, workspace, batch, geometry, filters, hasBias, hasInputGradient, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
+
+        /// <summary>The backward pass on the given GEMM path with at most <paramref name="maxThreads"/> threads (tests run every path).</summary>
+        public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int threads = SampleThreads(batch, geometry, filters, maxThreads);
+            if (threads <= 1)
+            {
+                BackwardSamples(x, w, dy, dw, db, dx, workspace, 0, batch, geometry, filters, hasBias, hasInputGradient, path, maxThreads);
+                return;
+            }
+
+            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdb = db, pdx = dx, pworkspace = workspace)
+            {
+                ConvolutionJob<T> job = ConvolutionJob<T>.ForThisThread();
+                int gradients = dw.Length + (hasBias ? db.Length : 0);
+                int parts = Parts(batch, threads);
+                job.Prepare(parts, workspace.Length, gradients);
+                job.Set(backward: true, path, px, x.Length, pw, w.Length, pdy, dy.Length, pdx, dx.Length, pdw, dw.Length, pdb, hasBias ? db.Length : 0, pworkspace, workspace.Length, batch, geometry, filters, hasBias, hasInputGradient);
+                try
+                {
+                    WorkerPool.Shared.Run(job, parts, threads);
+
+                    // The other parts' gradients, summed into the caller's (part 0 accumulated there directly).
+                    for (int part = 1; part < parts; part++)
+                    {
+                        Span<T> partial = job.Gradients(part, gradients);
+                        TensorPrimitives.Add(dw, partial.Slice(0, dw.Length), dw);
+                        if (hasBias)
+                        {
+                            TensorPrimitives.Add(db, partial.Slice(dw.Length, db.Length), db);
+                        }
+                    }
+                }
+                finally
+                {
+                    job.Clear();
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether a batch is split by samples (the default); when false each sample's GEMMs are split instead, as before
+        /// the split by samples. Only the benchmarks change it, to compare the two in one run; only speed depends on it.
+        /// </summary>
+        internal static bool SplitBySamples { get; set; } = true;
+
+        /// <summary>
+        /// How many threads a call splits its samples over: one per <see cref="Gemm.ParallelGrain"/> multiply-adds of the
+        /// forward products (<c>batch · F · Q · P</c>), at most one per sample and <paramref name="maxThreads"/>.
+        /// </summary>
+        internal static int SampleThreads(int batch, in WindowGeometry geometry, int filters, int maxThreads)
+        {
+            if (batch < 2 || maxThreads <= 1 || !SplitBySamples)
+            {
+                return 1;
+            }
+
+            long work = (long)batch * filters * geometry.PatchLength * geometry.Positions;
+            long byWork = work / Gemm.ParallelGrain;
+            return (int)Math.Max(1, Math.Min(Math.Min(maxThreads, batch), byWork));
+        }
+
+        /// <summary>
+        /// How many parts the samples are cut into for <paramref name="threads"/> threads: up to four per thread, so that
+        /// when a thread falls behind (the machine is busy) the others take its parts instead of waiting for it.
+        /// </summary>
+        private static int Parts(int batch, int threads) => Math.Min(batch, 4 * threads);
+
+        /// <summary>The forward pass of samples <c>[s0, s1)</c>; the GEMMs use at most <paramref name="maxThreads"/> threads.</summary>
+        internal static void ForwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
+            int outputLength = filters * positions;
+            Span<T> columns = workspace.Slice(0, patch * positions);
+            for (int s = s0; s < s1; s++)
+            {
+                ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);
+                Span<T> ys = y.Slice(s * outputLength, outputLength);
+
+                // Y[f, p] = Σ_q W[f, q] · Cols[q, p] + b[f]
+                Gemm.Multiply(w, Patches(xs, columns, geometry), ys, filters, patch, positions, path, maxThreads);
+                if (hasBias)
+                {
+                    for (int f = 0; f < filters; f++)
+                    {
+                        Span<T> row = ys.Slice(f * positions, positions);
+                        TensorPrimitives.Add(row, b[f], row);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The backward pass of samples <c>[s0, s1)</c>, accumulating into <paramref name="dw"/> and <paramref name="db"/>;
+        /// the GEMMs use at most <paramref name="maxThreads"/> threads.
+        /// </summary>
+        internal static void BackwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
             int outputLength = filters * positions;
             bool patchRows = patch > positions;
             Span<T> columns = workspace.Slice(0, patch * positions);
-            Span<T> sampleDw = workspace.Slice(patch * positions, filters * patch);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
-            for (int s = 0; s < batch; s++)
+            for (int s = s0; s < s1; s++)
             {
                 ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);
                 ReadOnlySpan<T> dys = dy.Slice(s * outputLength, outputLength);
 
                 // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]
-                Gemm.MultiplyTransposedB(dys, Patches(xs, columns, geometry), sampleDw, filters, positions, patch);
-                for (int i = 0; i < sampleDw.Length; i++)
-                {
-                    dw[i] += sampleDw[i];
-                }
+                Gemm.AddMultiplyTransposedB(dys, Patches(xs, columns, geometry), dw, filters, positions, patch, path, maxThreads);
 
                 // db[f] += Σ_p dY[f, p]
                 if (hasBias)
                 {
                     for (int f = 0; f < filters; f++)
                     {
-                        T sum = T.Zero;
-                        ReadOnlySpan<T> row = dys.Slice(f * positions, positions);
-                        for (int p = 0; p < row.Length; p++)
-                        {
-                            sum += row[p];
-                        }
-
-                        db[f] += sum;
+                        db[f] += TensorPrimitives.Sum(dys.Slice(f * positions, positions));
                     }
                 }
 
@@ -215,14 +318,14 @@ namespace NetGen.Kernels
                         }
                     }
 
-                    Gemm.Multiply(dyTransposed, w, columns, positions, filters, patch);
+                    Gemm.Multiply(dyTransposed, w, columns, positions, filters, patch, path, maxThreads);
                     AddRowsBack(columns, dxs, geometry);
                 }
                 else
                 {
                     // dCols[q, p] = Σ_f W[f, q] · dY[f, p]
                     columns.Clear();
-                    Gemm.AddTransposedAMultiply(w, dys, columns, patch, filters, positions);
+                    Gemm.AddTransposedAMultiply(w, dys, columns, patch, filters, positions, path, maxThreads);
                     AddColumnsBack(columns, dxs, geometry);
                 }
             }
@@ -351,6 +454,116 @@ namespace NetGen.Kernels
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A convolution split by samples, handed to <see cref="WorkerPool"/>: one cached instance per calling thread and
+    /// element type, holding the call's pinned spans as pointers, and the workspaces and partial gradients of parts 1
+    /// and up (grown to the largest size seen, then reused, so a call allocates nothing after warm-up).
+    /// </summary>
+    internal sealed unsafe class ConvolutionJob<T> : IParallelWork
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static ConvolutionJob<T>? t_job;
+
+        private T[] _workspaces = [];
+        private T[] _gradients = [];
+        private int _workspaceLength;
+        private int _gradientLength;
+
+        private bool _backward;
+        private GemmPath _path;
+        private T* _x, _w, _b, _y, _dw, _db, _workspace;
+        private int _xLength, _wLength, _bLength, _yLength, _dwLength, _dbLength, _workspaceLengthOfCaller;
+        private int _batch, _filters;
+        private WindowGeometry _geometry;
+        private bool _hasBias, _hasInputGradient;
+
+        public static ConvolutionJob<T> ForThisThread() => t_job ??= new ConvolutionJob<T>();
+
+        /// <summary>Makes room for <paramref name="parts"/> − 1 workspaces and partial gradients of the given lengths.</summary>
+        public void Prepare(int parts, int workspaceLength, int gradientLength)
+        {
+            _workspaceLength = workspaceLength;
+            _gradientLength = gradientLength;
+            long workspaces = (long)(parts - 1) * workspaceLength, gradients = (long)(parts - 1) * gradientLength;
+            if (_workspaces.Length < workspaces)
+            {
+                _workspaces = GC.AllocateUninitializedArray<T>(checked((int)workspaces), pinned: true);
+            }
+
+            if (_gradients.Length < gradients)
+            {
+                _gradients = GC.AllocateUninitializedArray<T>(checked((int)gradients), pinned: true);
+            }
+        }
+
+        /// <summary>The partial gradients (<c>dW</c>, then <c>db</c>) of part <paramref name="part"/> ≥ 1.</summary>
+        public Span<T> Gradients(int part, int length) => _gradients.AsSpan((part - 1) * _gradientLength, length);
+
+        /// <summary>
+        /// The call: for the forward pass <paramref name="input"/>, <paramref name="weights"/>, <paramref name="bias"/> and
+        /// <paramref name="output"/> are x, w, b, y; for the backward pass x, w, dy, dx, then dw and db.
+        /// </summary>
+        public void Set(bool backward, GemmPath path, T* input, int inputLength, T* weights, int weightsLength, T* bias, int biasLength, T* output, int outputLength, T* dw, int dwLength, T* db, int dbLength, T* workspace, int workspaceLength, int batch, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient)
+        {
+            _backward = backward;
+            _path = path;
+            _x = input;
+            _xLength = inputLength;
+            _w = weights;
+            _wLength = weightsLength;
+            _b = bias;
+            _bLength = biasLength;
+            _y = output;
+            _yLength = outputLength;
+            _dw = dw;
+            _dwLength = dwLength;
+            _db = db;
+            _dbLength = dbLength;
+            _workspace = workspace;
+            _workspaceLengthOfCaller = workspaceLength;
+            (_batch, _geometry, _filters, _hasBias, _hasInputGradient) = (batch, geometry, filters, hasBias, hasInputGradient);
+        }
+
+        /// <summary>Forgets the call's pointers, so that nothing points into the caller's memory after it returns.</summary>
+        public void Clear()
+        {
+            _x = _w = _b = _y = _dw = _db = _workspace = null;
+        }
+
+        public void Run(int part, int parts)
+        {
+            int s0 = (int)((long)_batch * part / parts), s1 = (int)((long)_batch * (part + 1) / parts);
+            Span<T> workspace = part == 0
+                ? new Span<T>(_workspace, _workspaceLengthOfCaller)
+                : _workspaces.AsSpan((part - 1) * _workspaceLength, _workspaceLength);
+            var x = new ReadOnlySpan<T>(_x, _xLength);
+            var w = new ReadOnlySpan<T>(_w, _wLength);
+            if (!_backward)
+            {
+                Convolution.ForwardSamples(x, w, new ReadOnlySpan<T>(_b, _bLength), new Span<T>(_y, _yLength), workspace, s0, s1, _geometry, _filters, _hasBias, _path, 1);
+                return;
+            }
+
+            Span<T> dw, db;
+            if (part == 0)
+            {
+                dw = new Span<T>(_dw, _dwLength);
+                db = new Span<T>(_db, _dbLength);
+            }
+            else
+            {
+                Span<T> partial = Gradients(part, _dwLength + _dbLength);
+                partial.Clear();
+                dw = partial.Slice(0, _dwLength);
+                db = partial.Slice(_dwLength, _dbLength);
+            }
+
+            // For the backward pass _b holds dy and _y holds dx.
+            Convolution.BackwardSamples(x, w, new ReadOnlySpan<T>(_b, _bLength), dw, db, new Span<T>(_y, _yLength), workspace, s0, s1, _geometry, _filters, _hasBias, _hasInputGradient, _path, 1);
         }
     }
 }

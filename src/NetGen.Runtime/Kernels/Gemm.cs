@@ -5,11 +5,17 @@ using NetGen.Threading;
 
 namespace NetGen.Kernels
 {
-    /// <summary>The instruction set of the matrix kernels.</summary>
+    /// <summary>The instruction set of the matrix kernels, narrowest first (a wider path compares greater).</summary>
     internal enum GemmPath
     {
         /// <summary>The portable generic loops of <see cref="GemmReference"/>.</summary>
         Scalar,
+
+        /// <summary>
+        /// 128-bit vectors (SSE on any x64, AdvSimd on ARM64; FMA where the processor has it):
+        /// <see cref="GemmKernels{TOps, TVector, T}"/> over <see cref="Simd128{T}"/>. The baseline of a default Native AOT build.
+        /// </summary>
+        Vector128,
 
         /// <summary>AVX2 with FMA: <see cref="GemmKernels{TOps, TVector, T}"/> over <see cref="Simd256{T}"/>.</summary>
         Vector256,
@@ -21,8 +27,9 @@ namespace NetGen.Kernels
     /// <summary>
     /// The three matrix products of a dense layer, on row-major spans: <c>C = A · Bᵀ</c> (forward), <c>C += Aᵀ · B</c>
     /// (weight gradient) and <c>C = A · B</c> (input gradient). The instruction set is chosen once, at start-up
-    /// (<see cref="DefaultPath"/>): SIMD micro-kernels for <see cref="float"/> and <see cref="double"/> where the processor
-    /// has AVX-512 or AVX2, the scalar reference loops otherwise. A product with enough work is split over threads by
+    /// (<see cref="DefaultPath"/>, see <see cref="KernelPaths"/>): SIMD micro-kernels for <see cref="float"/> and
+    /// <see cref="double"/> on 512-, 256- or 128-bit vectors, the scalar reference loops for other types or where the
+    /// processor has no vectors. A product with enough work is split over threads by
     /// output tiles, up to <see cref="NetGenOptions.MaxDegreeOfParallelism"/>; a call allocates nothing. Callers validate
     /// the lengths; the outputs must not overlap the inputs.
     /// </summary>
@@ -44,8 +51,9 @@ namespace NetGen.Kernels
         /// </summary>
         internal const int PanelRows = 16;
 
-        /// <summary>The path chosen at start-up from the processor's instruction sets.</summary>
-        internal static readonly GemmPath DefaultPath = ChoosePath();
+        /// <summary>The path chosen at start-up from the processor's instruction sets and <c>NETGEN_KERNEL_PATH</c>.</summary>
+        /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
+        internal static GemmPath DefaultPath => KernelPaths.Current;
 
         /// <summary>
         /// <c>C = A · Bᵀ</c>: <c>C[i,j] = Σₖ A[i,k] · B[j,k]</c>, with <c>A [m × k]</c>, <c>B [n × k]</c>, <c>C [m × n]</c>.
@@ -87,6 +95,43 @@ namespace NetGen.Kernels
                     M = m,
                     N = n,
                     K = k,
+                };
+                Execute(ref product, maxThreads);
+            }
+        }
+
+        /// <summary>
+        /// <c>C += A · Bᵀ</c>: <c>C[i,j] += Σₖ A[i,k] · B[j,k]</c>, with <c>A [m × k]</c>, <c>B [n × k]</c>, <c>C [m × n]</c>, on
+        /// the given path with at most <paramref name="maxThreads"/> threads. Accumulates into <paramref name="c"/> (a
+        /// convolution's kernel gradient, summed over the samples by the products themselves).
+        /// </summary>
+        public static void AddMultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || n == 0 || k == 0)
+            {
+                return;
+            }
+
+            if (!UsesSimd<T>(path))
+            {
+                GemmReference.AddMultiplyTransposedB(a, b, c, m, k, n);
+                return;
+            }
+
+            fixed (T* pa = a, pb = b, pc = c)
+            {
+                var product = new GemmProduct<T>
+                {
+                    Kind = m >= PanelRows && n >= PanelRows ? GemmKind.TransposedPanel : GemmKind.Dot,
+                    Path = path,
+                    A = pa,
+                    B = pb,
+                    C = pc,
+                    M = m,
+                    N = n,
+                    K = k,
+                    Accumulate = true,
                 };
                 Execute(ref product, maxThreads);
             }
@@ -174,21 +219,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>The paths this processor can run, best last; <see cref="GemmPath.Scalar"/> always.</summary>
-        internal static GemmPath[] SupportedPaths()
-        {
-            if (Simd512<float>.IsSupported)
-            {
-                return [GemmPath.Scalar, GemmPath.Vector256, GemmPath.Vector512];
-            }
-
-            return Simd256<float>.IsSupported ? [GemmPath.Scalar, GemmPath.Vector256] : [GemmPath.Scalar];
-        }
-
-        private static GemmPath ChoosePath()
-        {
-            GemmPath[] paths = SupportedPaths();
-            return paths[paths.Length - 1];
-        }
+        internal static GemmPath[] SupportedPaths() => KernelPaths.Supported();
 
         private static bool UsesSimd<T>(GemmPath path) =>
             path != GemmPath.Scalar && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
@@ -269,14 +300,17 @@ namespace NetGen.Kernels
         public bool Accumulate;
 
         /// <summary>Rows of C per tile: the unit of a split along M.</summary>
-        private readonly int RowTile => Kind == GemmKind.Dot ? 4 : 8;
+        private readonly int RowTile => Kind == GemmKind.Dot ? 4 : Path == GemmPath.Vector512 || !GemmTuning.SixRowTiles ? 8 : 6;
 
         /// <summary>Columns of C per tile: the unit of a split along N.</summary>
         private readonly int ColumnTile => Kind == GemmKind.Dot
             ? 4
-            : Path == GemmPath.Vector512
-                ? GemmKernels<Simd512<T>, Vector512<T>, T>.OuterColumns
-                : GemmKernels<Simd256<T>, Vector256<T>, T>.OuterColumns;
+            : Path switch
+            {
+                GemmPath.Vector512 => GemmKernels<Simd512<T>, Vector512<T>, T>.OuterColumns,
+                GemmPath.Vector256 => GemmKernels<Simd256<T>, Vector256<T>, T>.OuterColumns,
+                _ => GemmKernels<Simd128<T>, Vector128<T>, T>.OuterColumns,
+            };
 
         /// <summary>How many threads to use: one per <see cref="Gemm.ParallelGrain"/> multiply-adds, at most one per tile.</summary>
         public readonly int ThreadsFor(int maxThreads) => ThreadsFor(maxThreads, Gemm.ParallelGrain);
@@ -335,13 +369,19 @@ namespace NetGen.Kernels
                 return;
             }
 
-            if (Path == GemmPath.Vector512)
+            switch (Path)
             {
-                RunOn<Simd512<T>, Vector512<T>>(i0, i1, j0, j1);
-            }
-            else
-            {
-                RunOn<Simd256<T>, Vector256<T>>(i0, i1, j0, j1);
+                case GemmPath.Vector512:
+                    RunOn<Simd512<T>, Vector512<T>>(i0, i1, j0, j1);
+                    break;
+                case GemmPath.Vector256:
+                    RunOn<Simd256<T>, Vector256<T>>(i0, i1, j0, j1);
+                    break;
+                case GemmPath.Vector128:
+                    RunOn<Simd128<T>, Vector128<T>>(i0, i1, j0, j1);
+                    break;
+                default:
+                    throw new InvalidOperationException($"GemmPath {Path} has no SIMD kernels.");
             }
         }
 
@@ -351,11 +391,11 @@ namespace NetGen.Kernels
         {
             if (Kind == GemmKind.Dot)
             {
-                GemmKernels<TOps, TVector, T>.DotProducts(A, B, C, Bias, K, N, i0, i1, j0, j1);
+                GemmKernels<TOps, TVector, T>.DotProducts(A, B, C, Bias, K, N, i0, i1, j0, j1, Accumulate);
             }
             else if (Kind == GemmKind.TransposedPanel)
             {
-                GemmKernels<TOps, TVector, T>.TransposedPanelProducts(A, B, C, Bias, K, N, i0, i1, j0, j1);
+                GemmKernels<TOps, TVector, T>.TransposedPanelProducts(A, B, C, Bias, K, N, i0, i1, j0, j1, Accumulate);
             }
             else
             {

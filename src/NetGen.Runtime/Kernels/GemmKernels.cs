@@ -16,14 +16,15 @@ namespace NetGen.Kernels
     /// vector accumulators that run along k (4 rows of A times 4 rows of B per step), summed across lanes once at the
     /// end; the 4 rows of B stay in L1 while every row of A passes by.</item>
     /// <item><see cref="OuterProducts"/>: <c>C (+)= op(A) · B</c>, B contiguous along n, A read one value at a time
-    /// through two strides (so both <c>Aᵀ · B</c> and <c>A · B</c>). An 8-row × 2-vector tile of C is 16 accumulators;
+    /// through two strides (so both <c>Aᵀ · B</c> and <c>A · B</c>). An 8-row × 2-vector tile of C is 16 accumulators
+    /// (AVX-512's 32 registers; the 16-register paths use 6 × 2 tiles, 12 accumulators);
     /// each step broadcasts 8 values of A and loads 2 vectors of a row of B (the register-blocked outer product of
     /// BLIS-style kernels). k is cut into blocks of <see cref="KBlock"/> so the 2-vector panel of B stays in L1.</item>
     /// </list>
     /// Each kernel computes only the rows <c>[i0, i1)</c> and columns <c>[j0, j1)</c> of C, so that threads can split
     /// the output without sharing a value. Edges smaller than a tile use narrower tiles, then scalar code.
     /// </summary>
-    /// <typeparam name="TOps">The vector operations: <see cref="Simd512{T}"/> or <see cref="Simd256{T}"/>.</typeparam>
+    /// <typeparam name="TOps">The vector operations: <see cref="Simd512{T}"/>, <see cref="Simd256{T}"/> or <see cref="Simd128{T}"/>.</typeparam>
     /// <typeparam name="TVector">The vector type of <typeparamref name="TOps"/>.</typeparam>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     internal static unsafe class GemmKernels<TOps, TVector, T>
@@ -37,6 +38,9 @@ namespace NetGen.Kernels
         [ThreadStatic]
         private static T[]? t_panel;
 
+        [ThreadStatic]
+        private static T[]? t_tail;
+
         /// <summary>Rows of C per tile in <see cref="OuterProducts"/>.</summary>
         public const int OuterRows = 8;
 
@@ -46,18 +50,23 @@ namespace NetGen.Kernels
         /// <summary>
         /// Whether the wide tiles are used: 8 × 2 vectors in <see cref="OuterProducts"/> and 4 × 4 in
         /// <see cref="DotProducts"/> need more than 16 vector registers, which only AVX-512 has (32); with 16 registers
-        /// the kernels use 8 × 1 vector and 1 × 4 tiles.
+        /// (AVX2, SSE; the 128-bit path keeps to them on ARM64 too) the kernels use 8 × 1 vector and 1 × 4 tiles.
         /// </summary>
         private static bool Wide => TOps.Count * sizeof(T) == 64;
 
-        /// <summary>Columns of C per tile in <see cref="OuterProducts"/>.</summary>
-        public static int OuterColumns => Wide ? 2 * TOps.Count : TOps.Count;
+        /// <summary>
+        /// Columns of C per tile in <see cref="OuterProducts"/>: 2 vectors (8 × 2 tiles with 32 registers, 6 × 2 with 16:
+        /// 12 accumulators, 2 rows of B and a broadcast; 8 loads per 12 FMAs, where 8 × 1 tiles need 9 per 8), or 1 vector
+        /// when <see cref="GemmTuning.SixRowTiles"/> is off.
+        /// </summary>
+        public static int OuterColumns => Wide || GemmTuning.SixRowTiles ? 2 * TOps.Count : TOps.Count;
 
         /// <summary>
         /// <c>C[i,j] = Σₚ A[i,p] · B[j,p] + bias[j]</c> for i in <c>[i0, i1)</c>, j in <c>[j0, j1)</c>; A is <c>[· × k]</c>, B is
-        /// <c>[· × k]</c>, C is <c>[· × n]</c>, all row-major. Overwrites C. <paramref name="bias"/> may be null.
+        /// <c>[· × k]</c>, C is <c>[· × n]</c>, all row-major. Overwrites C, or adds to it when <paramref name="accumulate"/>
+        /// (then with no bias). <paramref name="bias"/> may be null.
         /// </summary>
-        public static void DotProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1)
+        public static void DotProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1, bool accumulate)
         {
             int kv = k - (k % TOps.Count);
             int j = j0;
@@ -69,13 +78,13 @@ namespace NetGen.Kernels
                 {
                     for (; i + DotTile <= i1; i += DotTile)
                     {
-                        Dot4x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, n);
+                        Dot4x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, n, accumulate);
                     }
                 }
 
                 for (; i < i1; i++)
                 {
-                    Dot1x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv);
+                    Dot1x4(a + ((nint)i * k), bj, c + ((nint)i * n) + j, bias == null ? null : bias + j, k, kv, accumulate);
                 }
             }
 
@@ -85,7 +94,9 @@ namespace NetGen.Kernels
                 T shift = bias == null ? T.Zero : bias[j];
                 for (int i = i0; i < i1; i++)
                 {
-                    c[((nint)i * n) + j] = Dot(a + ((nint)i * k), bj, k, kv) + shift;
+                    T value = Dot(a + ((nint)i * k), bj, k, kv);
+                    T* target = c + ((nint)i * n) + j;
+                    *target = accumulate ? *target + value : value + shift;
                 }
             }
         }
@@ -144,12 +155,17 @@ namespace NetGen.Kernels
         /// <c>C = A · Bᵀ + bias</c> like <see cref="DotProducts"/>, but by outer products: each panel of
         /// <see cref="OuterColumns"/> rows of B (a k block of them) is first transposed into a small buffer that stays in
         /// L1, then every row tile of A passes over it. Pays when there are enough rows of A to share the transposition.
+        /// Adds to C instead when <paramref name="accumulate"/> (then with no bias).
         /// </summary>
-        public static void TransposedPanelProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1)
+        public static void TransposedPanelProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1, bool accumulate)
         {
             if (k == 0)
             {
-                Fill(c, n, bias, i0, i1, j0, j1);
+                if (!accumulate)
+                {
+                    Fill(c, n, bias, i0, i1, j0, j1);
+                }
+
                 return;
             }
 
@@ -163,7 +179,7 @@ namespace NetGen.Kernels
                     int width = Math.Min(panelWidth, j1 - j);
                     Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
                     T* shift = pc == 0 && bias != null ? bias + j : null;
-                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, pc > 0, shift);
+                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, accumulate || pc > 0, shift);
                 }
             }
         }
@@ -177,6 +193,29 @@ namespace NetGen.Kernels
         {
             int w = TOps.Count;
             int j = 0;
+            if (!Wide && GemmTuning.SixRowTiles)
+            {
+                for (; j + (2 * w) <= width; j += 2 * w)
+                {
+                    T* shift = bias == null ? null : bias + j;
+                    int i = i0;
+                    for (; i + 6 <= i1; i += 6)
+                    {
+                        Outer6x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                    }
+
+                    for (; i + 2 <= i1; i += 2)
+                    {
+                        Outer2x2(a + (i * rs), rs, ss, b + j, ldb, c + (i * ldc) + j, ldc, kc, add, shift);
+                    }
+
+                    for (; i < i1; i++)
+                    {
+                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                    }
+                }
+            }
+
             if (Wide)
             {
                 for (; j + (2 * w) <= width; j += 2 * w)
@@ -215,23 +254,66 @@ namespace NetGen.Kernels
                 }
             }
 
-            // The last columns, fewer than a vector: scalar.
-            for (; j < width; j++)
+            // The last columns, fewer than a vector: copied into a vector-wide, zero-padded panel, multiplied by the
+            // same kernels into a small scratch tile, and the columns that exist stored (scalar code here is 10–30
+            // times slower per value, and a 196-wide map leaves 4 of every 196 columns to it).
+            if (j < width)
             {
-                T shift = bias == null ? T.Zero : bias[j];
-                for (int i = i0; i < i1; i++)
-                {
-                    T* ai = a + (i * rs);
-                    T sum = T.Zero;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        sum += ai[p * ss] * b[(p * ldb) + j];
-                    }
+                OuterTail(a, rs, ss, b + j, ldb, c + j, ldc, kc, i0, i1, width - j, add, bias == null ? null : bias + j);
+            }
+        }
 
-                    T* target = c + (i * ldc) + j;
-                    *target = add ? *target + sum : sum + shift;
+        /// <summary>
+        /// Columns <c>[0, r)</c> of an outer-product block, <paramref name="r"/> &lt; one vector: B's columns are copied to
+        /// a zero-padded panel of one vector per row, 8 × 1 tiles (then 1 × 1) computed into a scratch tile, and the
+        /// <paramref name="r"/> real columns stored or added.
+        /// </summary>
+        private static void OuterTail(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int kc, int i0, int i1, int r, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            T* panel = Tail();
+            T* tile = panel + ((nint)KBlock * w);
+            for (int p = 0; p < kc; p++)
+            {
+                T* row = panel + ((nint)p * w);
+                for (int q = 0; q < w; q++)
+                {
+                    row[q] = q < r ? b[(p * ldb) + q] : T.Zero;
                 }
             }
+
+            for (int i = i0; i < i1; i += OuterRows)
+            {
+                int rows = Math.Min(OuterRows, i1 - i);
+                if (rows == OuterRows)
+                {
+                    Outer8x1(a + (i * rs), rs, ss, panel, w, tile, w, kc, false, null);
+                }
+                else
+                {
+                    for (int t = 0; t < rows; t++)
+                    {
+                        Outer1x1(a + ((i + t) * rs), ss, panel, w, tile + ((nint)t * w), kc, false, null);
+                    }
+                }
+
+                for (int t = 0; t < rows; t++)
+                {
+                    T* target = c + ((i + t) * ldc);
+                    T* sums = tile + ((nint)t * w);
+                    for (int q = 0; q < r; q++)
+                    {
+                        target[q] = add ? target[q] + sums[q] : bias == null ? sums[q] : sums[q] + bias[q];
+                    }
+                }
+            }
+        }
+
+        /// <summary>This thread's panel for <see cref="OuterTail"/>: <see cref="KBlock"/> × 1 vector, then an 8 × 1-vector tile, pinned, allocated once.</summary>
+        private static T* Tail()
+        {
+            T[] buffer = t_tail ??= GC.AllocateUninitializedArray<T>((KBlock + OuterRows) * TOps.Count, pinned: true);
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         }
 
         /// <summary>Sets rows <c>[i0, i1)</c>, columns <c>[j0, j1)</c> of C to the bias (or 0): the product over an empty k.</summary>
@@ -253,13 +335,14 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// <c>panel[p · width + r] = source[r · ld + p]</c> for r in <c>[0, width)</c>, p in <c>[0, kc)</c>: a block of
-        /// <paramref name="width"/> rows, transposed. 8 × 8 (float) or 4 × 4 (double) blocks go through AVX shuffles.
+        /// <paramref name="width"/> rows, transposed. On the 256- and 512-bit paths 8 × 8 (float) or 4 × 4 (double)
+        /// blocks go through AVX shuffles; the 128-bit path stays within its own instruction set (its panels are narrow).
         /// </summary>
         private static void Transpose(T* source, int ld, int width, int kc, T* panel)
         {
             int block = typeof(T) == typeof(float) ? 8 : 4;
             int r = 0;
-            if (Avx.IsSupported)
+            if (Avx.IsSupported && TOps.Count * sizeof(T) >= 32)
             {
                 int pv = kc - (kc % block);
                 for (; r + block <= width; r += block)
@@ -336,10 +419,10 @@ namespace NetGen.Kernels
             Avx.Store(target + (3 * ldt), Avx.Permute2x128(t1, t3, 0x31));
         }
 
-        /// <summary>This thread's transposition buffer: <see cref="KBlock"/> × <see cref="OuterColumns"/> values, pinned, allocated once.</summary>
+        /// <summary>This thread's transposition buffer: <see cref="KBlock"/> × 2 vectors (the widest <see cref="OuterColumns"/>), pinned, allocated once.</summary>
         private static T* Panel()
         {
-            T[] buffer = t_panel ??= GC.AllocateUninitializedArray<T>(KBlock * OuterColumns, pinned: true);
+            T[] buffer = t_panel ??= GC.AllocateUninitializedArray<T>(KBlock * 2 * TOps.Count, pinned: true);
             return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         }
 
@@ -363,7 +446,7 @@ namespace NetGen.Kernels
             return result;
         }
 
-        private static void Dot1x4(T* a, T* b0, T* c, T* bias, int k, int kv)
+        private static void Dot1x4(T* a, T* b0, T* c, T* bias, int k, int kv, bool add)
         {
             T* b1 = b0 + k;
             T* b2 = b1 + k;
@@ -389,21 +472,10 @@ namespace NetGen.Kernels
                 s3 += x * b3[p];
             }
 
-            if (bias != null)
-            {
-                s0 += bias[0];
-                s1 += bias[1];
-                s2 += bias[2];
-                s3 += bias[3];
-            }
-
-            c[0] = s0;
-            c[1] = s1;
-            c[2] = s2;
-            c[3] = s3;
+            StoreDots(c, bias, add, s0, s1, s2, s3);
         }
 
-        private static void Dot4x4(T* a0, T* b0, T* c, T* bias, int k, int kv, int ldc)
+        private static void Dot4x4(T* a0, T* b0, T* c, T* bias, int k, int kv, int ldc, bool add)
         {
             T* a1 = a0 + k;
             T* a2 = a1 + k;
@@ -443,15 +515,15 @@ namespace NetGen.Kernels
                 c33 = TOps.MultiplyAdd(x, y3, c33);
             }
 
-            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03);
-            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13);
-            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23);
-            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33);
+            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03, add);
+            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13, add);
+            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23, add);
+            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33, add);
         }
 
         /// <summary>Sums the 4 accumulators of one row of a dot tile, adds the scalar tail of k and the bias, and stores.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3)
+        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3, bool add)
         {
             T s0 = TOps.Sum(v0), s1 = TOps.Sum(v1), s2 = TOps.Sum(v2), s3 = TOps.Sum(v3);
             for (int p = kv; p < k; p++)
@@ -461,6 +533,22 @@ namespace NetGen.Kernels
                 s1 += x * b0[k + p];
                 s2 += x * b0[(2 * k) + p];
                 s3 += x * b0[(3 * k) + p];
+            }
+
+            StoreDots(c, bias, add, s0, s1, s2, s3);
+        }
+
+        /// <summary>Stores (or adds, when <paramref name="add"/>) four sums of a dot tile, plus the bias when storing.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreDots(T* c, T* bias, bool add, T s0, T s1, T s2, T s3)
+        {
+            if (add)
+            {
+                c[0] += s0;
+                c[1] += s1;
+                c[2] += s2;
+                c[3] += s3;
+                return;
             }
 
             if (bias != null)
@@ -525,6 +613,47 @@ namespace NetGen.Kernels
             StoreRow(c + (5 * ldc), w, c50, c51, add, bias);
             StoreRow(c + (6 * ldc), w, c60, c61, add, bias);
             StoreRow(c + (7 * ldc), w, c70, c71, add, bias);
+        }
+
+        private static void Outer6x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
+        {
+            int w = TOps.Count;
+            nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
+            TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+            TVector c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+            TVector c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVector y0 = TOps.Load(b);
+                TVector y1 = TOps.Load(b + w);
+                TVector x = TOps.Broadcast(a[0]);
+                c00 = TOps.MultiplyAdd(x, y0, c00);
+                c01 = TOps.MultiplyAdd(x, y1, c01);
+                x = TOps.Broadcast(a[rs]);
+                c10 = TOps.MultiplyAdd(x, y0, c10);
+                c11 = TOps.MultiplyAdd(x, y1, c11);
+                x = TOps.Broadcast(a[r2]);
+                c20 = TOps.MultiplyAdd(x, y0, c20);
+                c21 = TOps.MultiplyAdd(x, y1, c21);
+                x = TOps.Broadcast(a[r3]);
+                c30 = TOps.MultiplyAdd(x, y0, c30);
+                c31 = TOps.MultiplyAdd(x, y1, c31);
+                x = TOps.Broadcast(a[r4]);
+                c40 = TOps.MultiplyAdd(x, y0, c40);
+                c41 = TOps.MultiplyAdd(x, y1, c41);
+                x = TOps.Broadcast(a[r5]);
+                c50 = TOps.MultiplyAdd(x, y0, c50);
+                c51 = TOps.MultiplyAdd(x, y1, c51);
+                a += ss;
+                b += ldb;
+            }
+
+            StoreRow(c, w, c00, c01, add, bias);
+            StoreRow(c + ldc, w, c10, c11, add, bias);
+            StoreRow(c + (2 * ldc), w, c20, c21, add, bias);
+            StoreRow(c + (3 * ldc), w, c30, c31, add, bias);
+            StoreRow(c + (4 * ldc), w, c40, c41, add, bias);
+            StoreRow(c + (5 * ldc), w, c50, c51, add, bias);
         }
 
         private static void Outer2x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
@@ -618,5 +747,12 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void StoreVector(T* c, TVector value, bool add, T* bias) =>
             TOps.Store(add ? TOps.Add(TOps.Load(c), value) : bias == null ? value : TOps.Add(TOps.Load(bias), value), c);
+    }
+
+    /// <summary>Switches of the micro-kernels that only the benchmarks change, to compare two variants in one run; only speed depends on them.</summary>
+    internal static class GemmTuning
+    {
+        /// <summary>Whether 16-register paths (AVX2, 128-bit) use 6 × 2-vector outer-product tiles (the default) or 8 × 1 (before).</summary>
+        public static bool SixRowTiles { get; set; } = true;
     }
 }

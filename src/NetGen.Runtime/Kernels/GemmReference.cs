@@ -30,6 +30,24 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// <c>C += A · Bᵀ</c>: <c>C[i,j] += Σₖ A[i,k] · B[j,k]</c>, with <c>A [m × k]</c>, <c>B [n × k]</c>, <c>C [m × n]</c>.
+        /// Accumulates into <paramref name="c"/>; the loop order of <see cref="MultiplyTransposedB{T}"/>.
+        /// </summary>
+        public static void AddMultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int i = 0; i < m; i++)
+            {
+                ReadOnlySpan<T> aRow = a.Slice(i * k, k);
+                Span<T> cRow = c.Slice(i * n, n);
+                for (int j = 0; j < n; j++)
+                {
+                    cRow[j] += Dot(aRow, b.Slice(j * k, k));
+                }
+            }
+        }
+
+        /// <summary>
         /// <c>C += Aᵀ · B</c>: <c>C[i,j] += Σₖ A[k,i] · B[k,j]</c>, with <c>A [kk × m]</c>, <c>B [kk × n]</c>, <c>C [m × n]</c>.
         /// Accumulates into <paramref name="c"/>. Loop order k, i, j: row k of B, scaled by <c>A[k,i]</c>, is added to row i of C.
         /// </summary>

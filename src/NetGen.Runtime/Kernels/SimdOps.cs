@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels
@@ -122,5 +123,67 @@ namespace NetGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+    }
+
+    /// <summary>
+    /// 128-bit vectors: 4 floats or 2 doubles, on any x64 (SSE2 and up) and on ARM64 (AdvSimd). The multiply-add is fused
+    /// where the processor has FMA (x64 with FMA3, every ARM64), and a multiply then an add otherwise (a default Native
+    /// AOT build for x64, which may not assume FMA).
+    /// </summary>
+    internal readonly unsafe struct Simd128<T> : ISimdOps<Vector128<T>, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector128<T>.Count;
+
+        public static Vector128<T> Zero => Vector128<T>.Zero;
+
+        public static bool IsSupported => Vector128.IsHardwareAccelerated;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<T> Load(T* source) => Vector128.Load(source);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector128<T> value, T* destination) => value.Store(destination);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<T> Broadcast(T value) => Vector128.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                if (Fma.IsSupported)
+                {
+                    return Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+                }
+
+                if (AdvSimd.IsSupported)
+                {
+                    return AdvSimd.FusedMultiplyAdd(c.AsSingle(), a.AsSingle(), b.AsSingle()).As<float, T>();
+                }
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                if (Fma.IsSupported)
+                {
+                    return Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+                }
+
+                if (AdvSimd.Arm64.IsSupported)
+                {
+                    return AdvSimd.Arm64.FusedMultiplyAdd(c.AsDouble(), a.AsDouble(), b.AsDouble()).As<double, T>();
+                }
+            }
+
+            return (a * b) + c;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Sum(Vector128<T> value) => Vector128.Sum(value);
     }
 }
