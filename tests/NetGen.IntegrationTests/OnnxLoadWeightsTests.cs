@@ -197,7 +197,8 @@ public class OnnxLoadWeightsTests
     public void The_sample_MLP_graph_matches_its_snapshot()
     {
         string actual = Describe(Export(new FashionMlp()));
-        string path = Path.Combine(SourceDirectory(), "Snapshots", "FashionMlp.onnx.txt");
+        // From the repository root, not [CallerFilePath]: a CI build maps source paths to /_/.
+        string path = Path.Combine(DotnetCli.RepositoryRoot(), "tests", "NetGen.IntegrationTests", "Snapshots", "FashionMlp.onnx.txt");
         bool update = Environment.GetEnvironmentVariable("NETGEN_UPDATE_SNAPSHOTS") is "1" or "true";
         if (update || !File.Exists(path))
         {
@@ -229,6 +230,4 @@ public class OnnxLoadWeightsTests
     }
 
     private static byte[] Bytes(Span<float> values) => MemoryMarshal.AsBytes(values).ToArray();
-
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
