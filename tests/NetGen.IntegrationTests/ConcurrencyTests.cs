@@ -199,6 +199,23 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public void An_inference_workspace_holds_only_the_layer_outputs_and_targets()
+    {
+        // The normalized inputs of BatchNorm and the dropout masks are kept for the backward pass only: an inference
+        // workspace (one per thread that predicts at once) must not allocate them.
+        const int Batch = 256;
+        var mlp = new FashionMlp();
+        float[] inputs = TestData.Inputs<float>(Batch, FashionMlp.InputSize, 600), outputs = new float[Batch * FashionMlp.OutputSize];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        mlp.Predict(inputs, outputs);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        long outputsPerSample = (4 * 256) + (4 * 128) + 10 + 10 + FashionMlp.OutputSize; // A1…A10 and the targets
+        long trainingOnlyPerSample = (2 * 256) + (2 * 128);                                // xHat and masks
+        Assert.InRange(allocated, outputsPerSample * Batch * sizeof(float), (outputsPerSample + (trainingOnlyPerSample / 2)) * Batch * sizeof(float));
+    }
+
+    [Fact]
     public void An_oversized_batch_is_an_ArgumentException_and_later_batches_still_work()
     {
         var net = new WideNet();

@@ -73,7 +73,7 @@ internal sealed class EmitContext
 /// A buffer the layer needs per training batch, <c>perSample</c> values for each sample: numbers of type <c>T</c>, or
 /// <c>int</c> indexes when <paramref name="Indexes"/> is set (max pooling's argmax).
 /// </summary>
-internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose, bool Indexes = false)
+internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose, bool Indexes = false, bool TrainingOnly = false)
 {
     /// <summary>The element type: <c>int</c> for indexes, else the network's number type.</summary>
     public string Type(EmitContext context) => Indexes ? "int" : context.T;

@@ -53,7 +53,7 @@ internal static class ForwardFile
 
         foreach (BatchBuffer buffer in BatchBuffers(plan))
         {
-            batchBuffers.Add((WorkspaceField(buffer.Local), buffer.Type(c), buffer.PerSample, false, buffer.Purpose));
+            batchBuffers.Add((WorkspaceField(buffer.Local), buffer.Type(c), buffer.PerSample, buffer.TrainingOnly, buffer.Purpose));
         }
 
         batchBuffers.Add(("Targets", t, plan.OutputSize, false, "T: targets, one-hot rows when training on labels"));
@@ -150,9 +150,11 @@ internal static class ForwardFile
 
     /// <summary>
     /// Writes <paramref name="body"/> after declarations of the spans it uses, each over the first <c>batch</c> rows of
-    /// its buffer, so the code reads as the math and declares nothing it does not use.
+    /// its buffer, so the code reads as the math and declares nothing it does not use. In the forward pass
+    /// (<paramref name="trainingFlag"/> names its <c>training</c> parameter) a training-only buffer is empty in an inference
+    /// workspace, so its span is taken only when training.
     /// </summary>
-    public static void WithSpans(SourceWriter w, EmitContext c, string body)
+    public static void WithSpans(SourceWriter w, EmitContext c, string body, string? trainingFlag = null)
     {
         var declarations = new List<(string Local, string Line)>();
         foreach (PlannedLayer layer in c.Plan.Layers)
@@ -167,7 +169,10 @@ internal static class ForwardFile
 
         foreach (BatchBuffer buffer in BatchBuffers(c.Plan))
         {
-            declarations.Add((buffer.Local, $"var {buffer.Local} = ws.{WorkspaceField(buffer.Local)}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)});"));
+            string span = $"ws.{WorkspaceField(buffer.Local)}.AsSpan(0, batch * {Literals.Int(buffer.PerSample)})";
+            declarations.Add((buffer.Local, buffer.TrainingOnly && trainingFlag is not null
+                ? $"var {buffer.Local} = {trainingFlag} ? {span} : default;"
+                : $"var {buffer.Local} = {span};"));
         }
 
         foreach (FixedBuffer buffer in FixedBuffers(c.Plan))
@@ -315,7 +320,7 @@ internal static class ForwardFile
                 emitter.Forward(body, layer, c);
             }
 
-            WithSpans(w, c, body.ToString());
+            WithSpans(w, c, body.ToString(), trainingFlag: "training");
         }
 
         w.Line();

@@ -33,7 +33,7 @@ internal sealed class BatchNormEmitter : LayerEmitter
 
     public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer)
     {
-        yield return new BatchBuffer($"_xHat{N(layer.Number)}", $"xHat{N(layer.Number)}", layer.OutputSize, "normalized inputs, kept for the backward pass");
+        yield return new BatchBuffer($"_xHat{N(layer.Number)}", $"xHat{N(layer.Number)}", layer.OutputSize, "normalized inputs, kept for the backward pass (training only)", TrainingOnly: true);
     }
 
     public override IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer)

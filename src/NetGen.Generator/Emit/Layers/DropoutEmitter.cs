@@ -30,7 +30,7 @@ internal sealed class DropoutEmitter : LayerEmitter
 
     public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer)
     {
-        yield return new BatchBuffer($"_mask{N(layer.Number)}", $"mask{N(layer.Number)}", layer.OutputSize, "the dropout mask: 0, or 1/(1 − rate) for kept values");
+        yield return new BatchBuffer($"_mask{N(layer.Number)}", $"mask{N(layer.Number)}", layer.OutputSize, "the dropout mask: 0, or 1/(1 − rate) for kept values (training only)", TrainingOnly: true);
     }
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)

@@ -28,7 +28,7 @@ internal sealed class MaxoutEmitter : LayerEmitter
     {
         int rows = layer.Spec.Units * layer.Spec.Pieces;
         yield return new BatchBuffer($"_z{N(layer.Number)}", $"z{N(layer.Number)}", rows, "pre-max values, kept for the backward pass");
-        yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values");
+        yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values (training only)", TrainingOnly: true);
     }
 
     public override string OnnxMath(PlannedLayer layer)
