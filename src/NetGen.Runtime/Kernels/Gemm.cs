@@ -82,22 +82,7 @@ namespace NetGen.Kernels
                 return;
             }
 
-            fixed (T* pa = a, pb = b, pbias = bias, pc = c)
-            {
-                var product = new GemmProduct<T>
-                {
-                    Kind = m >= PanelRows && n >= PanelRows ? GemmKind.TransposedPanel : GemmKind.Dot,
-                    Path = path,
-                    A = pa,
-                    B = pb,
-                    C = pc,
-                    Bias = bias.IsEmpty ? null : pbias,
-                    M = m,
-                    N = n,
-                    K = k,
-                };
-                Execute(ref product, maxThreads);
-            }
+            TransposedB(a, b, bias, c, m, k, n, path, maxThreads, accumulate: false);
         }
 
         /// <summary>
@@ -119,7 +104,17 @@ namespace NetGen.Kernels
                 return;
             }
 
-            fixed (T* pa = a, pb = b, pc = c)
+            TransposedB(a, b, ReadOnlySpan<T>.Empty, c, m, k, n, path, maxThreads, accumulate: true);
+        }
+
+        /// <summary>
+        /// The SIMD <c>A · Bᵀ</c> of both public forms: outer products over transposed panels of B when both operands
+        /// have enough rows, dot products otherwise; <c>C = … + bias</c>, or <c>C += …</c> when <paramref name="accumulate"/>.
+        /// </summary>
+        private static void TransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int k, int n, GemmPath path, int maxThreads, bool accumulate)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            fixed (T* pa = a, pb = b, pbias = bias, pc = c)
             {
                 var product = new GemmProduct<T>
                 {
@@ -128,10 +123,11 @@ namespace NetGen.Kernels
                     A = pa,
                     B = pb,
                     C = pc,
+                    Bias = bias.IsEmpty ? null : pbias,
                     M = m,
                     N = n,
                     K = k,
-                    Accumulate = true,
+                    Accumulate = accumulate,
                 };
                 Execute(ref product, maxThreads);
             }
