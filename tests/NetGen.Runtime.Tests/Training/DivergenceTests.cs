@@ -102,54 +102,29 @@ namespace NetGen.Runtime.Tests.Training
     }
 
     /// <summary>A network whose TrainStep also advances <see cref="INetwork{T}.RandomState"/>, as dropout does.</summary>
-    internal sealed class RandomStepping<T> : INetwork<T>
+    internal sealed class RandomStepping<T> : DelegatingNetwork<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly INetwork<T> _inner;
-
-        public RandomStepping(INetwork<T> inner) => _inner = inner;
-
-        public int InputSize => _inner.InputSize;
-
-        public int OutputSize => _inner.OutputSize;
-
-        public int ParameterCount => _inner.ParameterCount;
-
-        public LossFunction Loss => _inner.Loss;
-
-        public string Architecture => _inner.Architecture;
-
-        public Span<T> Parameters => _inner.Parameters;
-
-        public Span<T> Gradients => _inner.Gradients;
-
-        public Span<T> State => _inner.State;
-
-        public IReadOnlyList<LayerView<T>> Layers => _inner.Layers;
-
-        public ulong RandomState { get; set; } = 12345;
-
-        public void Predict(ReadOnlySpan<T> inputs, Span<T> outputs) => _inner.Predict(inputs, outputs);
-
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels)
+        public RandomStepping(INetwork<T> inner)
+            : base(inner)
         {
-            RandomState = (RandomState * 6364136223846793005UL) + 1442695040888963407UL;
-            return _inner.TrainStep(inputs, labels);
         }
 
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
+        public override ulong RandomState { get; set; } = 12345;
+
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels)
         {
-            RandomState = (RandomState * 6364136223846793005UL) + 1442695040888963407UL;
-            return _inner.TrainStep(inputs, targets);
+            Advance();
+            return Inner.TrainStep(inputs, labels);
         }
 
-        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => _inner.Evaluate(inputs, labels);
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
+        {
+            Advance();
+            return Inner.TrainStep(inputs, targets);
+        }
 
-        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => _inner.Evaluate(inputs, targets);
-
-        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => _inner.ExportOnnx(destination, options);
-
-        public void ExportOnnx(string path, OnnxExportOptions? options = null) => _inner.ExportOnnx(path, options);
+        private void Advance() => RandomState = (RandomState * 6364136223846793005UL) + 1442695040888963407UL;
     }
 
     /// <summary>

@@ -224,11 +224,56 @@ namespace NetGen.Runtime.Tests.Training
         }
     }
 
-    /// <summary>Wraps a network and returns a NaN loss (and NaN gradients and state) on chosen TrainStep calls.</summary>
-    public sealed class FaultyNetwork<T> : INetwork<T>
+    /// <summary>
+    /// Passes every member to an inner network; a test double overrides only what it changes (the training steps, the
+    /// dropout generator's state).
+    /// </summary>
+    public abstract class DelegatingNetwork<T> : INetwork<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly INetwork<T> _inner;
+        protected DelegatingNetwork(INetwork<T> inner) => Inner = inner;
+
+        protected INetwork<T> Inner { get; }
+
+        public int InputSize => Inner.InputSize;
+
+        public int OutputSize => Inner.OutputSize;
+
+        public int ParameterCount => Inner.ParameterCount;
+
+        public LossFunction Loss => Inner.Loss;
+
+        public string Architecture => Inner.Architecture;
+
+        public Span<T> Parameters => Inner.Parameters;
+
+        public Span<T> Gradients => Inner.Gradients;
+
+        public Span<T> State => Inner.State;
+
+        public IReadOnlyList<LayerView<T>> Layers => Inner.Layers;
+
+        public virtual ulong RandomState { get => Inner.RandomState; set => Inner.RandomState = value; }
+
+        public void Predict(ReadOnlySpan<T> inputs, Span<T> outputs) => Inner.Predict(inputs, outputs);
+
+        public virtual T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Inner.TrainStep(inputs, labels);
+
+        public virtual T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Inner.TrainStep(inputs, targets);
+
+        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Inner.Evaluate(inputs, labels);
+
+        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Inner.Evaluate(inputs, targets);
+
+        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => Inner.ExportOnnx(destination, options);
+
+        public void ExportOnnx(string path, OnnxExportOptions? options = null) => Inner.ExportOnnx(path, options);
+    }
+
+    /// <summary>Wraps a network and returns a NaN loss (and NaN gradients and state) on chosen TrainStep calls.</summary>
+    public sealed class FaultyNetwork<T> : DelegatingNetwork<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         private readonly int _failingStep;
         private readonly bool _gradientOnly;
 
@@ -236,47 +281,17 @@ namespace NetGen.Runtime.Tests.Training
         /// <param name="failingStep">The 1-based TrainStep call that goes wrong.</param>
         /// <param name="gradientOnly">Only the gradient becomes NaN; the loss stays finite.</param>
         public FaultyNetwork(INetwork<T> inner, int failingStep, bool gradientOnly = false)
+            : base(inner)
         {
-            _inner = inner;
             _failingStep = failingStep;
             _gradientOnly = gradientOnly;
         }
 
         public int Steps { get; private set; }
 
-        public int InputSize => _inner.InputSize;
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Poison(Inner.TrainStep(inputs, labels));
 
-        public int OutputSize => _inner.OutputSize;
-
-        public int ParameterCount => _inner.ParameterCount;
-
-        public LossFunction Loss => _inner.Loss;
-
-        public string Architecture => _inner.Architecture;
-
-        public Span<T> Parameters => _inner.Parameters;
-
-        public Span<T> Gradients => _inner.Gradients;
-
-        public Span<T> State => _inner.State;
-
-        public IReadOnlyList<LayerView<T>> Layers => _inner.Layers;
-
-        public ulong RandomState { get => _inner.RandomState; set => _inner.RandomState = value; }
-
-        public void Predict(ReadOnlySpan<T> inputs, Span<T> outputs) => _inner.Predict(inputs, outputs);
-
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Poison(_inner.TrainStep(inputs, labels));
-
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Poison(_inner.TrainStep(inputs, targets));
-
-        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => _inner.Evaluate(inputs, labels);
-
-        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => _inner.Evaluate(inputs, targets);
-
-        public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => _inner.ExportOnnx(destination, options);
-
-        public void ExportOnnx(string path, OnnxExportOptions? options = null) => _inner.ExportOnnx(path, options);
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Poison(Inner.TrainStep(inputs, targets));
 
         private T Poison(T loss)
         {
@@ -286,8 +301,8 @@ namespace NetGen.Runtime.Tests.Training
                 return loss;
             }
 
-            _inner.Gradients.Fill(T.NaN);
-            _inner.State.Fill(T.NaN);
+            Inner.Gradients.Fill(T.NaN);
+            Inner.State.Fill(T.NaN);
             return _gradientOnly ? loss : T.NaN;
         }
     }
