@@ -242,6 +242,57 @@ namespace NetGen
         public int Stride { get; set; }
     }
 
+    /// <summary>
+    /// 2-D average pooling over <c>size × size</c> windows: each output is the mean of the inputs under its window. Padding
+    /// is not counted in the mean (a window over the border divides by the real inputs it holds), as Keras and ONNX do.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class AvgPool2DAttribute : LayerAttribute
+    {
+        /// <summary>Declares 2-D average pooling.</summary>
+        /// <param name="size">The side of the pooling window.</param>
+        public AvgPool2DAttribute(int size) => Size = size;
+
+        /// <summary>The side of the pooling window.</summary>
+        public int Size { get; }
+
+        /// <summary>The step between windows. 0 (default): the window size.</summary>
+        public int Stride { get; set; }
+
+        /// <summary>Positions added on each side, not counted in the means; less than <see cref="Size"/>. Default: 0.</summary>
+        public int Padding { get; set; }
+    }
+
+    /// <summary>
+    /// 1-D average pooling over windows of <c>size</c>: each output is the mean of the inputs under its window, padding not
+    /// counted.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class AvgPool1DAttribute : LayerAttribute
+    {
+        /// <summary>Declares 1-D average pooling.</summary>
+        /// <param name="size">The pooling window length.</param>
+        public AvgPool1DAttribute(int size) => Size = size;
+
+        /// <summary>The pooling window length.</summary>
+        public int Size { get; }
+
+        /// <summary>The step between windows. 0 (default): the window size.</summary>
+        public int Stride { get; set; }
+
+        /// <summary>Positions added at each end, not counted in the means; less than <see cref="Size"/>. Default: 0.</summary>
+        public int Padding { get; set; }
+    }
+
+    /// <summary>
+    /// Global average pooling: the mean of each channel's whole map, <c>C × H × W → C</c> (and <c>C × L → C</c>); the
+    /// output is a vector, so no <see cref="FlattenAttribute"/> is needed before a dense layer.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class GlobalAvgPoolAttribute : LayerAttribute
+    {
+    }
+
     /// <summary>Flattens a feature map into a vector (a view: no computation).</summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class FlattenAttribute : LayerAttribute
