@@ -192,6 +192,49 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>
+        /// Tangent (forward-mode derivative) of <see cref="PReLU{T}"/>: effectively computes
+        /// <c>ẏ[s,f] = x[s,f] &gt; 0 ? ẋ[s,f] : α[f] · ẋ[s,f] + α̇[f] · x[s,f]</c>, that is
+        /// <c>ẋ ⊙ (x &gt; 0 ? 1 : α) + α̇ ⊙ min(x, 0)</c>, with one α (and α̇) per feature or a single shared one.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs <c>[batch × features]</c>.</param>
+        /// <param name="alpha">The slopes: <c>[features]</c>, or <c>[1]</c> when shared.</param>
+        /// <param name="xTangent">The input tangent ẋ <c>[batch × features]</c>; empty when it is zero.</param>
+        /// <param name="alphaTangent">The tangent α̇, same length as <paramref name="alpha"/>; empty when it is zero.</param>
+        /// <param name="yTangent">The output tangent ẏ <c>[batch × features]</c>, overwritten; may be the same span as
+        /// <paramref name="xTangent"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Values per sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void PReLUTangent<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> alpha, ReadOnlySpan<T> xTangent, ReadOnlySpan<T> alphaTangent, Span<T> yTangent, int batch, int features)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckRows(x.Length, batch, features);
+            bool shared = CheckAlpha(alpha.Length, features);
+            bool hasInput = Check.Optional(xTangent.Length, length, nameof(xTangent), "batch × features");
+            bool hasAlpha = Check.Optional(alphaTangent.Length, alpha.Length, nameof(alphaTangent), "alpha.Length");
+            Check.Length(yTangent.Length, length, nameof(yTangent), "batch × features");
+            for (int s = 0; s < batch; s++)
+            {
+                int row = s * features;
+                for (int f = 0; f < features; f++)
+                {
+                    T value = x[row + f];
+                    T input = hasInput ? xTangent[row + f] : T.Zero;
+                    if (value > T.Zero)
+                    {
+                        yTangent[row + f] = input;
+                    }
+                    else
+                    {
+                        int a = shared ? 0 : f;
+                        yTangent[row + f] = (alpha[a] * input) + (hasAlpha ? alphaTangent[a] * value : T.Zero);
+                    }
+                }
+            }
+        }
+
         /// <summary>ELU: effectively computes <c>y[i] = x[i] &gt; 0 ? x[i] : α · (e^x[i] − 1)</c>.</summary>
         /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
         /// <param name="x">The inputs.</param>
@@ -465,6 +508,32 @@ namespace NetGen.Kernels
             {
                 int start = o * pieces;
                 dz[start + ArgMax(z.Slice(start, pieces))] = dy[o];
+            }
+        }
+
+        /// <summary>
+        /// Tangent (forward-mode derivative) of <see cref="Maxout{T}"/>: effectively computes
+        /// <c>ẏ[s,u] = ż[s, u·pieces + k*]</c>, the tangent of the piece the forward pass took (<c>k*</c> the first piece
+        /// reaching the maximum, as in <see cref="MaxoutBackward{T}"/>).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="z">The forward pieces <c>[batch × (units · pieces)]</c>.</param>
+        /// <param name="zTangent">The tangent of the pieces ż <c>[batch × (units · pieces)]</c>.</param>
+        /// <param name="yTangent">The output tangent ẏ <c>[batch × units]</c>, overwritten.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="units">Units per sample.</param>
+        /// <param name="pieces">Pieces per unit, ≥ 1.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void MaxoutTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> zTangent, Span<T> yTangent, int batch, int units, int pieces)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int outputLength = CheckMaxout(z.Length, batch, units, pieces);
+            Check.Length(zTangent.Length, z.Length, nameof(zTangent), "batch × units × pieces");
+            Check.Length(yTangent.Length, outputLength, nameof(yTangent), "batch × units");
+            for (int o = 0; o < outputLength; o++)
+            {
+                int start = o * pieces;
+                yTangent[o] = zTangent[start + ArgMax(z.Slice(start, pieces))];
             }
         }
 

@@ -269,6 +269,157 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>
+        /// Tangent (forward-mode derivative) of <see cref="ForwardInference{T}"/>: effectively computes, per feature, with
+        /// <c>s = 1/√(runningVariance + ε)</c>,
+        /// <c>ẏ = γ · s · ẋ + γ̇ · s · (x − runningMean) + β̇</c>
+        /// (the running statistics are constants in inference mode).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs <c>[batch × features × spatial]</c>.</param>
+        /// <param name="xTangent">The input tangent ẋ <c>[batch × features × spatial]</c>; empty when it is zero.</param>
+        /// <param name="gamma">The scales γ <c>[features]</c>.</param>
+        /// <param name="gammaTangent">The tangent γ̇ <c>[features]</c>; empty when it is zero.</param>
+        /// <param name="betaTangent">The tangent β̇ <c>[features]</c>; empty when it is zero.</param>
+        /// <param name="runningMean">The running means <c>[features]</c>.</param>
+        /// <param name="runningVariance">The running variances <c>[features]</c>.</param>
+        /// <param name="yTangent">The output tangent ẏ <c>[batch × features × spatial]</c>, overwritten; may be the same span
+        /// as <paramref name="xTangent"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Features (channels) per sample.</param>
+        /// <param name="spatial">Values per feature and sample (1 after a dense layer, H·W or L after a convolution).</param>
+        /// <param name="epsilon">Added to the variance, &gt; 0.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void TangentInference<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> xTangent,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> gammaTangent,
+            ReadOnlySpan<T> betaTangent,
+            ReadOnlySpan<T> runningMean,
+            ReadOnlySpan<T> runningVariance,
+            Span<T> yTangent,
+            int batch,
+            int features,
+            int spatial,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckInput(x.Length, batch, features, spatial);
+            bool hasInput = Check.Optional(xTangent.Length, length, nameof(xTangent), "batch × features × spatial");
+            CheckFeatures(gamma.Length, features, nameof(gamma));
+            bool hasGamma = Check.Optional(gammaTangent.Length, features, nameof(gammaTangent), "features");
+            bool hasBeta = Check.Optional(betaTangent.Length, features, nameof(betaTangent), "features");
+            CheckFeatures(runningMean.Length, features, nameof(runningMean));
+            CheckFeatures(runningVariance.Length, features, nameof(runningVariance));
+            Check.Length(yTangent.Length, length, nameof(yTangent), "batch × features × spatial");
+
+            for (int f = 0; f < features; f++)
+            {
+                T mean = runningMean[f];
+                T invStd = T.One / T.Sqrt(runningVariance[f] + epsilon);
+                T scale = hasInput ? gamma[f] * invStd : T.Zero;
+                T scaleTangent = hasGamma ? gammaTangent[f] * invStd : T.Zero;
+                T shift = hasBeta ? betaTangent[f] : T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    ReadOnlySpan<T> values = x.Slice(start, spatial);
+                    Span<T> outputs = yTangent.Slice(start, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        T input = hasInput ? xTangent[start + p] : T.Zero;
+                        outputs[p] = (scale * input) + (scaleTangent * (values[p] - mean)) + shift;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Tangent (forward-mode derivative) of <see cref="ForwardTraining{T}"/>'s output, with the batch statistics: per
+        /// feature, over its m = batch · spatial values, with <c>x̂</c> and <c>inverseStd = 1/√(σ² + ε)</c> as the forward
+        /// pass stored them, effectively computes
+        /// <c>ẋ̂ = inverseStd · (ẋ − mean(ẋ) − x̂ · mean(ẋ ⊙ x̂))</c> and <c>ẏ = γ̇ · x̂ + γ · ẋ̂ + β̇</c>
+        /// (the exact directional derivative of the training-mode layer, μ and σ² moving with x). The running statistics
+        /// are not involved.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="xHat">The normalized inputs of the forward pass <c>[batch × features × spatial]</c>.</param>
+        /// <param name="inverseStd">The values <c>1/√(σ² + ε)</c> of the forward pass <c>[features]</c>.</param>
+        /// <param name="xTangent">The input tangent ẋ <c>[batch × features × spatial]</c>; empty when it is zero.</param>
+        /// <param name="gamma">The scales γ <c>[features]</c>.</param>
+        /// <param name="gammaTangent">The tangent γ̇ <c>[features]</c>; empty when it is zero.</param>
+        /// <param name="betaTangent">The tangent β̇ <c>[features]</c>; empty when it is zero.</param>
+        /// <param name="yTangent">The output tangent ẏ <c>[batch × features × spatial]</c>, overwritten; may be the same span
+        /// as <paramref name="xTangent"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Features (channels) per sample.</param>
+        /// <param name="spatial">Values per feature and sample.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void TangentTraining<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> xTangent,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> gammaTangent,
+            ReadOnlySpan<T> betaTangent,
+            Span<T> yTangent,
+            int batch,
+            int features,
+            int spatial)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckInput(xHat.Length, batch, features, spatial, nameof(xHat));
+            CheckFeatures(inverseStd.Length, features, nameof(inverseStd));
+            bool hasInput = Check.Optional(xTangent.Length, length, nameof(xTangent), "batch × features × spatial");
+            CheckFeatures(gamma.Length, features, nameof(gamma));
+            bool hasGamma = Check.Optional(gammaTangent.Length, features, nameof(gammaTangent), "features");
+            bool hasBeta = Check.Optional(betaTangent.Length, features, nameof(betaTangent), "features");
+            Check.Length(yTangent.Length, length, nameof(yTangent), "batch × features × spatial");
+
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            for (int f = 0; f < features; f++)
+            {
+                // mean(ẋ) and mean(ẋ ⊙ x̂), read before ẏ is written (ẏ may be ẋ itself)
+                T meanTangent = T.Zero;
+                T meanProduct = T.Zero;
+                if (hasInput)
+                {
+                    for (int s = 0; s < batch; s++)
+                    {
+                        int start = ((s * features) + f) * spatial;
+                        ReadOnlySpan<T> normalized = xHat.Slice(start, spatial);
+                        ReadOnlySpan<T> tangents = xTangent.Slice(start, spatial);
+                        for (int p = 0; p < spatial; p++)
+                        {
+                            meanTangent += tangents[p];
+                            meanProduct += tangents[p] * normalized[p];
+                        }
+                    }
+
+                    meanTangent /= m;
+                    meanProduct /= m;
+                }
+
+                // ẏ = γ̇ x̂ + γ · invStd · (ẋ − mean(ẋ) − x̂ · mean(ẋ ⊙ x̂)) + β̇
+                T scale = gamma[f] * inverseStd[f];
+                T g = hasGamma ? gammaTangent[f] : T.Zero;
+                T shift = hasBeta ? betaTangent[f] : T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    ReadOnlySpan<T> normalized = xHat.Slice(start, spatial);
+                    Span<T> outputs = yTangent.Slice(start, spatial);
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        T n = normalized[p];
+                        T normalizedTangent = hasInput ? scale * (xTangent[start + p] - meanTangent - (n * meanProduct)) : T.Zero;
+                        outputs[p] = (g * n) + normalizedTangent + shift;
+                    }
+                }
+            }
+        }
+
         // After a dense layer (spatial = 1) a feature's values are a column of the [batch × features] matrix. The
         // methods below go through the batch row by row instead, with vectors across the features: every feature still
         // sums its values in the same order with the same operations (no fused multiply-add), so they give the very same

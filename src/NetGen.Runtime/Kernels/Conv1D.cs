@@ -101,6 +101,32 @@ namespace NetGen.Kernels
             Convolution.Backward(x, w, dy, dw, db, dx, workspace, batch, geometry, filters, hasBias, hasInputGradient);
         }
 
+        /// <summary>
+        /// Forward pass without bias, added to <paramref name="y"/>: effectively computes
+        /// <c>y[s,f,i] += Σ_c Σ_u w[f,c,u] · x[s, c, i·S − P + u]</c> (x is 0 outside the input). With it the tangent of the layer needs no extra buffer:
+        /// <c>Ẏ = W ⊛ Ẋ + ḃ</c> by <see cref="Forward"/> on (ẋ, w, ḃ), then <c>Ẏ += Ẇ ⊛ X</c> by this method on (x, ẇ).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × C × L]</c>.</param>
+        /// <param name="w">The kernels <c>[F × C × K]</c>.</param>
+        /// <param name="y">The outputs <c>[batch × F × Lo]</c>, accumulated into; must not overlap the other spans.</param>
+        /// <param name="workspace">Scratch space of <see cref="WorkspaceLength"/> values, overwritten.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="channels">Input channels C.</param>
+        /// <param name="length">Input length L.</param>
+        /// <param name="filters">Output channels F.</param>
+        /// <param name="kernel">Kernel size K.</param>
+        /// <param name="stride">Stride S.</param>
+        /// <param name="padding">Zero padding P on each side.</param>
+        /// <exception cref="ArgumentException">A size is out of range, or a span's length does not match the sizes.</exception>
+        public static void AddForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> y, Span<T> workspace, int batch, int channels, int length, int filters, int kernel, int stride, int padding)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            WindowGeometry geometry = Geometry(channels, length, kernel, stride, padding);
+            CheckLengths(x.Length, w.Length, 0, y.Length, workspace.Length, batch, geometry, filters, nameof(x), nameof(y));
+            Convolution.AddForward(x, w, y, workspace, batch, geometry, filters);
+        }
+
         private static WindowGeometry Geometry(int channels, int length, int kernel, int stride, int padding)
         {
             Check.Positive(kernel, nameof(kernel));

@@ -270,6 +270,29 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// <c>Y += W ⊛ X</c> without bias, sample after sample (the GEMMs themselves may use up to
+        /// <see cref="NetGenOptions.MaxDegreeOfParallelism"/> threads): each sample's product goes to the workspace's
+        /// second part, <c>[F × P]</c>, and is then added to y. For tangents, <c>Ẏ = W ⊛ Ẋ + ḃ</c> then <c>Ẏ += Ẇ ⊛ X</c>.
+        /// </summary>
+        public static void AddForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> y, Span<T> workspace, int batch, in WindowGeometry geometry, int filters)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
+            int outputLength = filters * positions;
+            Span<T> columns = workspace.Slice(0, patch * positions);
+            Span<T> product = workspace.Slice(patch * positions, outputLength);
+            int maxThreads = NetGenOptions.EffectiveDegreeOfParallelism;
+            for (int s = 0; s < batch; s++)
+            {
+                Span<T> ys = y.Slice(s * outputLength, outputLength);
+
+                // Y[f, p] += Σ_q W[f, q] · Cols[q, p]
+                Gemm.Multiply(w, Patches(x.Slice(s * inputLength, inputLength), columns, geometry), product, filters, patch, positions, Gemm.DefaultPath, maxThreads);
+                TensorPrimitives.Add(ys, product, ys);
+            }
+        }
+
+        /// <summary>
         /// The backward pass of samples <c>[s0, s1)</c>, accumulating into <paramref name="dw"/> and <paramref name="db"/>;
         /// the GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>

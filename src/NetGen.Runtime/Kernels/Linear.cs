@@ -36,6 +36,29 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// Forward pass without bias, added to <paramref name="y"/>: effectively computes
+        /// <c>y[s,o] += Σᵢ x[s,i] · w[o,i]</c>. With it the tangent of the layer is two products and no extra buffer:
+        /// <c>Ż = Ẋ · Wᵀ + ḃ</c> by <see cref="Forward"/> on (ẋ, w, ḃ), then <c>Ż += X · Ẇᵀ</c> by this method on (x, ẇ).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × inputs]</c>.</param>
+        /// <param name="w">The weights <c>[outputs × inputs]</c>.</param>
+        /// <param name="y">The outputs <c>[batch × outputs]</c>, accumulated into; must not overlap <paramref name="x"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="inputs">Features per input sample.</param>
+        /// <param name="outputs">Units of the layer.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void AddForward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> y, int batch, int inputs, int outputs)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            CheckSizes(batch, inputs, outputs);
+            Check.Length(x.Length, Check.Product(batch, inputs, "batch × inputs"), nameof(x), "batch × inputs");
+            Check.Length(w.Length, Check.Product(outputs, inputs, "outputs × inputs"), nameof(w), "outputs × inputs");
+            Check.Length(y.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(y), "batch × outputs");
+            Gemm.AddMultiplyTransposedB(x, w, y, batch, inputs, outputs, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
+        }
+
+        /// <summary>
         /// Backward pass. Effectively computes
         /// <c>dw[o,i] += Σₛ dy[s,o] · x[s,i]</c> (accumulates),
         /// <c>db[o] += Σₛ dy[s,o]</c> (accumulates) and

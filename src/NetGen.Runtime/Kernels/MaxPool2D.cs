@@ -73,6 +73,32 @@ namespace NetGen.Kernels
             Pooling.MaxBackward(argmax, dy, dx);
         }
 
+        /// <summary>
+        /// Tangent (forward-mode derivative): effectively computes <c>ẏ[i] = ẋ[argmax[i]]</c>, the tangent of the input each
+        /// output took, with the indexes the forward pass recorded (pass a non-empty argmax to <see cref="Forward"/>), so
+        /// that ties are broken as in the forward and backward passes. The transpose of <see cref="Backward"/>.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="argmax">The indexes written by <see cref="Forward"/> <c>[batch × C × Ho × Wo]</c>.</param>
+        /// <param name="xTangent">The input tangent ẋ <c>[batch × C × H × W]</c>.</param>
+        /// <param name="yTangent">The output tangent ẏ <c>[batch × C × Ho × Wo]</c>, overwritten.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="channels">Channels C.</param>
+        /// <param name="height">Input height H.</param>
+        /// <param name="width">Input width W.</param>
+        /// <param name="size">Window size K.</param>
+        /// <param name="stride">Stride S.</param>
+        /// <exception cref="ArgumentException">A size is out of range, a span's length does not match the sizes, or an index is
+        /// outside xTangent.</exception>
+        public static void Tangent<T>(ReadOnlySpan<int> argmax, ReadOnlySpan<T> xTangent, Span<T> yTangent, int batch, int channels, int height, int width, int size, int stride)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            WindowGeometry geometry = Geometry(channels, height, width, size, stride, nameof(size));
+            int outputLength = CheckLengths(xTangent.Length, yTangent.Length, batch, geometry, nameof(yTangent), nameof(xTangent));
+            Check.Length(argmax.Length, outputLength, nameof(argmax), "batch × C × Ho × Wo");
+            Pooling.MaxTangent(argmax, xTangent, yTangent);
+        }
+
         private static WindowGeometry Geometry(int channels, int height, int width, int size, int stride, string sizeName)
         {
             Check.Positive(size, sizeName);

@@ -6,8 +6,8 @@ using System.Runtime.CompilerServices;
 namespace NetGen.Kernels
 {
     /// <summary>
-    /// Max pooling per channel over a <see cref="WindowGeometry"/> (no padding), shared by <see cref="MaxPool2D"/> and
-    /// <see cref="MaxPool1D"/>; callers validate the lengths.
+    /// Max pooling per channel over a <see cref="WindowGeometry"/> (no padding): forward, backward and tangent, shared by
+    /// <see cref="MaxPool2D"/> and <see cref="MaxPool1D"/>; callers validate the lengths.
     /// </summary>
     internal static class Pooling
     {
@@ -90,6 +90,28 @@ namespace NetGen.Kernels
             }
 
             return (max, best);
+        }
+
+        /// <summary>
+        /// <c>ẏ[i] = ẋ[argmax[i]]</c>: each output's tangent is that of the input it took. The indexes are checked before
+        /// anything is written.
+        /// </summary>
+        public static void MaxTangent<T>(ReadOnlySpan<int> argmax, ReadOnlySpan<T> xTangent, Span<T> yTangent)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int i = 0; i < argmax.Length; i++)
+            {
+                int index = argmax[i];
+                if ((uint)index >= (uint)xTangent.Length)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"argmax[{i}] = {index} is not an index of xTangent (length {xTangent.Length}): pass the indexes written by the forward pass."), nameof(argmax));
+                }
+            }
+
+            for (int i = 0; i < argmax.Length; i++)
+            {
+                yTangent[i] = xTangent[argmax[i]];
+            }
         }
 
         /// <summary><c>dx = 0</c>, then <c>dx[argmax[i]] += dy[i]</c>: each output's gradient goes to the input it took.</summary>
