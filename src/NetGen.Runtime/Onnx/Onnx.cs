@@ -29,6 +29,8 @@ namespace NetGen
         /// <item>BatchNorm: <c>BatchNormalization</c>: scale γ, bias β, running mean, running variance.</item>
         /// <item>PReLU: <c>PRelu</c>, the slope with one value per unit (or one when shared); leading 1s are ignored.</item>
         /// </list>
+        /// <para>Nodes without weights (activations, <c>MaxPool</c>, <c>AveragePool</c>, <c>GlobalAveragePool</c>,
+        /// <c>Flatten</c>, <c>Reshape</c> …) are passed over: they match the network's layers without parameters.</para>
         /// <para>Weights may be initializers, <c>Constant</c> nodes or behind <c>Identity</c>, as FLOAT or DOUBLE.
         /// Every shape is checked against the network's layout and every value must be finite. On any error nothing
         /// in the network is changed.</para>

@@ -287,6 +287,64 @@ namespace NetGen
             Add("MaxPool", layer, new[] { _current }, new[] { channels, length }, Attribute.Ints("kernel_shape", size), Attribute.Ints("strides", stride));
         }
 
+        /// <summary>
+        /// AvgPool2D: <c>AveragePool</c> with a square window, equal strides, <c>pads</c> on every side and
+        /// <c>count_include_pad = 0</c> (padding not counted in the means, as NetGen's kernel), floor rounding.
+        /// </summary>
+        /// <param name="layer">The layer's name.</param>
+        /// <param name="channels">Channels.</param>
+        /// <param name="size">The window's side.</param>
+        /// <param name="stride">The stride.</param>
+        /// <param name="padding">The padding on each side, less than <paramref name="size"/>.</param>
+        /// <exception cref="NotSupportedException">The graph is Float64: ONNX Runtime's CPU provider has no double AveragePool.</exception>
+        public void AvgPool2D(string layer, int channels, int size, int stride, int padding)
+        {
+            RequireFloatKernel(layer, "AveragePool");
+            ExpectMap(layer, channels, 3);
+            ExpectPoolPadding(layer, size, padding);
+            int height = Window(_shape[1], size, stride, padding), width = Window(_shape[2], size, stride, padding);
+            Add("AveragePool", layer, new[] { _current }, new[] { channels, height, width },
+                Attribute.Ints("kernel_shape", size, size), Attribute.Ints("strides", stride, stride), Attribute.Ints("pads", padding, padding, padding, padding), Attribute.Int("count_include_pad", 0));
+        }
+
+        /// <summary>AvgPool1D: <c>AveragePool</c> over <c>[N, C, L]</c> with <c>count_include_pad = 0</c>.</summary>
+        /// <param name="layer">The layer's name.</param>
+        /// <param name="channels">Channels.</param>
+        /// <param name="size">The window's length.</param>
+        /// <param name="stride">The stride.</param>
+        /// <param name="padding">The padding at each end, less than <paramref name="size"/>.</param>
+        /// <exception cref="NotSupportedException">The graph is Float64: ONNX Runtime's CPU provider has no double AveragePool.</exception>
+        public void AvgPool1D(string layer, int channels, int size, int stride, int padding)
+        {
+            RequireFloatKernel(layer, "AveragePool");
+            ExpectMap(layer, channels, 2);
+            ExpectPoolPadding(layer, size, padding);
+            int length = Window(_shape[1], size, stride, padding);
+            Add("AveragePool", layer, new[] { _current }, new[] { channels, length },
+                Attribute.Ints("kernel_shape", size), Attribute.Ints("strides", stride), Attribute.Ints("pads", padding, padding), Attribute.Int("count_include_pad", 0));
+        }
+
+        /// <summary>
+        /// GlobalAvgPool: <c>GlobalAveragePool</c> (<c>[N, C, H, W] → [N, C, 1, 1]</c>, or <c>[N, C, L] → [N, C, 1]</c>), then
+        /// <c>Flatten(axis = 1)</c> to <c>[N, C]</c>, the layer's vector output. The pooled value is named
+        /// <c>{layer}.pooled</c>.
+        /// </summary>
+        /// <param name="layer">The layer's name.</param>
+        /// <param name="channels">Channels.</param>
+        /// <exception cref="NotSupportedException">The graph is Float64: ONNX Runtime's CPU provider has no double GlobalAveragePool.</exception>
+        public void GlobalAvgPool(string layer, int channels)
+        {
+            RequireFloatKernel(layer, "GlobalAveragePool");
+            if (_shape.Length is not (2 or 3) || _shape[0] != channels)
+            {
+                throw Misfit(layer, $"expects a 2-D or 3-D map of {channels} channels");
+            }
+
+            int[] pooled = _shape.Length == 3 ? new[] { channels, 1, 1 } : new[] { channels, 1 };
+            Node("GlobalAveragePool", layer + ".pooled", new[] { _current }, pooled);
+            Add("Flatten", layer, new[] { _current }, new[] { channels }, Attribute.Int("axis", 1));
+        }
+
         /// <summary>The encoded <c>ModelProto</c>.</summary>
         public byte[] ToBytes()
         {
@@ -475,6 +533,14 @@ namespace NetGen
             if (_shape.Length != rank || _shape[0] != channels)
             {
                 throw Misfit(layer, $"expects a {rank}-D map of {channels} channels");
+            }
+        }
+
+        private static void ExpectPoolPadding(string layer, int size, int padding)
+        {
+            if (padding < 0 || padding >= size)
+            {
+                throw new ArgumentException(Invariant($"Layer {layer}: padding {padding} must be in [0, {size}) so that every window holds an input."));
             }
         }
 
