@@ -342,6 +342,98 @@ namespace NetGen.Runtime.Tests
         }
 
         [Fact]
+        public void Existing_kernels_are_the_tangents_of_activations_dropout_and_average_pooling()
+        {
+            // What the generator calls for these layers' tangents: the backward kernels with dy = ẋ (their Jacobians are
+            // diagonal, and Softmax's is symmetric), the dropout mask multiply, and average pooling's own forward pass.
+            const int batch = 3, features = 7, length = batch * features;
+            double[] x = TestMath.AwayFromZero(length, 91), dx = TestMath.Uniform(length, 92);
+            void Check(string name, Action<double[], double[]> forward, Action<double[], double[]> tangent)
+            {
+                double[] expected = CentralDifference(t =>
+                {
+                    var y = new double[length];
+                    forward(Moved(x, dx, t), y);
+                    return y;
+                });
+                double[] actual = TestMath.Garbage<double>(length);
+                tangent(dx, actual);
+                TestMath.AllClose(expected, actual.AsSpan(), Agreement, name);
+            }
+
+            double[] y0 = new double[length];
+            Check("ReLU", (input, y) => Activations.ReLU<double>(input, y), (v, t) => Activations.ReLUBackward<double>(x, v, t));
+            Check("LeakyReLU", (input, y) => Activations.LeakyReLU<double>(input, y, 0.1), (v, t) => Activations.LeakyReLUBackward<double>(x, v, t, 0.1));
+            Activations.ELU<double>(x, y0, 1.5);
+            Check("ELU", (input, y) => Activations.ELU<double>(input, y, 1.5), (v, t) => Activations.ELUBackward<double>(x, y0, v, t, 1.5));
+            Activations.Sigmoid<double>(x, y0);
+            Check("Sigmoid", (input, y) => Activations.Sigmoid<double>(input, y), (v, t) => Activations.SigmoidBackward<double>(y0, v, t));
+            Activations.Tanh<double>(x, y0);
+            Check("Tanh", (input, y) => Activations.Tanh<double>(input, y), (v, t) => Activations.TanhBackward<double>(y0, v, t));
+            Activations.Softmax<double>(x, y0, batch, features);
+            Check("Softmax", (input, y) => Activations.Softmax<double>(input, y, batch, features), (v, t) => Activations.SoftmaxBackward<double>(y0, v, t, batch, features));
+
+            double[] mask = new double[length];
+            Dropout.ForwardTraining<double>(x, mask, new double[length], 0.3, new NetGenRandom(5));
+            Check("Dropout", (input, y) => Dropout.Backward<double>(mask, input, y), (v, t) => Dropout.Backward<double>(mask, v, t));
+
+            // Average pooling is linear: AvgPool(x + h·v) = AvgPool(x) + h·AvgPool(v). Here one sequence of 7 per sample,
+            // windows of 2, stride 1, padding 1.
+            int pooled = batch * AvgPool1D.OutputLength(features, 2, 1, 1);
+            double[] expectedPool = CentralDifference(t =>
+            {
+                var y = new double[pooled];
+                AvgPool1D.Forward<double>(Moved(x, dx, t), y, batch, 1, features, 2, 1, 1);
+                return y;
+            });
+            double[] poolTangent = new double[pooled];
+            AvgPool1D.Forward<double>(dx, poolTangent, batch, 1, features, 2, 1, 1);
+            TestMath.AllClose(expectedPool, poolTangent.AsSpan(), Agreement, "AvgPool1D");
+        }
+
+        [Fact]
+        public void A_loss_derivative_along_the_output_tangent_is_its_gradient_dotted_with_the_tangent()
+        {
+            // J̇ = ⟨∂J/∂z, ż⟩: the loss kernels' gradients (1/B included) make the loss's tangent a dot product. The fused
+            // losses take the logits' tangent.
+            const int batch = 4, classes = 5, length = batch * classes;
+            double[] z = TestMath.Uniform(length, 101), dz = TestMath.Uniform(length, 102);
+            double[] targets = new double[length], binary = TestMath.Uniform(length, 103, 0, 1);
+            Losses.LabelsToTargets<double>(new[] { 1, 4, 0, 2 }, targets, classes);
+            double Derivative(Func<double[], double[], double> loss)
+            {
+                var gradient = new double[length];
+                loss(z, gradient);
+                return TestMath.Dot(gradient, dz);
+            }
+
+            double Difference(Func<double[], double[], double> loss) =>
+                CentralDifference(t => [loss(Moved(z, dz, t), Array.Empty<double>())])[0];
+
+            double Mse(double[] y, double[] dy) => Losses.MeanSquaredError<double>(y, targets, dy, batch, classes);
+            double Binary(double[] logits, double[] dLogits)
+            {
+                var p = new double[length];
+                Activations.Sigmoid<double>(logits, p);
+                return Losses.BinaryCrossEntropyWithLogits<double>(logits, p, binary, dLogits, batch, classes);
+            }
+
+            double CrossEntropy(double[] logits, double[] dLogits)
+            {
+                var p = new double[length];
+                Activations.Softmax<double>(logits, p, batch, classes);
+                return Losses.SoftmaxCrossEntropy<double>(logits, p, targets, dLogits, batch, classes);
+            }
+
+            double Hinge(double[] scores, double[] dScores) => Losses.MulticlassHinge<double>(scores, targets, dScores, batch, classes);
+
+            foreach ((string name, Func<double[], double[], double> loss) in new (string, Func<double[], double[], double>)[] { ("MSE", Mse), ("BCE", Binary), ("softmax CE", CrossEntropy), ("hinge", Hinge) })
+            {
+                TestMath.Close(Difference(loss), Derivative(loss), Agreement, name);
+            }
+        }
+
+        [Fact]
         public void Tangent_kernels_reject_wrong_lengths()
         {
             var xTangent = Assert.Throws<ArgumentException>(() => BatchNorm.TangentInference<double>(new double[6], new double[5], new double[3], default, default, new double[3], new double[3], new double[6], 2, 3, 1, 1e-5));
