@@ -434,6 +434,58 @@ namespace NetGen.Runtime.Tests
         }
 
         [Fact]
+        public void Float_tangents_agree_with_double_ones()
+        {
+            // The kernels are generic; a float network calls the same code. Inputs rounded to float, so both see the same values.
+            const int batch = 5, features = 9, spatial = 4, length = batch * features * spatial;
+            double[] x = TestMath.Rounded<float>(TestMath.Uniform(length, 111, -3, 5)), dx = TestMath.Rounded<float>(TestMath.Uniform(length, 112));
+            double[] gamma = TestMath.Rounded<float>(TestMath.Uniform(features, 113, 0.5, 2)), dgamma = TestMath.Rounded<float>(TestMath.Uniform(features, 114));
+            double[] dbeta = TestMath.Rounded<float>(TestMath.Uniform(features, 115));
+            double[] mean = TestMath.Rounded<float>(TestMath.Uniform(features, 116)), variance = TestMath.Rounded<float>(TestMath.Uniform(features, 117, 0.5, 2));
+            const double tolerance = 1e-5;
+
+            double[] expected = new double[length];
+            float[] actual = new float[length];
+            BatchNorm.TangentInference<double>(x, dx, gamma, dgamma, dbeta, mean, variance, expected, batch, features, spatial, 1e-5);
+            BatchNorm.TangentInference<float>(TestMath.To<float>(x), TestMath.To<float>(dx), TestMath.To<float>(gamma), TestMath.To<float>(dgamma), TestMath.To<float>(dbeta), TestMath.To<float>(mean), TestMath.To<float>(variance), actual, batch, features, spatial, 1e-5f);
+            TestMath.AllClose(expected, actual, tolerance, "BatchNorm inference ẏ");
+
+            double[] xHat = new double[length], invStd = new double[features];
+            BatchNorm.ForwardTraining<double>(x, gamma, dbeta, new double[features], new double[features], xHat, invStd, new double[length], batch, features, spatial, 0.9, 1e-5);
+            double[] roundedXHat = TestMath.Rounded<float>(xHat), roundedInvStd = TestMath.Rounded<float>(invStd);
+            BatchNorm.TangentTraining<double>(roundedXHat, roundedInvStd, dx, gamma, dgamma, dbeta, expected, batch, features, spatial);
+            BatchNorm.TangentTraining<float>(TestMath.To<float>(roundedXHat), TestMath.To<float>(roundedInvStd), TestMath.To<float>(dx), TestMath.To<float>(gamma), TestMath.To<float>(dgamma), TestMath.To<float>(dbeta), actual, batch, features, spatial);
+            TestMath.AllClose(expected, actual, tolerance, "BatchNorm training ẏ");
+
+            double[] alpha = TestMath.Rounded<float>(TestMath.Uniform(features * spatial, 118, 0.05, 0.5)), dalpha = TestMath.Rounded<float>(TestMath.Uniform(features * spatial, 119));
+            Activations.PReLUTangent<double>(x, alpha, dx, dalpha, expected, batch, features * spatial);
+            Activations.PReLUTangent<float>(TestMath.To<float>(x), TestMath.To<float>(alpha), TestMath.To<float>(dx), TestMath.To<float>(dalpha), actual, batch, features * spatial);
+            TestMath.AllClose(expected, actual, tolerance, "PReLU ẏ");
+
+            int units = features * spatial / 3;
+            double[] maxout = new double[batch * units];
+            float[] maxoutSingle = new float[batch * units];
+            Activations.MaxoutTangent<double>(x, dx, maxout, batch, units, 3);
+            Activations.MaxoutTangent<float>(TestMath.To<float>(x), TestMath.To<float>(dx), maxoutSingle, batch, units, 3);
+            TestMath.AllClose(maxout, maxoutSingle, 0, "Maxout ẏ");
+
+            double[] w = TestMath.Rounded<float>(TestMath.Uniform(3 * features * 4, 120)), y = new double[batch * 3];
+            float[] ySingle = new float[batch * 3];
+            Array.Fill(y, 0.5);
+            Array.Fill(ySingle, 0.5f);
+            Conv1D.AddForward<double>(x, w, y, new double[Conv1D.WorkspaceLength(features, spatial, 3, 4, 1, 0)], batch, features, spatial, 3, 4, 1, 0);
+            Conv1D.AddForward<float>(TestMath.To<float>(x), TestMath.To<float>(w), ySingle, new float[Conv1D.WorkspaceLength(features, spatial, 3, 4, 1, 0)], batch, features, spatial, 3, 4, 1, 0);
+            TestMath.AllClose(y, ySingle, tolerance * 10, "Conv1D.AddForward");
+            Array.Fill(y, 0.5);
+            Array.Fill(ySingle, 0.5f);
+            Linear.AddForward<double>(x, w, y, batch, features * spatial, 3);
+            Linear.AddForward<float>(TestMath.To<float>(x), TestMath.To<float>(w), ySingle, batch, features * spatial, 3);
+            TestMath.AllClose(y, ySingle, tolerance * 10, "Linear.AddForward");
+
+            TestMath.Close(Regularization.Tangent<double>(x, dx, 0.01, 0.1), Regularization.Tangent<float>(TestMath.To<float>(x), TestMath.To<float>(dx), 0.01f, 0.1f), tolerance, "Regularization J̇");
+        }
+
+        [Fact]
         public void Tangent_kernels_reject_wrong_lengths()
         {
             var xTangent = Assert.Throws<ArgumentException>(() => BatchNorm.TangentInference<double>(new double[6], new double[5], new double[3], default, default, new double[3], new double[3], new double[6], 2, 3, 1, 1e-5));
