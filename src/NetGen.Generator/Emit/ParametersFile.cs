@@ -10,10 +10,10 @@ internal static class ParametersFile
     public static void Write(SourceWriter w, EmitContext c)
     {
         NetworkPlan plan = c.Plan;
-        string t = c.T, net = $"global::NetGen.INetwork<{t}>", view = $"global::NetGen.LayerView<{t}>";
+        string t = c.T, net = $"{RuntimeTypes.INetwork}<{t}>", view = $"{RuntimeTypes.LayerView}<{t}>";
         string name = Literals.Identifier(plan.Spec.ClassName);
 
-        w.Line($"/// <summary>Features per input sample: [{Analysis.ShapeInference.Dims(plan.InputShape)}].</summary>");
+        w.Line($"/// <summary>Features per input sample: [{plan.InputShape.Text}].</summary>");
         w.Line($"public const int InputSize = {Literals.Int(plan.InputSize)};");
         w.Line();
         w.Line("/// <summary>Values per output sample.</summary>");
@@ -34,7 +34,7 @@ internal static class ParametersFile
         w.Line($"private readonly {t}[] _parameters = new {t}[ParameterCount];");
         w.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
         w.Line($"private readonly {t}[] _state = new {t}[StateCount];");
-        w.Line("private readonly global::NetGen.NetGenRandom _random;");
+        w.Line($"private readonly {RuntimeTypes.NetGenRandom} _random;");
         w.Line($"private {view}[]? _layers;");
         w.Line();
         w.Line($"/// <summary>Creates the network with weights drawn from the seed of <c>[Network(Seed = {Literals.Int(plan.Spec.Seed)})]</c>.</summary>");
@@ -48,8 +48,8 @@ internal static class ParametersFile
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public {name}(int seed)"))
         {
-            w.Line("_random = new global::NetGen.NetGenRandom(seed, stream: 1);");
-            w.Line("Initialize(new global::NetGen.NetGenRandom(seed, stream: 0));");
+            w.Line($"_random = new {RuntimeTypes.NetGenRandom}(seed, stream: 1);");
+            w.Line($"Initialize(new {RuntimeTypes.NetGenRandom}(seed, stream: 0));");
         }
 
         w.Line();
@@ -69,8 +69,8 @@ internal static class ParametersFile
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{view}> Layers => _layers ??= CreateLayers();");
         foreach (PlannedLayer layer in plan.Layers)
         {
-            LayerEmitter emitter = LayerEmitter.For(layer.Kind);
-            string tensors = layer.Tensors.IsEmpty ? "no parameters" : string.Join(", ", layer.Tensors.Select(x => $"{x.Name} [{Analysis.ShapeInference.Dims(x.Shape)}]"));
+            LayerEmitter emitter = LayerEmitter.For(layer.Spec);
+            string tensors = layer.Tensors.IsEmpty ? "no parameters" : string.Join(", ", layer.Tensors.Select(x => $"{x.Name} [{x.Shape.Text}]"));
             w.Line();
             w.Line($"/// <summary>Layer {Literals.Int(layer.Number)}: {Literals.Xml(emitter.Sentence(layer))} ({Literals.Xml(tensors)}).</summary>");
             w.Line($"public {view} {Literals.Identifier(layer.PropertyName)} => (_layers ??= CreateLayers())[{Literals.Int(layer.Number - 1)}];");
@@ -85,16 +85,16 @@ internal static class ParametersFile
         w.Line();
         w.Line($"string {net}.Architecture => Architecture;");
         w.Line();
-        w.Line($"global::NetGen.LossFunction {net}.Loss => {NetworkEmitter.LossLiteral(plan.Spec.Loss)};");
+        w.Line($"{RuntimeTypes.LossFunction} {net}.Loss => {NetworkEmitter.LossLiteral(plan.Spec.Loss)};");
         w.Line();
         w.Line("// Draws every weight in declaration order from one generator, so a seed fixes the whole network.");
-        using (w.Block("private void Initialize(global::NetGen.NetGenRandom random)"))
+        using (w.Block($"private void Initialize({RuntimeTypes.NetGenRandom} random)"))
         {
             bool first = true;
             foreach (PlannedLayer layer in plan.Layers)
             {
                 var layerWriter = new SourceWriter();
-                LayerEmitter.For(layer.Kind).Initialize(layerWriter, layer, c);
+                LayerEmitter.For(layer.Spec).Initialize(layerWriter, layer, c);
                 string text = layerWriter.ToString();
                 if (text.Length == 0)
                 {
@@ -120,10 +120,10 @@ internal static class ParametersFile
             {
                 string shape = string.Join(", ", layer.OutputShape.Select(Literals.Int));
                 string tensors = layer.Tensors.IsEmpty
-                    ? $"global::System.Array.Empty<global::NetGen.ParameterView<{t}>>()"
-                    : "new[] { " + string.Join(", ", layer.Tensors.Select(x => $"new global::NetGen.ParameterView<{t}>({Literals.String(x.Name)}, _parameters, _gradients, {Literals.Int(x.Offset)}, new[] {{ {string.Join(", ", x.Shape.Select(Literals.Int))} }})")) + " }";
+                    ? $"global::System.Array.Empty<{RuntimeTypes.ParameterView}<{t}>>()"
+                    : "new[] { " + string.Join(", ", layer.Tensors.Select(x => $"new {RuntimeTypes.ParameterView}<{t}>({Literals.String(x.Name)}, _parameters, _gradients, {Literals.Int(x.Offset)}, new[] {{ {string.Join(", ", x.Shape.Select(Literals.Int))} }})")) + " }";
                 string displayName = layer.Spec.Name is { Length: > 0 } given ? given : layer.PropertyName;
-                w.Line($"new {view}({Literals.Int(layer.Number)}, {Literals.String(displayName)}, {Literals.String(layer.Kind.ToString())}, new[] {{ {shape} }}, {tensors}),");
+                w.Line($"new {view}({Literals.Int(layer.Number)}, {Literals.String(displayName)}, {Literals.String(layer.Kind)}, new[] {{ {shape} }}, {tensors}),");
             }
 
             w.Close(";");
@@ -152,12 +152,12 @@ internal static class ParametersFile
     private static string ConvolutionLayout(NetworkPlan plan)
     {
         string text = string.Empty;
-        if (plan.Layers.Any(l => l.Kind == LayerKind.Conv2D))
+        if (plan.Layers.Any(l => l.Spec is Conv2DSpec))
         {
             text += "; Conv2D W [filters × channels × k × k] then b [filters]";
         }
 
-        if (plan.Layers.Any(l => l.Kind == LayerKind.Conv1D))
+        if (plan.Layers.Any(l => l.Spec is Conv1DSpec))
         {
             text += "; Conv1D W [filters × channels × k] then b [filters]";
         }
