@@ -277,7 +277,7 @@ internal static class ShapeInference
             case InitKind.Auto:
                 return reluFamily ? InitKind.HeNormal : InitKind.GlorotNormal;
             case InitKind.Zeros:
-                diagnostics.Add(Warning(DiagnosticId.NG0009, layer.AttributeIndex, "Init", $"{who} starts with all weights zero: every unit computes the same output and receives the same gradient, so the units stay identical. Use Init.Auto."));
+                diagnostics.Add(Warning(DiagnosticId.NG0009, layer.AttributeIndex, "Init", $"{who} starts with all weights zero: every unit computes the same output and receives the same gradient, so the units stay identical. Use Init.Auto.") with { Fix = Diagnostics.FixHints.UseInitAuto });
                 break;
             case InitKind.GlorotNormal or InitKind.GlorotUniform when reluFamily && !selfReLU:
                 diagnostics.Add(Warning(DiagnosticId.NG0010, layer.AttributeIndex, "Init", $"{who} uses {declared} but is followed by {next?.Kind}: Glorot assumes a symmetric activation and halves the signal variance at each ReLU layer; He initialization (Init.HeNormal or Init.Auto) keeps it."));

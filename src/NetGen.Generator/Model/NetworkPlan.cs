@@ -11,9 +11,12 @@ internal enum Severity
 /// A diagnostic found by shape inference: which attribute (and which of its arguments) is at fault and the message.
 /// The generator never reports it; the analyzer maps <see cref="AttributeIndex"/> to a location and reports it.
 /// </summary>
-/// <c>FixValue</c> is what a code fix needs, e.g. the inferred input size for NG0001.
+/// <c>FixValue</c> is what a code fix needs, e.g. the inferred input size for NG0001; <c>Fix</c> names that fix.
 internal sealed record ShapeError(DiagnosticId Code, Severity Severity, int AttributeIndex, string? Argument, string Message, string? FixValue = null)
 {
+    /// <summary>The code fix that repairs it (<c>Diagnostics.FixHints</c>), or null.</summary>
+    public string? Fix { get; init; }
+
     /// <summary>The id as reported, <c>NG0001</c>.</summary>
     public string Id => Code.ToString();
 }

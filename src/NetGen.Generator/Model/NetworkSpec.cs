@@ -29,7 +29,7 @@ internal enum InitKind
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>A problem with the class declaration itself (NG0005, NG0006): no code can be generated into it.</summary>
-internal sealed record DeclarationProblem(DiagnosticId Code, string Message)
+internal sealed record DeclarationProblem(DiagnosticId Code, string Message, string? Fix = null)
 {
     /// <summary>The id as reported, <c>NG0005</c>.</summary>
     public string Id => Code.ToString();

@@ -43,9 +43,6 @@ internal static class NetworkParser
         ["MaxPool1DAttribute"] = a => new MaxPool1DSpec(a.Int(0), a.PoolingStride()),
     };
 
-    /// <summary>The attribute class names the parser knows (for the completeness test).</summary>
-    internal static IEnumerable<string> LayerAttributeNames => s_layerFactories.Keys;
-
     /// <summary>The class's layer attributes in source order: the order the network runs in.</summary>
     public static ImmutableArray<AttributeData> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken = default)
     {
@@ -90,7 +87,7 @@ internal static class NetworkParser
         {
             if (!IsPartial(outer, cancellationToken))
             {
-                problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is nested in '{outer.Name}', which is not partial: make '{outer.Name}' partial so that NetGen can add the network's members."));
+                problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is nested in '{outer.Name}', which is not partial: make '{outer.Name}' partial so that NetGen can add the network's members.", Diagnostics.FixHints.MakePartial));
             }
 
             // TypeParameters, not IsGenericType: a type nested in a generic type is "generic" through its container.
@@ -104,7 +101,7 @@ internal static class NetworkParser
 
         if (!IsPartial(type, cancellationToken))
         {
-            problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is not partial: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
+            problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is not partial: declare it 'partial class {type.Name}' so that NetGen can add the network's members.", Diagnostics.FixHints.MakePartial));
         }
 
         if (type.TypeParameters.Length > 0)

@@ -29,7 +29,7 @@ internal sealed class DenseRule : LayerRule<DenseSpec>
         int size = input.Size;
         if (layer.Inputs > 0 && layer.Inputs != size)
         {
-            context.Error(DiagnosticId.NG0001, layer, "Inputs", $"{LayerNames.Describe(layer)} expects {layer.Inputs} inputs but receives {size}: {context.Trail}", fixValue: Messages.Int(size));
+            context.Error(DiagnosticId.NG0001, layer, "Inputs", $"{LayerNames.Describe(layer)} expects {layer.Inputs} inputs but receives {size}: {context.Trail}", fix: Diagnostics.FixHints.SetInputs, fixValue: Messages.Int(size));
         }
 
         return Shape.Of(layer.Units);
@@ -65,7 +65,7 @@ internal static class FlatVector
             return true;
         }
 
-        context.Error(DiagnosticId.NG0008, layer, null, $"{LayerNames.Describe(layer)} {verb} a flat vector but receives a {input.Rank}-D map [{input.Text}]: insert [Flatten] before it. {context.Trail}");
+        context.Error(DiagnosticId.NG0008, layer, null, $"{LayerNames.Describe(layer)} {verb} a flat vector but receives a {input.Rank}-D map [{input.Text}]: insert [Flatten] before it. {context.Trail}", fix: Diagnostics.FixHints.InsertFlatten);
         return false;
     }
 }

@@ -24,8 +24,8 @@ internal sealed class RuleContext
     /// <summary>The shapes so far, <c>Input(784) → Dense(256) → …</c>, which every shape message ends with.</summary>
     public string Trail => string.Join(" → ", _path);
 
-    public void Error(DiagnosticId id, LayerSpec layer, string? argument, FormattableString message, string? fixValue = null) =>
-        Diagnostics.Add(Messages.Error(id, layer.AttributeIndex, argument, message) with { FixValue = fixValue });
+    public void Error(DiagnosticId id, LayerSpec layer, string? argument, FormattableString message, string? fix = null, string? fixValue = null) =>
+        Diagnostics.Add(Messages.Error(id, layer.AttributeIndex, argument, message) with { Fix = fix, FixValue = fixValue });
 
     /// <summary>An NG0007 collector for one layer: false once an invalid option makes the size unknown.</summary>
     public OptionCheck Options(LayerSpec layer) => new(this, layer);
