@@ -22,26 +22,36 @@ internal static class NetworkParser
     /// Each layer attribute's class name and how its arguments become that kind's spec: the only table a new layer
     /// kind adds a line to here. Positional arguments come by position, options by name.
     /// </summary>
-    private static readonly Dictionary<string, System.Func<LayerArguments, LayerSpec>> s_layerFactories = new()
+    private static readonly Dictionary<string, LayerFactory> s_layerFactories = new()
     {
-        ["InputAttribute"] = a => new InputSpec(a.Shape()),
-        ["DenseAttribute"] = a => new DenseSpec(a.Int(0), (InitKind)a.Named("Init", 0), a.Named("Bias", true), a.Named("Inputs", 0)),
-        ["BatchNormAttribute"] = a => new BatchNormSpec(a.Named("Momentum", 0.9), a.Named("Epsilon", 1e-5)),
-        ["DropoutAttribute"] = a => new DropoutSpec(a.Double(0)),
-        ["ReLUAttribute"] = _ => new ActivationSpec(ActivationFunction.ReLU),
-        ["LeakyReLUAttribute"] = a => new ActivationSpec(ActivationFunction.LeakyReLU, a.Double(0, 0.01)),
-        ["PReLUAttribute"] = a => new PReLUSpec(a.Named("Shared", false), a.Named("InitialAlpha", 0.25)),
-        ["ELUAttribute"] = a => new ActivationSpec(ActivationFunction.ELU, a.Double(0, 1.0)),
-        ["SigmoidAttribute"] = _ => new ActivationSpec(ActivationFunction.Sigmoid),
-        ["TanhAttribute"] = _ => new ActivationSpec(ActivationFunction.Tanh),
-        ["SoftmaxAttribute"] = _ => new SoftmaxSpec(),
-        ["MaxoutAttribute"] = a => new MaxoutSpec(a.Int(0), a.Int(1, 2), (InitKind)a.Named("Init", 0)),
-        ["Conv2DAttribute"] = a => new Conv2DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0)),
-        ["MaxPool2DAttribute"] = a => new MaxPool2DSpec(a.Int(0), a.PoolingStride()),
-        ["FlattenAttribute"] = _ => new FlattenSpec(),
-        ["Conv1DAttribute"] = a => new Conv1DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0)),
-        ["MaxPool1DAttribute"] = a => new MaxPool1DSpec(a.Int(0), a.PoolingStride()),
+        ["InputAttribute"] = Layer(a => new InputSpec(a.Shape())),
+        ["DenseAttribute"] = Layer(a => new DenseSpec(a.Int(0), (InitKind)a.Named("Init", 0), a.Named("Bias", true), a.Named("Inputs", 0))),
+        ["BatchNormAttribute"] = Layer(a => new BatchNormSpec(a.Named("Momentum", 0.9), a.Named("Epsilon", 1e-5))),
+        ["DropoutAttribute"] = Layer(a => new DropoutSpec(a.Double(0))),
+        ["ReLUAttribute"] = Layer(_ => new ActivationSpec(ActivationFunction.ReLU)),
+        ["LeakyReLUAttribute"] = Layer(a => new ActivationSpec(ActivationFunction.LeakyReLU, a.Double(0, 0.01))),
+        ["PReLUAttribute"] = Layer(a => new PReLUSpec(a.Named("Shared", false), a.Named("InitialAlpha", 0.25))),
+        ["ELUAttribute"] = Layer(a => new ActivationSpec(ActivationFunction.ELU, a.Double(0, 1.0))),
+        ["SigmoidAttribute"] = Layer(_ => new ActivationSpec(ActivationFunction.Sigmoid)),
+        ["TanhAttribute"] = Layer(_ => new ActivationSpec(ActivationFunction.Tanh)),
+        ["SoftmaxAttribute"] = Layer(_ => new SoftmaxSpec()),
+        ["MaxoutAttribute"] = Layer(a => new MaxoutSpec(a.Int(0), a.Int(1, 2), (InitKind)a.Named("Init", 0))),
+        ["Conv2DAttribute"] = Layer(a => new Conv2DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0))),
+        ["MaxPool2DAttribute"] = Layer(a => new MaxPool2DSpec(a.Int(0), a.PoolingStride())),
+        ["FlattenAttribute"] = Layer(_ => new FlattenSpec()),
+        ["Conv1DAttribute"] = Layer(a => new Conv1DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0))),
+        ["MaxPool1DAttribute"] = Layer(a => new MaxPool1DSpec(a.Int(0), a.PoolingStride())),
     };
+
+    /// <summary>Each attribute class name the parser knows and the spec type it becomes (for the completeness test).</summary>
+    internal static IEnumerable<KeyValuePair<string, System.Type>> LayerAttributeSpecs =>
+        s_layerFactories.Select(f => new KeyValuePair<string, System.Type>(f.Key, f.Value.SpecType));
+
+    private static LayerFactory Layer<TSpec>(System.Func<LayerArguments, TSpec> create)
+        where TSpec : LayerSpec => new(typeof(TSpec), a => create(a));
+
+    /// <summary>How one attribute becomes its spec, and the spec's type.</summary>
+    private sealed record LayerFactory(System.Type SpecType, System.Func<LayerArguments, LayerSpec> Create);
 
     /// <summary>The class's layer attributes in source order: the order the network runs in.</summary>
     public static ImmutableArray<AttributeData> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken = default)
@@ -264,12 +274,12 @@ internal static class NetworkParser
     private static LayerSpec ParseLayer(AttributeData attribute, int index)
     {
         if (attribute.AttributeConstructor is null || HasErrorArguments(attribute)
-            || attribute.AttributeClass is null || !s_layerFactories.TryGetValue(attribute.AttributeClass.Name, out var factory))
+            || attribute.AttributeClass is null || !s_layerFactories.TryGetValue(attribute.AttributeClass.Name, out LayerFactory? factory))
         {
             return new InvalidSpec { AttributeIndex = index };
         }
 
-        return factory(new LayerArguments(attribute)) with { AttributeIndex = index, Name = Named<string?>(attribute, "Name", null) };
+        return factory.Create(new LayerArguments(attribute)) with { AttributeIndex = index, Name = Named<string?>(attribute, "Name", null) };
     }
 
     /// <summary>One layer attribute's arguments, read the way every factory in the table reads them.</summary>
