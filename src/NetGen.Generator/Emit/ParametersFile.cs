@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Emit.Layers;
 using NetGen.Generator.Model;
@@ -53,7 +54,7 @@ internal static class ParametersFile
         }
 
         w.Line();
-        w.Line($"/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α{ConvolutionLayout(plan)}.</summary>");
+        w.Line($"/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α{KindLayouts(plan)}.</summary>");
         w.Line($"public {c.Span} Parameters => _parameters;");
         w.Line();
         w.Line("/// <summary>The gradient of the last <c>TrainStep</c>'s loss, in the layout of <see cref=\"Parameters\"/>.</summary>");
@@ -148,20 +149,21 @@ internal static class ParametersFile
         }
     }
 
-    /// <summary>The layout of the convolutions the network has (DESIGN §3), for the <c>Parameters</c> summary; empty without.</summary>
-    private static string ConvolutionLayout(NetworkPlan plan)
+    /// <summary>
+    /// The layouts the emitters of the network's kinds add to the <c>Parameters</c> summary (DESIGN §3), each once, in order
+    /// of first use; empty when no kind adds one.
+    /// </summary>
+    private static string KindLayouts(NetworkPlan plan)
     {
-        string text = string.Empty;
-        if (plan.Layers.Any(l => l.Spec is Conv2DSpec))
+        var notes = new List<string>();
+        foreach (PlannedLayer layer in plan.Layers)
         {
-            text += "; Conv2D W [filters × channels × k × k] then b [filters]";
+            if (LayerEmitter.For(layer.Spec).ParameterLayout is { } note && !notes.Contains(note))
+            {
+                notes.Add(note);
+            }
         }
 
-        if (plan.Layers.Any(l => l.Spec is Conv1DSpec))
-        {
-            text += "; Conv1D W [filters × channels × k] then b [filters]";
-        }
-
-        return text;
+        return string.Concat(notes.Select(n => "; " + n));
     }
 }

@@ -14,6 +14,8 @@ internal sealed class Conv1DEmitter : LayerEmitter<Conv1DSpec>
     public override string Sentence(PlannedLayer layer) =>
         $"Conv1D {layer.InputShape.Text} → {Shape(layer)}, kernel {N(Spec(layer).Kernel)}, stride {N(Spec(layer).Stride)}{WindowMath.Padding(Spec(layer).Padding)}";
 
+    public override string? ParameterLayout => "Conv1D W [filters × channels × k] then b [filters]";
+
     public override string Signature(PlannedLayer layer) =>
         $"Conv1D({N(Spec(layer).Filters)}, {N(Spec(layer).Kernel)}, stride {N(Spec(layer).Stride)}, padding {N(Spec(layer).Padding)})";
 

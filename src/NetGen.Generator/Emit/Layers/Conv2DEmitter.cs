@@ -14,6 +14,8 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DSpec>
     public override string Sentence(PlannedLayer layer) =>
         $"Conv2D {layer.InputShape.Text} → {Shape(layer)}, {N(Spec(layer).Kernel)}×{N(Spec(layer).Kernel)} kernel, stride {N(Spec(layer).Stride)}{WindowMath.Padding(Spec(layer).Padding)}";
 
+    public override string? ParameterLayout => "Conv2D W [filters × channels × k × k] then b [filters]";
+
     public override string Signature(PlannedLayer layer) =>
         $"Conv2D({N(Spec(layer).Filters)}, {N(Spec(layer).Kernel)}, stride {N(Spec(layer).Stride)}, padding {N(Spec(layer).Padding)})";
 

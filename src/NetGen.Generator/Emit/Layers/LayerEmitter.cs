@@ -52,6 +52,12 @@ internal abstract class LayerEmitter
     {
     }
 
+    /// <summary>
+    /// The kind's parameter layout for the <c>Parameters</c> summary when it is not the plain <c>W</c> then <c>b</c>
+    /// (DESIGN §3), e.g. <c>Conv2D W [filters × channels × k × k] then b [filters]</c>; null otherwise.
+    /// </summary>
+    public virtual string? ParameterLayout => null;
+
     /// <summary>The layer in the one-line architecture string, e.g. <c>Dense(256)</c>.</summary>
     public virtual string Signature(PlannedLayer layer) => $"{layer.Kind}";
 
