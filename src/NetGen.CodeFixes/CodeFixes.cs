@@ -8,16 +8,16 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
+using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Model;
+
 namespace NetGen.CodeFixes;
 
 /// <summary>NG0001: sets <c>Inputs</c> to the size the previous layer actually produces.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SetInputsCodeFix)), Shared]
 public sealed class SetInputsCodeFix : CodeFixProvider
 {
-    // Mirrors NetworkAnalyzer.FixValueKey.
-    private const string FixValueKey = "FixValue";
-
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("NG0001");
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(nameof(DiagnosticId.NG0001));
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -26,7 +26,8 @@ public sealed class SetInputsCodeFix : CodeFixProvider
         SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(FixValueKey, out string? value) || !int.TryParse(value, out int size)
+            if (!FixHints.Offers(diagnostic, FixHints.SetInputs)
+                || !diagnostic.Properties.TryGetValue(FixHints.ValueKey, out string? value) || !int.TryParse(value, out int size)
                 || root?.FindNode(diagnostic.Location.SourceSpan) is not { } node
                 || node.FirstAncestorOrSelf<AttributeArgumentSyntax>() is not { NameEquals: not null } argument)
             {
@@ -39,7 +40,7 @@ public sealed class SetInputsCodeFix : CodeFixProvider
                     _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(
                         argument.Expression,
                         SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(size)).WithTriviaFrom(argument.Expression)))),
-                    equivalenceKey: "NG0001.SetInputs"),
+                    equivalenceKey: nameof(DiagnosticId.NG0001) + ".SetInputs"),
                 diagnostic);
         }
     }
@@ -49,7 +50,7 @@ public sealed class SetInputsCodeFix : CodeFixProvider
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InsertFlattenCodeFix)), Shared]
 public sealed class InsertFlattenCodeFix : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("NG0008");
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(nameof(DiagnosticId.NG0008));
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -59,7 +60,7 @@ public sealed class InsertFlattenCodeFix : CodeFixProvider
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
             if (root?.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeSyntax>() is not { Parent: AttributeListSyntax list } attribute
-                || !diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("Flatten"))
+                || !FixHints.Offers(diagnostic, FixHints.InsertFlatten))
             {
                 continue;
             }
@@ -68,7 +69,7 @@ public sealed class InsertFlattenCodeFix : CodeFixProvider
                 CodeAction.Create(
                     "Insert [Flatten] before this layer",
                     _ => Task.FromResult(context.Document.WithSyntaxRoot(InsertFlatten(root, list, attribute))),
-                    equivalenceKey: "NG0008.InsertFlatten"),
+                    equivalenceKey: nameof(DiagnosticId.NG0008) + ".InsertFlatten"),
                 diagnostic);
         }
     }
@@ -97,7 +98,7 @@ public sealed class InsertFlattenCodeFix : CodeFixProvider
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFix)), Shared]
 public sealed class MakePartialCodeFix : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("NG0005");
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(nameof(DiagnosticId.NG0005));
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -107,7 +108,7 @@ public sealed class MakePartialCodeFix : CodeFixProvider
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
             if (root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration
-                || !diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("partial"))
+                || !FixHints.Offers(diagnostic, FixHints.MakePartial))
             {
                 continue;
             }
@@ -116,7 +117,7 @@ public sealed class MakePartialCodeFix : CodeFixProvider
                 CodeAction.Create(
                     "Make the class partial",
                     _ => Task.FromResult(context.Document.WithSyntaxRoot(MakePartial(root, declaration))),
-                    equivalenceKey: "NG0005.MakePartial"),
+                    equivalenceKey: nameof(DiagnosticId.NG0005) + ".MakePartial"),
                 diagnostic);
         }
     }
@@ -143,7 +144,7 @@ public sealed class MakePartialCodeFix : CodeFixProvider
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReplaceZeroInitCodeFix)), Shared]
 public sealed class ReplaceZeroInitCodeFix : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("NG0009");
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(nameof(DiagnosticId.NG0009));
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -152,7 +153,8 @@ public sealed class ReplaceZeroInitCodeFix : CodeFixProvider
         SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
-            if (root?.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeArgumentSyntax>() is not { } argument
+            if (!FixHints.Offers(diagnostic, FixHints.UseInitAuto)
+                || root?.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeArgumentSyntax>() is not { } argument
                 || argument.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().LastOrDefault(n => n.Identifier.ValueText == "Zeros") is not { } zeros)
             {
                 continue;
@@ -162,7 +164,7 @@ public sealed class ReplaceZeroInitCodeFix : CodeFixProvider
                 CodeAction.Create(
                     "Use Init.Auto (He or Glorot, to suit the activation)",
                     _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(zeros, SyntaxFactory.IdentifierName("Auto").WithTriviaFrom(zeros)))),
-                    equivalenceKey: "NG0009.UseAuto"),
+                    equivalenceKey: nameof(DiagnosticId.NG0009) + ".UseAuto"),
                 diagnostic);
         }
     }

@@ -56,7 +56,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         // the throwing members, so code that uses the class compiles.
         foreach (DeclarationProblem problem in plan.Spec.Problems)
         {
-            if (problem.Id == "NG0005")
+            if (problem.Code == DiagnosticId.NG0005)
             {
                 return;
             }

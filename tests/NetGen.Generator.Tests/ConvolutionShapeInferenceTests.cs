@@ -38,7 +38,7 @@ public class ConvolutionShapeInferenceTests
             tensors);
         Assert.Equal(421834, plan.ParameterCount);
         Assert.Equal(2 * (32 + 64), plan.StateCount);
-        Assert.All(plan.Layers.Where(l => l.Kind is LayerKind.Conv2D or LayerKind.MaxPool2D), l => Assert.False(l.Unrolled));
+        Assert.All(plan.Layers.Where(l => l.Spec is Conv2DSpec or MaxPool2DSpec), l => Assert.False(l.Unrolled));
     }
 
     [Fact]
@@ -59,9 +59,8 @@ public class ConvolutionShapeInferenceTests
     [InlineData("Flatten", "GlorotNormal")]
     public void Init_Auto_looks_past_BatchNorm_Dropout_and_pooling_for_the_activation(string activation, string expected)
     {
-        var kind = (LayerKind)System.Enum.Parse(typeof(LayerKind), activation);
         NetworkPlan plan = ShapeInference.Infer(Net(
-            Input(2, 8, 8), Conv2D(4, 3, padding: 1), BatchNorm(), Dropout(0.1), MaxPool2D(2), new LayerSpec(kind, 0), Flatten(), Dense(2)));
+            Input(2, 8, 8), Conv2D(4, 3, padding: 1), BatchNorm(), Dropout(0.1), MaxPool2D(2), ByName(activation), Flatten(), Dense(2)));
 
         Assert.True(plan.IsRunnable);
         Assert.Equal(expected, plan.Layers[0].ResolvedInit.ToString());
@@ -72,7 +71,7 @@ public class ConvolutionShapeInferenceTests
     [Fact]
     public void NG0010_when_a_convolution_uses_Glorot_before_ReLU()
     {
-        NetworkPlan plan = ShapeInference.Infer(Net(Input(1, 8, 8), Conv2D(4, 3) with { Init = InitKind.GlorotUniform }, ReLU(), Flatten(), Dense(2)));
+        NetworkPlan plan = ShapeInference.Infer(Net(Input(1, 8, 8), new Conv2DSpec(4, 3, Init: InitKind.GlorotUniform), ReLU(), Flatten(), Dense(2)));
 
         ShapeError warning = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0010", Severity.Warning, 1, "Init"), (warning.Id, warning.Severity, warning.AttributeIndex, warning.Argument));

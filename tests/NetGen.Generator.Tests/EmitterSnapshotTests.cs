@@ -29,7 +29,7 @@ public class EmitterSnapshotTests
     public void Xor_double_unrolled()
     {
         NetworkPlan plan = Plan(Net("Xor", LossKind.BinaryCrossEntropy, Input(2), Dense(4), Tanh(), Dense(1), Sigmoid()) with { DoublePrecision = true, Seed = 1 });
-        Assert.All(plan.Layers.Where(l => l.Kind == LayerKind.Dense), l => Assert.True(l.Unrolled));
+        Assert.All(plan.Layers.Where(l => l.Spec is DenseSpec), l => Assert.True(l.Unrolled));
 
         IReadOnlyList<(string HintName, string Source)> files = NetworkEmitter.Emit(plan);
 

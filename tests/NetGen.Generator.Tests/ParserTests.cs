@@ -85,11 +85,11 @@ public class ParserTests
             [Network] [Input(new[] { 2, 5 })] [Flatten] public partial class ExplicitArray;
             """;
 
-        Assert.Equal(new[] { 784 }, FirstLayer(source, "Flat").Shape);
-        Assert.Equal(new[] { 3, 100 }, FirstLayer(source, "Sequence").Shape);
-        Assert.Equal(new[] { 1, 28, 28 }, FirstLayer(source, "Image").Shape);
-        Assert.Equal(new[] { 2, 5 }, FirstLayer(source, "ExplicitArray").Shape);
-        Assert.All(new[] { "Flat", "Sequence", "Image", "ExplicitArray" }, name => Assert.Equal(LayerKind.Input, FirstLayer(source, name).Kind));
+        Assert.Equal(new[] { 784 }, ((InputSpec)FirstLayer(source, "Flat")).Shape);
+        Assert.Equal(new[] { 3, 100 }, ((InputSpec)FirstLayer(source, "Sequence")).Shape);
+        Assert.Equal(new[] { 1, 28, 28 }, ((InputSpec)FirstLayer(source, "Image")).Shape);
+        Assert.Equal(new[] { 2, 5 }, ((InputSpec)FirstLayer(source, "ExplicitArray")).Shape);
+        Assert.All(new[] { "Flat", "Sequence", "Image", "ExplicitArray" }, name => Assert.IsType<InputSpec>(FirstLayer(source, name)));
 
         static LayerSpec FirstLayer(string source, string name) => TestCompilation.ParseSpec(source, name).Layers[0];
     }
@@ -106,14 +106,14 @@ public class ParserTests
             public partial class Net;
             """);
 
-        LayerSpec plain = spec.Layers[1], named = spec.Layers[2];
-        Assert.Equal(new LayerSpec(LayerKind.Dense, 1, Units: 256), plain);
+        DenseSpec plain = Assert.IsType<DenseSpec>(spec.Layers[1]), named = Assert.IsType<DenseSpec>(spec.Layers[2]);
+        Assert.Equal(new DenseSpec(256) { AttributeIndex = 1 }, plain);
         Assert.Equal(InitKind.Auto, plain.Init);
         Assert.True(plain.Bias);
         Assert.Equal(0, plain.Inputs);
         Assert.Null(plain.Name);
 
-        Assert.Equal(LayerKind.Dense, named.Kind);
+        Assert.Equal("Dense", named.Kind);
         Assert.Equal(100, named.Units);
         Assert.Equal(InitKind.HeUniform, named.Init);
         Assert.False(named.Bias);
@@ -130,7 +130,7 @@ public class ParserTests
 
         Assert.Equal(
             new[] { InitKind.Auto, InitKind.Zeros, InitKind.SmallRandom, InitKind.LeCunNormal, InitKind.GlorotNormal, InitKind.GlorotUniform, InitKind.HeNormal, InitKind.HeUniform },
-            spec.Layers.Skip(1).Select(l => l.Init));
+            spec.Layers.Skip(1).Select(l => ((DenseSpec)l).Init));
     }
 
     [Fact]
@@ -153,15 +153,15 @@ public class ParserTests
             """);
 
         LayerSpec[] layers = spec.Layers.ToArray();
-        Assert.Equal((LayerKind.Dropout, 0.2), (layers[1].Kind, layers[1].Rate));
-        Assert.Equal((LayerKind.Dropout, 0.0), (layers[2].Kind, layers[2].Rate)); // an int literal for a double parameter
-        Assert.Equal((LayerKind.BatchNorm, 0.9, 1e-5), (layers[3].Kind, layers[3].Momentum, layers[3].Epsilon));
-        Assert.Equal((LayerKind.BatchNorm, 0.99, 1e-3), (layers[4].Kind, layers[4].Momentum, layers[4].Epsilon));
-        Assert.Equal((LayerKind.LeakyReLU, 0.01), (layers[5].Kind, layers[5].Alpha));
-        Assert.Equal((LayerKind.LeakyReLU, 0.2), (layers[6].Kind, layers[6].Alpha));
-        Assert.Equal((LayerKind.ELU, 1.0), (layers[7].Kind, layers[7].Alpha));
-        Assert.Equal((LayerKind.ELU, 0.5), (layers[8].Kind, layers[8].Alpha));
-        Assert.Equal(new[] { LayerKind.ReLU, LayerKind.Sigmoid, LayerKind.Tanh, LayerKind.Softmax }, layers.Skip(9).Select(l => l.Kind));
+        Assert.Equal(0.2, Assert.IsType<DropoutSpec>(layers[1]).Rate);
+        Assert.Equal(0.0, Assert.IsType<DropoutSpec>(layers[2]).Rate); // an int literal for a double parameter
+        Assert.Equal(new BatchNormSpec(0.9, 1e-5) { AttributeIndex = 3 }, layers[3]);
+        Assert.Equal(new BatchNormSpec(0.99, 1e-3) { AttributeIndex = 4 }, layers[4]);
+        Assert.Equal(new ActivationSpec(ActivationFunction.LeakyReLU, 0.01) { AttributeIndex = 5 }, layers[5]);
+        Assert.Equal(new ActivationSpec(ActivationFunction.LeakyReLU, 0.2) { AttributeIndex = 6 }, layers[6]);
+        Assert.Equal(new ActivationSpec(ActivationFunction.ELU, 1.0) { AttributeIndex = 7 }, layers[7]);
+        Assert.Equal(new ActivationSpec(ActivationFunction.ELU, 0.5) { AttributeIndex = 8 }, layers[8]);
+        Assert.Equal(new[] { "ReLU", "Sigmoid", "Tanh", "Softmax" }, layers.Skip(9).Select(l => l.Kind));
     }
 
     [Fact]
@@ -176,8 +176,8 @@ public class ParserTests
             public partial class Net;
             """);
 
-        Assert.Equal((LayerKind.PReLU, false, 0.25), (spec.Layers[1].Kind, spec.Layers[1].Shared, spec.Layers[1].InitialAlpha));
-        Assert.Equal((LayerKind.PReLU, true, 0.1), (spec.Layers[2].Kind, spec.Layers[2].Shared, spec.Layers[2].InitialAlpha));
+        Assert.Equal(new PReLUSpec(false, 0.25) { AttributeIndex = 1 }, spec.Layers[1]);
+        Assert.Equal(new PReLUSpec(true, 0.1) { AttributeIndex = 2 }, spec.Layers[2]);
     }
 
     [Fact]
@@ -193,10 +193,10 @@ public class ParserTests
             public partial class Net;
             """);
 
-        Assert.Equal((64, 2, InitKind.Auto), (spec.Layers[1].Units, spec.Layers[1].Pieces, spec.Layers[1].Init));
-        Assert.Equal((32, 3, InitKind.Auto), (spec.Layers[2].Units, spec.Layers[2].Pieces, spec.Layers[2].Init));
-        Assert.Equal((16, 4, InitKind.GlorotUniform, "mx"), (spec.Layers[3].Units, spec.Layers[3].Pieces, spec.Layers[3].Init, spec.Layers[3].Name));
-        Assert.All(spec.Layers.Skip(1), l => Assert.Equal(LayerKind.Maxout, l.Kind));
+        Assert.Equal(new MaxoutSpec(64, 2, InitKind.Auto) { AttributeIndex = 1 }, spec.Layers[1]);
+        Assert.Equal(new MaxoutSpec(32, 3, InitKind.Auto) { AttributeIndex = 2 }, spec.Layers[2]);
+        Assert.Equal(new MaxoutSpec(16, 4, InitKind.GlorotUniform) { AttributeIndex = 3, Name = "mx" }, spec.Layers[3]);
+        Assert.All(spec.Layers.Skip(1), l => Assert.IsType<MaxoutSpec>(l));
     }
 
     [Fact]
@@ -222,17 +222,16 @@ public class ParserTests
             """;
         NetworkSpec spec = TestCompilation.ParseSpec(source);
 
-        LayerSpec conv = spec.Layers[1], strided = spec.Layers[2], pool = spec.Layers[3], overlapping = spec.Layers[4];
-        Assert.Equal((LayerKind.Conv2D, 8, 3, 1, 0, InitKind.Auto), (conv.Kind, conv.Filters, conv.Kernel, conv.Stride, conv.Padding, conv.Init));
-        Assert.Equal((LayerKind.Conv2D, 16, 5, 2, 2, InitKind.HeUniform), (strided.Kind, strided.Filters, strided.Kernel, strided.Stride, strided.Padding, strided.Init));
-        Assert.Equal((LayerKind.MaxPool2D, 2, 2), (pool.Kind, pool.Size, pool.Stride));
-        Assert.Equal((LayerKind.MaxPool2D, 3, 1), (overlapping.Kind, overlapping.Size, overlapping.Stride));
-        Assert.Equal(LayerKind.Flatten, spec.Layers[5].Kind);
+        Assert.Equal(new Conv2DSpec(8, 3, 1, 0, InitKind.Auto) { AttributeIndex = 1 }, spec.Layers[1]);
+        Assert.Equal(new Conv2DSpec(16, 5, 2, 2, InitKind.HeUniform) { AttributeIndex = 2 }, spec.Layers[2]);
+        Assert.Equal(new MaxPool2DSpec(2, 2) { AttributeIndex = 3 }, spec.Layers[3]);
+        Assert.Equal(new MaxPool2DSpec(3, 1) { AttributeIndex = 4 }, spec.Layers[4]);
+        Assert.IsType<FlattenSpec>(spec.Layers[5]);
 
         NetworkSpec oneD = TestCompilation.ParseSpec(source, "Net1D");
-        Assert.Equal((LayerKind.Conv1D, 4, 7, 3, 1), (oneD.Layers[1].Kind, oneD.Layers[1].Filters, oneD.Layers[1].Kernel, oneD.Layers[1].Stride, oneD.Layers[1].Padding));
-        Assert.Equal((LayerKind.MaxPool1D, 4, 4), (oneD.Layers[2].Kind, oneD.Layers[2].Size, oneD.Layers[2].Stride));
-        Assert.Equal((LayerKind.MaxPool1D, 2, 1), (oneD.Layers[3].Kind, oneD.Layers[3].Size, oneD.Layers[3].Stride));
+        Assert.Equal(new Conv1DSpec(4, 7, 3, 1) { AttributeIndex = 1 }, oneD.Layers[1]);
+        Assert.Equal(new MaxPool1DSpec(4, 4) { AttributeIndex = 2 }, oneD.Layers[2]);
+        Assert.Equal(new MaxPool1DSpec(2, 1) { AttributeIndex = 3 }, oneD.Layers[3]);
     }
 
     [Fact]
@@ -251,7 +250,7 @@ public class ParserTests
             """);
 
         Assert.Equal(
-            new[] { LayerKind.Input, LayerKind.Dense, LayerKind.BatchNorm, LayerKind.ReLU, LayerKind.Dropout, LayerKind.Dense, LayerKind.Softmax },
+            new[] { "Input", "Dense", "BatchNorm", "ReLU", "Dropout", "Dense", "Softmax" },
             spec.Layers.Select(l => l.Kind));
         Assert.Equal(Enumerable.Range(0, 7), spec.Layers.Select(l => l.AttributeIndex));
         Assert.Equal("first", spec.Layers[1].Name);
@@ -277,8 +276,8 @@ public class ParserTests
             public partial class Net;
             """);
 
-        Assert.Equal(new[] { LayerKind.Input, LayerKind.Dense }, spec.Layers.Select(l => l.Kind));
-        Assert.Equal(3, spec.Layers[1].Units);
+        Assert.Equal(new[] { "Input", "Dense" }, spec.Layers.Select(l => l.Kind));
+        Assert.Equal(3, ((DenseSpec)spec.Layers[1]).Units);
     }
 
     [Fact]
@@ -447,7 +446,7 @@ public class ParserTests
             """);
 
         Assert.Empty(spec.Problems);
-        Assert.Equal(new[] { LayerKind.Input, LayerKind.Dense }, spec.Layers.Select(l => l.Kind));
+        Assert.Equal(new[] { "Input", "Dense" }, spec.Layers.Select(l => l.Kind));
     }
 
     [Fact]
@@ -480,7 +479,7 @@ public class ParserTests
 
         NetworkSpec spec = NetworkParser.Parse(type, network, default);
 
-        Assert.Equal(new[] { LayerKind.Input, LayerKind.Invalid, LayerKind.Dense }, spec.Layers.Select(l => l.Kind));
+        Assert.Equal(new[] { "Input", "Invalid", "Dense" }, spec.Layers.Select(l => l.Kind));
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public class ShapeInferenceTests
         Assert.Equal(768, plan.StateCount);
         Assert.Equal((0, 512), (plan.Layers[1].StateOffset, plan.Layers[1].StateCount));
         Assert.Equal((512, 256), (plan.Layers[5].StateOffset, plan.Layers[5].StateCount));
-        Assert.All(plan.Layers.Where(l => l.Kind != LayerKind.BatchNorm), l => Assert.Equal(0, l.StateCount));
+        Assert.All(plan.Layers.Where(l => l.Spec is not BatchNormSpec), l => Assert.Equal(0, l.StateCount));
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public class ShapeInferenceTests
             Dense(4), Sigmoid(),
             Dense(4), Dense(4)));
 
-        InitKind[] inits = plan.Layers.Where(l => l.Kind is LayerKind.Dense).Select(l => l.ResolvedInit).ToArray();
+        InitKind[] inits = plan.Layers.Where(l => l.Spec is DenseSpec).Select(l => l.ResolvedInit).ToArray();
         Assert.Equal(
             new[] { InitKind.HeNormal, InitKind.HeNormal, InitKind.HeNormal, InitKind.HeNormal, InitKind.HeNormal, InitKind.GlorotNormal, InitKind.GlorotNormal, InitKind.GlorotNormal, InitKind.GlorotNormal },
             inits);
@@ -224,7 +224,7 @@ public class ShapeInferenceTests
 
         Assert.Equal(first, plan.Layers[0].Unrolled);
         Assert.Equal(second, plan.Layers[2].Unrolled);
-        Assert.All(plan.Layers.Where(l => l.Kind != LayerKind.Dense), l => Assert.False(l.Unrolled));
+        Assert.All(plan.Layers.Where(l => l.Spec is not DenseSpec), l => Assert.False(l.Unrolled));
     }
 
     [Fact]
@@ -645,15 +645,15 @@ public class ShapeInferenceTests
     }
 
     [Theory]
-    [InlineData(InitKind.GlorotNormal, LayerKind.ReLU)]
-    [InlineData(InitKind.GlorotUniform, LayerKind.LeakyReLU)]
-    [InlineData(InitKind.GlorotNormal, LayerKind.PReLU)]
-    [InlineData(InitKind.GlorotUniform, LayerKind.ELU)]
-    [InlineData(InitKind.HeNormal, LayerKind.Tanh)]
-    [InlineData(InitKind.HeUniform, LayerKind.Sigmoid)]
-    internal void NG0010_when_the_init_does_not_suit_the_activation(InitKind init, LayerKind activation)
+    [InlineData(InitKind.GlorotNormal, "ReLU")]
+    [InlineData(InitKind.GlorotUniform, "LeakyReLU")]
+    [InlineData(InitKind.GlorotNormal, "PReLU")]
+    [InlineData(InitKind.GlorotUniform, "ELU")]
+    [InlineData(InitKind.HeNormal, "Tanh")]
+    [InlineData(InitKind.HeUniform, "Sigmoid")]
+    internal void NG0010_when_the_init_does_not_suit_the_activation(InitKind init, string activation)
     {
-        NetworkPlan plan = ShapeInference.Infer(Net(Input(4), Dense(3, init), BatchNorm(), new LayerSpec(activation, 0), Dense(2)));
+        NetworkPlan plan = ShapeInference.Infer(Net(Input(4), Dense(3, init), BatchNorm(), ByName(activation), Dense(2)));
 
         ShapeError warning = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0010", Severity.Warning, 1, "Init"), (warning.Id, warning.Severity, warning.AttributeIndex, warning.Argument));
@@ -762,11 +762,11 @@ public class ShapeInferenceTests
     }
 
     [Theory]
-    [InlineData(LayerKind.Softmax)]
-    [InlineData(LayerKind.Sigmoid)]
-    internal void NG0012_a_Softmax_followed_by_another_squashing_layer_is_one_warning(LayerKind second)
+    [InlineData("Softmax")]
+    [InlineData("Sigmoid")]
+    internal void NG0012_a_Softmax_followed_by_another_squashing_layer_is_one_warning(string second)
     {
-        NetworkPlan plan = ShapeInference.Infer(Net(Input(4), Dense(3), Softmax(), new LayerSpec(second, 0)));
+        NetworkPlan plan = ShapeInference.Infer(Net(Input(4), Dense(3), Softmax(), ByName(second)));
 
         ShapeError warning = Assert.Single(plan.Diagnostics);
         Assert.Equal(("NG0012", 3), (warning.Id, warning.AttributeIndex));

@@ -10,6 +10,9 @@ namespace NetGen.IntegrationTests;
 /// </summary>
 public class ConvolutionReferenceTests
 {
+    /// <summary>The layer kinds this interpreter is the reference for (the others are <see cref="RefLayer"/> records).</summary>
+    internal static readonly string[] Kinds = { "Conv2D", "Conv1D", "MaxPool2D", "MaxPool1D", "Flatten" };
+
     /// <summary>The hyperparameters the layer views do not show, one entry per layer in order.</summary>
     private abstract record Op;
 

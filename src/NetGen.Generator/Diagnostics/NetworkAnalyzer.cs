@@ -17,7 +17,7 @@ namespace NetGen.Generator.Diagnostics;
 public sealed class NetworkAnalyzer : DiagnosticAnalyzer
 {
     /// <summary>Diagnostic property with the value a code fix writes (NG0001: the inferred input size).</summary>
-    public const string FixValueKey = "FixValue";
+    public const string FixValueKey = FixHints.ValueKey;
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.All);
 
@@ -51,7 +51,7 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
         foreach (DeclarationProblem problem in spec.Problems)
         {
             Location location = type.Locations.FirstOrDefault() ?? Location.None;
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(problem.Id)!, location, problem.Message));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(problem.Code)!, location, Properties(problem.Fix, null), problem.Message));
         }
 
         NetworkPlan plan = ShapeInference.Infer(spec);
@@ -63,7 +63,7 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
                 // NG0014: at each of the user's declarations with the name (not at NetGen's own generated members).
                 foreach (Location at in NameLocations(type, error, context.CancellationToken))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, at, error.Message));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Code)!, at, Properties(error.Fix, error.FixValue), error.Message));
                 }
 
                 continue;
@@ -73,11 +73,25 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
                 ? network
                 : error.AttributeIndex < layers.Length ? layers[error.AttributeIndex] : null;
             Location location = LocationOf(attribute, error.Argument, context) ?? type.Locations.FirstOrDefault() ?? Location.None;
-            ImmutableDictionary<string, string?> properties = error.FixValue is null
-                ? ImmutableDictionary<string, string?>.Empty
-                : ImmutableDictionary<string, string?>.Empty.Add(FixValueKey, error.FixValue);
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Id)!, location, properties, error.Message));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById(error.Code)!, location, Properties(error.Fix, error.FixValue), error.Message));
         }
+    }
+
+    /// <summary>The machine-readable fix hint (<see cref="FixHints"/>) and the value it writes, when the diagnostic has them.</summary>
+    private static ImmutableDictionary<string, string?> Properties(string? fix, string? value)
+    {
+        ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty;
+        if (fix is not null)
+        {
+            properties = properties.Add(FixHints.Key, fix);
+        }
+
+        if (value is not null)
+        {
+            properties = properties.Add(FixValueKey, value);
+        }
+
+        return properties;
     }
 
     /// <summary>Where the user declared the member (or the class name) an NG0014 is about: identifiers, in source order.</summary>

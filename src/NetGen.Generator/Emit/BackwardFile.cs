@@ -33,7 +33,7 @@ internal static class BackwardFile
             w.Line("Workspace ws = _trainingWorkspace;");
             w.Line("ws.EnsureCapacity(batch);");
             w.Line("var targets = ws.Targets.AsSpan(0, batch * OutputSize);");
-            w.Line("global::NetGen.Kernels.Losses.LabelsToTargets(labels, targets, OutputSize);");
+            w.Line($"{RuntimeTypes.Losses}.LabelsToTargets(labels, targets, OutputSize);");
             w.Line("return Train(ws, inputs, targets, batch);");
             w.Close();
             EndTraining(w);
@@ -76,16 +76,18 @@ internal static class BackwardFile
         using (w.Block($"private void Backward(Workspace ws, {c.ReadOnlySpan} a0, int batch)"))
         {
             var body = new SourceWriter();
+            var used = new System.Collections.Generic.HashSet<string>(System.StringComparer.Ordinal);
             for (int i = plan.Layers.Count - 1; i >= 0; i--)
             {
                 PlannedLayer layer = plan.Layers[i];
-                LayerEmitter emitter = LayerEmitter.For(layer.Kind);
+                LayerEmitter emitter = LayerEmitter.For(layer.Spec);
+                used.UnionWith(emitter.BackwardSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.BackwardMath(layer)}");
                 emitter.Backward(body, layer, c);
             }
 
-            ForwardFile.WithSpans(w, c, body.ToString());
+            ForwardFile.WithSpans(w, c, body.ToString(), used);
         }
     }
 

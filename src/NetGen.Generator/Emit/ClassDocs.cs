@@ -41,8 +41,8 @@ internal static class ClassDocs
     /// <summary><c>Input(784) → Dense(256) → ReLU → Dense(10) → Softmax</c>.</summary>
     public static string Path(NetworkPlan plan)
     {
-        IEnumerable<string> steps = new[] { $"Input({Analysis.ShapeInference.Dims(plan.InputShape)})" }
-            .Concat(plan.Layers.Select(l => LayerEmitter.For(l.Kind).Signature(l)));
+        IEnumerable<string> steps = new[] { $"Input({plan.InputShape.Text})" }
+            .Concat(plan.Layers.Select(l => LayerEmitter.For(l.Spec).Signature(l)));
         return string.Join(" → ", steps);
     }
 
@@ -65,11 +65,11 @@ internal static class ClassDocs
         var rows = new List<(string Layer, string Shape, string Parameters)>
         {
             ("Layer (kind)", "Output shape", "Parameters"),
-            ($"Input", Analysis.ShapeInference.Dims(plan.InputShape), "0"),
+            ($"Input", plan.InputShape.Text, "0"),
         };
         foreach (PlannedLayer layer in plan.Layers)
         {
-            rows.Add(($"{(layer.Spec.Name is { Length: > 0 } name ? name : layer.PropertyName)} ({layer.Kind})", Analysis.ShapeInference.Dims(layer.OutputShape), Literals.Count(layer.ParameterCount)));
+            rows.Add(($"{(layer.Spec.Name is { Length: > 0 } name ? name : layer.PropertyName)} ({layer.Kind})", layer.OutputShape.Text, Literals.Count(layer.ParameterCount)));
         }
 
         int nameWidth = rows.Max(r => r.Layer.Length) + 2;

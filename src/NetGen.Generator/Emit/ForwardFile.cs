@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Emit.Layers;
+using NetGen.Generator.Emit.Losses;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -24,10 +25,10 @@ internal static class ForwardFile
     }
 
     public static IEnumerable<BatchBuffer> BatchBuffers(NetworkPlan plan) =>
-        plan.Layers.SelectMany(l => LayerEmitter.For(l.Kind).BatchBuffers(l));
+        plan.Layers.SelectMany(l => LayerEmitter.For(l.Spec).BatchBuffers(l));
 
     public static IEnumerable<FixedBuffer> FixedBuffers(NetworkPlan plan) =>
-        plan.Layers.SelectMany(l => LayerEmitter.For(l.Kind).FixedBuffers(l));
+        plan.Layers.SelectMany(l => LayerEmitter.For(l.Spec).FixedBuffers(l));
 
     /// <summary>A workspace field: <c>A3</c>, <c>DA3</c>, <c>XHat2</c>, named after the local span over it.</summary>
     public static string WorkspaceField(string local) => char.ToUpperInvariant(local[0]) + local.Substring(1);
@@ -149,12 +150,12 @@ internal static class ForwardFile
     }
 
     /// <summary>
-    /// Writes <paramref name="body"/> after declarations of the spans it uses, each over the first <c>batch</c> rows of
-    /// its buffer, so the code reads as the math and declares nothing it does not use. In the forward pass
+    /// Writes <paramref name="body"/> after declarations of the spans in <paramref name="used"/> (what its emitters declared),
+    /// each over the first <c>batch</c> rows of its buffer, so the code reads as the math and declares nothing it does not use. In the forward pass
     /// (<paramref name="trainingFlag"/> names its <c>training</c> parameter) a training-only buffer is empty in an inference
     /// workspace, so its span is taken only when training.
     /// </summary>
-    public static void WithSpans(SourceWriter w, EmitContext c, string body, string? trainingFlag = null)
+    public static void WithSpans(SourceWriter w, EmitContext c, string body, ISet<string> used, string? trainingFlag = null)
     {
         var declarations = new List<(string Local, string Line)>();
         foreach (PlannedLayer layer in c.Plan.Layers)
@@ -180,11 +181,10 @@ internal static class ForwardFile
             declarations.Add((buffer.Local, $"var {buffer.Local} = ws.{WorkspaceField(buffer.Local)};"));
         }
 
-        // Comments name the math (dA3, A2) too: only code counts as a use.
-        string code = System.Text.RegularExpressions.Regex.Replace(body, "//[^\n]*", string.Empty);
+        // Only the spans the emitters declared they use (LayerEmitter.ForwardSpans, BackwardSpans), in buffer order.
         foreach ((string local, string line) in declarations)
         {
-            if (System.Text.RegularExpressions.Regex.IsMatch(code, $@"(?<![\w.]){local}\b"))
+            if (used.Contains(local))
             {
                 w.Line(line);
             }
@@ -208,8 +208,8 @@ internal static class ForwardFile
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs)"))
         {
-            w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
-            w.Line("global::NetGen.Kernels.Guard.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
+            w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
+            w.Line($"{RuntimeTypes.Guard}.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
             w.Line("Workspace ws = RentWorkspace();");
             w.Line("try");
             w.Open();
@@ -243,7 +243,7 @@ internal static class ForwardFile
             w.Open();
             w.Line("ws.EnsureCapacity(batch);");
             w.Line("var targets = ws.Targets.AsSpan(0, batch * OutputSize);");
-            w.Line("global::NetGen.Kernels.Losses.LabelsToTargets(labels, targets, OutputSize);");
+            w.Line($"{RuntimeTypes.Losses}.LabelsToTargets(labels, targets, OutputSize);");
             w.Line("Forward(ws, inputs, batch, training: false);");
             w.Line("return ComputeLoss(ws, inputs, targets, batch, withGradient: false) + Penalty(withGradient: false);");
             w.Close();
@@ -285,20 +285,20 @@ internal static class ForwardFile
         w.Line("// Every check runs before anything is written, so bad input leaves the network as it was.");
         using (w.Block($"private static int CheckLabels({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
-            w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
-            w.Line("global::NetGen.Kernels.Guard.Length(labels.Length, batch, nameof(labels), \"there is one label per input sample\");");
-            w.Line($"global::NetGen.Kernels.Guard.Labels(labels, {Literals.Int(Classes(c.Plan))}, nameof(labels));");
-            w.Line("global::NetGen.Kernels.Guard.Finite(inputs, nameof(inputs));");
+            w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
+            w.Line($"{RuntimeTypes.Guard}.Length(labels.Length, batch, nameof(labels), \"there is one label per input sample\");");
+            w.Line($"{RuntimeTypes.Guard}.Labels(labels, {Literals.Int(Classes(c.Plan))}, nameof(labels));");
+            w.Line($"{RuntimeTypes.Guard}.Finite(inputs, nameof(inputs));");
             w.Line("return batch;");
         }
 
         w.Line();
         using (w.Block($"private static int CheckTargets({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
-            w.Line("int batch = global::NetGen.Kernels.Guard.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
-            w.Line("global::NetGen.Kernels.Guard.BatchLength(targets.Length, batch, OutputSize, nameof(targets), nameof(OutputSize));");
-            w.Line("global::NetGen.Kernels.Guard.Finite(inputs, nameof(inputs));");
-            w.Line("global::NetGen.Kernels.Guard.Finite(targets, nameof(targets));");
+            w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
+            w.Line($"{RuntimeTypes.Guard}.BatchLength(targets.Length, batch, OutputSize, nameof(targets), nameof(OutputSize));");
+            w.Line($"{RuntimeTypes.Guard}.Finite(inputs, nameof(inputs));");
+            w.Line($"{RuntimeTypes.Guard}.Finite(targets, nameof(targets));");
             w.Line("return batch;");
         }
 
@@ -312,15 +312,17 @@ internal static class ForwardFile
         using (w.Block($"private void Forward(Workspace ws, {c.ReadOnlySpan} a0, int batch, bool training)"))
         {
             var body = new SourceWriter();
+            var used = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (PlannedLayer layer in plan.Layers)
             {
-                LayerEmitter emitter = LayerEmitter.For(layer.Kind);
+                LayerEmitter emitter = LayerEmitter.For(layer.Spec);
+                used.UnionWith(emitter.ForwardSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
                 emitter.Forward(body, layer, c);
             }
 
-            WithSpans(w, c, body.ToString(), trainingFlag: "training");
+            WithSpans(w, c, body.ToString(), used, trainingFlag: "training");
         }
 
         w.Line();
@@ -328,61 +330,9 @@ internal static class ForwardFile
 
     private static void WriteLoss(SourceWriter w, EmitContext c)
     {
-        NetworkPlan plan = c.Plan;
-        int n = plan.Layers.Count;
-        string t = c.T, outputs = Literals.Int(plan.OutputSize);
-        string y = n == 0 ? "a0" : $"a{Literals.Int(n)}";
-        string yMath = EmitContext.Math(n), dy = $"dA{Literals.Int(n)}";
-        using (w.Block($"private {t} ComputeLoss(Workspace ws, {c.ReadOnlySpan} a0, {c.ReadOnlySpan} targets, int batch, bool withGradient)"))
+        using (w.Block($"private {c.T} ComputeLoss(Workspace ws, {c.ReadOnlySpan} a0, {c.ReadOnlySpan} targets, int batch, bool withGradient)"))
         {
-            switch (plan.Fusion)
-            {
-                case LossFusion.SoftmaxCrossEntropy:
-                case LossFusion.SigmoidBinaryCrossEntropy:
-                    string z = $"a{Literals.Int(n - 1)}", zMath = EmitContext.Math(n - 1), dz = $"dA{Literals.Int(n - 1)}";
-                    bool softmax = plan.Fusion == LossFusion.SoftmaxCrossEntropy;
-                    w.Line(softmax
-                        ? $"// Loss: softmax cross-entropy, fused with the final Softmax and computed from its logits {zMath} by log-sum-exp."
-                        : $"// Loss: binary cross-entropy, computed from the logits {zMath} of the final Sigmoid (stable for large |z|).");
-                    w.Line(softmax
-                        ? $"//   J = (1/B) Σ_s Σ_j T[s,j]·(lse({zMath}[s]) − {zMath}[s,j]);  d{zMath} = ({yMath} − T)/B"
-                        : $"//   J = (1/B) Σ max(z, 0) − z·T + log(1 + e^−|z|) with z = {zMath};  d{zMath} = ({yMath} − T)/B");
-                    if (n - 1 > 0)
-                    {
-                        w.Line($"var {z} = ws.A{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs});");
-                    }
-
-                    w.Line($"var {y} = ws.A{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
-                    if (n - 1 == 0)
-                    {
-                        w.Line($"var {dz} = {c.EmptySpan}; // the input needs no gradient");
-                    }
-                    else
-                    {
-                        w.Line($"var {dz} = withGradient ? ws.DA{Literals.Int(n - 1)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
-                    }
-
-                    string kernel = softmax ? "SoftmaxCrossEntropy" : "BinaryCrossEntropyWithLogits";
-                    string count = softmax ? "classes" : "outputs";
-                    w.Line($"return global::NetGen.Kernels.Losses.{kernel}({z}, {y}, targets, {dz}, batch, {count}: {outputs});");
-                    break;
-                default:
-                    string math = plan.Spec.Loss == LossKind.MulticlassHinge
-                        ? $"//   J = (1/B) Σ_s Σ_(j≠y) max(0, {yMath}[s,j] − {yMath}[s,y] + 1), y = the class of T[s];  d{yMath} = (1/B)·(1 per violating j, −count at y)"
-                        : $"//   J = (1/B) Σ_s ½‖{yMath}[s] − T[s]‖²;  d{yMath} = ({yMath} − T)/B";
-                    w.Line(plan.Spec.Loss == LossKind.MulticlassHinge ? $"// Loss: multiclass hinge on the raw outputs {yMath}." : $"// Loss: mean squared error on the outputs {yMath}.");
-                    w.Line(math);
-                    if (n > 0)
-                    {
-                        w.Line($"var {y} = ws.A{Literals.Int(n)}.AsSpan(0, batch * {outputs});");
-                    }
-
-                    w.Line(n == 0 ? $"var {dy} = {c.EmptySpan};" : $"var {dy} = withGradient ? ws.DA{Literals.Int(n)}.AsSpan(0, batch * {outputs}) : {c.EmptySpan};");
-                    string lossKernel = plan.Spec.Loss == LossKind.MulticlassHinge ? "MulticlassHinge" : "MeanSquaredError";
-                    string lossCount = plan.Spec.Loss == LossKind.MulticlassHinge ? "classes" : "outputs";
-                    w.Line($"return global::NetGen.Kernels.Losses.{lossKernel}({y}, targets, {dy}, batch, {lossCount}: {outputs});");
-                    break;
-            }
+            LossEmitter.For(c.Plan.Spec.Loss).Write(w, c);
         }
 
         w.Line();
@@ -409,7 +359,7 @@ internal static class ForwardFile
             w.Line($"{t} penalty = {c.Real(0)};");
             foreach (TensorPlan weight in weights)
             {
-                w.Line($"penalty += withGradient ? global::NetGen.Kernels.Regularization.Apply({weight.Field}, {EmitContext.Gradient(weight)}, {l1}, {l2}) : global::NetGen.Kernels.Regularization.Penalty({weight.Field}, {l1}, {l2});");
+                w.Line($"penalty += withGradient ? {RuntimeTypes.Regularization}.Apply({weight.Field}, {EmitContext.Gradient(weight)}, {l1}, {l2}) : {RuntimeTypes.Regularization}.Penalty({weight.Field}, {l1}, {l2});");
             }
 
             w.Line("return penalty;");
@@ -421,11 +371,11 @@ internal static class ForwardFile
 
     private static string OutputMeaning(NetworkPlan plan)
     {
-        LayerKind? last = plan.Layers.IsEmpty ? null : plan.Layers[plan.Layers.Count - 1].Kind;
+        LayerSpec? last = plan.Layers.IsEmpty ? null : plan.Layers[plan.Layers.Count - 1].Spec;
         return last switch
         {
-            LayerKind.Softmax => "class probabilities (the final Softmax)",
-            LayerKind.Sigmoid => "probabilities (the final Sigmoid)",
+            SoftmaxSpec => "class probabilities (the final Softmax)",
+            ActivationSpec { Function: ActivationFunction.Sigmoid } => "probabilities (the final Sigmoid)",
             _ => "the last layer's raw outputs",
         };
     }

@@ -23,12 +23,12 @@ internal static class NetworkEmitter
         string hint = plan.Spec.HintName;
         if (!plan.IsRunnable)
         {
-            return new[] { ($"{hint}.g.cs", Wrap(plan, w => WriteStub(w, context), withDocs: true, interfaces: $" : global::NetGen.INetwork<{context.T}>")) };
+            return new[] { ($"{hint}.g.cs", Wrap(plan, w => WriteStub(w, context), withDocs: true, interfaces: $" : {RuntimeTypes.INetwork}<{context.T}>")) };
         }
 
         return new[]
         {
-            ($"{hint}.Parameters.g.cs", Wrap(plan, w => ParametersFile.Write(w, context), withDocs: true, interfaces: $" : global::NetGen.INetwork<{context.T}>")),
+            ($"{hint}.Parameters.g.cs", Wrap(plan, w => ParametersFile.Write(w, context), withDocs: true, interfaces: $" : {RuntimeTypes.INetwork}<{context.T}>")),
             ($"{hint}.Forward.g.cs", Wrap(plan, w => ForwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Backward.g.cs", Wrap(plan, w => BackwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Onnx.g.cs", Wrap(plan, w => OnnxFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
@@ -86,7 +86,7 @@ internal static class NetworkEmitter
     private static void WriteStub(SourceWriter w, EmitContext c)
     {
         NetworkPlan plan = c.Plan;
-        string t = c.T, net = $"global::NetGen.INetwork<{t}>";
+        string t = c.T, net = $"{RuntimeTypes.INetwork}<{t}>";
         string why = Literals.String(plan.WhyNotRunnable);
         string Throw = $"throw new global::System.NotSupportedException({why})";
         string className = Literals.Identifier(plan.Spec.ClassName);
@@ -127,7 +127,7 @@ internal static class NetworkEmitter
         Member("Parameters", Throws, $"public {c.Span} Parameters => {Throw};");
         Member("Gradients", Throws, $"public {c.Span} Gradients => {Throw};");
         Member("State", Throws, $"public {c.Span} State => {Throw};");
-        Member("Layers", Throws, $"public global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerView<{t}>> Layers => {Throw};");
+        Member("Layers", Throws, $"public global::System.Collections.Generic.IReadOnlyList<{RuntimeTypes.LayerView}<{t}>> Layers => {Throw};");
         Member("RandomState", Throws, $"public ulong RandomState {{ get => {Throw}; set => {Throw}; }}");
         Member("Predict", Throws, $"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs) => {Throw};");
         if (!taken.Contains("TrainStep"))
@@ -156,11 +156,11 @@ internal static class NetworkEmitter
         w.Line($"int {net}.OutputSize => {Literals.Int(outputSize)};");
         w.Line($"int {net}.ParameterCount => 0;");
         w.Line($"string {net}.Architecture => {why};");
-        w.Line($"global::NetGen.LossFunction {net}.Loss => {LossLiteral(plan.Spec.Loss)};");
+        w.Line($"{RuntimeTypes.LossFunction} {net}.Loss => {LossLiteral(plan.Spec.Loss)};");
         w.Line($"global::System.Span<{t}> {net}.Parameters => {Throw};");
         w.Line($"global::System.Span<{t}> {net}.Gradients => {Throw};");
         w.Line($"global::System.Span<{t}> {net}.State => {Throw};");
-        w.Line($"global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerView<{t}>> {net}.Layers => {Throw};");
+        w.Line($"global::System.Collections.Generic.IReadOnlyList<{RuntimeTypes.LayerView}<{t}>> {net}.Layers => {Throw};");
         w.Line($"ulong {net}.RandomState {{ get => {Throw}; set => {Throw}; }}");
         w.Line($"void {net}.Predict({c.ReadOnlySpan} inputs, {c.Span} outputs) => {Throw};");
         w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
@@ -172,6 +172,6 @@ internal static class NetworkEmitter
     }
 
     public static string LossLiteral(LossKind loss) => System.Enum.IsDefined(typeof(LossKind), loss)
-        ? $"global::NetGen.LossFunction.{loss}"
-        : $"(global::NetGen.LossFunction){Literals.Int((int)loss)}";
+        ? $"{RuntimeTypes.LossFunction}.{loss}"
+        : $"({RuntimeTypes.LossFunction}){Literals.Int((int)loss)}";
 }

@@ -9,14 +9,14 @@ namespace NetGen.Generator.Emit;
 /// </summary>
 internal static class OnnxFile
 {
-    public const string Builder = "global::NetGen.OnnxGraphBuilder";
+    public const string Builder = RuntimeTypes.OnnxGraphBuilder;
 
-    public const string Options = "global::NetGen.OnnxExportOptions";
+    public const string Options = RuntimeTypes.OnnxExportOptions;
 
     public static void Write(SourceWriter w, EmitContext c)
     {
         NetworkPlan plan = c.Plan;
-        string input = Analysis.ShapeInference.Dims(plan.InputShape);
+        string input = plan.InputShape.Text;
 
         w.Line("/// <summary>");
         w.Line("/// Writes the inference graph of this network to <paramref name=\"destination\"/> as an ONNX model (opset 17 by");
@@ -57,7 +57,7 @@ internal static class OnnxFile
             w.Line($"var graph = new {Builder}<{c.T}>({Literals.String(plan.Spec.ClassName)}, Architecture, options, {string.Join(", ", Dims(plan.InputShape))});");
             foreach (PlannedLayer layer in plan.Layers)
             {
-                LayerEmitter emitter = LayerEmitter.For(layer.Kind);
+                LayerEmitter emitter = LayerEmitter.For(layer.Spec);
                 w.Line();
                 w.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.OnnxMath(layer)}");
                 emitter.EmitOnnx(w, layer, c);
@@ -77,7 +77,7 @@ internal static class OnnxFile
         w.Line($"public void ExportOnnx(string path, {Options}? options = null) => {throwExpression};");
     }
 
-    private static string[] Dims(EquatableArray<int> shape)
+    private static string[] Dims(Shape shape)
     {
         var dims = new string[shape.Count];
         for (int i = 0; i < dims.Length; i++)

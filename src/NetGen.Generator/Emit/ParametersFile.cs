@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Emit.Layers;
 using NetGen.Generator.Model;
@@ -10,10 +11,10 @@ internal static class ParametersFile
     public static void Write(SourceWriter w, EmitContext c)
     {
         NetworkPlan plan = c.Plan;
-        string t = c.T, net = $"global::NetGen.INetwork<{t}>", view = $"global::NetGen.LayerView<{t}>";
+        string t = c.T, net = $"{RuntimeTypes.INetwork}<{t}>", view = $"{RuntimeTypes.LayerView}<{t}>";
         string name = Literals.Identifier(plan.Spec.ClassName);
 
-        w.Line($"/// <summary>Features per input sample: [{Analysis.ShapeInference.Dims(plan.InputShape)}].</summary>");
+        w.Line($"/// <summary>Features per input sample: [{plan.InputShape.Text}].</summary>");
         w.Line($"public const int InputSize = {Literals.Int(plan.InputSize)};");
         w.Line();
         w.Line("/// <summary>Values per output sample.</summary>");
@@ -34,7 +35,7 @@ internal static class ParametersFile
         w.Line($"private readonly {t}[] _parameters = new {t}[ParameterCount];");
         w.Line($"private readonly {t}[] _gradients = new {t}[ParameterCount];");
         w.Line($"private readonly {t}[] _state = new {t}[StateCount];");
-        w.Line("private readonly global::NetGen.NetGenRandom _random;");
+        w.Line($"private readonly {RuntimeTypes.NetGenRandom} _random;");
         w.Line($"private {view}[]? _layers;");
         w.Line();
         w.Line($"/// <summary>Creates the network with weights drawn from the seed of <c>[Network(Seed = {Literals.Int(plan.Spec.Seed)})]</c>.</summary>");
@@ -48,12 +49,12 @@ internal static class ParametersFile
         w.Line(NetworkEmitter.GeneratedCode);
         using (w.Block($"public {name}(int seed)"))
         {
-            w.Line("_random = new global::NetGen.NetGenRandom(seed, stream: 1);");
-            w.Line("Initialize(new global::NetGen.NetGenRandom(seed, stream: 0));");
+            w.Line($"_random = new {RuntimeTypes.NetGenRandom}(seed, stream: 1);");
+            w.Line($"Initialize(new {RuntimeTypes.NetGenRandom}(seed, stream: 0));");
         }
 
         w.Line();
-        w.Line($"/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α{ConvolutionLayout(plan)}.</summary>");
+        w.Line($"/// <summary>All trainable parameters, layer by layer: Dense W [out × in] then b [out]; BatchNorm γ then β; PReLU α{KindLayouts(plan)}.</summary>");
         w.Line($"public {c.Span} Parameters => _parameters;");
         w.Line();
         w.Line("/// <summary>The gradient of the last <c>TrainStep</c>'s loss, in the layout of <see cref=\"Parameters\"/>.</summary>");
@@ -69,8 +70,8 @@ internal static class ParametersFile
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{view}> Layers => _layers ??= CreateLayers();");
         foreach (PlannedLayer layer in plan.Layers)
         {
-            LayerEmitter emitter = LayerEmitter.For(layer.Kind);
-            string tensors = layer.Tensors.IsEmpty ? "no parameters" : string.Join(", ", layer.Tensors.Select(x => $"{x.Name} [{Analysis.ShapeInference.Dims(x.Shape)}]"));
+            LayerEmitter emitter = LayerEmitter.For(layer.Spec);
+            string tensors = layer.Tensors.IsEmpty ? "no parameters" : string.Join(", ", layer.Tensors.Select(x => $"{x.Name} [{x.Shape.Text}]"));
             w.Line();
             w.Line($"/// <summary>Layer {Literals.Int(layer.Number)}: {Literals.Xml(emitter.Sentence(layer))} ({Literals.Xml(tensors)}).</summary>");
             w.Line($"public {view} {Literals.Identifier(layer.PropertyName)} => (_layers ??= CreateLayers())[{Literals.Int(layer.Number - 1)}];");
@@ -85,16 +86,16 @@ internal static class ParametersFile
         w.Line();
         w.Line($"string {net}.Architecture => Architecture;");
         w.Line();
-        w.Line($"global::NetGen.LossFunction {net}.Loss => {NetworkEmitter.LossLiteral(plan.Spec.Loss)};");
+        w.Line($"{RuntimeTypes.LossFunction} {net}.Loss => {NetworkEmitter.LossLiteral(plan.Spec.Loss)};");
         w.Line();
         w.Line("// Draws every weight in declaration order from one generator, so a seed fixes the whole network.");
-        using (w.Block("private void Initialize(global::NetGen.NetGenRandom random)"))
+        using (w.Block($"private void Initialize({RuntimeTypes.NetGenRandom} random)"))
         {
             bool first = true;
             foreach (PlannedLayer layer in plan.Layers)
             {
                 var layerWriter = new SourceWriter();
-                LayerEmitter.For(layer.Kind).Initialize(layerWriter, layer, c);
+                LayerEmitter.For(layer.Spec).Initialize(layerWriter, layer, c);
                 string text = layerWriter.ToString();
                 if (text.Length == 0)
                 {
@@ -120,10 +121,10 @@ internal static class ParametersFile
             {
                 string shape = string.Join(", ", layer.OutputShape.Select(Literals.Int));
                 string tensors = layer.Tensors.IsEmpty
-                    ? $"global::System.Array.Empty<global::NetGen.ParameterView<{t}>>()"
-                    : "new[] { " + string.Join(", ", layer.Tensors.Select(x => $"new global::NetGen.ParameterView<{t}>({Literals.String(x.Name)}, _parameters, _gradients, {Literals.Int(x.Offset)}, new[] {{ {string.Join(", ", x.Shape.Select(Literals.Int))} }})")) + " }";
+                    ? $"global::System.Array.Empty<{RuntimeTypes.ParameterView}<{t}>>()"
+                    : "new[] { " + string.Join(", ", layer.Tensors.Select(x => $"new {RuntimeTypes.ParameterView}<{t}>({Literals.String(x.Name)}, _parameters, _gradients, {Literals.Int(x.Offset)}, new[] {{ {string.Join(", ", x.Shape.Select(Literals.Int))} }})")) + " }";
                 string displayName = layer.Spec.Name is { Length: > 0 } given ? given : layer.PropertyName;
-                w.Line($"new {view}({Literals.Int(layer.Number)}, {Literals.String(displayName)}, {Literals.String(layer.Kind.ToString())}, new[] {{ {shape} }}, {tensors}),");
+                w.Line($"new {view}({Literals.Int(layer.Number)}, {Literals.String(displayName)}, {Literals.String(layer.Kind)}, new[] {{ {shape} }}, {tensors}),");
             }
 
             w.Close(";");
@@ -148,20 +149,21 @@ internal static class ParametersFile
         }
     }
 
-    /// <summary>The layout of the convolutions the network has (DESIGN §3), for the <c>Parameters</c> summary; empty without.</summary>
-    private static string ConvolutionLayout(NetworkPlan plan)
+    /// <summary>
+    /// The layouts the emitters of the network's kinds add to the <c>Parameters</c> summary (DESIGN §3), each once, in order
+    /// of first use; empty when no kind adds one.
+    /// </summary>
+    private static string KindLayouts(NetworkPlan plan)
     {
-        string text = string.Empty;
-        if (plan.Layers.Any(l => l.Kind == LayerKind.Conv2D))
+        var notes = new List<string>();
+        foreach (PlannedLayer layer in plan.Layers)
         {
-            text += "; Conv2D W [filters × channels × k × k] then b [filters]";
+            if (LayerEmitter.For(layer.Spec).ParameterLayout is { } note && !notes.Contains(note))
+            {
+                notes.Add(note);
+            }
         }
 
-        if (plan.Layers.Any(l => l.Kind == LayerKind.Conv1D))
-        {
-            text += "; Conv1D W [filters × channels × k] then b [filters]";
-        }
-
-        return text;
+        return string.Concat(notes.Select(n => "; " + n));
     }
 }

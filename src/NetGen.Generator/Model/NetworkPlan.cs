@@ -11,25 +11,20 @@ internal enum Severity
 /// A diagnostic found by shape inference: which attribute (and which of its arguments) is at fault and the message.
 /// The generator never reports it; the analyzer maps <see cref="AttributeIndex"/> to a location and reports it.
 /// </summary>
-/// <c>FixValue</c> is what a code fix needs, e.g. the inferred input size for NG0001.
-internal sealed record ShapeError(string Id, Severity Severity, int AttributeIndex, string? Argument, string Message, string? FixValue = null);
+/// <c>FixValue</c> is what a code fix needs, e.g. the inferred input size for NG0001; <c>Fix</c> names that fix.
+internal sealed record ShapeError(DiagnosticId Code, Severity Severity, int AttributeIndex, string? Argument, string Message, string? FixValue = null)
+{
+    /// <summary>The code fix that repairs it (<c>Diagnostics.FixHints</c>), or null.</summary>
+    public string? Fix { get; init; }
+
+    /// <summary>The id as reported, <c>NG0001</c>.</summary>
+    public string Id => Code.ToString();
+}
 
 /// <summary>A trainable tensor of a layer and where it sits in the flat parameter buffer.</summary>
-internal sealed record TensorPlan(string Name, string Field, int Offset, EquatableArray<int> Shape)
+internal sealed record TensorPlan(string Name, string Field, int Offset, Shape Shape)
 {
-    public long Length
-    {
-        get
-        {
-            long length = 1;
-            foreach (int dimension in Shape)
-            {
-                length *= dimension;
-            }
-
-            return length;
-        }
-    }
+    public long Length => Shape.Product;
 }
 
 /// <summary>
@@ -41,8 +36,8 @@ internal sealed record PlannedLayer(
     int Number,
     LayerSpec Spec,
     string PropertyName,
-    EquatableArray<int> InputShape,
-    EquatableArray<int> OutputShape,
+    Shape InputShape,
+    Shape OutputShape,
     EquatableArray<TensorPlan> Tensors,
     int StateOffset,
     int StateCount,
@@ -50,7 +45,8 @@ internal sealed record PlannedLayer(
     bool Unrolled,
     bool FusedWithLoss = false)
 {
-    public LayerKind Kind => Spec.Kind;
+    /// <summary>The kind as its attribute is called: <c>Dense</c>, <c>ReLU</c>.</summary>
+    public string Kind => Spec.Kind;
 
     /// <summary>
     /// Whether backprop forms ∂J/∂(this layer's output). Not for a layer fused with the loss: the loss writes the
@@ -58,9 +54,9 @@ internal sealed record PlannedLayer(
     /// </summary>
     public bool HasOutputGradient => !FusedWithLoss;
 
-    public int InputSize => Product(InputShape);
+    public int InputSize => InputShape.Size;
 
-    public int OutputSize => Product(OutputShape);
+    public int OutputSize => OutputShape.Size;
 
     public long ParameterCount
     {
@@ -74,17 +70,6 @@ internal sealed record PlannedLayer(
 
             return count;
         }
-    }
-
-    public static int Product(EquatableArray<int> shape)
-    {
-        int product = 1;
-        foreach (int dimension in shape)
-        {
-            product *= dimension;
-        }
-
-        return product;
     }
 }
 
@@ -105,14 +90,14 @@ internal enum LossFusion
 internal sealed record NetworkPlan(
     NetworkSpec Spec,
     EquatableArray<PlannedLayer> Layers,
-    EquatableArray<int> InputShape,
+    Shape InputShape,
     long ParameterCount,
     int StateCount,
     LossFusion Fusion,
     EquatableArray<ShapeError> Diagnostics,
     string? UnsupportedReason)
 {
-    public int InputSize => PlannedLayer.Product(InputShape);
+    public int InputSize => InputShape.Size;
 
     public int OutputSize => Layers.IsEmpty ? InputSize : Layers[Layers.Count - 1].OutputSize;
 

@@ -3,30 +3,6 @@ namespace NetGen.Generator.Model;
 // Plain data read from the attributes: no Roslyn types, value equality throughout, so the incremental
 // pipeline caches a network until one of its attributes changes.
 
-/// <summary>Layer kinds, in the names of their attributes.</summary>
-internal enum LayerKind
-{
-    /// <summary>An attribute that could not be read (the compiler reports why).</summary>
-    Invalid,
-    Input,
-    Dense,
-    BatchNorm,
-    Dropout,
-    ReLU,
-    LeakyReLU,
-    PReLU,
-    ELU,
-    Sigmoid,
-    Tanh,
-    Softmax,
-    Maxout,
-    Conv2D,
-    MaxPool2D,
-    Flatten,
-    Conv1D,
-    MaxPool1D,
-}
-
 /// <summary>Mirrors <c>NetGen.LossFunction</c>.</summary>
 internal enum LossKind
 {
@@ -49,38 +25,15 @@ internal enum InitKind
     HeUniform = 7,
 }
 
-/// <summary>
-/// One layer attribute as written. <see cref="AttributeIndex"/> is its position among the class's layer attributes
-/// (0 is the first, normally <c>[Input]</c>): the analyzer maps it back to a source location.
-/// Sizes that the attribute does not have are 0.
-/// </summary>
-internal sealed record LayerSpec(
-    LayerKind Kind,
-    int AttributeIndex,
-    string? Name = null,
-    EquatableArray<int> Shape = default,
-    int Units = 0,
-    int Pieces = 0,
-    int Filters = 0,
-    int Kernel = 0,
-    int Stride = 0,
-    int Padding = 0,
-    int Size = 0,
-    double Rate = 0,
-    double Alpha = 0,
-    double Momentum = 0.9,
-    double Epsilon = 1e-5,
-    InitKind Init = InitKind.Auto,
-    bool Bias = true,
-    int Inputs = 0,
-    bool Shared = false,
-    double InitialAlpha = 0.25);
-
 /// <summary>A type that contains the network class, outermost first: <c>partial class Outer</c>.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>A problem with the class declaration itself (NG0005, NG0006): no code can be generated into it.</summary>
-internal sealed record DeclarationProblem(string Id, string Message);
+internal sealed record DeclarationProblem(DiagnosticId Code, string Message, string? Fix = null)
+{
+    /// <summary>The id as reported, <c>NG0005</c>.</summary>
+    public string Id => Code.ToString();
+}
 
 /// <summary>
 /// Everything the generator knows about one network class. Names are as declared, without a keyword's <c>@</c>

@@ -18,32 +18,46 @@ internal static class NetworkParser
     public const string Namespace = "NetGen";
     public const string NetworkAttributeName = "NetGen.NetworkAttribute";
 
-    private static readonly Dictionary<string, LayerKind> s_layerKinds = new()
+    /// <summary>
+    /// Each layer attribute's class name and how its arguments become that kind's spec: the only table a new layer
+    /// kind adds a line to here. Positional arguments come by position, options by name.
+    /// </summary>
+    private static readonly Dictionary<string, LayerFactory> s_layerFactories = new()
     {
-        ["InputAttribute"] = LayerKind.Input,
-        ["DenseAttribute"] = LayerKind.Dense,
-        ["BatchNormAttribute"] = LayerKind.BatchNorm,
-        ["DropoutAttribute"] = LayerKind.Dropout,
-        ["ReLUAttribute"] = LayerKind.ReLU,
-        ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
-        ["PReLUAttribute"] = LayerKind.PReLU,
-        ["ELUAttribute"] = LayerKind.ELU,
-        ["SigmoidAttribute"] = LayerKind.Sigmoid,
-        ["TanhAttribute"] = LayerKind.Tanh,
-        ["SoftmaxAttribute"] = LayerKind.Softmax,
-        ["MaxoutAttribute"] = LayerKind.Maxout,
-        ["Conv2DAttribute"] = LayerKind.Conv2D,
-        ["MaxPool2DAttribute"] = LayerKind.MaxPool2D,
-        ["FlattenAttribute"] = LayerKind.Flatten,
-        ["Conv1DAttribute"] = LayerKind.Conv1D,
-        ["MaxPool1DAttribute"] = LayerKind.MaxPool1D,
+        ["InputAttribute"] = Layer(a => new InputSpec(a.Shape())),
+        ["DenseAttribute"] = Layer(a => new DenseSpec(a.Int(0), (InitKind)a.Named("Init", 0), a.Named("Bias", true), a.Named("Inputs", 0))),
+        ["BatchNormAttribute"] = Layer(a => new BatchNormSpec(a.Named("Momentum", 0.9), a.Named("Epsilon", 1e-5))),
+        ["DropoutAttribute"] = Layer(a => new DropoutSpec(a.Double(0))),
+        ["ReLUAttribute"] = Layer(_ => new ActivationSpec(ActivationFunction.ReLU)),
+        ["LeakyReLUAttribute"] = Layer(a => new ActivationSpec(ActivationFunction.LeakyReLU, a.Double(0, 0.01))),
+        ["PReLUAttribute"] = Layer(a => new PReLUSpec(a.Named("Shared", false), a.Named("InitialAlpha", 0.25))),
+        ["ELUAttribute"] = Layer(a => new ActivationSpec(ActivationFunction.ELU, a.Double(0, 1.0))),
+        ["SigmoidAttribute"] = Layer(_ => new ActivationSpec(ActivationFunction.Sigmoid)),
+        ["TanhAttribute"] = Layer(_ => new ActivationSpec(ActivationFunction.Tanh)),
+        ["SoftmaxAttribute"] = Layer(_ => new SoftmaxSpec()),
+        ["MaxoutAttribute"] = Layer(a => new MaxoutSpec(a.Int(0), a.Int(1, 2), (InitKind)a.Named("Init", 0))),
+        ["Conv2DAttribute"] = Layer(a => new Conv2DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0))),
+        ["MaxPool2DAttribute"] = Layer(a => new MaxPool2DSpec(a.Int(0), a.PoolingStride())),
+        ["FlattenAttribute"] = Layer(_ => new FlattenSpec()),
+        ["Conv1DAttribute"] = Layer(a => new Conv1DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0))),
+        ["MaxPool1DAttribute"] = Layer(a => new MaxPool1DSpec(a.Int(0), a.PoolingStride())),
     };
+
+    /// <summary>Each attribute class name the parser knows and the spec type it becomes (for the completeness test).</summary>
+    internal static IEnumerable<KeyValuePair<string, System.Type>> LayerAttributeSpecs =>
+        s_layerFactories.Select(f => new KeyValuePair<string, System.Type>(f.Key, f.Value.SpecType));
+
+    private static LayerFactory Layer<TSpec>(System.Func<LayerArguments, TSpec> create)
+        where TSpec : LayerSpec => new(typeof(TSpec), a => create(a));
+
+    /// <summary>How one attribute becomes its spec, and the spec's type.</summary>
+    private sealed record LayerFactory(System.Type SpecType, System.Func<LayerArguments, LayerSpec> Create);
 
     /// <summary>The class's layer attributes in source order: the order the network runs in.</summary>
     public static ImmutableArray<AttributeData> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken = default)
     {
         return type.GetAttributes()
-            .Where(a => LayerKindOf(a.AttributeClass) is not null)
+            .Where(a => IsLayerAttribute(a.AttributeClass))
             .OrderBy(a => a.ApplicationSyntaxReference?.SyntaxTree.FilePath, System.StringComparer.Ordinal)
             .ThenBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
             .ToImmutableArray();
@@ -70,15 +84,10 @@ internal static class NetworkParser
         return owner is null || (owner.SyntaxTree == declaration.SyntaxTree && owner.Span == declaration.Span);
     }
 
-    public static LayerKind? LayerKindOf(INamedTypeSymbol? attributeClass)
-    {
-        if (attributeClass is null || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace)
-        {
-            return null;
-        }
-
-        return s_layerKinds.TryGetValue(attributeClass.Name, out LayerKind kind) ? kind : null;
-    }
+    public static bool IsLayerAttribute(INamedTypeSymbol? attributeClass) =>
+        attributeClass is not null
+        && attributeClass.ContainingNamespace?.ToDisplayString() == Namespace
+        && s_layerFactories.ContainsKey(attributeClass.Name);
 
     public static NetworkSpec Parse(INamedTypeSymbol type, AttributeData networkAttribute, CancellationToken cancellationToken)
     {
@@ -88,13 +97,13 @@ internal static class NetworkParser
         {
             if (!IsPartial(outer, cancellationToken))
             {
-                problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is nested in '{outer.Name}', which is not partial: make '{outer.Name}' partial so that NetGen can add the network's members."));
+                problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is nested in '{outer.Name}', which is not partial: make '{outer.Name}' partial so that NetGen can add the network's members.", Diagnostics.FixHints.MakePartial));
             }
 
             // TypeParameters, not IsGenericType: a type nested in a generic type is "generic" through its container.
             if (outer.TypeParameters.Length > 0)
             {
-                problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is nested in the generic type '{outer.Name}': declare the network outside generic types."));
+                problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is nested in the generic type '{outer.Name}': declare the network outside generic types."));
             }
 
             containing.Insert(0, new ContainingType(KeywordOf(outer), outer.Name));
@@ -102,23 +111,23 @@ internal static class NetworkParser
 
         if (!IsPartial(type, cancellationToken))
         {
-            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is not partial: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
+            problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is not partial: declare it 'partial class {type.Name}' so that NetGen can add the network's members.", Diagnostics.FixHints.MakePartial));
         }
 
         if (type.TypeParameters.Length > 0)
         {
-            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is generic: a network class cannot have type parameters, because its sizes and number type are fixed at compile time."));
+            problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is generic: a network class cannot have type parameters, because its sizes and number type are fixed at compile time."));
         }
 
         // The generator adds 'partial class' members and only looks at class declarations: a record would get nothing.
         if (type.IsRecord)
         {
-            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is a record: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
+            problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is a record: declare it 'partial class {type.Name}' so that NetGen can add the network's members."));
         }
 
         if (type.IsStatic)
         {
-            problems.Add(new DeclarationProblem("NG0005", $"'{type.Name}' is static: a network is an object with parameters; remove 'static'."));
+            problems.Add(new DeclarationProblem(DiagnosticId.NG0005, $"'{type.Name}' is static: a network is an object with parameters; remove 'static'."));
         }
 
         ImmutableArray<AttributeData> attributes = LayerAttributes(type, cancellationToken);
@@ -129,7 +138,7 @@ internal static class NetworkParser
             .Count();
         if (declarations > 1)
         {
-            problems.Add(new DeclarationProblem("NG0006", $"The layer attributes of '{type.Name}' are spread over {declarations} declarations of the class, so their order is undefined: put them all on one declaration."));
+            problems.Add(new DeclarationProblem(DiagnosticId.NG0006, $"The layer attributes of '{type.Name}' are spread over {declarations} declarations of the class, so their order is undefined: put them all on one declaration."));
         }
 
         var layers = new List<LayerSpec>(attributes.Length);
@@ -157,7 +166,7 @@ internal static class NetworkParser
         // Only the user's member names that a generated member or layer property could collide with: other members
         // do not change the model, so adding a method to the class does not regenerate it. Members NetGen generated
         // itself (the analyzer sees them) are not the user's.
-        var candidates = new HashSet<string>(Analysis.LayerNames.Candidates(spec));
+        var candidates = new HashSet<string>(LayerNames.Candidates(spec));
         var taken = new SortedSet<string>(System.StringComparer.Ordinal);
         foreach (ISymbol member in type.GetMembers())
         {
@@ -264,52 +273,49 @@ internal static class NetworkParser
 
     private static LayerSpec ParseLayer(AttributeData attribute, int index)
     {
-        LayerKind kind = LayerKindOf(attribute.AttributeClass) ?? LayerKind.Invalid;
-        if (attribute.AttributeConstructor is null || HasErrorArguments(attribute))
+        if (attribute.AttributeConstructor is null || HasErrorArguments(attribute)
+            || attribute.AttributeClass is null || !s_layerFactories.TryGetValue(attribute.AttributeClass.Name, out LayerFactory? factory))
         {
-            return new LayerSpec(LayerKind.Invalid, index);
+            return new InvalidSpec { AttributeIndex = index };
         }
 
-        string? name = Named<string?>(attribute, "Name", null);
-        ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
-        int Int(int position, int fallback = 0) => args.Length > position && args[position].Value is int v ? v : fallback;
-        double Double(int position, double fallback = 0) => args.Length > position && args[position].Value is double v ? v : fallback;
+        return factory.Create(new LayerArguments(attribute)) with { AttributeIndex = index, Name = Named<string?>(attribute, "Name", null) };
+    }
 
-        switch (kind)
+    /// <summary>One layer attribute's arguments, read the way every factory in the table reads them.</summary>
+    private readonly struct LayerArguments
+    {
+        private readonly AttributeData _attribute;
+
+        public LayerArguments(AttributeData attribute) => _attribute = attribute;
+
+        private ImmutableArray<TypedConstant> Args => _attribute.ConstructorArguments;
+
+        public int Int(int position, int fallback = 0) => Args.Length > position && Args[position].Value is int v ? v : fallback;
+
+        public double Double(int position, double fallback = 0) => Args.Length > position && Args[position].Value is double v ? v : fallback;
+
+        public T Named<T>(string name, T fallback) => NetworkParser.Named(_attribute, name, fallback);
+
+        /// <summary>[Input(null)], [Input((int[])null)] and [Input(shape: null)] give a null array: no dimensions (NG0007).</summary>
+        public EquatableArray<int> Shape()
         {
-            case LayerKind.Input:
-                // [Input(null)], [Input((int[])null)] and [Input(shape: null)] give a null array: no dimensions (NG0007).
-                var shape = args.Length > 0 && args[0].Kind == TypedConstantKind.Array
-                    ? (args[0].IsNull ? Enumerable.Empty<int>() : args[0].Values.Select(v => v.Value is int d ? d : 0))
-                    : args.Select(v => v.Value is int d ? d : 0);
-                return new LayerSpec(kind, index, name, Shape: shape.ToEquatableArray());
-            case LayerKind.Dense:
-                return new LayerSpec(kind, index, name, Units: Int(0), Init: (InitKind)Named(attribute, "Init", 0), Bias: Named(attribute, "Bias", true), Inputs: Named(attribute, "Inputs", 0));
-            case LayerKind.BatchNorm:
-                return new LayerSpec(kind, index, name, Momentum: Named(attribute, "Momentum", 0.9), Epsilon: Named(attribute, "Epsilon", 1e-5));
-            case LayerKind.Dropout:
-                return new LayerSpec(kind, index, name, Rate: Double(0));
-            case LayerKind.LeakyReLU:
-                return new LayerSpec(kind, index, name, Alpha: Double(0, 0.01));
-            case LayerKind.ELU:
-                return new LayerSpec(kind, index, name, Alpha: Double(0, 1.0));
-            case LayerKind.PReLU:
-                return new LayerSpec(kind, index, name, Shared: Named(attribute, "Shared", false), InitialAlpha: Named(attribute, "InitialAlpha", 0.25));
-            case LayerKind.Maxout:
-                return new LayerSpec(kind, index, name, Units: Int(0), Pieces: Int(1, 2), Init: (InitKind)Named(attribute, "Init", 0));
-            case LayerKind.Conv2D:
-            case LayerKind.Conv1D:
-                return new LayerSpec(kind, index, name, Filters: Int(0), Kernel: Int(1), Stride: Named(attribute, "Stride", 1), Padding: Named(attribute, "Padding", 0), Init: (InitKind)Named(attribute, "Init", 0));
-            case LayerKind.MaxPool2D:
-            case LayerKind.MaxPool1D:
-                int size = Int(0);
-                int stride = Named(attribute, "Stride", 0);
+            ImmutableArray<TypedConstant> args = Args;
+            var shape = args.Length > 0 && args[0].Kind == TypedConstantKind.Array
+                ? (args[0].IsNull ? Enumerable.Empty<int>() : args[0].Values.Select(v => v.Value is int d ? d : 0))
+                : args.Select(v => v.Value is int d ? d : 0);
+            return shape.ToEquatableArray();
+        }
 
-                // Stride 0 (the default) means "= size". With an invalid size that would be the same mistake twice
-                // (MaxPool2D(0) gave two NG0007s): the default stride is then 1, so only size is reported.
-                return new LayerSpec(kind, index, name, Size: size, Stride: stride != 0 ? stride : size > 0 ? size : 1);
-            default:
-                return new LayerSpec(kind, index, name);
+        /// <summary>
+        /// Stride 0 (the default) means "= size". With an invalid size that would be the same mistake twice
+        /// (MaxPool2D(0) gave two NG0007s): the default stride is then 1, so only size is reported.
+        /// </summary>
+        public int PoolingStride()
+        {
+            int size = Int(0);
+            int stride = Named("Stride", 0);
+            return stride != 0 ? stride : size > 0 ? size : 1;
         }
     }
 

@@ -28,43 +28,51 @@ internal static class Specs
         Problems: EquatableArray<DeclarationProblem>.Empty,
         MemberNames: EquatableArray<string>.Empty);
 
-    public static LayerSpec Input(params int[] shape) => new(LayerKind.Input, 0, Shape: shape.ToEquatableArray());
+    public static LayerSpec Input(params int[] shape) => new InputSpec(shape.ToEquatableArray());
 
     public static LayerSpec Dense(int units, InitKind init = InitKind.Auto, bool bias = true, int inputs = 0, string? name = null) =>
-        new(LayerKind.Dense, 0, name, Units: units, Init: init, Bias: bias, Inputs: inputs);
+        new DenseSpec(units, init, bias, inputs) { Name = name };
 
-    public static LayerSpec BatchNorm(double momentum = 0.9, double epsilon = 1e-5) => new(LayerKind.BatchNorm, 0, Momentum: momentum, Epsilon: epsilon);
+    public static LayerSpec BatchNorm(double momentum = 0.9, double epsilon = 1e-5) => new BatchNormSpec(momentum, epsilon);
 
-    public static LayerSpec Dropout(double rate) => new(LayerKind.Dropout, 0, Rate: rate);
+    public static LayerSpec Dropout(double rate) => new DropoutSpec(rate);
 
-    public static LayerSpec ReLU() => new(LayerKind.ReLU, 0);
+    public static LayerSpec ReLU() => new ActivationSpec(ActivationFunction.ReLU);
 
-    public static LayerSpec LeakyReLU(double alpha = 0.01) => new(LayerKind.LeakyReLU, 0, Alpha: alpha);
+    public static LayerSpec LeakyReLU(double alpha = 0.01) => new ActivationSpec(ActivationFunction.LeakyReLU, alpha);
 
-    public static LayerSpec PReLU(bool shared = false, double initialAlpha = 0.25) => new(LayerKind.PReLU, 0, Shared: shared, InitialAlpha: initialAlpha);
+    public static LayerSpec PReLU(bool shared = false, double initialAlpha = 0.25) => new PReLUSpec(shared, initialAlpha);
 
-    public static LayerSpec ELU(double alpha = 1.0) => new(LayerKind.ELU, 0, Alpha: alpha);
+    public static LayerSpec ELU(double alpha = 1.0) => new ActivationSpec(ActivationFunction.ELU, alpha);
 
-    public static LayerSpec Sigmoid() => new(LayerKind.Sigmoid, 0);
+    public static LayerSpec Sigmoid() => new ActivationSpec(ActivationFunction.Sigmoid);
 
-    public static LayerSpec Tanh() => new(LayerKind.Tanh, 0);
+    public static LayerSpec Tanh() => new ActivationSpec(ActivationFunction.Tanh);
 
-    public static LayerSpec Softmax() => new(LayerKind.Softmax, 0);
+    public static LayerSpec Softmax() => new SoftmaxSpec();
 
-    public static LayerSpec Flatten() => new(LayerKind.Flatten, 0);
+    public static LayerSpec Flatten() => new FlattenSpec();
 
-    public static LayerSpec Maxout(int units, int pieces = 2, InitKind init = InitKind.Auto) => new(LayerKind.Maxout, 0, Units: units, Pieces: pieces, Init: init);
+    public static LayerSpec Maxout(int units, int pieces = 2, InitKind init = InitKind.Auto) => new MaxoutSpec(units, pieces, init);
 
-    public static LayerSpec Conv2D(int filters, int kernel, int stride = 1, int padding = 0) =>
-        new(LayerKind.Conv2D, 0, Filters: filters, Kernel: kernel, Stride: stride, Padding: padding);
+    public static LayerSpec Conv2D(int filters, int kernel, int stride = 1, int padding = 0) => new Conv2DSpec(filters, kernel, stride, padding);
 
-    public static LayerSpec Conv1D(int filters, int kernel, int stride = 1, int padding = 0) =>
-        new(LayerKind.Conv1D, 0, Filters: filters, Kernel: kernel, Stride: stride, Padding: padding);
+    public static LayerSpec Conv1D(int filters, int kernel, int stride = 1, int padding = 0) => new Conv1DSpec(filters, kernel, stride, padding);
 
     /// <summary>Pooling as the parser reads it: a stride of 0 (not written) becomes the window size.</summary>
-    public static LayerSpec MaxPool2D(int size, int stride = 0) => new(LayerKind.MaxPool2D, 0, Size: size, Stride: stride == 0 ? size : stride);
+    public static LayerSpec MaxPool2D(int size, int stride = 0) => new MaxPool2DSpec(size, stride == 0 ? size : stride);
 
-    public static LayerSpec MaxPool1D(int size, int stride = 0) => new(LayerKind.MaxPool1D, 0, Size: size, Stride: stride == 0 ? size : stride);
+    public static LayerSpec MaxPool1D(int size, int stride = 0) => new MaxPool1DSpec(size, stride == 0 ? size : stride);
+
+    /// <summary>A parameterless layer by its attribute name (<c>ReLU</c>, <c>Flatten</c>, <c>Softmax</c>, …), for theories.</summary>
+    public static LayerSpec ByName(string kind) => kind switch
+    {
+        "Softmax" => Softmax(),
+        "Flatten" => Flatten(),
+        "PReLU" => PReLU(),
+        "BatchNorm" => BatchNorm(),
+        _ => new ActivationSpec((ActivationFunction)System.Enum.Parse(typeof(ActivationFunction), kind)),
+    };
 
     /// <summary>The DESIGN.md §1 network.</summary>
     public static NetworkSpec FashionMlp() => Net(

@@ -1,36 +1,35 @@
+using System.Collections.Generic;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit.Layers;
 
-/// <summary>Element-wise activations: ReLU, LeakyReLU, ELU, Sigmoid, Tanh.</summary>
-internal sealed class ActivationEmitter : LayerEmitter
+/// <summary>Element-wise activations: ReLU, LeakyReLU, ELU, Sigmoid, Tanh. Every switch over the function throws on one it does not know.</summary>
+internal sealed class ActivationEmitter : LayerEmitter<ActivationSpec>
 {
     public static readonly ActivationEmitter Instance = new();
 
     public override string Sentence(PlannedLayer layer) => $"{layer.Kind} over {Values(layer.OutputSize)}";
 
-    public override string Signature(PlannedLayer layer) => layer.Kind switch
-    {
-        LayerKind.LeakyReLU or LayerKind.ELU => $"{layer.Kind}({Literals.Number(layer.Spec.Alpha)})",
-        _ => layer.Kind.ToString(),
-    };
+    public override string Signature(PlannedLayer layer) =>
+        Spec(layer).HasAlpha ? $"{layer.Kind}({Literals.Number(Spec(layer).Alpha)})" : layer.Kind;
 
     public override string ForwardMath(PlannedLayer layer)
     {
-        string y = M(layer.Number), x = M(layer.Number - 1), alpha = Literals.Number(layer.Spec.Alpha);
-        return layer.Kind switch
+        string y = M(layer.Number), x = M(layer.Number - 1), alpha = Literals.Number(Spec(layer).Alpha);
+        return Spec(layer).Function switch
         {
-            LayerKind.ReLU => $"{y} = max(0, {x})",
-            LayerKind.LeakyReLU => $"{y} = {x} > 0 ? {x} : {alpha}·{x}",
-            LayerKind.ELU => $"{y} = {x} > 0 ? {x} : {alpha}·(e^{x} − 1)",
-            LayerKind.Sigmoid => $"{y} = 1/(1 + e^−{x})",
-            _ => $"{y} = tanh({x})",
+            ActivationFunction.ReLU => $"{y} = max(0, {x})",
+            ActivationFunction.LeakyReLU => $"{y} = {x} > 0 ? {x} : {alpha}·{x}",
+            ActivationFunction.ELU => $"{y} = {x} > 0 ? {x} : {alpha}·(e^{x} − 1)",
+            ActivationFunction.Sigmoid => $"{y} = 1/(1 + e^−{x})",
+            ActivationFunction.Tanh => $"{y} = tanh({x})",
+            _ => throw Unknown(layer),
         };
     }
 
     public override string BackwardMath(PlannedLayer layer)
     {
-        if (IsFusedWithLoss(layer))
+        if (layer.FusedWithLoss)
         {
             return $"fused with the loss: d{M(layer.Number - 1)} = ({M(layer.Number)} − T)/B was written by the loss";
         }
@@ -40,75 +39,96 @@ internal sealed class ActivationEmitter : LayerEmitter
             return "(the input needs no gradient)";
         }
 
-        string dy = "d" + M(layer.Number), dx = "d" + M(layer.Number - 1), y = M(layer.Number), x = M(layer.Number - 1), alpha = Literals.Number(layer.Spec.Alpha);
-        return layer.Kind switch
+        string dy = "d" + M(layer.Number), dx = "d" + M(layer.Number - 1), y = M(layer.Number), x = M(layer.Number - 1), alpha = Literals.Number(Spec(layer).Alpha);
+        return Spec(layer).Function switch
         {
-            LayerKind.ReLU => $"{dx} = {dy} ⊙ [{x} > 0]",
-            LayerKind.LeakyReLU => $"{dx} = {dy} ⊙ ({x} > 0 ? 1 : {alpha})",
-            LayerKind.ELU => $"{dx} = {dy} ⊙ ({x} > 0 ? 1 : {y} + {alpha})",
-            LayerKind.Sigmoid => $"{dx} = {dy} ⊙ {y} ⊙ (1 − {y})",
-            _ => $"{dx} = {dy} ⊙ (1 − {y}²)",
+            ActivationFunction.ReLU => $"{dx} = {dy} ⊙ [{x} > 0]",
+            ActivationFunction.LeakyReLU => $"{dx} = {dy} ⊙ ({x} > 0 ? 1 : {alpha})",
+            ActivationFunction.ELU => $"{dx} = {dy} ⊙ ({x} > 0 ? 1 : {y} + {alpha})",
+            ActivationFunction.Sigmoid => $"{dx} = {dy} ⊙ {y} ⊙ (1 − {y})",
+            ActivationFunction.Tanh => $"{dx} = {dy} ⊙ (1 − {y}²)",
+            _ => throw Unknown(layer),
         };
     }
 
     public override string OnnxMath(PlannedLayer layer)
     {
-        string x = M(layer.Number - 1), alpha = Literals.Number(layer.Spec.Alpha);
-        return layer.Kind switch
+        string x = M(layer.Number - 1), alpha = Literals.Number(Spec(layer).Alpha);
+        return Spec(layer).Function switch
         {
-            LayerKind.ReLU => $"Relu({x})",
-            LayerKind.LeakyReLU => $"LeakyRelu({x}, alpha = {alpha})",
-            LayerKind.ELU => $"Elu({x}, alpha = {alpha})",
-            LayerKind.Sigmoid => $"Sigmoid({x})",
-            LayerKind.Tanh => $"Tanh({x})",
-            _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Kind, "Not an element-wise activation."),
+            ActivationFunction.ReLU => $"Relu({x})",
+            ActivationFunction.LeakyReLU => $"LeakyRelu({x}, alpha = {alpha})",
+            ActivationFunction.ELU => $"Elu({x}, alpha = {alpha})",
+            ActivationFunction.Sigmoid => $"Sigmoid({x})",
+            ActivationFunction.Tanh => $"Tanh({x})",
+            _ => throw Unknown(layer),
         };
     }
 
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
-        string name = OnnxName(layer), alpha = Literals.Real(layer.Spec.Alpha, doublePrecision: true);
-        writer.Line(layer.Kind switch
+        string name = OnnxName(layer), alpha = Literals.Real(Spec(layer).Alpha, doublePrecision: true);
+        writer.Line(Spec(layer).Function switch
         {
-            LayerKind.ReLU => $"graph.ReLU({name});",
-            LayerKind.LeakyReLU => $"graph.LeakyReLU({name}, alpha: {alpha});",
-            LayerKind.ELU => $"graph.ELU({name}, alpha: {alpha});",
-            LayerKind.Sigmoid => $"graph.Sigmoid({name});",
-            LayerKind.Tanh => $"graph.Tanh({name});",
-            _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.Kind, "Not an element-wise activation."),
+            ActivationFunction.ReLU => $"graph.ReLU({name});",
+            ActivationFunction.LeakyReLU => $"graph.LeakyReLU({name}, alpha: {alpha});",
+            ActivationFunction.ELU => $"graph.ELU({name}, alpha: {alpha});",
+            ActivationFunction.Sigmoid => $"graph.Sigmoid({name});",
+            ActivationFunction.Tanh => $"graph.Tanh({name});",
+            _ => throw Unknown(layer),
         });
     }
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
-        string x = A(layer.Number - 1), y = A(layer.Number);
-        writer.Line(layer.Kind switch
+        string x = A(layer.Number - 1), y = A(layer.Number), kernels = RuntimeTypes.Activations;
+        writer.Line(Spec(layer).Function switch
         {
-            LayerKind.ReLU => $"global::NetGen.Kernels.Activations.ReLU({x}, {y});",
-            LayerKind.LeakyReLU => $"global::NetGen.Kernels.Activations.LeakyReLU({x}, {y}, alpha: {context.Real(layer.Spec.Alpha)});",
-            LayerKind.ELU => $"global::NetGen.Kernels.Activations.ELU({x}, {y}, alpha: {context.Real(layer.Spec.Alpha)});",
-            LayerKind.Sigmoid => $"global::NetGen.Kernels.Activations.Sigmoid({x}, {y});",
-            _ => $"global::NetGen.Kernels.Activations.Tanh({x}, {y});",
+            ActivationFunction.ReLU => $"{kernels}.ReLU({x}, {y});",
+            ActivationFunction.LeakyReLU => $"{kernels}.LeakyReLU({x}, {y}, alpha: {context.Real(Spec(layer).Alpha)});",
+            ActivationFunction.ELU => $"{kernels}.ELU({x}, {y}, alpha: {context.Real(Spec(layer).Alpha)});",
+            ActivationFunction.Sigmoid => $"{kernels}.Sigmoid({x}, {y});",
+            ActivationFunction.Tanh => $"{kernels}.Tanh({x}, {y});",
+            _ => throw Unknown(layer),
         });
+    }
+
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer)
+    {
+        if (layer.FusedWithLoss || layer.Number == 1)
+        {
+            return System.Array.Empty<string>();
+        }
+
+        string x = A(layer.Number - 1), y = A(layer.Number), dy = DA(layer.Number), dx = DA(layer.Number - 1);
+        return Spec(layer).Function switch
+        {
+            ActivationFunction.ReLU or ActivationFunction.LeakyReLU => new[] { x, dy, dx },
+            ActivationFunction.ELU => new[] { x, y, dy, dx },
+            ActivationFunction.Sigmoid or ActivationFunction.Tanh => new[] { y, dy, dx },
+            _ => throw Unknown(layer),
+        };
     }
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
-        if (IsFusedWithLoss(layer) || layer.Number == 1)
+        if (layer.FusedWithLoss || layer.Number == 1)
         {
             return;
         }
 
-        string x = A(layer.Number - 1), y = A(layer.Number), dy = DA(layer.Number), dx = DA(layer.Number - 1);
-        writer.Line(layer.Kind switch
+        string x = A(layer.Number - 1), y = A(layer.Number), dy = DA(layer.Number), dx = DA(layer.Number - 1), kernels = RuntimeTypes.Activations;
+        writer.Line(Spec(layer).Function switch
         {
-            LayerKind.ReLU => $"global::NetGen.Kernels.Activations.ReLUBackward({x}, {dy}, {dx});",
-            LayerKind.LeakyReLU => $"global::NetGen.Kernels.Activations.LeakyReLUBackward({x}, {dy}, {dx}, alpha: {context.Real(layer.Spec.Alpha)});",
-            LayerKind.ELU => $"global::NetGen.Kernels.Activations.ELUBackward({x}, {y}, {dy}, {dx}, alpha: {context.Real(layer.Spec.Alpha)});",
-            LayerKind.Sigmoid => $"global::NetGen.Kernels.Activations.SigmoidBackward({y}, {dy}, {dx});",
-            _ => $"global::NetGen.Kernels.Activations.TanhBackward({y}, {dy}, {dx});",
+            ActivationFunction.ReLU => $"{kernels}.ReLUBackward({x}, {dy}, {dx});",
+            ActivationFunction.LeakyReLU => $"{kernels}.LeakyReLUBackward({x}, {dy}, {dx}, alpha: {context.Real(Spec(layer).Alpha)});",
+            ActivationFunction.ELU => $"{kernels}.ELUBackward({x}, {y}, {dy}, {dx}, alpha: {context.Real(Spec(layer).Alpha)});",
+            ActivationFunction.Sigmoid => $"{kernels}.SigmoidBackward({y}, {dy}, {dx});",
+            ActivationFunction.Tanh => $"{kernels}.TanhBackward({y}, {dy}, {dx});",
+            _ => throw Unknown(layer),
         });
     }
 
-    private static bool IsFusedWithLoss(PlannedLayer layer) => layer.FusedWithLoss;
+    private static System.ArgumentOutOfRangeException Unknown(PlannedLayer layer) =>
+        new(nameof(layer), Spec(layer).Function, "Not an element-wise activation this emitter knows.");
 }

@@ -7,7 +7,7 @@ namespace NetGen.Generator.Emit.Layers;
 /// Batch normalization per feature (per channel for maps). Training normalizes with the batch's statistics and
 /// updates the running averages; inference uses the running averages.
 /// </summary>
-internal sealed class BatchNormEmitter : LayerEmitter
+internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
 {
     public static readonly BatchNormEmitter Instance = new();
 
@@ -16,12 +16,12 @@ internal sealed class BatchNormEmitter : LayerEmitter
     // Epsilon changes what inference computes and Momentum what training does: both are part of the architecture, so a
     // checkpoint of a differently configured BatchNorm is refused.
     public override string Signature(PlannedLayer layer) =>
-        $"BatchNorm({Shape(layer)}, epsilon {Literals.Number(layer.Spec.Epsilon)}, momentum {Literals.Number(layer.Spec.Momentum)})";
+        $"BatchNorm({Shape(layer)}, epsilon {Literals.Number(Spec(layer).Epsilon)}, momentum {Literals.Number(Spec(layer).Momentum)})";
 
     public override string ForwardMath(PlannedLayer layer)
     {
         int n = layer.Number;
-        return $"training: {M(n)} = γ{N(n)} ⊙ ({M(n - 1)} − μ_B)/√(σ²_B + {Literals.Number(layer.Spec.Epsilon)}) + β{N(n)}, running = {Literals.Number(layer.Spec.Momentum)}·running + {Literals.Number(1 - layer.Spec.Momentum)}·batch;  inference: running μ, σ²";
+        return $"training: {M(n)} = γ{N(n)} ⊙ ({M(n - 1)} − μ_B)/√(σ²_B + {Literals.Number(Spec(layer).Epsilon)}) + β{N(n)}, running = {Literals.Number(Spec(layer).Momentum)}·running + {Literals.Number(1 - Spec(layer).Momentum)}·batch;  inference: running μ, σ²";
     }
 
     public override string BackwardMath(PlannedLayer layer)
@@ -44,21 +44,21 @@ internal sealed class BatchNormEmitter : LayerEmitter
     public override string OnnxMath(PlannedLayer layer)
     {
         int n = layer.Number;
-        return $"BatchNormalization({M(n - 1)}, γ{N(n)}, β{N(n)}, running mean, running variance), ε = {Literals.Number(layer.Spec.Epsilon)}, training_mode 0";
+        return $"BatchNormalization({M(n - 1)}, γ{N(n)}, β{N(n)}, running mean, running variance), ε = {Literals.Number(Spec(layer).Epsilon)}, training_mode 0";
     }
 
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"graph.BatchNorm({OnnxName(layer)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, features: {N(Features(layer))}, epsilon: {Literals.Real(layer.Spec.Epsilon, doublePrecision: true)});");
+        writer.Line($"graph.BatchNorm({OnnxName(layer)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, features: {N(Features(layer))}, epsilon: {Literals.Real(Spec(layer).Epsilon, doublePrecision: true)});");
     }
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
         writer.Line($"// Layer {N(n)}: {Sentence(layer)}.  γ{N(n)} = 1, β{N(n)} = 0; running mean 0, running variance 1.");
-        writer.Line($"global::NetGen.Kernels.Initializers.Fill(gamma{N(n)}, {context.Real(1)});");
-        writer.Line($"global::NetGen.Kernels.Initializers.Fill(runningVariance{N(n)}, {context.Real(1)});");
+        writer.Line($"{RuntimeTypes.Initializers}.Fill(gamma{N(n)}, {context.Real(1)});");
+        writer.Line($"{RuntimeTypes.Initializers}.Fill(runningVariance{N(n)}, {context.Real(1)});");
     }
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
@@ -67,18 +67,24 @@ internal sealed class BatchNormEmitter : LayerEmitter
         string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
         writer.Line("if (training)");
         writer.Indent();
-        writer.Line($"global::NetGen.Kernels.BatchNorm.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(layer.Spec.Momentum)}, epsilon: {context.Real(layer.Spec.Epsilon)});");
+        writer.Line($"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(Spec(layer).Momentum)}, epsilon: {context.Real(Spec(layer).Epsilon)});");
         writer.Unindent();
         writer.Line("else");
         writer.Indent();
-        writer.Line($"global::NetGen.Kernels.BatchNorm.ForwardInference({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {A(n)}, {sizes}, epsilon: {context.Real(layer.Spec.Epsilon)});");
+        writer.Line($"{RuntimeTypes.BatchNorm}.ForwardInference({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {A(n)}, {sizes}, epsilon: {context.Real(Spec(layer).Epsilon)});");
         writer.Unindent();
     }
+
+    public override IEnumerable<string> ForwardSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), $"xHat{N(layer.Number)}", $"inverseStd{N(layer.Number)}", A(layer.Number) };
+
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        System.Linq.Enumerable.Concat(new[] { $"xHat{N(layer.Number)}", $"inverseStd{N(layer.Number)}", DA(layer.Number) }, InputGradient(layer));
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"global::NetGen.Kernels.BatchNorm.Backward(xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
+        writer.Line($"{RuntimeTypes.BatchNorm}.Backward(xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
     }
 
     public static int Features(PlannedLayer layer) => layer.OutputShape[0];

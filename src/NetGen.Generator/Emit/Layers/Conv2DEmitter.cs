@@ -7,20 +7,22 @@ namespace NetGen.Generator.Emit.Layers;
 /// 2-D convolution over NCHW maps, <c>W [F × C × k × k]</c> then <c>b [F]</c>: the runtime's im2col + GEMM kernel with
 /// every size a constant, and a workspace the network owns.
 /// </summary>
-internal sealed class Conv2DEmitter : LayerEmitter
+internal sealed class Conv2DEmitter : LayerEmitter<Conv2DSpec>
 {
     public static readonly Conv2DEmitter Instance = new();
 
     public override string Sentence(PlannedLayer layer) =>
-        $"Conv2D {Dims(layer.InputShape)} → {Shape(layer)}, {N(layer.Spec.Kernel)}×{N(layer.Spec.Kernel)} kernel, stride {N(layer.Spec.Stride)}{WindowMath.Padding(layer.Spec)}";
+        $"Conv2D {layer.InputShape.Text} → {Shape(layer)}, {N(Spec(layer).Kernel)}×{N(Spec(layer).Kernel)} kernel, stride {N(Spec(layer).Stride)}{WindowMath.Padding(Spec(layer).Padding)}";
+
+    public override string? ParameterLayout => "Conv2D W [filters × channels × k × k] then b [filters]";
 
     public override string Signature(PlannedLayer layer) =>
-        $"Conv2D({N(layer.Spec.Filters)}, {N(layer.Spec.Kernel)}, stride {N(layer.Spec.Stride)}, padding {N(layer.Spec.Padding)})";
+        $"Conv2D({N(Spec(layer).Filters)}, {N(Spec(layer).Kernel)}, stride {N(Spec(layer).Stride)}, padding {N(Spec(layer).Padding)})";
 
     public override string ForwardMath(PlannedLayer layer)
     {
         int n = layer.Number;
-        return $"{M(n)}[B×{Shape(layer)}] = W{N(n)}[{Dims(layer.Tensors[0].Shape)}] ⊛ {M(n - 1)} + b{N(n)}[{N(layer.Spec.Filters)}]";
+        return $"{M(n)}[B×{Shape(layer)}] = W{N(n)}[{layer.Tensors[0].Shape.Text}] ⊛ {M(n - 1)} + b{N(n)}[{N(Spec(layer).Filters)}]";
     }
 
     public override string BackwardMath(PlannedLayer layer)
@@ -40,48 +42,52 @@ internal sealed class Conv2DEmitter : LayerEmitter
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
-        int kk = layer.Spec.Kernel * layer.Spec.Kernel;
-        WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), fanIn: layer.InputShape[0] * kk, fanOut: layer.Spec.Filters * kk);
+        int kk = Spec(layer).Kernel * Spec(layer).Kernel;
+        WeightInitializer.Write(writer, context, layer, Spec(layer).Init, context.Tensor(layer, "W"), fanIn: layer.InputShape[0] * kk, fanOut: Spec(layer).Filters * kk);
     }
 
     public override string OnnxMath(PlannedLayer layer)
     {
-        int n = layer.Number, k = layer.Spec.Kernel, s = layer.Spec.Stride, p = layer.Spec.Padding;
+        int n = layer.Number, k = Spec(layer).Kernel, s = Spec(layer).Stride, p = Spec(layer).Padding;
         return $"Conv({M(n - 1)}, W{N(n)}, b{N(n)}), kernel_shape [{N(k)}, {N(k)}], strides [{N(s)}, {N(s)}], pads [{N(p)}, {N(p)}, {N(p)}, {N(p)}]";
     }
 
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"graph.Conv2D({OnnxName(layer)}, W{N(n)}, b{N(n)}, channels: {N(layer.InputShape[0])}, filters: {N(layer.Spec.Filters)}, kernel: {N(layer.Spec.Kernel)}, stride: {N(layer.Spec.Stride)}, padding: {N(layer.Spec.Padding)});");
+        writer.Line($"graph.Conv2D({OnnxName(layer)}, W{N(n)}, b{N(n)}, channels: {N(layer.InputShape[0])}, filters: {N(Spec(layer).Filters)}, kernel: {N(Spec(layer).Kernel)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)});");
     }
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"//   {M(n)}[s,f,i,j] = b{N(n)}[f] + Σ_c,u,v W{N(n)}[f,c,u,v] · {Element(layer)}{WindowMath.ZeroOutside(layer.Spec, M(n - 1))}");
-        writer.Line($"global::NetGen.Kernels.Conv2D.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, {A(n)}, workspace{N(n)}, batch, {Sizes(layer)});");
+        writer.Line($"//   {M(n)}[s,f,i,j] = b{N(n)}[f] + Σ_c,u,v W{N(n)}[f,c,u,v] · {Element(layer)}{WindowMath.ZeroOutside(Spec(layer).Padding, M(n - 1))}");
+        writer.Line($"{RuntimeTypes.Conv2D}.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, {A(n)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
+
+    public override IEnumerable<string> ForwardSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), A(layer.Number), $"workspace{N(layer.Number)}" };
+
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        System.Linq.Enumerable.Concat(new[] { A(layer.Number - 1), DA(layer.Number), $"workspace{N(layer.Number)}" }, InputGradient(layer));
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"global::NetGen.Kernels.Conv2D.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, workspace{N(n)}, batch, {Sizes(layer)});");
+        writer.Line($"{RuntimeTypes.Conv2D}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
     /// <summary>The runtime's <c>Conv2D.WorkspaceLength</c>: <c>Q·P + F·max(P, Q)</c> with Q = C·k·k values per patch, P = Ho·Wo positions.</summary>
     private static int WorkspaceLength(PlannedLayer layer)
     {
-        int patch = layer.InputShape[0] * layer.Spec.Kernel * layer.Spec.Kernel, positions = layer.OutputShape[1] * layer.OutputShape[2];
-        return (patch * positions) + (layer.Spec.Filters * System.Math.Max(patch, positions));
+        int patch = layer.InputShape[0] * Spec(layer).Kernel * Spec(layer).Kernel, positions = layer.OutputShape[1] * layer.OutputShape[2];
+        return (patch * positions) + (Spec(layer).Filters * System.Math.Max(patch, positions));
     }
 
     private static string Sizes(PlannedLayer layer) =>
-        $"channels: {N(layer.InputShape[0])}, height: {N(layer.InputShape[1])}, width: {N(layer.InputShape[2])}, filters: {N(layer.Spec.Filters)}, kernel: {N(layer.Spec.Kernel)}, stride: {N(layer.Spec.Stride)}, padding: {N(layer.Spec.Padding)}";
+        $"channels: {N(layer.InputShape[0])}, height: {N(layer.InputShape[1])}, width: {N(layer.InputShape[2])}, filters: {N(Spec(layer).Filters)}, kernel: {N(Spec(layer).Kernel)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)}";
 
     /// <summary><c>A0[s, c, i + u, j + v]</c>: the input value under kernel tap (u, v) of output (i, j).</summary>
     private static string Element(PlannedLayer layer) =>
-        $"{M(layer.Number - 1)}[s, c, {WindowMath.Index("i", "u", layer.Spec.Stride, layer.Spec.Padding)}, {WindowMath.Index("j", "v", layer.Spec.Stride, layer.Spec.Padding)}]";
-
-    private static string Dims(EquatableArray<int> shape) => Analysis.ShapeInference.Dims(shape);
+        $"{M(layer.Number - 1)}[s, c, {WindowMath.Index("i", "u", Spec(layer).Stride, Spec(layer).Padding)}, {WindowMath.Index("j", "v", Spec(layer).Stride, Spec(layer).Padding)}]";
 }

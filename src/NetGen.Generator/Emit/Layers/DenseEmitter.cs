@@ -5,18 +5,18 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Emit.Layers;
 
 /// <summary>Fully connected layer: <c>Y = X · Wᵀ + b</c>. Small layers are written out as scalar statements.</summary>
-internal sealed class DenseEmitter : LayerEmitter
+internal sealed class DenseEmitter : LayerEmitter<DenseSpec>
 {
     public static readonly DenseEmitter Instance = new();
 
     public override string Sentence(PlannedLayer layer) => $"Dense {N(layer.InputSize)} → {N(layer.OutputSize)}";
 
-    public override string Signature(PlannedLayer layer) => layer.Spec.Bias ? $"Dense({N(layer.OutputSize)})" : $"Dense({N(layer.OutputSize)}, no bias)";
+    public override string Signature(PlannedLayer layer) => Spec(layer).Bias ? $"Dense({N(layer.OutputSize)})" : $"Dense({N(layer.OutputSize)}, no bias)";
 
     public override string ForwardMath(PlannedLayer layer)
     {
         int n = layer.Number;
-        string bias = layer.Spec.Bias ? $" + b{N(n)}[{N(layer.OutputSize)}]" : string.Empty;
+        string bias = Spec(layer).Bias ? $" + b{N(n)}[{N(layer.OutputSize)}]" : string.Empty;
         return $"{M(n)}{EmitContext.Batch(layer.OutputSize)} = {M(n - 1)}{EmitContext.Batch(layer.InputSize)} · W{N(n)}ᵀ[{N(layer.InputSize)}×{N(layer.OutputSize)}]{bias}";
     }
 
@@ -24,7 +24,7 @@ internal sealed class DenseEmitter : LayerEmitter
     {
         int n = layer.Number;
         var parts = new List<string> { $"dW{N(n)} += d{M(n)}ᵀ · {M(n - 1)}" };
-        if (layer.Spec.Bias)
+        if (Spec(layer).Bias)
         {
             parts.Add($"db{N(n)} += Σ_rows d{M(n)}");
         }
@@ -36,33 +36,33 @@ internal sealed class DenseEmitter : LayerEmitter
     public override string OnnxMath(PlannedLayer layer)
     {
         int n = layer.Number;
-        return layer.Spec.Bias ? $"Gemm({M(n - 1)}, W{N(n)}, b{N(n)}, transB = 1)" : $"MatMul({M(n - 1)}, W{N(n)}ᵀ), W{N(n)}ᵀ stored as [{N(layer.InputSize)}×{N(layer.OutputSize)}]";
+        return Spec(layer).Bias ? $"Gemm({M(n - 1)}, W{N(n)}, b{N(n)}, transB = 1)" : $"MatMul({M(n - 1)}, W{N(n)}ᵀ), W{N(n)}ᵀ stored as [{N(layer.InputSize)}×{N(layer.OutputSize)}]";
     }
 
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        string bias = layer.Spec.Bias ? $"b{N(n)}" : context.EmptyReadOnlySpan;
+        string bias = Spec(layer).Bias ? $"b{N(n)}" : context.EmptyReadOnlySpan;
         writer.Line($"graph.Dense({OnnxName(layer)}, W{N(n)}, {bias}, inputs: {N(layer.InputSize)}, outputs: {N(layer.OutputSize)});");
     }
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
-        WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), layer.InputSize, layer.OutputSize);
+        WeightInitializer.Write(writer, context, layer, Spec(layer).Init, context.Tensor(layer, "W"), layer.InputSize, layer.OutputSize);
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        string bias = layer.Spec.Bias ? $"b{N(n)}" : context.EmptyReadOnlySpan;
+        string bias = Spec(layer).Bias ? $"b{N(n)}" : context.EmptyReadOnlySpan;
         if (!layer.Unrolled)
         {
-            writer.Line($"global::NetGen.Kernels.Linear.Forward({A(n - 1)}, W{N(n)}, {bias}, {A(n)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            writer.Line($"{RuntimeTypes.Linear}.Forward({A(n - 1)}, W{N(n)}, {bias}, {A(n)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
             return;
         }
 
         using (writer.Block())
         {
             writer.Line($"var w = W{N(n)};");
-            if (layer.Spec.Bias)
+            if (Spec(layer).Bias)
             {
                 writer.Line($"var b = b{N(n)};");
             }
@@ -74,20 +74,23 @@ internal sealed class DenseEmitter : LayerEmitter
                 for (int o = 0; o < outputs; o++)
                 {
                     IEnumerable<string> terms = Enumerable.Range(0, inputs).Select(i => $"w[{N((o * inputs) + i)}] * x[{N(i)}]");
-                    string sum = string.Join(" + ", terms) + (layer.Spec.Bias ? $" + b[{N(o)}]" : string.Empty);
+                    string sum = string.Join(" + ", terms) + (Spec(layer).Bias ? $" + b[{N(o)}]" : string.Empty);
                     writer.Line($"y[{N(o)}] = {sum};");
                 }
             }
         }
     }
 
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), DA(layer.Number) }.Concat(InputGradient(layer));
+
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
-        string db = layer.Spec.Bias ? $"db{N(n)}" : context.EmptySpan;
+        string db = Spec(layer).Bias ? $"db{N(n)}" : context.EmptySpan;
         if (!layer.Unrolled)
         {
-            writer.Line($"global::NetGen.Kernels.Linear.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, {db}, {context.DInput(layer)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            writer.Line($"{RuntimeTypes.Linear}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, {db}, {context.DInput(layer)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
             return;
         }
 
@@ -95,7 +98,7 @@ internal sealed class DenseEmitter : LayerEmitter
         {
             writer.Line($"var w = W{N(n)};");
             writer.Line($"var dw = dW{N(n)};");
-            if (layer.Spec.Bias)
+            if (Spec(layer).Bias)
             {
                 writer.Line($"var db = db{N(n)};");
             }
@@ -109,7 +112,7 @@ internal sealed class DenseEmitter : LayerEmitter
                     writer.Line(string.Join(" ", Enumerable.Range(0, inputs).Select(i => $"dw[{N((o * inputs) + i)}] += dy[{N(o)}] * x[{N(i)}];")));
                 }
 
-                if (layer.Spec.Bias)
+                if (Spec(layer).Bias)
                 {
                     writer.Line(string.Join(" ", Enumerable.Range(0, outputs).Select(o => $"db[{N(o)}] += dy[{N(o)}];")));
                 }
@@ -124,39 +127,5 @@ internal sealed class DenseEmitter : LayerEmitter
                 }
             }
         }
-    }
-}
-
-/// <summary>Writes the call that draws a weight tensor, with the scheme and its variance in the comment.</summary>
-internal static class WeightInitializer
-{
-    public static void Write(SourceWriter writer, EmitContext context, PlannedLayer layer, TensorPlan weights, int fanIn, int fanOut)
-    {
-        string w = weights.Field;
-        string fan = Literals.Int(fanIn), fanOutText = Literals.Int(fanOut);
-        string call = layer.ResolvedInit switch
-        {
-            InitKind.Zeros => $"global::NetGen.Kernels.Initializers.Zeros({w});",
-            InitKind.SmallRandom => $"global::NetGen.Kernels.Initializers.SmallRandom({w}, random);",
-            InitKind.LeCunNormal => $"global::NetGen.Kernels.Initializers.LeCunNormal({w}, fanIn: {fan}, random);",
-            InitKind.GlorotUniform => $"global::NetGen.Kernels.Initializers.GlorotUniform({w}, fanIn: {fan}, fanOut: {fanOutText}, random);",
-            InitKind.HeNormal => $"global::NetGen.Kernels.Initializers.HeNormal({w}, fanIn: {fan}, random);",
-            InitKind.HeUniform => $"global::NetGen.Kernels.Initializers.HeUniform({w}, fanIn: {fan}, random);",
-            _ => $"global::NetGen.Kernels.Initializers.GlorotNormal({w}, fanIn: {fan}, fanOut: {fanOutText}, random);",
-        };
-        string why = layer.ResolvedInit switch
-        {
-            InitKind.Zeros => "zeros",
-            InitKind.SmallRandom => "N(0, 0.01²)",
-            InitKind.LeCunNormal => $"LeCun normal, Var = 1/{fan}",
-            InitKind.GlorotUniform => $"Glorot uniform, U(±√(6/({fan} + {fanOutText})))",
-            InitKind.HeNormal => $"He normal, Var = 2/{fan}",
-            InitKind.HeUniform => $"He uniform, U(±√(6/{fan}))",
-            _ => $"Glorot normal, Var = 2/({fan} + {fanOutText})",
-        };
-        string auto = layer.Spec.Init == InitKind.Auto ? " (Init.Auto)" : string.Empty;
-        string biases = layer.Tensors.Count > 1 ? $"; {layer.Tensors[1].Field} = 0" : string.Empty;
-        writer.Line($"// Layer {Literals.Int(layer.Number)}: {LayerEmitter.For(layer.Kind).Sentence(layer)}.  {w} ~ {why}{auto}{biases}.");
-        writer.Line(call);
     }
 }

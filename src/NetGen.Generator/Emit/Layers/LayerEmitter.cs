@@ -9,6 +9,9 @@ namespace NetGen.Generator.Emit.Layers;
 /// </summary>
 internal abstract class LayerEmitter
 {
+    /// <summary>The spec type this emitter writes.</summary>
+    public abstract System.Type SpecType { get; }
+
     /// <summary>The English sentence that starts the layer's forward and backward blocks, e.g. <c>Dense 784 → 256</c>.</summary>
     public abstract string Sentence(PlannedLayer layer);
 
@@ -26,6 +29,15 @@ internal abstract class LayerEmitter
 
     public abstract void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context);
 
+    /// <summary>
+    /// The span locals <see cref="Forward"/> uses (<c>a2</c>, <c>mask3</c>, …), so that the forward pass declares exactly
+    /// those: its input and output by default.
+    /// </summary>
+    public virtual IEnumerable<string> ForwardSpans(PlannedLayer layer) => new[] { A(layer.Number - 1), A(layer.Number) };
+
+    /// <summary>The span locals <see cref="Backward"/> uses; none when it writes nothing.</summary>
+    public abstract IEnumerable<string> BackwardSpans(PlannedLayer layer);
+
     /// <summary>The ONNX nodes the layer becomes, for the comment above its export, e.g. <c>Gemm(A0, W1, b1, transB = 1)</c>.</summary>
     public abstract string OnnxMath(PlannedLayer layer);
 
@@ -40,6 +52,12 @@ internal abstract class LayerEmitter
     {
     }
 
+    /// <summary>
+    /// The kind's parameter layout for the <c>Parameters</c> summary when it is not the plain <c>W</c> then <c>b</c>
+    /// (DESIGN §3), e.g. <c>Conv2D W [filters × channels × k × k] then b [filters]</c>; null otherwise.
+    /// </summary>
+    public virtual string? ParameterLayout => null;
+
     /// <summary>The layer in the one-line architecture string, e.g. <c>Dense(256)</c>.</summary>
     public virtual string Signature(PlannedLayer layer) => $"{layer.Kind}";
 
@@ -53,26 +71,43 @@ internal abstract class LayerEmitter
 
     protected static string M(int number) => EmitContext.Math(number);
 
-    protected static string Shape(PlannedLayer layer) => Analysis.ShapeInference.Dims(layer.OutputShape);
+    protected static string Shape(PlannedLayer layer) => layer.OutputShape.Text;
+
+    /// <summary><c>dA2</c>, or nothing for the first layer, whose input needs no gradient.</summary>
+    protected static IEnumerable<string> InputGradient(PlannedLayer layer) =>
+        layer.Number == 1 ? System.Array.Empty<string>() : new[] { DA(layer.Number - 1) };
 
     /// <summary>The layer's name in the ONNX graph (its nodes, values and initializers): the generated property name.</summary>
     protected static string OnnxName(PlannedLayer layer) => Literals.String(layer.PropertyName);
 
-    /// <summary>The emitter of each kind. Exhaustive: an unknown kind is a bug in the generator, never a plausible default.</summary>
-    public static LayerEmitter For(LayerKind kind) => kind switch
+    /// <summary>
+    /// The emitter of each kind. Exhaustive: a spec type without an emitter is a bug in the generator (the completeness
+    /// test finds it), never a plausible default.
+    /// </summary>
+    public static LayerEmitter For(LayerSpec layer) => layer switch
     {
-        LayerKind.Dense => DenseEmitter.Instance,
-        LayerKind.Maxout => MaxoutEmitter.Instance,
-        LayerKind.BatchNorm => BatchNormEmitter.Instance,
-        LayerKind.Dropout => DropoutEmitter.Instance,
-        LayerKind.Flatten => FlattenEmitter.Instance,
-        LayerKind.PReLU => PReLUEmitter.Instance,
-        LayerKind.Softmax => SoftmaxEmitter.Instance,
-        LayerKind.Conv2D => Conv2DEmitter.Instance,
-        LayerKind.MaxPool2D => MaxPool2DEmitter.Instance,
-        LayerKind.Conv1D => Conv1DEmitter.Instance,
-        LayerKind.MaxPool1D => MaxPool1DEmitter.Instance,
-        LayerKind.ReLU or LayerKind.LeakyReLU or LayerKind.ELU or LayerKind.Sigmoid or LayerKind.Tanh => ActivationEmitter.Instance,
-        _ => throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "No emitter for this layer kind."),
+        DenseSpec => DenseEmitter.Instance,
+        MaxoutSpec => MaxoutEmitter.Instance,
+        BatchNormSpec => BatchNormEmitter.Instance,
+        DropoutSpec => DropoutEmitter.Instance,
+        FlattenSpec => FlattenEmitter.Instance,
+        PReLUSpec => PReLUEmitter.Instance,
+        SoftmaxSpec => SoftmaxEmitter.Instance,
+        Conv2DSpec => Conv2DEmitter.Instance,
+        MaxPool2DSpec => MaxPool2DEmitter.Instance,
+        Conv1DSpec => Conv1DEmitter.Instance,
+        MaxPool1DSpec => MaxPool1DEmitter.Instance,
+        ActivationSpec => ActivationEmitter.Instance,
+        _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.GetType().Name, "No emitter for this layer kind: add one in Emit/Layers and register it in LayerEmitter.For."),
     };
+}
+
+/// <summary>The typed base of every emitter: <see cref="Spec"/> gives the kind's own spec record.</summary>
+internal abstract class LayerEmitter<TSpec> : LayerEmitter
+    where TSpec : LayerSpec
+{
+    public sealed override System.Type SpecType => typeof(TSpec);
+
+    /// <summary>The layer's options, as its kind's spec record.</summary>
+    protected static TSpec Spec(PlannedLayer layer) => (TSpec)layer.Spec;
 }

@@ -5,71 +5,55 @@ namespace NetGen.Generator.Emit.Layers;
 
 /// <summary>
 /// Max pooling over each channel of <c>channels × length</c> sequences, keeping where each maximum came from for the
-/// backward pass. Also holds what both pooling kinds share: the argmax buffer and the unpooling sentence.
+/// backward pass.
 /// </summary>
-internal sealed class MaxPool1DEmitter : LayerEmitter
+internal sealed class MaxPool1DEmitter : LayerEmitter<MaxPool1DSpec>
 {
     public static readonly MaxPool1DEmitter Instance = new();
 
     public override string Sentence(PlannedLayer layer) =>
-        $"MaxPool1D {Analysis.ShapeInference.Dims(layer.InputShape)} → {Shape(layer)}, window {N(layer.Spec.Size)}, stride {N(layer.Spec.Stride)}";
+        $"MaxPool1D {layer.InputShape.Text} → {Shape(layer)}, window {N(Spec(layer).Size)}, stride {N(Spec(layer).Stride)}";
 
-    public override string Signature(PlannedLayer layer) => $"MaxPool1D({N(layer.Spec.Size)}, stride {N(layer.Spec.Stride)})";
+    public override string Signature(PlannedLayer layer) => $"MaxPool1D({N(Spec(layer).Size)}, stride {N(Spec(layer).Stride)})";
 
     public override string ForwardMath(PlannedLayer layer)
     {
         int n = layer.Number;
         string kept = n == 1 ? string.Empty : $";  argmax{N(n)} = the index in {M(n - 1)} of each maximum";
-        return $"{M(n)}[s,c,i] = max_(u < {N(layer.Spec.Size)}) {M(n - 1)}[s, c, {WindowMath.Index("i", "u", layer.Spec.Stride, 0)}]{kept}";
+        return $"{M(n)}[s,c,i] = max_(u < {N(Spec(layer).Size)}) {M(n - 1)}[s, c, {WindowMath.Index("i", "u", Spec(layer).Stride, 0)}]{kept}";
     }
 
-    public override string BackwardMath(PlannedLayer layer) => Unpooling(layer);
+    public override string BackwardMath(PlannedLayer layer) => Pooling.Unpooling(layer);
 
-    public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => Argmax(layer);
+    public override IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => Pooling.Argmax(layer);
 
     public override string OnnxMath(PlannedLayer layer) =>
-        $"MaxPool({M(layer.Number - 1)}), kernel_shape [{N(layer.Spec.Size)}], strides [{N(layer.Spec.Stride)}]";
+        $"MaxPool({M(layer.Number - 1)}), kernel_shape [{N(Spec(layer).Size)}], strides [{N(Spec(layer).Stride)}]";
 
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
-        writer.Line($"graph.MaxPool1D({OnnxName(layer)}, channels: {N(layer.InputShape[0])}, size: {N(layer.Spec.Size)}, stride: {N(layer.Spec.Stride)});");
+        writer.Line($"graph.MaxPool1D({OnnxName(layer)}, channels: {N(layer.InputShape[0])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)});");
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"global::NetGen.Kernels.MaxPool1D.Forward({A(n - 1)}, {A(n)}, {ArgmaxSpan(layer)}, batch, {Sizes(layer)});");
+        writer.Line($"{RuntimeTypes.MaxPool1D}.Forward({A(n - 1)}, {A(n)}, {Pooling.ArgmaxSpan(layer)}, batch, {Sizes(layer)});");
     }
+
+    public override IEnumerable<string> ForwardSpans(PlannedLayer layer) =>
+        System.Linq.Enumerable.Concat(new[] { A(layer.Number - 1), A(layer.Number) }, Pooling.ArgmaxSpans(layer));
+
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        layer.Number > 1 ? new[] { $"argmax{N(layer.Number)}", DA(layer.Number), DA(layer.Number - 1) } : System.Array.Empty<string>();
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
         if (n > 1)
         {
-            writer.Line($"global::NetGen.Kernels.MaxPool1D.Backward(argmax{N(n)}, {DA(n)}, {DA(n - 1)}, batch, {Sizes(layer)});");
+            writer.Line($"{RuntimeTypes.MaxPool1D}.Backward(argmax{N(n)}, {DA(n)}, {DA(n - 1)}, batch, {Sizes(layer)});");
         }
     }
-
-    /// <summary>The backward sentence of both pooling kinds: each gradient goes back to the input that was the maximum.</summary>
-    public static string Unpooling(PlannedLayer layer)
-    {
-        int n = layer.Number;
-        return n == 1
-            ? "(the input needs no gradient)"
-            : $"d{M(n - 1)} = 0, then d{M(n - 1)}[argmax{N(n)}[k]] += d{M(n)}[k]: each gradient goes to the value that was the maximum";
-    }
-
-    /// <summary>The indexes the backward pass needs, one per output value; none for a first layer, which has no backward step.</summary>
-    public static IEnumerable<BatchBuffer> Argmax(PlannedLayer layer)
-    {
-        int n = layer.Number;
-        if (n > 1)
-        {
-            yield return new BatchBuffer($"_argmax{N(n)}", $"argmax{N(n)}", layer.OutputSize, $"where each maximum of layer {N(n)} came from, an index into {M(n - 1)}", Indexes: true);
-        }
-    }
-
-    /// <summary><c>argmax2</c>, or an empty span for a first layer.</summary>
-    public static string ArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? "global::System.Span<int>.Empty" : $"argmax{N(layer.Number)}";
 
     private static string Sizes(PlannedLayer layer) =>
-        $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, size: {N(layer.Spec.Size)}, stride: {N(layer.Spec.Stride)}";
+        $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)}";
 }

@@ -3,18 +3,18 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Emit.Layers;
 
 /// <summary>Maxout: <c>units·pieces</c> affine maps, then the max over each unit's pieces.</summary>
-internal sealed class MaxoutEmitter : LayerEmitter
+internal sealed class MaxoutEmitter : LayerEmitter<MaxoutSpec>
 {
     public static readonly MaxoutEmitter Instance = new();
 
-    public override string Sentence(PlannedLayer layer) => $"Maxout {N(layer.InputSize)} → {N(layer.Spec.Units)} units × {N(layer.Spec.Pieces)} pieces";
+    public override string Sentence(PlannedLayer layer) => $"Maxout {N(layer.InputSize)} → {N(Spec(layer).Units)} units × {N(Spec(layer).Pieces)} pieces";
 
-    public override string Signature(PlannedLayer layer) => $"Maxout({N(layer.Spec.Units)}, {N(layer.Spec.Pieces)})";
+    public override string Signature(PlannedLayer layer) => $"Maxout({N(Spec(layer).Units)}, {N(Spec(layer).Pieces)})";
 
     public override string ForwardMath(PlannedLayer layer)
     {
-        int n = layer.Number, rows = layer.Spec.Units * layer.Spec.Pieces;
-        return $"Z{N(n)}[B×{N(rows)}] = {M(n - 1)}{EmitContext.Batch(layer.InputSize)} · W{N(n)}ᵀ + b{N(n)};  {M(n)}[s,u] = max_k Z{N(n)}[s, u·{N(layer.Spec.Pieces)} + k]";
+        int n = layer.Number, rows = Spec(layer).Units * Spec(layer).Pieces;
+        return $"Z{N(n)}[B×{N(rows)}] = {M(n - 1)}{EmitContext.Batch(layer.InputSize)} · W{N(n)}ᵀ + b{N(n)};  {M(n)}[s,u] = max_k Z{N(n)}[s, u·{N(Spec(layer).Pieces)} + k]";
     }
 
     public override string BackwardMath(PlannedLayer layer)
@@ -26,7 +26,7 @@ internal sealed class MaxoutEmitter : LayerEmitter
 
     public override System.Collections.Generic.IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer)
     {
-        int rows = layer.Spec.Units * layer.Spec.Pieces;
+        int rows = Spec(layer).Units * Spec(layer).Pieces;
         yield return new BatchBuffer($"_z{N(layer.Number)}", $"z{N(layer.Number)}", rows, "pre-max values, kept for the backward pass");
         yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values (training only)", TrainingOnly: true);
     }
@@ -34,29 +34,35 @@ internal sealed class MaxoutEmitter : LayerEmitter
     public override string OnnxMath(PlannedLayer layer)
     {
         int n = layer.Number;
-        return $"Gemm({M(n - 1)}, W{N(n)}, b{N(n)}, transB = 1) → Reshape [0, {N(layer.Spec.Units)}, {N(layer.Spec.Pieces)}] → ReduceMax over the pieces";
+        return $"Gemm({M(n - 1)}, W{N(n)}, b{N(n)}, transB = 1) → Reshape [0, {N(Spec(layer).Units)}, {N(Spec(layer).Pieces)}] → ReduceMax over the pieces";
     }
 
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
-        writer.Line($"graph.Maxout({OnnxName(layer)}, W{N(n)}, b{N(n)}, inputs: {N(layer.InputSize)}, units: {N(layer.Spec.Units)}, pieces: {N(layer.Spec.Pieces)});");
+        writer.Line($"graph.Maxout({OnnxName(layer)}, W{N(n)}, b{N(n)}, inputs: {N(layer.InputSize)}, units: {N(Spec(layer).Units)}, pieces: {N(Spec(layer).Pieces)});");
     }
 
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
-        WeightInitializer.Write(writer, context, layer, context.Tensor(layer, "W"), layer.InputSize, layer.Spec.Units);
+        WeightInitializer.Write(writer, context, layer, Spec(layer).Init, context.Tensor(layer, "W"), layer.InputSize, Spec(layer).Units);
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
-        int n = layer.Number, rows = layer.Spec.Units * layer.Spec.Pieces;
-        writer.Line($"global::NetGen.Kernels.Linear.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, z{N(n)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
-        writer.Line($"global::NetGen.Kernels.Activations.Maxout(z{N(n)}, {A(n)}, batch, units: {N(layer.Spec.Units)}, pieces: {N(layer.Spec.Pieces)});");
+        int n = layer.Number, rows = Spec(layer).Units * Spec(layer).Pieces;
+        writer.Line($"{RuntimeTypes.Linear}.Forward({A(n - 1)}, W{N(n)}, b{N(n)}, z{N(n)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
+        writer.Line($"{RuntimeTypes.Activations}.Maxout(z{N(n)}, {A(n)}, batch, units: {N(Spec(layer).Units)}, pieces: {N(Spec(layer).Pieces)});");
     }
+
+    public override System.Collections.Generic.IEnumerable<string> ForwardSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), $"z{N(layer.Number)}", A(layer.Number) };
+
+    public override System.Collections.Generic.IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        System.Linq.Enumerable.Concat(new[] { $"z{N(layer.Number)}", DA(layer.Number), $"dZ{N(layer.Number)}", A(layer.Number - 1) }, InputGradient(layer));
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
-        int n = layer.Number, rows = layer.Spec.Units * layer.Spec.Pieces;
-        writer.Line($"global::NetGen.Kernels.Activations.MaxoutBackward(z{N(n)}, {DA(n)}, dZ{N(n)}, batch, units: {N(layer.Spec.Units)}, pieces: {N(layer.Spec.Pieces)});");
-        writer.Line($"global::NetGen.Kernels.Linear.Backward({A(n - 1)}, W{N(n)}, dZ{N(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
+        int n = layer.Number, rows = Spec(layer).Units * Spec(layer).Pieces;
+        writer.Line($"{RuntimeTypes.Activations}.MaxoutBackward(z{N(n)}, {DA(n)}, dZ{N(n)}, batch, units: {N(Spec(layer).Units)}, pieces: {N(Spec(layer).Pieces)});");
+        writer.Line($"{RuntimeTypes.Linear}.Backward({A(n - 1)}, W{N(n)}, dZ{N(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
     }
 }

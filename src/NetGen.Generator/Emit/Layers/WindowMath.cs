@@ -1,5 +1,3 @@
-using NetGen.Generator.Model;
-
 namespace NetGen.Generator.Emit.Layers;
 
 /// <summary>The index arithmetic of a sliding window, written for comments: <c>2i − 1 + u</c> for stride 2, padding 1.</summary>
@@ -14,8 +12,8 @@ internal static class WindowMath
     }
 
     /// <summary><c>, padding 1</c>, or nothing without padding.</summary>
-    public static string Padding(LayerSpec spec) => spec.Padding > 0 ? $", padding {Literals.Int(spec.Padding)}" : string.Empty;
+    public static string Padding(int padding) => padding > 0 ? $", padding {Literals.Int(padding)}" : string.Empty;
 
     /// <summary>The input is 0 outside the map when there is padding: said once in the comment.</summary>
-    public static string ZeroOutside(LayerSpec spec, string input) => spec.Padding > 0 ? $", {input} = 0 in the padding" : string.Empty;
+    public static string ZeroOutside(int padding, string input) => padding > 0 ? $", {input} = 0 in the padding" : string.Empty;
 }

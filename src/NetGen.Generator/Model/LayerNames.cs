@@ -1,8 +1,8 @@
 using System.Collections.Generic;
 using System.Text;
-using NetGen.Generator.Model;
+using NetGen.Generator.Analysis;
 
-namespace NetGen.Generator.Analysis;
+namespace NetGen.Generator.Model;
 
 /// <summary>Names of layers: in messages (<c>Dense 'hidden'</c>) and as generated properties (<c>Hidden</c>, <c>Dense2</c>).</summary>
 internal static class LayerNames

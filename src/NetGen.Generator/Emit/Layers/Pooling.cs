@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>What the max pooling kinds share: the argmax buffer and the unpooling sentence.</summary>
+internal static class Pooling
+{
+    /// <summary>The backward sentence of both pooling kinds: each gradient goes back to the input that was the maximum.</summary>
+    public static string Unpooling(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return n == 1
+            ? "(the input needs no gradient)"
+            : $"d{EmitContext.Math(n - 1)} = 0, then d{EmitContext.Math(n - 1)}[argmax{Literals.Int(n)}[k]] += d{EmitContext.Math(n)}[k]: each gradient goes to the value that was the maximum";
+    }
+
+    /// <summary>The indexes the backward pass needs, one per output value; none for a first layer, which has no backward step.</summary>
+    public static IEnumerable<BatchBuffer> Argmax(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        if (n > 1)
+        {
+            yield return new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, $"where each maximum of layer {Literals.Int(n)} came from, an index into {EmitContext.Math(n - 1)}", Indexes: true);
+        }
+    }
+
+    /// <summary><c>argmax2</c>, or an empty span for a first layer.</summary>
+    public static string ArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? "global::System.Span<int>.Empty" : $"argmax{Literals.Int(layer.Number)}";
+
+    /// <summary>The argmax span the forward pass writes, if there is one.</summary>
+    public static IEnumerable<string> ArgmaxSpans(PlannedLayer layer) =>
+        layer.Number == 1 ? System.Array.Empty<string>() : new[] { $"argmax{Literals.Int(layer.Number)}" };
+}

@@ -1,0 +1,7 @@
+namespace NetGen.Generator.Model;
+
+/// <summary><c>[Flatten]</c>.</summary>
+internal sealed record FlattenSpec : LayerSpec
+{
+    public override string Kind => "Flatten";
+}

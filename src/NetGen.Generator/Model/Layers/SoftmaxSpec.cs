@@ -1,0 +1,7 @@
+namespace NetGen.Generator.Model;
+
+/// <summary><c>[Softmax]</c>.</summary>
+internal sealed record SoftmaxSpec : LayerSpec
+{
+    public override string Kind => "Softmax";
+}
