@@ -80,6 +80,22 @@ namespace NetGen
         /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
         T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
 
+        /// <summary>
+        /// Same as <see cref="TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>, and writes the batch's outputs from the
+        /// forward pass it trained on to <paramref name="outputs"/> <c>[batch × OutputSize]</c>: the last layer's output
+        /// (probabilities after a final Softmax or Sigmoid), as <see cref="Predict"/> would give them in training mode
+        /// (dropout masks and BatchNorm batch statistics applied) with the parameters from before the optimizer's update.
+        /// A trainer counts its running training accuracy from them, as Keras does, without a second forward pass.
+        /// </summary>
+        /// <exception cref="ArgumentException"><paramref name="outputs"/> is not <c>batch × OutputSize</c> long, or the other
+        /// arguments are wrong as for the overload without outputs; nothing is changed.</exception>
+        T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs);
+
+        /// <summary>Same as the label overload with outputs, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
+        /// <exception cref="ArgumentException"><paramref name="outputs"/> is not <c>batch × OutputSize</c> long, or the other
+        /// arguments are wrong as for the overload without outputs; nothing is changed.</exception>
+        T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs);
+
         /// <summary>The mean loss (regularization included) in inference mode; changes nothing. Safe to call from many threads at once.</summary>
         T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels);
 

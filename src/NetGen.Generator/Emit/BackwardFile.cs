@@ -34,12 +34,13 @@ internal static class BackwardFile
             w.Line("ws.EnsureCapacity(batch);");
             w.Line("var targets = ws.Targets.AsSpan(0, batch * OutputSize);");
             w.Line($"{RuntimeTypes.Losses}.LabelsToTargets(labels, targets, OutputSize);");
-            w.Line("return Train(ws, inputs, targets, batch);");
+            w.Line($"return Train(ws, inputs, targets, batch, {c.Span}.Empty);");
             w.Close();
             EndTraining(w);
         }
 
         w.Line();
+        WriteWithOutputs(w, c, labels: true);
         w.Line("/// <summary>One training step with real-valued targets; see the label overload.</summary>");
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line("/// <param name=\"targets\">Targets, row-major [batch × OutputSize].</param>");
@@ -55,15 +56,22 @@ internal static class BackwardFile
             w.Line("try");
             w.Open();
             w.Line("_trainingWorkspace.EnsureCapacity(batch);");
-            w.Line("return Train(_trainingWorkspace, inputs, targets, batch);");
+            w.Line($"return Train(_trainingWorkspace, inputs, targets, batch, {c.Span}.Empty);");
             w.Close();
             EndTraining(w);
         }
 
         w.Line();
-        using (w.Block($"private {t} Train(Workspace ws, {c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, int batch)"))
+        WriteWithOutputs(w, c, labels: false);
+        w.Line("// outputs is empty, or [batch × OutputSize]: it receives this forward pass's outputs, before the loss reads them.");
+        using (w.Block($"private {t} Train(Workspace ws, {c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, int batch, {c.Span} outputs)"))
         {
             w.Line("Forward(ws, inputs, batch, training: true);");
+            w.Line("if (!outputs.IsEmpty)");
+            w.Open();
+            w.Line($"ws.A{Literals.Int(plan.Layers.Count)}.AsSpan(0, batch * OutputSize).CopyTo(outputs);");
+            w.Close();
+            w.Line();
             w.Line($"{t} loss = ComputeLoss(ws, inputs, targets, batch, withGradient: true);");
             w.Line("_gradients.AsSpan().Clear(); // parameter gradients accumulate below");
             w.Line("loss += Penalty(withGradient: true);");
@@ -89,6 +97,53 @@ internal static class BackwardFile
 
             ForwardFile.WithSpans(w, c, body.ToString(), used);
         }
+    }
+
+    /// <summary>
+    /// The TrainStep overload that also hands back the batch's outputs in training mode (what a trainer counts its running
+    /// accuracy from, as Keras does), at the cost of one copy of the last layer's output.
+    /// </summary>
+    private static void WriteWithOutputs(SourceWriter w, EmitContext c, bool labels)
+    {
+        string t = c.T;
+        string meaning = ForwardFile.OutputMeaning(c.Plan);
+        w.Line(labels
+            ? "/// <summary>One training step, as the label overload, that also writes the batch's outputs of this training-mode forward pass.</summary>"
+            : "/// <summary>One training step, as the targets overload, that also writes the batch's outputs of this training-mode forward pass.</summary>");
+        w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
+        w.Line(labels
+            ? $"/// <param name=\"labels\">One class per sample, in [0, {Literals.Int(ForwardFile.Classes(c.Plan))}).</param>"
+            : "/// <param name=\"targets\">Targets, row-major [batch × OutputSize].</param>");
+        w.Line($"/// <param name=\"outputs\">Receives [batch × OutputSize]: {meaning}, from the forward pass this step trains on (training mode: with dropout and BatchNorm batch statistics, and the parameters from before the optimizer's update).</param>");
+        w.Line("/// <returns>The mean loss over the batch, regularization included.</returns>");
+        w.Line("/// <remarks>Costs one copy of the outputs more than the overload without them. One thread at a time, like the label overload.</remarks>");
+        w.Line(labels
+            ? "/// <exception cref=\"ArgumentException\">A wrong length (outputs included), an empty batch, a label out of range, or a NaN or infinite input; nothing is changed.</exception>"
+            : "/// <exception cref=\"ArgumentException\">A wrong length (outputs included), an empty batch, or a NaN or infinite value; nothing is changed.</exception>");
+        w.Line("/// <exception cref=\"InvalidOperationException\">Another <c>TrainStep</c> on this instance is running.</exception>");
+        w.Line(NetworkEmitter.GeneratedCode);
+        string second = labels ? "global::System.ReadOnlySpan<int> labels" : $"{c.ReadOnlySpan} targets";
+        using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, {second}, {c.Span} outputs)"))
+        {
+            w.Line(labels ? "int batch = CheckLabels(inputs, labels);" : "int batch = CheckTargets(inputs, targets);");
+            w.Line($"{RuntimeTypes.Guard}.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
+            BeginTraining(w);
+            w.Line("try");
+            w.Open();
+            w.Line("Workspace ws = _trainingWorkspace;");
+            w.Line("ws.EnsureCapacity(batch);");
+            if (labels)
+            {
+                w.Line("var targets = ws.Targets.AsSpan(0, batch * OutputSize);");
+                w.Line($"{RuntimeTypes.Losses}.LabelsToTargets(labels, targets, OutputSize);");
+            }
+
+            w.Line("return Train(ws, inputs, targets, batch, outputs);");
+            w.Close();
+            EndTraining(w);
+        }
+
+        w.Line();
     }
 
     /// <summary>Takes the training flag, or refuses a second concurrent training step before it writes anything.</summary>

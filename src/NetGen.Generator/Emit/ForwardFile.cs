@@ -369,7 +369,7 @@ internal static class ForwardFile
     /// <summary>The number of valid label values: the classes, or 0 and 1 for a single output.</summary>
     public static int Classes(NetworkPlan plan) => plan.OutputSize == 1 ? 2 : plan.OutputSize;
 
-    private static string OutputMeaning(NetworkPlan plan)
+    public static string OutputMeaning(NetworkPlan plan)
     {
         LayerSpec? last = plan.Layers.IsEmpty ? null : plan.Layers[plan.Layers.Count - 1].Spec;
         return last switch

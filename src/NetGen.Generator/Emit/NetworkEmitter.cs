@@ -136,6 +136,10 @@ internal static class NetworkEmitter
             w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
             w.Line($"/// <summary>{Throws}</summary>");
             w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.Span} outputs) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.Span} outputs) => {Throw};");
         }
 
         if (!taken.Contains("Evaluate"))
@@ -165,6 +169,8 @@ internal static class NetworkEmitter
         w.Line($"void {net}.Predict({c.ReadOnlySpan} inputs, {c.Span} outputs) => {Throw};");
         w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
         w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, global::System.Span<{t}> outputs) => {Throw};");
+        w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, global::System.Span<{t}> outputs) => {Throw};");
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
         w.Line($"void {net}.ExportOnnx(global::System.IO.Stream destination, {OnnxFile.Options}? options) => {Throw};");
