@@ -205,6 +205,11 @@ namespace NetGen.Runtime.Tests
 
             public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels) => TrainStep(inputs, OneHot(labels));
 
+            // A gradient check never asks for the training outputs.
+            public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels, Span<double> outputs) => throw new NotSupportedException();
+
+            public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Span<double> outputs) => throw new NotSupportedException();
+
             public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets)
             {
                 if (++_steps > ThrowAfterSteps)

@@ -19,6 +19,12 @@ namespace NetGen.Training
     /// samples into a buffer, call <see cref="INetwork{T}.TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>, check that
     /// the loss and the gradient are finite, clip, and call <see cref="IOptimizer{T}.Step"/>; then measure the metrics,
     /// report them and apply early stopping.</para>
+    /// <para>Training accuracy (<see cref="EpochMetrics.TrainingAccuracy"/>), by default, is counted as the epoch runs from the
+    /// outputs of each batch's own training forward pass (the <c>TrainStep</c> overload with <c>outputs</c>), weighted by
+    /// batch size, as Keras reports <c>accuracy</c>: no extra pass, but a training-mode figure (dropout on, BatchNorm batch
+    /// statistics, each batch scored before its own update). <see cref="TrainingAccuracySource.InferencePass"/> measures it
+    /// instead after the epoch with one inference-mode pass over the training set. Validation accuracy is always an
+    /// inference-mode pass over the validation set.</para>
     /// <para><see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> first checks the whole training and validation sets: a NaN or infinite feature or target is
     /// an <see cref="ArgumentException"/> naming the set, the sample and the feature, before the first batch.</para>
     /// <para>Before every batch the trainer copies the network's parameters, state and
@@ -106,7 +112,7 @@ namespace NetGen.Training
                 throw new ArgumentException($"Early stopping watches {stopping.Metric} but there is no validation set: pass one or set ValidationSplit.", nameof(validation));
             }
 
-            bool accuracy = Options.ComputeAccuracy ?? (training.Labels is not null || Network.Loss != LossFunction.MeanSquaredError);
+            bool accuracy = Options.ComputeAccuracy ?? (training.Labels is not null || LossFunctions.IsClassification(Network.Loss));
             if (stopping is { Metric: MonitoredMetric.ValidationAccuracy } && !accuracy)
             {
                 throw new ArgumentException("Early stopping watches ValidationAccuracy but accuracy is turned off (ComputeAccuracy = false).");
@@ -194,7 +200,7 @@ namespace NetGen.Training
             ArgumentNullException.ThrowIfNull(data);
             CheckData(data, nameof(data));
             var evaluator = new Evaluator<T>(Network, Options.EvaluationBatchSize);
-            bool accuracy = Options.ComputeAccuracy ?? (data.Labels is not null || Network.Loss != LossFunction.MeanSquaredError);
+            bool accuracy = Options.ComputeAccuracy ?? (data.Labels is not null || LossFunctions.IsClassification(Network.Loss));
             return new Evaluation(evaluator.Loss(data), accuracy ? evaluator.Accuracy(data) : null, data.Count);
         }
 
@@ -301,6 +307,7 @@ namespace NetGen.Training
             private readonly T[] _inputs;
             private readonly int[]? _labels;
             private readonly T[]? _targets;
+            private readonly T[]? _outputs; // the batch's training-mode outputs, when the training accuracy is counted from them
             private readonly RollbackPoints<T> _rollback;
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
@@ -324,6 +331,9 @@ namespace NetGen.Training
                 _inputs = new T[batch * _network.InputSize];
                 _labels = training.Labels is null ? null : new int[batch];
                 _targets = training.Labels is null ? new T[batch * _network.OutputSize] : null;
+                _outputs = accuracy && _options.TrainingAccuracy && _options.TrainingAccuracySource == TrainingAccuracySource.Batches
+                    ? new T[batch * _network.OutputSize]
+                    : null;
                 _rollback = new RollbackPoints<T>(_network, trainer.Optimizer);
                 if (_options.EarlyStopping is not null)
                 {
@@ -443,6 +453,7 @@ namespace NetGen.Training
                 double lossSum = 0;
                 double normSum = 0;
                 int seen = 0;
+                long correct = 0;
                 for (int b = 0; b < _batches; b++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -454,8 +465,9 @@ namespace NetGen.Training
                         rate = _trainer.Optimizer.LearningRate = perBatch.RateAt(step, (long)_options.Epochs * _batches);
                     }
 
-                    double loss = TrainBatch(epoch, b + 1, start, n, out double norm);
+                    double loss = TrainBatch(epoch, b + 1, start, n, out double norm, out int batchCorrect);
                     lossSum += loss * n;
+                    correct += batchCorrect;
                     normSum += norm;
                     seen += n;
                     if (_options.ReportBatches)
@@ -464,14 +476,19 @@ namespace NetGen.Training
                     }
                 }
 
-                double? trainingAccuracy = _accuracy && _options.TrainingAccuracy ? _training.Accuracy(_network, _evaluator) : null;
+                double? trainingAccuracy = !_accuracy || !_options.TrainingAccuracy ? null
+                    : _outputs is not null ? (double)correct / seen
+                    : _training.Accuracy(_network, _evaluator);
                 double? validationLoss = _validation is null ? null : _evaluator.Loss(_validation);
                 double? validationAccuracy = _validation is not null && _accuracy ? _evaluator.Accuracy(_validation) : null;
                 return new EpochMetrics(epoch, lossSum / seen, trainingAccuracy, validationLoss, validationAccuracy, rate, normSum / _batches, clock.Elapsed);
             }
 
-            private double TrainBatch(int epoch, int batch, int start, int n, out double norm)
+            // correct: how many of the batch's samples its training-mode outputs classify correctly (0 when not counted).
+            private double TrainBatch(int epoch, int batch, int start, int n, out double norm, out int correct)
             {
+                int outputSize = _network.OutputSize;
+                Span<T> outputs = _outputs is null ? Span<T>.Empty : _outputs.AsSpan(0, n * outputSize);
                 int inputSize = _network.InputSize;
                 Span<T> inputs = _inputs.AsSpan(0, n * inputSize);
                 _training.CopyFeatures(_order, start, n, inputs);
@@ -488,18 +505,19 @@ namespace NetGen.Training
                         labels[i] = _training.Labels![_order[start + i]];
                     }
 
-                    result = _network.TrainStep(inputs, labels);
+                    result = outputs.IsEmpty ? _network.TrainStep(inputs, labels) : _network.TrainStep(inputs, labels, outputs);
+                    correct = outputs.IsEmpty ? 0 : Metrics.CountCorrect<T>(outputs, outputSize, labels);
                 }
                 else
                 {
-                    int outputSize = _network.OutputSize;
                     Span<T> targets = _targets.AsSpan(0, n * outputSize);
                     for (int i = 0; i < n; i++)
                     {
                         ((InMemorySource<T>)_training).Data.Targets.AsSpan(_order[start + i] * outputSize, outputSize).CopyTo(targets.Slice(i * outputSize));
                     }
 
-                    result = _network.TrainStep(inputs, targets);
+                    result = outputs.IsEmpty ? _network.TrainStep(inputs, targets) : _network.TrainStep(inputs, targets, outputs);
+                    correct = outputs.IsEmpty ? 0 : Metrics.CountCorrect<T>(outputs, outputSize, targets);
                 }
 
                 double loss = double.CreateTruncating(result);

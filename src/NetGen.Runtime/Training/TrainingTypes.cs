@@ -37,6 +37,27 @@ namespace NetGen.Training
         public bool RestoreBest { get; init; } = true;
     }
 
+    /// <summary>How <see cref="Trainer{T}"/> measures the training accuracy of an epoch (<see cref="TrainerOptions.TrainingAccuracySource"/>).</summary>
+    public enum TrainingAccuracySource
+    {
+        /// <summary>
+        /// The running accuracy over the epoch's batches, weighted by batch size, counted from the outputs of each batch's
+        /// own training forward pass (<see cref="INetwork{T}.TrainStep(System.ReadOnlySpan{T}, System.ReadOnlySpan{int}, System.Span{T})"/>),
+        /// as Keras reports <c>accuracy</c> during <c>fit</c>. It costs nothing beyond a copy of the outputs. It is a
+        /// training-mode figure: dropout is on and BatchNorm uses the batch's statistics, and each batch is scored with the
+        /// parameters from before its own update, so early batches count with older parameters. It is usually below the
+        /// inference-mode accuracy of the same parameters.
+        /// </summary>
+        Batches = 0,
+
+        /// <summary>
+        /// After the epoch, one forward pass over the whole training set in inference mode (no dropout, BatchNorm running
+        /// statistics) with the epoch's final parameters: comparable with the validation accuracy, at the cost of an
+        /// inference pass over the training set every epoch. (Before this option existed it was the only kind.)
+        /// </summary>
+        InferencePass = 1,
+    }
+
     /// <summary>How <see cref="Trainer{T}"/> trains.</summary>
     public sealed class TrainerOptions
     {
@@ -81,12 +102,24 @@ namespace NetGen.Training
 
         /// <summary>
         /// Whether accuracy is measured. Null (the default) decides from the data: yes with class labels, and with targets
-        /// unless the loss is mean squared error.
+        /// when the loss is a classification loss (<see cref="LossFunctions.IsClassification"/>: every loss but mean squared error).
         /// </summary>
         public bool? ComputeAccuracy { get; init; }
 
-        /// <summary>Measure the accuracy on the training set in inference mode after each epoch (one extra forward pass over it); on by default. Needs accuracy to apply (see <see cref="ComputeAccuracy"/>).</summary>
+        /// <summary>
+        /// Report the accuracy on the training set in <see cref="EpochMetrics.TrainingAccuracy"/>; on by default. Needs
+        /// accuracy to apply (see <see cref="ComputeAccuracy"/>). How it is measured is <see cref="TrainingAccuracySource"/>:
+        /// by default from the batches' own forward passes, at no extra cost (as Keras reports <c>accuracy</c>).
+        /// </summary>
         public bool TrainingAccuracy { get; init; } = true;
+
+        /// <summary>
+        /// Where <see cref="EpochMetrics.TrainingAccuracy"/> comes from when <see cref="TrainingAccuracy"/> is on:
+        /// <see cref="Training.TrainingAccuracySource.Batches"/> (the default: the running accuracy of the epoch's batches,
+        /// in training mode) or <see cref="Training.TrainingAccuracySource.InferencePass"/> (one more forward pass over the
+        /// training set after the epoch, in inference mode).
+        /// </summary>
+        public TrainingAccuracySource TrainingAccuracySource { get; init; } = TrainingAccuracySource.Batches;
 
         /// <summary>Report progress after every batch, not only after every epoch; on by default.</summary>
         public bool ReportBatches { get; init; } = true;
@@ -121,7 +154,7 @@ namespace NetGen.Training
     /// <summary>The metrics of one epoch. Values that were not measured are null.</summary>
     /// <param name="Epoch">The epoch, 1-based.</param>
     /// <param name="TrainingLoss">The mean of the epoch's batch losses, weighted by batch size (training mode, as the parameters moved).</param>
-    /// <param name="TrainingAccuracy">The accuracy on the training set in inference mode after the epoch.</param>
+    /// <param name="TrainingAccuracy">The accuracy on the training set: by default the running accuracy of the epoch's batches in training mode (dropout and BatchNorm batch statistics, as Keras' <c>accuracy</c>); with <see cref="TrainingAccuracySource.InferencePass"/>, the accuracy in inference mode after the epoch (see <see cref="TrainerOptions.TrainingAccuracySource"/>).</param>
     /// <param name="ValidationLoss">The mean loss on the validation set in inference mode after the epoch.</param>
     /// <param name="ValidationAccuracy">The accuracy on the validation set after the epoch.</param>
     /// <param name="LearningRate">The learning rate used in this epoch.</param>

@@ -124,6 +124,18 @@ namespace NetGen.Runtime.Tests.Training
             return Inner.TrainStep(inputs, targets);
         }
 
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs)
+        {
+            Advance();
+            return Inner.TrainStep(inputs, labels, outputs);
+        }
+
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs)
+        {
+            Advance();
+            return Inner.TrainStep(inputs, targets, outputs);
+        }
+
         private void Advance() => RandomState = (RandomState * 6364136223846793005UL) + 1442695040888963407UL;
     }
 
@@ -191,10 +203,14 @@ namespace NetGen.Runtime.Tests.Training
 
         public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => throw new NotSupportedException();
 
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => TrainStep(inputs, targets, new T[inputs.Length / InputSize * OutputSize]);
+
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs) => throw new NotSupportedException();
+
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs)
         {
             int n = InputSize, k = OutputSize, batch = inputs.Length / n;
-            var y = new T[batch * k];
+            Span<T> y = outputs;
             Predict(inputs, y);
             Array.Clear(_gradients);
             T loss = T.Zero, inverse = T.One / T.CreateChecked(batch), mean = T.Zero;

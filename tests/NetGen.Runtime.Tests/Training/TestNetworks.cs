@@ -82,13 +82,31 @@ namespace NetGen.Runtime.Tests.Training
             Forward(inputs, outputs, batch);
         }
 
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Step(inputs, labels, default, train: true);
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Step(inputs, labels, default, default, train: true);
 
-        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Step(inputs, default, targets, train: true);
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Step(inputs, default, targets, default, train: true);
 
-        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Step(inputs, labels, default, train: false);
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs) => Step(inputs, labels, default, Outputs(inputs, outputs), train: true);
 
-        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Step(inputs, default, targets, train: false);
+        public T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs) => Step(inputs, default, targets, Outputs(inputs, outputs), train: true);
+
+        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Step(inputs, labels, default, default, train: false);
+
+        public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Step(inputs, default, targets, default, train: false);
+
+        /// <summary>The number of TrainStep calls that asked for the outputs.</summary>
+        public int StepsWithOutputs { get; private set; }
+
+        private Span<T> Outputs(ReadOnlySpan<T> inputs, Span<T> outputs)
+        {
+            if (outputs.Length != Batch(inputs) * OutputSize)
+            {
+                throw new ArgumentException("outputs");
+            }
+
+            StepsWithOutputs++;
+            return outputs;
+        }
 
         // The inference graph: Dense then Softmax (the feature statistics in State are not part of it).
         public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => Graph(options).Save(destination);
@@ -150,7 +168,7 @@ namespace NetGen.Runtime.Tests.Training
             }
         }
 
-        private T Step(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, ReadOnlySpan<T> targets, bool train)
+        private T Step(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, ReadOnlySpan<T> targets, Span<T> outputs, bool train)
         {
             int batch = Batch(inputs);
             int n = InputSize, k = OutputSize;
@@ -167,6 +185,11 @@ namespace NetGen.Runtime.Tests.Training
 
             Span<T> p = _probabilities.AsSpan(0, batch * k);
             Forward(inputs, p, batch);
+            if (!outputs.IsEmpty)
+            {
+                p.CopyTo(outputs);
+            }
+
             T loss = T.Zero;
             T tiny = T.CreateChecked(1e-30);
             for (int s = 0; s < batch; s++)
@@ -261,6 +284,10 @@ namespace NetGen.Runtime.Tests.Training
 
         public virtual T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Inner.TrainStep(inputs, targets);
 
+        public virtual T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs) => Inner.TrainStep(inputs, labels, outputs);
+
+        public virtual T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs) => Inner.TrainStep(inputs, targets, outputs);
+
         public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Inner.Evaluate(inputs, labels);
 
         public T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Inner.Evaluate(inputs, targets);
@@ -292,6 +319,10 @@ namespace NetGen.Runtime.Tests.Training
         public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Poison(Inner.TrainStep(inputs, labels));
 
         public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => Poison(Inner.TrainStep(inputs, targets));
+
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs) => Poison(Inner.TrainStep(inputs, labels, outputs));
+
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs) => Poison(Inner.TrainStep(inputs, targets, outputs));
 
         private T Poison(T loss)
         {
@@ -363,6 +394,15 @@ namespace NetGen.Runtime.Tests.Training
         }
 
         public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
+
+        // The training-mode outputs are those of Predict: this network has no dropout or batch statistics.
+        public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels, Span<double> outputs)
+        {
+            Predict(inputs, outputs);
+            return TrainStep(inputs, labels);
+        }
+
+        public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Span<double> outputs) => throw new NotSupportedException();
 
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels) => (_parameters[0] - 3) * (_parameters[0] - 3);
 

@@ -388,6 +388,14 @@ namespace NetGen.Runtime.Tests.Training
 
         public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
 
+        public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels, Span<double> outputs)
+        {
+            outputs.Clear();
+            return TrainStep(inputs, labels);
+        }
+
+        public double TrainStep(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, Span<double> outputs) => throw new NotSupportedException();
+
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<int> labels) => 1;
 
         public double Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets) => throw new NotSupportedException();
