@@ -14,6 +14,12 @@ if (args is ["--quick", ..])
     return;
 }
 
+if (args is ["--trainer", ..])
+{
+    TrainerOverhead.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();

@@ -282,6 +282,13 @@ namespace NetGen.Training
         /// </summary>
         private static void CheckFinite(T[] values, int width, string name, string what)
         {
+            // Vectorized (a scalar scan of the Fashion-MNIST training set costs tens of ms per Fit): MaxMagnitude is NaN or
+            // ±∞ exactly when some value is, and only then is the position searched.
+            if (values.Length == 0 || T.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<T>(values)))
+            {
+                return;
+            }
+
             for (int i = 0; i < values.Length; i++)
             {
                 if (!T.IsFinite(values[i]))

@@ -96,6 +96,45 @@ namespace NetGen.Runtime.Tests.Optimizers
             Assert.Equal(3, g[0]);
         }
 
+        [Theory]
+        [InlineData(1)]
+        [InlineData(7)]
+        [InlineData(16)]
+        [InlineData(17)]
+        [InlineData(63)]
+        [InlineData(1000)]
+        [InlineData(235_146)]
+        public void GlobalNorm_Vectorized_MatchesTheScalarSum_AndSeesEveryNonFiniteValue(int length)
+        {
+            var random = new Random(length);
+            var f = new float[length];
+            var d = new double[length];
+            double sumF = 0, sumD = 0;
+            for (int i = 0; i < length; i++)
+            {
+                f[i] = (float)((random.NextDouble() - 0.5) * 3);
+                d[i] = (random.NextDouble() - 0.5) * 3;
+                sumF += (double)f[i] * f[i];
+                sumD += d[i] * d[i];
+            }
+
+            Assert.Equal(Math.Sqrt(sumF), GradientClipping.GlobalNorm<float>(f), Math.Sqrt(sumF) * 1e-13);
+            Assert.Equal(Math.Sqrt(sumD), GradientClipping.GlobalNorm<double>(d), Math.Sqrt(sumD) * 1e-13);
+
+            // A NaN or ∞ anywhere (in a vector or in the scalar tail) shows in the norm.
+            foreach (int at in new[] { 0, length / 2, length - 1 })
+            {
+                float savedF = f[at];
+                double savedD = d[at];
+                f[at] = float.NaN;
+                d[at] = double.PositiveInfinity;
+                Assert.True(double.IsNaN(GradientClipping.GlobalNorm<float>(f)));
+                Assert.True(double.IsPositiveInfinity(GradientClipping.GlobalNorm<double>(d)));
+                f[at] = savedF;
+                d[at] = savedD;
+            }
+        }
+
         [Fact]
         public void ByValue_Clamps()
         {

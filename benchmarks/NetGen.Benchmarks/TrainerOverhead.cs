@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using FashionMnistSample;
+using NetGen.Data;
+using NetGen.Optimizers;
+using NetGen.Training;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// <c>--trainer [rounds]</c>: what <see cref="Trainer{T}.Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, System.Threading.CancellationToken)"/>
+/// costs beyond the training steps it runs. One epoch of the Fashion-MNIST MLP at batch 128 over 60,000 synthetic
+/// samples (the step's cost does not depend on the pixel values), four ways, interleaved round by round so that a
+/// busy machine slows them alike: the bare loop (TrainStep + Adam step over the same batches, already in order),
+/// <c>Fit</c> with the default options (running training accuracy from the batches), <c>Fit</c> with the
+/// peers' options (no accuracy at all), and <c>Fit</c> with the training accuracy from an inference pass (the old default). Prints every round and the median of each, and the ratios of medians.
+/// </summary>
+internal static class TrainerOverhead
+{
+    private const int Samples = 60_000, Batch = 128;
+
+    public static void Run(int rounds)
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; threads {NetGenOptions.MaxDegreeOfParallelism}; {Environment.ProcessorCount} cores; {Samples} samples, batch {Batch}, {rounds} rounds");
+        float[] features = GemmBenchmarks.Random(Samples * FashionMlp.InputSize, 7);
+        var labels = new int[Samples];
+        var random = new Random(3);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = random.Next(FashionMlp.OutputSize);
+        }
+
+        var data = new Dataset<float>(features, FashionMlp.InputSize, labels);
+
+        // The bare loop trains on the batches Fit would draw with its seed, gathered once beforehand.
+        var order = new int[Samples];
+        var shuffler = new SplitMixShuffler(1);
+        new InMemorySource<float>(data).BeginEpoch(order, ref shuffler, shuffle: true);
+        var shuffledFeatures = new float[features.Length];
+        var shuffledLabels = new int[Samples];
+        for (int i = 0; i < Samples; i++)
+        {
+            features.AsSpan(order[i] * FashionMlp.InputSize, FashionMlp.InputSize).CopyTo(shuffledFeatures.AsSpan(i * FashionMlp.InputSize));
+            shuffledLabels[i] = labels[order[i]];
+        }
+
+        Parts(data, order);
+        var bare = new List<double>();
+        var fitDefault = new List<double>();
+        var fitPeers = new List<double>();
+        var fitInference = new List<double>();
+        Warm(data, shuffledFeatures, shuffledLabels);
+        for (int round = 0; round < rounds; round++)
+        {
+            // Rotate the order in which the three run, so no one always follows the same neighbour.
+            for (int k = 0; k < 4; k++)
+            {
+                switch ((round + k) % 4)
+                {
+                    case 0:
+                        bare.Add(Bare(shuffledFeatures, shuffledLabels));
+                        break;
+                    case 1:
+                        fitDefault.Add(Fit(data, new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, ReportBatches = false }));
+                        break;
+                    case 2:
+                        fitInference.Add(Fit(data, new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, ReportBatches = false, TrainingAccuracySource = TrainingAccuracySource.InferencePass }));
+                        break;
+                    default:
+                        fitPeers.Add(Fit(data, new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, TrainingAccuracy = false, ComputeAccuracy = false, ReportBatches = false }));
+                        break;
+                }
+            }
+
+            Console.WriteLine($"round {round + 1}: bare {bare[^1]:F3} s, Fit (default) {fitDefault[^1]:F3} s, Fit (no accuracy) {fitPeers[^1]:F3} s, Fit (inference pass) {fitInference[^1]:F3} s");
+        }
+
+        double b = Median(bare), d = Median(fitDefault), p = Median(fitPeers), f = Median(fitInference);
+        Console.WriteLine($"median: bare {b:F3} s (min {bare.Min():F3}, max {bare.Max():F3}), Fit (default) {d:F3} s (min {fitDefault.Min():F3}, max {fitDefault.Max():F3}), Fit (no accuracy) {p:F3} s (min {fitPeers.Min():F3}, max {fitPeers.Max():F3})");
+        Console.WriteLine($"Fit / bare: default {d / b:F3}, no accuracy {p / b:F3}, inference pass {f / b:F3}; per step: bare {b / StepsPerEpoch * 1e3:F3} ms, Fit overhead {(d - b) / StepsPerEpoch * 1e6:F0} µs (default), {(p - b) / StepsPerEpoch * 1e6:F0} µs (no accuracy)");
+    }
+
+    /// <summary>The trainer's per-step extras one by one, in µs per call (best of 5 × 200 calls).</summary>
+    private static void Parts(Dataset<float> data, int[] order)
+    {
+        var network = new FashionMlp(1);
+        var plain = new Adam<float>(learningRate: 0.001);
+        var keeping = new Adam<float>(learningRate: 0.001);
+        var source = new InMemorySource<float>(data);
+        var inputs = new float[Batch * FashionMlp.InputSize];
+        network.TrainStep(data.Features.AsSpan(0, Batch * FashionMlp.InputSize), data.Labels.AsSpan(0, Batch));
+        var snapshot = new StepSnapshot<float>(network, keeping);
+        plain.Step(network.Parameters, network.Gradients);
+        keeping.Step(network.Parameters, network.Gradients);
+        int start = 0;
+        double Micro(Action action)
+        {
+            double best = double.MaxValue;
+            for (int r = 0; r < 5; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                for (int i = 0; i < 200; i++)
+                {
+                    action();
+                }
+
+                best = Math.Min(best, watch.Elapsed.TotalMilliseconds * 1e3 / 200);
+            }
+
+            return best;
+        }
+
+        double gather = Micro(() =>
+        {
+            source.CopyFeatures(order, start, Batch, inputs);
+            start = (start + Batch) % (Samples - Batch);
+        });
+        double save = Micro(snapshot.Save);
+        double norm = Micro(() => GradientClipping.GlobalNorm<float>(network.Gradients));
+        double check = Micro(() => System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(network.Parameters));
+        double adamPlain = Micro(() => plain.Step(network.Parameters, network.Gradients));
+        double adamKeeping = Micro(() => keeping.Step(network.Parameters, network.Gradients));
+        Console.WriteLine($"per step, µs: gather {gather:F0}, snapshot {save:F0}, gradient norm {norm:F0}, parameter check {check:F0}, Adam {adamPlain:F0} (keeping the previous moments {adamKeeping:F0})");
+    }
+
+    private static int StepsPerEpoch => (Samples + Batch - 1) / Batch;
+
+    private static void Warm(Dataset<float> data, float[] features, int[] labels)
+    {
+        // Tier the step, the optimizer and the trainer's loop up before anything is timed.
+        Dataset<float> part = data.Slice(0, 40 * Batch);
+        for (int i = 0; i < 3; i++)
+        {
+            Fit(part, new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, ReportBatches = false });
+            Bare(features.AsSpan(0, 40 * Batch * FashionMlp.InputSize).ToArray(), labels.AsSpan(0, 40 * Batch).ToArray());
+        }
+    }
+
+    private static double Bare(float[] features, int[] labels)
+    {
+        var network = new FashionMlp(1);
+        var adam = new Adam<float>(learningRate: 0.001);
+        int count = labels.Length;
+        var watch = Stopwatch.StartNew();
+        for (int start = 0; start < count; start += Batch)
+        {
+            int n = Math.Min(Batch, count - start);
+            network.TrainStep(features.AsSpan(start * FashionMlp.InputSize, n * FashionMlp.InputSize), labels.AsSpan(start, n));
+            adam.Step(network.Parameters, network.Gradients);
+        }
+
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static double Fit(Dataset<float> data, TrainerOptions options)
+    {
+        var network = new FashionMlp(1);
+        var trainer = new Trainer<float>(network, new Adam<float>(learningRate: 0.001), options);
+        var watch = Stopwatch.StartNew();
+        trainer.Fit(data);
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
