@@ -341,7 +341,7 @@ internal static class TangentFile
         {
             if (hasState)
             {
-                w.Line("_state.CopyTo(ws.SavedState); // the training-mode BatchNorm moves the running statistics: put back below");
+                w.Line("_state.AsSpan().CopyTo(ws.SavedState); // the training-mode BatchNorm moves the running statistics: put back below");
                 w.Line("try");
                 w.Open();
             }
@@ -382,7 +382,7 @@ internal static class TangentFile
                 w.Close();
                 w.Line("finally");
                 w.Open();
-                w.Line("ws.SavedState.CopyTo(_state);");
+                w.Line("ws.SavedState.AsSpan().CopyTo(_state);");
                 w.Close();
             }
         }
