@@ -10,8 +10,8 @@ namespace NetGen
     /// on any network without knowing its layers.
     /// </summary>
     /// <remarks>
-    /// Threads: <see cref="Predict"/> and <see cref="Evaluate(ReadOnlySpan{T}, ReadOnlySpan{int})"/> (both overloads)
-    /// only read the parameters and state and may be called from any number of threads on one instance at once; each
+    /// Threads: <see cref="Predict"/>, <see cref="Evaluate(ReadOnlySpan{T}, ReadOnlySpan{int})"/> (both overloads) and
+    /// <see cref="Jvp"/> only read the parameters and state and may be called from any number of threads on one instance at once; each
     /// call uses its own pooled workspace. <see cref="TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/> is for one thread
     /// at a time: a call while another runs on the same instance throws <see cref="InvalidOperationException"/> and
     /// changes nothing. Do not run inference on an instance while it trains or an optimizer updates it.
@@ -115,5 +115,49 @@ namespace NetGen
         /// <param name="path">The file to write, conventionally <c>*.onnx</c>.</param>
         /// <param name="options">Opset, IR version, element type and value names; <see langword="null"/> for the defaults.</param>
         void ExportOnnx(string path, OnnxExportOptions? options = null);
+
+        /// <summary>
+        /// Forward-mode automatic differentiation in inference mode (no dropout, BatchNorm with its running statistics):
+        /// writes the outputs <see cref="Predict"/> computes and their tangent, the Jacobian-vector product
+        /// <c>Ẏ = ∂Y/∂x · ẋ + ∂Y/∂p · ṗ</c>. Changes nothing; safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">A batch of samples <c>[batch × InputSize]</c>.</param>
+        /// <param name="inputTangents">The input tangent ẋ, as long as <paramref name="inputs"/>; empty means 0.</param>
+        /// <param name="parameterTangents">The parameter tangent ṗ in the layout of <see cref="Parameters"/>; empty means 0.</param>
+        /// <param name="outputs">Receives the outputs <c>[batch × OutputSize]</c>.</param>
+        /// <param name="outputTangents">Receives the output tangent Ẏ <c>[batch × OutputSize]</c>.</param>
+        /// <exception cref="ArgumentException">A length does not match; nothing is changed.</exception>
+        /// <exception cref="NotSupportedException">The implementation has no forward mode (the default for hand-written networks).</exception>
+        void Jvp(ReadOnlySpan<T> inputs, ReadOnlySpan<T> inputTangents, ReadOnlySpan<T> parameterTangents, Span<T> outputs, Span<T> outputTangents) =>
+            throw new NotSupportedException($"{GetType().Name} does not implement forward-mode differentiation (Jvp); generated networks do.");
+
+        /// <summary>
+        /// The directional derivative of the training loss (what <see cref="TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/>
+        /// returns, regularization included) along the parameter tangent ṗ, computed forward-mode in training mode: dropout
+        /// masks drawn from <see cref="RandomState"/> (which advances exactly as in <c>TrainStep</c>) and BatchNorm batch
+        /// statistics. Changes neither <see cref="Parameters"/>, <see cref="State"/> nor <see cref="Gradients"/>. After
+        /// restoring <see cref="RandomState"/> and <see cref="State"/> it equals <c>Gradients · ṗ</c> of the same
+        /// <c>TrainStep</c> to rounding. One thread at a time, like <c>TrainStep</c>.
+        /// </summary>
+        /// <param name="inputs">A batch of samples <c>[batch × InputSize]</c>.</param>
+        /// <param name="labels">One class per sample.</param>
+        /// <param name="parameterTangents">The direction ṗ in the layout of <see cref="Parameters"/>; empty means 0.</param>
+        /// <returns>The directional derivative of the mean loss.</returns>
+        /// <exception cref="ArgumentException">A length or label is wrong; nothing is changed.</exception>
+        /// <exception cref="InvalidOperationException">A <c>TrainStep</c> or <c>LossJvp</c> on this instance is running.</exception>
+        /// <exception cref="NotSupportedException">The implementation has no forward mode (the default for hand-written networks).</exception>
+        T LossJvp(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, ReadOnlySpan<T> parameterTangents) =>
+            throw new NotSupportedException($"{GetType().Name} does not implement forward-mode differentiation (LossJvp); generated networks do.");
+
+        /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
+        /// <param name="inputs">A batch of samples <c>[batch × InputSize]</c>.</param>
+        /// <param name="targets">The targets <c>[batch × OutputSize]</c>.</param>
+        /// <param name="parameterTangents">The direction ṗ in the layout of <see cref="Parameters"/>; empty means 0.</param>
+        /// <returns>The directional derivative of the mean loss.</returns>
+        /// <exception cref="ArgumentException">A length is wrong; nothing is changed.</exception>
+        /// <exception cref="InvalidOperationException">A <c>TrainStep</c> or <c>LossJvp</c> on this instance is running.</exception>
+        /// <exception cref="NotSupportedException">The implementation has no forward mode (the default for hand-written networks).</exception>
+        T LossJvp(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> parameterTangents) =>
+            throw new NotSupportedException($"{GetType().Name} does not implement forward-mode differentiation (LossJvp); generated networks do.");
     }
 }

@@ -7,8 +7,8 @@ using NetGen.Generator.Tests.Infrastructure;
 namespace NetGen.Generator.Tests;
 
 /// <summary>
-/// The forward and backward passes declare the spans their emitters say they use (LayerEmitter.ForwardSpans and
-/// BackwardSpans). A span used but not declared does not compile; this test finds the other mistake, a span declared
+/// The forward, backward and tangent passes declare the spans their emitters say they use (LayerEmitter.ForwardSpans,
+/// BackwardSpans, TangentSpans). A span used but not declared does not compile; this test finds the other mistake, a span declared
 /// but never used, for every kind first and later in the network, fused and not.
 /// </summary>
 public class SpanDeclarationTests
@@ -37,14 +37,14 @@ public class SpanDeclarationTests
     {
         (_, _, GeneratorDriverRunResult run) = TestCompilation.RunGenerator(TestCompilation.Create($"using NetGen;\nnamespace App;\n{declaration}"));
         string[] files = run.GeneratedTrees.Select(t => t.ToString()).ToArray();
-        Assert.Equal(4, files.Length);
+        Assert.Equal(5, files.Length);
 
-        foreach ((string file, string method) in new[] { ("Forward", "private void Forward("), ("Backward", "private void Backward(") })
+        foreach ((string file, string method) in new[] { ("Forward", "private void Forward("), ("Backward", "private void Backward("), ("Tangent", "private void ForwardTangent(") })
         {
             string source = Assert.Single(files, f => f.Contains(method));
             string body = MethodBody(source, method);
             string code = Regex.Replace(body, "//[^\n]*", string.Empty);
-            foreach (Match declared in Regex.Matches(code, @"var (\w+) = (?:training \? )?ws\."))
+            foreach (Match declared in Regex.Matches(code, @"(?:var|global::System\.ReadOnlySpan<\w+>) (\w+) = (?:training \? )?(?:ws\.|p\.IsEmpty)"))
             {
                 string local = declared.Groups[1].Value;
                 int uses = Regex.Matches(code, $@"(?<![\w.]){local}\b").Count;

@@ -20,7 +20,7 @@ public class ConvolutionGradientCheckTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-7;
 
-    private static readonly Dictionary<string, Func<int, INetwork<double>>> Networks = new()
+    internal static readonly Dictionary<string, Func<int, INetwork<double>>> Networks = new()
     {
         ["Conv2D stride 2, padding 1"] = s => new ConvGcStrided(s),
         ["Conv2D after Conv2D (dX)"] = s => new ConvGcStacked(s),

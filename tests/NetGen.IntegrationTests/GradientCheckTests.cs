@@ -122,7 +122,7 @@ public class GradientCheckTests
 {
     private const double Tolerance = 1e-7;
 
-    private static readonly Dictionary<string, (Func<int, INetwork<double>> Create, LossFunction Loss)> Networks = new()
+    internal static readonly Dictionary<string, (Func<int, INetwork<double>> Create, LossFunction Loss)> Networks = new()
     {
         ["Dense"] = (s => new GcDense(s), LossFunction.MeanSquaredError),
         ["Dense without bias"] = (s => new GcDenseNoBias(s), LossFunction.MeanSquaredError),

@@ -21,6 +21,22 @@ namespace NetGen.Runtime.Tests
         }
 
         [Fact]
+        public void ForwardVersusReverse_on_a_network_without_forward_mode_throws_and_restores_everything()
+        {
+            var network = new TinyNetwork(seed: 3);
+            network.TrainStep(Inputs, Labels);
+            double[] parameters = network.Parameters.ToArray(), gradients = network.Gradients.ToArray(), state = network.State.ToArray();
+            ulong random = network.RandomState;
+
+            Assert.Throws<NotSupportedException>(() => GradientCheck.ForwardVersusReverse<double>(network, Inputs, Labels, seed: 1));
+
+            Assert.Equal(parameters, network.Parameters.ToArray());
+            Assert.Equal(gradients, network.Gradients.ToArray());
+            Assert.Equal(state, network.State.ToArray());
+            Assert.Equal(random, network.RandomState);
+        }
+
+        [Fact]
         public void A_wrong_gradient_is_caught_and_located()
         {
             var network = new TinyNetwork(seed: 3) { Bug = TinyNetwork.Mistake.ScaleSecondWeightGradient };

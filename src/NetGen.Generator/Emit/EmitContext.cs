@@ -24,6 +24,34 @@ internal sealed class EmitContext
     /// <summary>Output of layer <paramref name="number"/> as a local span (<c>a0</c> is the input).</summary>
     public static string A(int number) => "a" + Int(number);
 
+    /// <summary>Tangent (forward-mode derivative) of the output of layer <paramref name="number"/>: <c>tA2</c>.</summary>
+    public static string TA(int number) => "tA" + Int(number);
+
+    /// <summary>The tangent of a layer's tensor <paramref name="name"/> (<c>W</c>, <c>γ</c>, …) as a local span: <c>tW2</c>, <c>tgamma3</c>.</summary>
+    public static string TangentOf(PlannedLayer layer, string name)
+    {
+        foreach (TensorPlan tensor in layer.Tensors)
+        {
+            if (tensor.Name == name)
+            {
+                return "t" + tensor.Field;
+            }
+        }
+
+        throw new KeyNotFoundException($"Layer {layer.Number} has no tensor {name}.");
+    }
+
+    /// <summary>A math name with a dot above its first letter, the usual notation for a tangent: <c>Ȧ1</c>, <c>Ẇ2</c>, <c>ḃ2</c>, <c>γ̇3</c>.</summary>
+    public static string Dot(string name) => name.Length == 0 ? name : name[0] switch
+    {
+        'A' => "Ȧ" + name.Substring(1),
+        'W' => "Ẇ" + name.Substring(1),
+        'b' => "ḃ" + name.Substring(1),
+        'Z' => "Ż" + name.Substring(1),
+        'X' => "Ẋ" + name.Substring(1),
+        _ => name.Substring(0, 1) + "\u0307" + name.Substring(1),
+    };
+
     /// <summary>Gradient of the loss with respect to the output of layer <paramref name="number"/>.</summary>
     public static string DA(int number) => "dA" + Int(number);
 

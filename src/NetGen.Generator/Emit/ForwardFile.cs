@@ -63,7 +63,7 @@ internal static class ForwardFile
         w.Line("// Every buffer a call writes lives in a Workspace, so calls on different threads never share one: inference");
         w.Line("// rents a workspace from a small lock-free pool (a new one only while all pooled ones are in use), training");
         w.Line("// has its own. Buffers are sized for the largest batch seen and reused: after warm-up a call allocates nothing.");
-        using (w.Block("private sealed class Workspace"))
+        using (w.Block("private sealed partial class Workspace"))
         {
             w.Line("public readonly bool ForTraining;");
             w.Line("public int Capacity;");

@@ -8,7 +8,7 @@ namespace NetGen.Generator.Emit;
 
 /// <summary>
 /// Writes a network's code, one file per concern: parameters and initialization, the forward pass and loss, the
-/// backward pass. A network that cannot run (errors, unsupported layers) gets one file of members that throw, so the
+/// backward pass, the ONNX export, forward-mode derivatives. A network that cannot run (errors, unsupported layers) gets one file of members that throw, so the
 /// user's code still compiles and the build shows only the NG diagnostics.
 /// </summary>
 internal static class NetworkEmitter
@@ -32,6 +32,7 @@ internal static class NetworkEmitter
             ($"{hint}.Forward.g.cs", Wrap(plan, w => ForwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Backward.g.cs", Wrap(plan, w => BackwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Onnx.g.cs", Wrap(plan, w => OnnxFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
+            ($"{hint}.Tangent.g.cs", Wrap(plan, w => TangentFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
         };
     }
 
@@ -155,6 +156,20 @@ internal static class NetworkEmitter
             OnnxFile.WriteStub(w, Throw);
         }
 
+        if (!taken.Contains("Jvp"))
+        {
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public void Jvp({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} inputTangents, {c.ReadOnlySpan} parameterTangents, {c.Span} outputs, {c.Span} outputTangents) => {Throw};");
+        }
+
+        if (!taken.Contains("LossJvp"))
+        {
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} LossJvp({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.ReadOnlySpan} parameterTangents) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} LossJvp({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.ReadOnlySpan} parameterTangents) => {Throw};");
+        }
+
         w.Line();
         w.Line($"int {net}.InputSize => {Literals.Int(inputSize)};");
         w.Line($"int {net}.OutputSize => {Literals.Int(outputSize)};");
@@ -175,6 +190,9 @@ internal static class NetworkEmitter
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
         w.Line($"void {net}.ExportOnnx(global::System.IO.Stream destination, {OnnxFile.Options}? options) => {Throw};");
         w.Line($"void {net}.ExportOnnx(string path, {OnnxFile.Options}? options) => {Throw};");
+        w.Line($"void {net}.Jvp({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} inputTangents, {c.ReadOnlySpan} parameterTangents, {c.Span} outputs, {c.Span} outputTangents) => {Throw};");
+        w.Line($"{t} {net}.LossJvp({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.ReadOnlySpan} parameterTangents) => {Throw};");
+        w.Line($"{t} {net}.LossJvp({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.ReadOnlySpan} parameterTangents) => {Throw};");
     }
 
     public static string LossLiteral(LossKind loss) => System.Enum.IsDefined(typeof(LossKind), loss)

@@ -295,6 +295,13 @@ namespace NetGen.Runtime.Tests.Training
         public void ExportOnnx(System.IO.Stream destination, OnnxExportOptions? options = null) => Inner.ExportOnnx(destination, options);
 
         public void ExportOnnx(string path, OnnxExportOptions? options = null) => Inner.ExportOnnx(path, options);
+
+        public void Jvp(ReadOnlySpan<T> inputs, ReadOnlySpan<T> inputTangents, ReadOnlySpan<T> parameterTangents, Span<T> outputs, Span<T> outputTangents) =>
+            Inner.Jvp(inputs, inputTangents, parameterTangents, outputs, outputTangents);
+
+        public T LossJvp(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, ReadOnlySpan<T> parameterTangents) => Inner.LossJvp(inputs, labels, parameterTangents);
+
+        public T LossJvp(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> parameterTangents) => Inner.LossJvp(inputs, targets, parameterTangents);
     }
 
     /// <summary>Wraps a network and returns a NaN loss (and NaN gradients and state) on chosen TrainStep calls.</summary>

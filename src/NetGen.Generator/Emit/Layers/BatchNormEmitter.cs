@@ -61,6 +61,30 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         writer.Line($"{RuntimeTypes.Initializers}.Fill(runningVariance{N(n)}, {context.Real(1)});");
     }
 
+    public override string TangentMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        string x = M(n - 1), tx = Dot(M(n - 1)), y = Dot(M(n)), g = $"γ{N(n)}", tg = $"{Dot("γ")}{N(n)}", tb = $"{Dot("β")}{N(n)}";
+        return $"training: {y} = {tg} ⊙ X̂ + {g} ⊙ (1/√(σ²_B + ε)) ⊙ ({tx} − mean({tx}) − X̂ ⊙ mean({tx} ⊙ X̂)) + {tb};  inference: {y} = {g} ⊙ {tx}/√(running σ² + ε) + {tg} ⊙ ({x} − running μ)/√(running σ² + ε) + {tb}";
+    }
+
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), TA(layer.Number - 1), $"xHat{N(layer.Number)}", $"inverseStd{N(layer.Number)}", TA(layer.Number), TP(layer, "γ"), TP(layer, "β") };
+
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
+        writer.Line("if (training)");
+        writer.Indent();
+        writer.Line($"{RuntimeTypes.BatchNorm}.TangentTraining(xHat{N(n)}, inverseStd{N(n)}, {TA(n - 1)}, gamma{N(n)}, {TP(layer, "γ")}, {TP(layer, "β")}, {TA(n)}, {sizes});");
+        writer.Unindent();
+        writer.Line("else");
+        writer.Indent();
+        writer.Line($"{RuntimeTypes.BatchNorm}.TangentInference({A(n - 1)}, {TA(n - 1)}, gamma{N(n)}, {TP(layer, "γ")}, {TP(layer, "β")}, runningMean{N(n)}, runningVariance{N(n)}, {TA(n)}, {sizes}, epsilon: {context.Real(Spec(layer).Epsilon)});");
+        writer.Unindent();
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

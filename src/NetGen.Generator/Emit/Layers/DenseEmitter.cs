@@ -49,6 +49,75 @@ internal sealed class DenseEmitter : LayerEmitter<DenseSpec>
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         WeightInitializer.Write(writer, context, layer, Spec(layer).Init, context.Tensor(layer, "W"), layer.InputSize, layer.OutputSize);
 
+    public override string TangentMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        string bias = Spec(layer).Bias ? $" + {Dot("b")}{N(n)}" : string.Empty;
+        return $"{Dot(M(n))} = {Dot(M(n - 1))} · W{N(n)}ᵀ + {M(n - 1)} · {Dot("W")}{N(n)}ᵀ{bias}";
+    }
+
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer)
+    {
+        var spans = new List<string> { A(layer.Number - 1), TA(layer.Number - 1), TA(layer.Number), TP(layer, "W") };
+        if (Spec(layer).Bias)
+        {
+            spans.Add(TP(layer, "b"));
+        }
+
+        return spans;
+    }
+
+    // Ȧ = Ẋ·Wᵀ + ḃ, then Ȧ += X·Ẇᵀ when there is a parameter tangent (an empty one is 0).
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
+        bool bias = Spec(layer).Bias;
+        string tW = TP(layer, "W");
+        if (!layer.Unrolled)
+        {
+            writer.Line($"{RuntimeTypes.Linear}.Forward({TA(n - 1)}, W{N(n)}, {(bias ? TP(layer, "b") : context.EmptyReadOnlySpan)}, {TA(n)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            writer.Line($"if (!{tW}.IsEmpty)");
+            writer.Indent();
+            writer.Line($"{RuntimeTypes.Linear}.AddForward({A(n - 1)}, {tW}, {TA(n)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            writer.Unindent();
+            return;
+        }
+
+        using (writer.Block())
+        {
+            writer.Line($"var w = W{N(n)};");
+            using (writer.Block("for (int s = 0; s < batch; s++)"))
+            {
+                writer.Line($"var tx = {TA(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                writer.Line($"var ty = {TA(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                for (int o = 0; o < outputs; o++)
+                {
+                    writer.Line($"ty[{N(o)}] = {string.Join(" + ", Enumerable.Range(0, inputs).Select(i => $"w[{N((o * inputs) + i)}] * tx[{N(i)}]"))};");
+                }
+            }
+        }
+
+        using (writer.Block($"if (!{tW}.IsEmpty)"))
+        {
+            writer.Line($"var tw = {tW};");
+            if (bias)
+            {
+                writer.Line($"var tb = {TP(layer, "b")};");
+            }
+
+            using (writer.Block("for (int s = 0; s < batch; s++)"))
+            {
+                writer.Line($"var x = {A(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                writer.Line($"var ty = {TA(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                for (int o = 0; o < outputs; o++)
+                {
+                    string sum = string.Join(" + ", Enumerable.Range(0, inputs).Select(i => $"tw[{N((o * inputs) + i)}] * x[{N(i)}]")) + (bias ? $" + tb[{N(o)}]" : string.Empty);
+                    writer.Line($"ty[{N(o)}] += {sum};");
+                }
+            }
+        }
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;

@@ -33,6 +33,28 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
         yield return new BatchBuffer($"_mask{N(layer.Number)}", $"mask{N(layer.Number)}", layer.OutputSize, "the dropout mask: 0, or 1/(1 − rate) for kept values (training only)", TrainingOnly: true);
     }
 
+    public override string TangentMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return $"training: {Dot(M(n))} = {Dot(M(n - 1))} ⊙ M{N(n)} (the same mask);  inference: {Dot(M(n))} = {Dot(M(n - 1))}";
+    }
+
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer) =>
+        new[] { $"mask{N(layer.Number)}", TA(layer.Number - 1), TA(layer.Number) };
+
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line("if (training)");
+        writer.Indent();
+        writer.Line($"{RuntimeTypes.Dropout}.Backward(mask{N(n)}, {TA(n - 1)}, {TA(n)});");
+        writer.Unindent();
+        writer.Line("else");
+        writer.Indent();
+        writer.Line($"{TA(n - 1)}.CopyTo({TA(n)});");
+        writer.Unindent();
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

@@ -22,6 +22,13 @@ internal sealed class FlattenEmitter : LayerEmitter<FlattenSpec>
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"graph.Flatten({OnnxName(layer)});");
 
+    public override string TangentMath(PlannedLayer layer) => $"{Dot(M(layer.Number))} = {Dot(M(layer.Number - 1))}";
+
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer) => new[] { TA(layer.Number - 1), TA(layer.Number) };
+
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{TA(layer.Number - 1)}.CopyTo({TA(layer.Number)});");
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"{A(layer.Number - 1)}.CopyTo({A(layer.Number)});");
 

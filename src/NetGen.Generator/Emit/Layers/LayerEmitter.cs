@@ -25,6 +25,25 @@ internal abstract class LayerEmitter
 
     public virtual IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer) => System.Array.Empty<FixedBuffer>();
 
+    /// <summary>
+    /// The tangent math (forward-mode derivative along the input and parameter tangents), e.g.
+    /// <c>Ȧ1 = Ȧ0 · W1ᵀ + A0 · Ẇ1ᵀ + ḃ1</c>: the comment under the layer's sentence in <c>ForwardTangent</c>.
+    /// </summary>
+    public abstract string TangentMath(PlannedLayer layer);
+
+    /// <summary>
+    /// Writes the layer's tangent statement, after its forward statement: <c>tA{n}</c> (Ȧn) from <c>tA{n−1}</c>, the forward
+    /// values, and the parameter tangents <c>tW{n}</c>, <c>tb{n}</c>, … (spans of <c>parameterTangents</c>, empty when it is
+    /// empty, which means 0). The forward pass in <c>ForwardTangent</c> runs in either mode (<c>training</c>).
+    /// </summary>
+    public abstract void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context);
+
+    /// <summary>The span locals <see cref="Tangent"/> uses, forward values and tangents alike (<c>a1</c>, <c>tA1</c>, <c>tW2</c>, …).</summary>
+    public abstract IEnumerable<string> TangentSpans(PlannedLayer layer);
+
+    /// <summary>Per-batch buffers only the tangent pass needs (Maxout's ż), allocated the first time a workspace computes tangents.</summary>
+    public virtual IEnumerable<BatchBuffer> TangentBuffers(PlannedLayer layer) => System.Array.Empty<BatchBuffer>();
+
     public abstract void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context);
 
     public abstract void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context);
@@ -72,6 +91,15 @@ internal abstract class LayerEmitter
     protected static string M(int number) => EmitContext.Math(number);
 
     protected static string Shape(PlannedLayer layer) => layer.OutputShape.Text;
+
+    /// <summary><c>tA2</c>: the tangent Ȧ2 of layer 2's output (<c>tA0</c> is the input tangent).</summary>
+    protected static string TA(int number) => EmitContext.TA(number);
+
+    /// <summary><c>tW2</c>: the tangent of a layer's tensor, the span of <c>parameterTangents</c> at its offset.</summary>
+    protected static string TP(PlannedLayer layer, string name) => EmitContext.TangentOf(layer, name);
+
+    /// <summary>A math name with a dot above (<c>Ȧ1</c>, <c>Ẇ2</c>, <c>ḃ2</c>, <c>γ̇3</c>): its tangent.</summary>
+    protected static string Dot(string name) => EmitContext.Dot(name);
 
     /// <summary><c>dA2</c>, or nothing for the first layer, whose input needs no gradient.</summary>
     protected static IEnumerable<string> InputGradient(PlannedLayer layer) =>

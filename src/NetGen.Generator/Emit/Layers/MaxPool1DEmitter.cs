@@ -33,6 +33,24 @@ internal sealed class MaxPool1DEmitter : LayerEmitter<MaxPool1DSpec>
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"graph.MaxPool1D({OnnxName(layer)}, channels: {N(layer.InputShape[0])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)});");
 
+    public override string TangentMath(PlannedLayer layer) => Pooling.MaxTangentMath(layer);
+
+    public override IEnumerable<BatchBuffer> TangentBuffers(PlannedLayer layer) => Pooling.FirstLayerArgmax(layer);
+
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer) => Pooling.MaxTangentSpans(layer);
+
+    // A first layer's forward pass keeps no argmax (its backward step is skipped): it is recomputed with one here.
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        if (n == 1)
+        {
+            writer.Line($"{RuntimeTypes.MaxPool1D}.Forward({A(0)}, {A(1)}, argmax1, batch, {Sizes(layer)});");
+        }
+
+        writer.Line($"{RuntimeTypes.MaxPool1D}.Tangent(argmax{N(n)}, {TA(n - 1)}, {TA(n)}, batch, {Sizes(layer)});");
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;

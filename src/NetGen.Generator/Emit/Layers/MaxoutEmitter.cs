@@ -46,6 +46,32 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutSpec>
     public override void Initialize(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         WeightInitializer.Write(writer, context, layer, Spec(layer).Init, context.Tensor(layer, "W"), layer.InputSize, Spec(layer).Units);
 
+    public override string TangentMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return $"{Dot("Z")}{N(n)} = {Dot(M(n - 1))} · W{N(n)}ᵀ + {M(n - 1)} · {Dot("W")}{N(n)}ᵀ + {Dot("b")}{N(n)};  {Dot(M(n))}[s,u] = {Dot("Z")}{N(n)} at unit u's winning piece";
+    }
+
+    public override System.Collections.Generic.IEnumerable<BatchBuffer> TangentBuffers(PlannedLayer layer)
+    {
+        yield return new BatchBuffer($"_tZ{N(layer.Number)}", $"tZ{N(layer.Number)}", Spec(layer).Units * Spec(layer).Pieces, $"Ż{N(layer.Number)}: tangent of the pre-max values");
+    }
+
+    public override System.Collections.Generic.IEnumerable<string> TangentSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), TA(layer.Number - 1), $"z{N(layer.Number)}", $"tZ{N(layer.Number)}", TA(layer.Number), TP(layer, "W"), TP(layer, "b") };
+
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, rows = Spec(layer).Units * Spec(layer).Pieces;
+        string sizes = $"batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)}";
+        writer.Line($"{RuntimeTypes.Linear}.Forward({TA(n - 1)}, W{N(n)}, {TP(layer, "b")}, tZ{N(n)}, {sizes});");
+        writer.Line($"if (!{TP(layer, "W")}.IsEmpty)");
+        writer.Indent();
+        writer.Line($"{RuntimeTypes.Linear}.AddForward({A(n - 1)}, {TP(layer, "W")}, tZ{N(n)}, {sizes});");
+        writer.Unindent();
+        writer.Line($"{RuntimeTypes.Activations}.MaxoutTangent(z{N(n)}, tZ{N(n)}, {TA(n)}, batch, units: {N(Spec(layer).Units)}, pieces: {N(Spec(layer).Pieces)});");
+    }
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number, rows = Spec(layer).Units * Spec(layer).Pieces;

@@ -39,6 +39,18 @@ internal sealed class PReLUEmitter : LayerEmitter<PReLUSpec>
         writer.Line($"{RuntimeTypes.Initializers}.Fill(alpha{N(layer.Number)}, {context.Real(Spec(layer).InitialAlpha)});");
     }
 
+    public override string TangentMath(PlannedLayer layer)
+    {
+        string x = M(layer.Number - 1), tx = Dot(x), j = Spec(layer).Shared ? string.Empty : "[j]";
+        return $"{Dot(M(layer.Number))} = {x} > 0 ? {tx} : α{N(layer.Number)}{j}·{tx} + {Dot("α")}{N(layer.Number)}{j}·{x}";
+    }
+
+    public override System.Collections.Generic.IEnumerable<string> TangentSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), TA(layer.Number - 1), TA(layer.Number), TP(layer, "α") };
+
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.Activations}.PReLUTangent({A(layer.Number - 1)}, alpha{N(layer.Number)}, {TA(layer.Number - 1)}, {TP(layer, "α")}, {TA(layer.Number)}, batch, features: {N(layer.OutputSize)});");
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"{RuntimeTypes.Activations}.PReLU({A(layer.Number - 1)}, alpha{N(layer.Number)}, {A(layer.Number)}, batch, features: {N(layer.OutputSize)});");
 

@@ -31,4 +31,37 @@ internal static class Pooling
     /// <summary>The argmax span the forward pass writes, if there is one.</summary>
     public static IEnumerable<string> ArgmaxSpans(PlannedLayer layer) =>
         layer.Number == 1 ? System.Array.Empty<string>() : new[] { $"argmax{Literals.Int(layer.Number)}" };
+
+    /// <summary>The tangent math of both max pooling kinds: each output's tangent is that of the input it took.</summary>
+    public static string MaxTangentMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        return $"{EmitContext.Dot(EmitContext.Math(n))}[k] = {EmitContext.Dot(EmitContext.Math(n - 1))}[argmax{Literals.Int(n)}[k]]: the tangent of the value that was the maximum";
+    }
+
+    /// <summary>
+    /// The argmax a first max pooling layer needs for its tangent: the forward pass keeps none there (no backward step
+    /// needs it), so the tangent pass has its own.
+    /// </summary>
+    public static IEnumerable<BatchBuffer> FirstLayerArgmax(PlannedLayer layer)
+    {
+        if (layer.Number == 1)
+        {
+            yield return new BatchBuffer("_argmax1", "argmax1", layer.OutputSize, $"where each maximum of layer 1 came from, an index into {EmitContext.Math(0)} (for its tangent)", Indexes: true);
+        }
+    }
+
+    /// <summary>The spans a max pooling tangent uses: its argmax and the two tangents (and the forward values it recomputes as a first layer).</summary>
+    public static IEnumerable<string> MaxTangentSpans(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        var spans = new List<string> { $"argmax{Literals.Int(n)}", EmitContext.TA(n - 1), EmitContext.TA(n) };
+        if (n == 1)
+        {
+            spans.Add(EmitContext.A(0));
+            spans.Add(EmitContext.A(1));
+        }
+
+        return spans;
+    }
 }

@@ -29,6 +29,19 @@ internal sealed class SoftmaxEmitter : LayerEmitter<SoftmaxSpec>
     public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"graph.Softmax({OnnxName(layer)}, features: {N(layer.OutputSize)});");
 
+    public override string TangentMath(PlannedLayer layer)
+    {
+        string y = M(layer.Number), ty = Dot(y), tx = Dot(M(layer.Number - 1));
+        return $"{ty} = {y} ⊙ ({tx} − Σ_j {tx}[s,j]·{y}[s,j])";
+    }
+
+    public override System.Collections.Generic.IEnumerable<string> TangentSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number), TA(layer.Number - 1), TA(layer.Number) };
+
+    // The softmax Jacobian is symmetric, so its tangent is the backward kernel applied to Ẋ.
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.Activations}.SoftmaxBackward({A(layer.Number)}, {TA(layer.Number - 1)}, {TA(layer.Number)}, batch, features: {N(layer.OutputSize)});");
+
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"{RuntimeTypes.Activations}.Softmax({A(layer.Number - 1)}, {A(layer.Number)}, batch, features: {N(layer.OutputSize)});");
 
