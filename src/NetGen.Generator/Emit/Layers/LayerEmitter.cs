@@ -97,6 +97,9 @@ internal abstract class LayerEmitter
         MaxPool2DSpec => MaxPool2DEmitter.Instance,
         Conv1DSpec => Conv1DEmitter.Instance,
         MaxPool1DSpec => MaxPool1DEmitter.Instance,
+        AvgPool2DSpec => AvgPool2DEmitter.Instance,
+        AvgPool1DSpec => AvgPool1DEmitter.Instance,
+        GlobalAvgPoolSpec => GlobalAvgPoolEmitter.Instance,
         ActivationSpec => ActivationEmitter.Instance,
         _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.GetType().Name, "No emitter for this layer kind: add one in Emit/Layers and register it in LayerEmitter.For."),
     };

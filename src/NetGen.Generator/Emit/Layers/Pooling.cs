@@ -3,9 +3,15 @@ using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit.Layers;
 
-/// <summary>What the max pooling kinds share: the argmax buffer and the unpooling sentence.</summary>
+/// <summary>What the pooling kinds share: max pooling's argmax buffer and unpooling sentence, average pooling's wording.</summary>
 internal static class Pooling
 {
+    /// <summary>Average pooling's backward sentence: every input of a window gets an equal share of its gradient.</summary>
+    public const string Sharing = "each gradient shared equally by the real inputs of its window (overlapping windows add up)";
+
+    /// <summary>Average pooling's means are over the real inputs: said when there is padding.</summary>
+    public static string OverInputs(int padding) => padding > 0 ? ", over the positions inside the map (padding not counted)" : string.Empty;
+
     /// <summary>The backward sentence of both pooling kinds: each gradient goes back to the input that was the maximum.</summary>
     public static string Unpooling(PlannedLayer layer)
     {
