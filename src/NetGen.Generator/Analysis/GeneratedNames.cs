@@ -16,6 +16,7 @@ internal static class GeneratedNames
     {
         "InputSize", "OutputSize", "ParameterCount", "StateCount", "Architecture", "Summary", "Parameters", "Gradients",
         "State", "RandomState", "Layers", "Predict", "TrainStep", "Evaluate", "ExportOnnx",
+        "InputGradients",
     };
 
     /// <summary>Private helpers and buffers of a runnable network (not the per-layer tensor spans: <see cref="LayerMembers"/>).</summary>
@@ -24,6 +25,7 @@ internal static class GeneratedNames
         "Forward", "Backward", "Train", "CheckLabels", "CheckTargets", "ComputeLoss", "Penalty", "Initialize", "CreateLayers",
         "Workspace", "RentWorkspace", "ReturnWorkspace", "_parameters", "_gradients", "_state", "_random", "_layers",
         "_workspaces", "_trainingWorkspace", "_trainingBusy", "BuildOnnxGraph",
+        "PrepareInputGradients", "InputGradientsBackward",
     };
 
     /// <summary><see cref="NetworkSpec.MemberNames"/> entry for a user constructor with no parameters.</summary>

@@ -32,6 +32,7 @@ internal static class NetworkEmitter
             ($"{hint}.Forward.g.cs", Wrap(plan, w => ForwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Backward.g.cs", Wrap(plan, w => BackwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Onnx.g.cs", Wrap(plan, w => OnnxFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
+            ($"{hint}.InputGradients.g.cs", Wrap(plan, w => InputGradientsFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
         };
     }
 
@@ -146,6 +147,14 @@ internal static class NetworkEmitter
             w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
         }
 
+        if (!taken.Contains("InputGradients"))
+        {
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} InputGradients({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.Span} gradients) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} InputGradients({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.Span} gradients) => {Throw};");
+        }
+
         if (!taken.Contains("ExportOnnx"))
         {
             OnnxFile.WriteStub(w, Throw);
@@ -167,6 +176,8 @@ internal static class NetworkEmitter
         w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        w.Line($"{t} {net}.InputGradients({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.Span} gradients) => {Throw};");
+        w.Line($"{t} {net}.InputGradients({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.Span} gradients) => {Throw};");
         w.Line($"void {net}.ExportOnnx(global::System.IO.Stream destination, {OnnxFile.Options}? options) => {Throw};");
         w.Line($"void {net}.ExportOnnx(string path, {OnnxFile.Options}? options) => {Throw};");
     }

@@ -60,6 +60,9 @@ internal sealed class AvgPool1DEmitter : LayerEmitter<AvgPool1DSpec>
         }
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.AvgPool1D}.Backward({DA(layer.Number)}, {DA(layer.Number - 1)}, batch, {Sizes(layer)});");
+
     private static string Sizes(PlannedLayer layer) =>
         $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)}";
 }

@@ -60,6 +60,9 @@ internal sealed class AvgPool2DEmitter : LayerEmitter<AvgPool2DSpec>
         }
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.AvgPool2D}.Backward({DA(layer.Number)}, {DA(layer.Number - 1)}, batch, {Sizes(layer)});");
+
     private static string Sizes(PlannedLayer layer) =>
         $"channels: {N(layer.InputShape[0])}, height: {N(layer.InputShape[1])}, width: {N(layer.InputShape[2])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)}";
 }

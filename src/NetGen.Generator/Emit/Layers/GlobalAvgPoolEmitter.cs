@@ -50,6 +50,9 @@ internal sealed class GlobalAvgPoolEmitter : LayerEmitter<GlobalAvgPoolSpec>
         }
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.GlobalAvgPool}.Backward({DA(layer.Number)}, {DA(layer.Number - 1)}, batch, {Sizes(layer)});");
+
     /// <summary>Values per channel: H·W, or L.</summary>
     private static int Spatial(PlannedLayer layer) => layer.InputShape.Size / layer.InputShape[0];
 

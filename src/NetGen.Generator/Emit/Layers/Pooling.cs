@@ -21,15 +21,24 @@ internal static class Pooling
             : $"d{EmitContext.Math(n - 1)} = 0, then d{EmitContext.Math(n - 1)}[argmax{Literals.Int(n)}[k]] += d{EmitContext.Math(n)}[k]: each gradient goes to the value that was the maximum";
     }
 
-    /// <summary>The indexes the backward pass needs, one per output value; none for a first layer, which has no backward step.</summary>
+    /// <summary>
+    /// The indexes the backward pass needs, one per output value. A first layer has no backward step in training: its
+    /// argmax is only for <c>InputGradients</c>, allocated when that is used.
+    /// </summary>
     public static IEnumerable<BatchBuffer> Argmax(PlannedLayer layer)
     {
         int n = layer.Number;
-        if (n > 1)
-        {
-            yield return new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, $"where each maximum of layer {Literals.Int(n)} came from, an index into {EmitContext.Math(n - 1)}", Indexes: true);
-        }
+        string purpose = $"where each maximum of layer {Literals.Int(n)} came from, an index into {EmitContext.Math(n - 1)}";
+        yield return n > 1
+            ? new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, purpose, Indexes: true)
+            : new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, purpose + " (input gradients only)", Indexes: true, InputGradientsOnly: true);
     }
+
+    /// <summary>The spans a max pooling layer's input-gradient step uses (a first layer finds its maxima again from A0).</summary>
+    public static IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        layer.Number == 1
+            ? new[] { EmitContext.A(1), "argmax1", EmitContext.DA(1), EmitContext.DA(0) }
+            : new[] { $"argmax{Literals.Int(layer.Number)}", EmitContext.DA(layer.Number), EmitContext.DA(layer.Number - 1) };
 
     /// <summary><c>argmax2</c>, or an empty span for a first layer.</summary>
     public static string ArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? "global::System.Span<int>.Empty" : $"argmax{Literals.Int(layer.Number)}";
