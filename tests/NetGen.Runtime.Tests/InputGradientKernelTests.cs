@@ -81,6 +81,15 @@ namespace NetGen.Runtime.Tests
             Assert.Equal(expected, dx);
         }
 
+        [Fact]
+        public void An_INetwork_that_does_not_implement_InputGradients_refuses_clearly()
+        {
+            INetwork<double> network = new Training.SoftmaxRegression<double>(3, 2);
+            NotSupportedException labels = Assert.Throws<NotSupportedException>(() => network.InputGradients(new double[3], new[] { 1 }, new double[3]));
+            Assert.Contains("SoftmaxRegression", labels.Message);
+            Assert.Throws<NotSupportedException>(() => network.InputGradients(new double[3], new double[2], new double[3]));
+        }
+
         [Theory]
         [InlineData(0, 3, 1)]
         [InlineData(2, 3, 1)]
