@@ -10,8 +10,9 @@ namespace NetGen
     /// on any network without knowing its layers.
     /// </summary>
     /// <remarks>
-    /// Threads: <see cref="Predict"/>, <see cref="Evaluate(ReadOnlySpan{T}, ReadOnlySpan{int})"/> (both overloads) and
-    /// <see cref="Jvp"/> only read the parameters and state and may be called from any number of threads on one instance at once; each
+    /// Threads: <see cref="Predict"/>, <see cref="Evaluate(ReadOnlySpan{T}, ReadOnlySpan{int})"/> (both overloads),
+    /// <see cref="InputGradients(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T})"/> (both overloads) and <see cref="Jvp"/>
+    /// only read the parameters and state and may be called from any number of threads on one instance at once; each
     /// call uses its own pooled workspace. <see cref="TrainStep(ReadOnlySpan{T}, ReadOnlySpan{int})"/> is for one thread
     /// at a time: a call while another runs on the same instance throws <see cref="InvalidOperationException"/> and
     /// changes nothing. Do not run inference on an instance while it trains or an optimizer updates it.
@@ -101,6 +102,31 @@ namespace NetGen
 
         /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
         T Evaluate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+
+        /// <summary>
+        /// The gradient ∂J/∂X of the mean loss with respect to the inputs, in inference mode (no dropout, BatchNorm with its
+        /// running statistics), for saliency maps and adversarial examples; returns the loss, as
+        /// <see cref="Evaluate(ReadOnlySpan{T}, ReadOnlySpan{int})"/>. Changes no parameter, state or
+        /// <see cref="Gradients"/>. Safe to call from many threads at once.
+        /// </summary>
+        /// <param name="inputs">A batch of samples, row-major <c>[batch × InputSize]</c>.</param>
+        /// <param name="labels">One class per sample.</param>
+        /// <param name="gradients">Receives ∂J/∂X, <c>[batch × InputSize]</c>.</param>
+        /// <returns>The mean loss over the batch, regularization included.</returns>
+        /// <exception cref="ArgumentException">A wrong length, an empty batch, a label out of range, or a non-finite input; nothing is changed.</exception>
+        /// <exception cref="NotSupportedException">An implementation that is not a generated network and does not override this member.</exception>
+        T InputGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> gradients) =>
+            throw new NotSupportedException($"{GetType().Name} does not compute input gradients: generated networks implement InputGradients; another INetwork<T> must implement it itself.");
+
+        /// <summary>Same as the label overload, with real-valued targets <c>[batch × OutputSize]</c>.</summary>
+        /// <param name="inputs">A batch of samples, row-major <c>[batch × InputSize]</c>.</param>
+        /// <param name="targets">Targets, row-major <c>[batch × OutputSize]</c>.</param>
+        /// <param name="gradients">Receives ∂J/∂X, <c>[batch × InputSize]</c>.</param>
+        /// <returns>The mean loss over the batch, regularization included.</returns>
+        /// <exception cref="ArgumentException">A wrong length, an empty batch, or a non-finite value; nothing is changed.</exception>
+        /// <exception cref="NotSupportedException">An implementation that is not a generated network and does not override this member.</exception>
+        T InputGradients(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> gradients) =>
+            throw new NotSupportedException($"{GetType().Name} does not compute input gradients: generated networks implement InputGradients; another INetwork<T> must implement it itself.");
 
         /// <summary>
         /// Writes the inference graph as an ONNX model to <paramref name="destination"/>: Dropout left out, BatchNorm

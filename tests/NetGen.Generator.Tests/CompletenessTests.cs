@@ -80,7 +80,7 @@ public class CompletenessTests
 
         LayerEmitter registered = Registered(() => LayerEmitter.For(Sample(type)), $"{spec} has {emitters[0].GetType().Name} but LayerEmitter.For does not return it: add '{spec} => {emitters[0].GetType().Name}.Instance' to its switch.");
         Assert.Same(emitters[0], registered);
-        foreach (string method in new[] { nameof(LayerEmitter.Forward), nameof(LayerEmitter.Backward), nameof(LayerEmitter.BackwardSpans), nameof(LayerEmitter.EmitOnnx), nameof(LayerEmitter.OnnxMath), nameof(LayerEmitter.Tangent), nameof(LayerEmitter.TangentMath), nameof(LayerEmitter.TangentSpans) })
+        foreach (string method in new[] { nameof(LayerEmitter.Forward), nameof(LayerEmitter.Backward), nameof(LayerEmitter.BackwardSpans), nameof(LayerEmitter.InputGradients), nameof(LayerEmitter.EmitOnnx), nameof(LayerEmitter.OnnxMath), nameof(LayerEmitter.Tangent), nameof(LayerEmitter.TangentMath), nameof(LayerEmitter.TangentSpans) })
         {
             MethodInfo? declared = emitters[0].GetType().GetMethod(method, BindingFlags.Public | BindingFlags.Instance);
             Assert.True(declared?.DeclaringType == emitters[0].GetType(), $"{emitters[0].GetType().Name} does not write its own {method}.");

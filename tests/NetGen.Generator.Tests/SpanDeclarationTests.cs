@@ -29,6 +29,9 @@ public class SpanDeclarationTests
         "[Network] [Input(1, 6, 6)] [Conv2D(2, 3)] [BatchNorm] [Conv2D(2, 3)] [Flatten] public partial class Net;",
         "[Network] [Input(2, 12)] [MaxPool1D(2)] [Conv1D(3, 3)] [MaxPool1D(2)] [Conv1D(2, 1)] [Flatten] public partial class Net;",
         "[Network] [Input(2, 12)] [Conv1D(3, 4, Stride = 2, Padding = 1)] [PReLU] [Flatten] [Dense(1)] public partial class Net;",
+        "[Network] [Input(2, 9, 9)] [AvgPool2D(3, Stride = 2, Padding = 1)] [Conv2D(2, 3)] [AvgPool2D(2, Stride = 1)] [GlobalAvgPool] [Dense(1)] public partial class Net;",
+        "[Network] [Input(2, 12)] [AvgPool1D(2)] [Conv1D(3, 3)] [AvgPool1D(2, Padding = 1)] [GlobalAvgPool] public partial class Net;",
+        "[Network] [Input(2, 12)] [GlobalAvgPool] [Dense(2)] public partial class Net;",
     }.Select(d => new object[] { d });
 
     [Theory]
@@ -39,7 +42,7 @@ public class SpanDeclarationTests
         string[] files = run.GeneratedTrees.Select(t => t.ToString()).ToArray();
         Assert.Equal(5, files.Length);
 
-        foreach ((string file, string method) in new[] { ("Forward", "private void Forward("), ("Backward", "private void Backward("), ("Tangent", "private void ForwardTangent(") })
+        foreach ((string file, string method) in new[] { ("Forward", "private void Forward("), ("Backward", "private void Backward("), ("Tangent", "private void ForwardTangent("), ("InputGradients", "private void InputGradientsBackward(") })
         {
             string source = Assert.Single(files, f => f.Contains(method));
             string body = MethodBody(source, method);

@@ -32,6 +32,9 @@ public class ConvolutionGradientCheckTests(ITestOutputHelper output)
         ["CNN classifier"] = s => new ConvGcClassifier(s),
         ["Conv1D and MaxPool1D"] = s => new ConvGc1D(s),
         ["Conv1D classifier, BatchNorm, Dropout"] = s => new ConvGc1DClassifier(s),
+        ["AvgPool2D with padding, GlobalAvgPool"] = s => new ConvGcAvgPool(s),
+        ["GlobalAvgPool CNN"] = s => new ConvGcGlobalAvgPoolCnn(s),
+        ["AvgPool1D first and padded, GlobalAvgPool of a sequence"] = s => new ConvGcAvgPool1D(s),
     };
 
     public static TheoryData<string, int, bool> Cases()

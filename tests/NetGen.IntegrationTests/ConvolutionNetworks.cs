@@ -67,3 +67,20 @@ public partial class ConvGc1DClassifier;
 [Conv2D(8, 3, Padding = 1)] [BatchNorm] [ReLU] [MaxPool2D(2)]
 [Flatten] [Dense(16)] [ReLU] [Dropout(0.3)] [Dense(4)] [Softmax]
 public partial class ConvSmallCnn;
+
+// Average pooling between convolutions, with padding (not counted in the means) and overlapping windows, then a
+// GlobalAvgPool. 2×7×7 → 3×7×7 → avg 3, stride 2, padding 1 → 3×4×4 → 4×4×4 → global → 4 → 3.
+[Network(Precision = Precision.Double)]
+[Input(2, 7, 7)] [Conv2D(3, 3, Padding = 1)] [AvgPool2D(3, Stride = 2, Padding = 1)] [Conv2D(4, 3, Padding = 1)] [Tanh] [GlobalAvgPool] [Dense(3)]
+public partial class ConvGcAvgPool;
+
+// The common GlobalAvgPool-ending CNN: Conv → ReLU → GlobalAvgPool → Dense → Softmax. 1×6×6 → 5×6×6 → 5 → 4.
+[Network(Precision = Precision.Double, Loss = LossFunction.SoftmaxCrossEntropy)]
+[Input(1, 6, 6)] [Conv2D(5, 3, Padding = 1)] [ReLU] [GlobalAvgPool] [Dense(4)] [Softmax]
+public partial class ConvGcGlobalAvgPoolCnn;
+
+// Average pooling first (no input gradient needed), then 1-D: 2×12 → avg 2 → 2×6 → 3×6 → avg 3, stride 1, padding 1 →
+// 3×6 → global → 3 → 2.
+[Network(Precision = Precision.Double)]
+[Input(2, 12)] [AvgPool1D(2)] [Conv1D(3, 3, Padding = 1)] [ELU] [AvgPool1D(3, Stride = 1, Padding = 1)] [GlobalAvgPool] [Dense(2)]
+public partial class ConvGcAvgPool1D;

@@ -11,7 +11,7 @@ namespace NetGen.IntegrationTests;
 public class ConvolutionReferenceTests
 {
     /// <summary>The layer kinds this interpreter is the reference for (the others are <see cref="RefLayer"/> records).</summary>
-    internal static readonly string[] Kinds = { "Conv2D", "Conv1D", "MaxPool2D", "MaxPool1D", "Flatten" };
+    internal static readonly string[] Kinds = { "Conv2D", "Conv1D", "MaxPool2D", "MaxPool1D", "AvgPool2D", "AvgPool1D", "GlobalAvgPool", "Flatten" };
 
     /// <summary>The hyperparameters the layer views do not show, one entry per layer in order.</summary>
     private abstract record Op;
@@ -19,6 +19,10 @@ public class ConvolutionReferenceTests
     private sealed record Conv(int Stride, int Padding) : Op;
 
     private sealed record Pool(int Size, int Stride) : Op;
+
+    private sealed record AvgPool(int Size, int Stride, int Padding = 0) : Op;
+
+    private sealed record GlobalPool : Op;
 
     private sealed record Elementwise(Func<double, double> F) : Op;
 
@@ -70,6 +74,14 @@ public class ConvolutionReferenceTests
         var net = new ConvGc1DClassifier(7);
         net.TrainStep(ConvTestData.Normal(3 * ConvGc1DClassifier.InputSize, 9), ConvTestData.Labels(3, 3, 9));
         Check(net, 2, [new Conv(1, 1), new Norm(), new Elementwise(x => x > 0 ? x : 0.1 * x), new Keep(), new Pool(3, 1), new Keep(), new Affine(), new Probabilities()]);
+    }
+
+    [Fact]
+    public void Average_pooling_with_padding_and_global_average_pooling()
+    {
+        Check(new ConvGcAvgPool(7), 3, [new Conv(1, 1), new AvgPool(3, 2, 1), new Conv(1, 1), Tanh, new GlobalPool(), new Affine()]);
+        Check(new ConvGcGlobalAvgPoolCnn(7), 2, [new Conv(1, 1), ReLU, new GlobalPool(), new Affine(), new Probabilities()]);
+        Check(new ConvGcAvgPool1D(7), 3, [new AvgPool(2, 2), new Conv(1, 1), new Elementwise(x => x > 0 ? x : Math.Exp(x) - 1), new AvgPool(3, 1, 1), new GlobalPool(), new Affine()]);
     }
 
     [Fact]
@@ -145,6 +157,9 @@ public class ConvolutionReferenceTests
         ConvGcClassifier => [1, 9, 9],
         ConvGc1D => [3, 11],
         ConvGc1DClassifier => [2, 10],
+        ConvGcAvgPool => [2, 7, 7],
+        ConvGcGlobalAvgPoolCnn => [1, 6, 6],
+        ConvGcAvgPool1D => [2, 12],
         _ => throw new ArgumentException(net.GetType().Name),
     };
 
@@ -163,6 +178,17 @@ public class ConvolutionReferenceTests
                 case Pool pool:
                     x = MaxPool(x, batch, shape, pool.Size, pool.Stride, out shape);
                     break;
+                case AvgPool pool:
+                    x = AveragePool(x, batch, shape, pool.Size, pool.Stride, pool.Padding, out shape);
+                    break;
+                case GlobalPool:
+                {
+                    int channels = shape[0], spatial = shape.Skip(1).Aggregate(1, (a, d) => a * d);
+                    x = Enumerable.Range(0, batch * channels).Select(plane => x.Skip(plane * spatial).Take(spatial).Sum() / spatial).ToArray();
+                    shape = [channels];
+                    break;
+                }
+
                 case Elementwise e:
                     x = x.Select(e.F).ToArray();
                     break;
@@ -318,6 +344,47 @@ public class ConvolutionReferenceTests
                     }
 
                     y[(((plane * ho) + i) * wo) + j] = max;
+                }
+            }
+        }
+
+        outputShape = twoD ? [channels, ho, wo] : [channels, wo];
+        return y;
+    }
+
+    /// <summary>
+    /// <c>y[s,c,i,j] = mean x[s, c, i·S − P + u, j·S − P + v]</c> over the window positions inside the map (padding not
+    /// counted); 1-D as height 1.
+    /// </summary>
+    private static double[] AveragePool(double[] x, int batch, int[] shape, int size, int stride, int padding, out int[] outputShape)
+    {
+        bool twoD = shape.Length == 3;
+        int channels = shape[0], height = twoD ? shape[1] : 1, width = shape[^1];
+        int kh = twoD ? size : 1, sh = twoD ? stride : 1, ph = twoD ? padding : 0;
+        int ho = ((height + (2 * ph) - kh) / sh) + 1, wo = ((width + (2 * padding) - size) / stride) + 1;
+        var y = new double[batch * channels * ho * wo];
+        for (int plane = 0; plane < batch * channels; plane++)
+        {
+            for (int i = 0; i < ho; i++)
+            {
+                for (int j = 0; j < wo; j++)
+                {
+                    double sum = 0;
+                    int count = 0;
+                    for (int u = 0; u < kh; u++)
+                    {
+                        for (int v = 0; v < size; v++)
+                        {
+                            int r = (i * sh) - ph + u, q = (j * stride) - padding + v;
+                            if (r >= 0 && r < height && q >= 0 && q < width)
+                            {
+                                sum += x[(((plane * height) + r) * width) + q];
+                                count++;
+                            }
+                        }
+                    }
+
+                    y[(((plane * ho) + i) * wo) + j] = sum / count;
                 }
             }
         }

@@ -19,6 +19,8 @@ public class OnnxExportTests
         ["BatchNormDense"] = (seed => new OnnxBatchNormDense(seed), new[] { 10 }),
         ["Conv2D"] = (seed => new OnnxConv2D(seed), new[] { 2, 9, 9 }),
         ["Conv1D"] = (seed => new OnnxConv1D(seed), new[] { 3, 17 }),
+        ["AvgPool2D"] = (seed => new OnnxAvgPool2D(seed), new[] { 2, 9, 9 }),
+        ["AvgPool1D"] = (seed => new OnnxAvgPool1D(seed), new[] { 3, 16 }),
         ["TorchLike"] = (seed => new OnnxTorchLike(seed), new[] { 6 }),
         ["DropoutOnly"] = (seed => new OnnxDropoutOnly(seed), new[] { 3 }),
     };

@@ -48,6 +48,19 @@ public partial class OnnxConv2D;
 [Conv1D(4, 3, Stride = 2, Padding = 2)] [BatchNorm] [ELU] [MaxPool1D(2)] [Conv1D(2, 2)] [Tanh] [Flatten] [Dense(3)] [Sigmoid]
 public partial class OnnxConv1D;
 
+/// <summary>Average pooling with stride and padding (not counted in the means), then GlobalAvgPool instead of Flatten.</summary>
+[Network(Loss = LossFunction.SoftmaxCrossEntropy, Seed = 20)]
+[Input(2, 9, 9)]
+[Conv2D(4, 3, Padding = 1)] [BatchNorm] [ReLU] [AvgPool2D(3, Stride = 2, Padding = 1)] [Conv2D(5, 3, Padding = 1)] [Tanh]
+[GlobalAvgPool] [Dense(4)] [Softmax]
+public partial class OnnxAvgPool2D;
+
+/// <summary>AvgPool1D with overlapping padded windows, then GlobalAvgPool of the sequence.</summary>
+[Network(Seed = 21)]
+[Input(3, 16)]
+[Conv1D(4, 3, Padding = 1)] [ELU] [AvgPool1D(2)] [AvgPool1D(3, Stride = 1, Padding = 1)] [Conv1D(3, 2)] [GlobalAvgPool] [Dense(2)] [Sigmoid]
+public partial class OnnxAvgPool1D;
+
 /// <summary>The sample's CNN (samples/FashionMnist/Networks.cs).</summary>
 [Network(Loss = LossFunction.SoftmaxCrossEntropy, Seed = 42)]
 [Input(1, 28, 28)]

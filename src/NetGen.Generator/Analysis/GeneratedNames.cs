@@ -17,6 +17,7 @@ internal static class GeneratedNames
         "InputSize", "OutputSize", "ParameterCount", "StateCount", "Architecture", "Summary", "Parameters", "Gradients",
         "State", "RandomState", "Layers", "Predict", "TrainStep", "Evaluate", "ExportOnnx",
         "Jvp", "LossJvp",
+        "InputGradients",
     };
 
     /// <summary>Private helpers and buffers of a runnable network (not the per-layer tensor spans: <see cref="LayerMembers"/>).</summary>
@@ -26,6 +27,7 @@ internal static class GeneratedNames
         "Workspace", "RentWorkspace", "ReturnWorkspace", "_parameters", "_gradients", "_state", "_random", "_layers",
         "_workspaces", "_trainingWorkspace", "_trainingBusy", "BuildOnnxGraph",
         "ForwardTangent", "LossTangent", "ZeroInputTangent",
+        "PrepareInputGradients", "InputGradientsBackward",
     };
 
     /// <summary><see cref="NetworkSpec.MemberNames"/> entry for a user constructor with no parameters.</summary>

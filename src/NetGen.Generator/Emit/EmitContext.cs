@@ -99,10 +99,15 @@ internal sealed class EmitContext
 
 /// <summary>
 /// A buffer the layer needs per training batch, <c>perSample</c> values for each sample: numbers of type <c>T</c>, or
-/// <c>int</c> indexes when <paramref name="Indexes"/> is set (max pooling's argmax).
+/// <c>int</c> indexes when <paramref name="Indexes"/> is set (max pooling's argmax). A <paramref name="TrainingOnly"/>
+/// buffer is empty in an inference workspace, unless <paramref name="InputGradients"/> says <c>InputGradients</c> needs
+/// it too; an <paramref name="InputGradientsOnly"/> buffer is allocated only for <c>InputGradients</c>.
 /// </summary>
-internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose, bool Indexes = false, bool TrainingOnly = false)
+internal sealed record BatchBuffer(string Field, string Local, int PerSample, string Purpose, bool Indexes = false, bool TrainingOnly = false, bool InputGradients = false, bool InputGradientsOnly = false)
 {
+    /// <summary>When the workspace allocates the buffer (an expression over its flags), or null for always.</summary>
+    public string? AllocatedWhen => InputGradientsOnly ? "WithGradients" : TrainingOnly ? (InputGradients ? "ForTraining || WithGradients" : "ForTraining") : null;
+
     /// <summary>The element type: <c>int</c> for indexes, else the network's number type.</summary>
     public string Type(EmitContext context) => Indexes ? "int" : context.T;
 }

@@ -41,23 +41,24 @@ internal static class ForwardFile
     {
         NetworkPlan plan = c.Plan;
         string t = c.T;
-        var batchBuffers = new List<(string Field, string Type, int PerSample, bool TrainingOnly, string Purpose)>();
+        // When: the workspace flags under which a buffer is allocated (null: always).
+        var batchBuffers = new List<(string Field, string Type, int PerSample, string? When, string Purpose)>();
         foreach (PlannedLayer layer in plan.Layers)
         {
-            batchBuffers.Add((WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, false, $"{EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}"));
+            batchBuffers.Add((WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, null, $"{EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}"));
         }
 
         foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient))
         {
-            batchBuffers.Add((WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, true, $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (training only)"));
+            batchBuffers.Add((WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "ForTraining || WithGradients", $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (training and input gradients)"));
         }
 
         foreach (BatchBuffer buffer in BatchBuffers(plan))
         {
-            batchBuffers.Add((WorkspaceField(buffer.Local), buffer.Type(c), buffer.PerSample, buffer.TrainingOnly, buffer.Purpose));
+            batchBuffers.Add((WorkspaceField(buffer.Local), buffer.Type(c), buffer.PerSample, buffer.AllocatedWhen, buffer.Purpose));
         }
 
-        batchBuffers.Add(("Targets", t, plan.OutputSize, false, "T: targets, one-hot rows when training on labels"));
+        batchBuffers.Add(("Targets", t, plan.OutputSize, null, "T: targets, one-hot rows when training on labels"));
         int largest = batchBuffers.Max(b => b.PerSample);
 
         w.Line("// Every buffer a call writes lives in a Workspace, so calls on different threads never share one: inference");
@@ -66,6 +67,7 @@ internal static class ForwardFile
         using (w.Block("private sealed partial class Workspace"))
         {
             w.Line("public readonly bool ForTraining;");
+            w.Line("public bool WithGradients;   // set once InputGradients uses this inference workspace: it then also holds the gradients");
             w.Line("public int Capacity;");
             foreach (var buffer in batchBuffers)
             {
@@ -100,7 +102,7 @@ internal static class ForwardFile
                 {
                     string local = "new" + buffer.Field;
                     string allocation = $"new {buffer.Type}[batch * {Literals.Int(buffer.PerSample)}]";
-                    w.Line(buffer.TrainingOnly ? $"var {local} = ForTraining ? {allocation} : {buffer.Field};" : $"var {local} = {allocation};");
+                    w.Line(buffer.When is not null ? $"var {local} = {buffer.When} ? {allocation} : {buffer.Field};" : $"var {local} = {allocation};");
                 }
 
                 foreach (var buffer in batchBuffers)

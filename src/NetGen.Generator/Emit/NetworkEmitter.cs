@@ -33,6 +33,7 @@ internal static class NetworkEmitter
             ($"{hint}.Backward.g.cs", Wrap(plan, w => BackwardFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Onnx.g.cs", Wrap(plan, w => OnnxFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
             ($"{hint}.Tangent.g.cs", Wrap(plan, w => TangentFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
+            ($"{hint}.InputGradients.g.cs", Wrap(plan, w => InputGradientsFile.Write(w, context), withDocs: false, interfaces: string.Empty)),
         };
     }
 
@@ -151,6 +152,14 @@ internal static class NetworkEmitter
             w.Line($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
         }
 
+        if (!taken.Contains("InputGradients"))
+        {
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} InputGradients({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.Span} gradients) => {Throw};");
+            w.Line($"/// <summary>{Throws}</summary>");
+            w.Line($"public {t} InputGradients({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.Span} gradients) => {Throw};");
+        }
+
         if (!taken.Contains("ExportOnnx"))
         {
             OnnxFile.WriteStub(w, Throw);
@@ -188,6 +197,8 @@ internal static class NetworkEmitter
         w.Line($"{t} {net}.TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, global::System.Span<{t}> outputs) => {Throw};");
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels) => {Throw};");
         w.Line($"{t} {net}.Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets) => {Throw};");
+        w.Line($"{t} {net}.InputGradients({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels, {c.Span} gradients) => {Throw};");
+        w.Line($"{t} {net}.InputGradients({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, {c.Span} gradients) => {Throw};");
         w.Line($"void {net}.ExportOnnx(global::System.IO.Stream destination, {OnnxFile.Options}? options) => {Throw};");
         w.Line($"void {net}.ExportOnnx(string path, {OnnxFile.Options}? options) => {Throw};");
         w.Line($"void {net}.Jvp({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} inputTangents, {c.ReadOnlySpan} parameterTangents, {c.Span} outputs, {c.Span} outputTangents) => {Throw};");

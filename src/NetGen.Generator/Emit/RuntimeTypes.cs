@@ -10,10 +10,13 @@ internal static class RuntimeTypes
 
     public const string Kernels = Root + ".Kernels";
     public const string Activations = Kernels + ".Activations";
+    public const string AvgPool1D = Kernels + ".AvgPool1D";
+    public const string AvgPool2D = Kernels + ".AvgPool2D";
     public const string BatchNorm = Kernels + ".BatchNorm";
     public const string Conv1D = Kernels + ".Conv1D";
     public const string Conv2D = Kernels + ".Conv2D";
     public const string Dropout = Kernels + ".Dropout";
+    public const string GlobalAvgPool = Kernels + ".GlobalAvgPool";
     public const string Guard = Kernels + ".Guard";
     public const string Initializers = Kernels + ".Initializers";
     public const string Linear = Kernels + ".Linear";

@@ -41,6 +41,9 @@ internal static class NetworkParser
         ["FlattenAttribute"] = Layer(_ => new FlattenSpec()),
         ["Conv1DAttribute"] = Layer(a => new Conv1DSpec(a.Int(0), a.Int(1), a.Named("Stride", 1), a.Named("Padding", 0), (InitKind)a.Named("Init", 0))),
         ["MaxPool1DAttribute"] = Layer(a => new MaxPool1DSpec(a.Int(0), a.PoolingStride())),
+        ["AvgPool2DAttribute"] = Layer(a => new AvgPool2DSpec(a.Int(0), a.PoolingStride(), a.Named("Padding", 0))),
+        ["AvgPool1DAttribute"] = Layer(a => new AvgPool1DSpec(a.Int(0), a.PoolingStride(), a.Named("Padding", 0))),
+        ["GlobalAvgPoolAttribute"] = Layer(_ => new GlobalAvgPoolSpec()),
     };
 
     /// <summary>Each attribute class name the parser knows and the spec type it becomes (for the completeness test).</summary>

@@ -138,7 +138,7 @@ namespace NetGen.Kernels
         /// <param name="alpha">The slopes: <c>[features]</c>, or <c>[1]</c> when shared.</param>
         /// <param name="dy">The gradient with respect to the outputs <c>[batch × features]</c>.</param>
         /// <param name="dx">The gradient with respect to the inputs <c>[batch × features]</c>, overwritten; empty to skip it.</param>
-        /// <param name="dalpha">The gradient with respect to α, same length as <paramref name="alpha"/>, accumulated into.</param>
+        /// <param name="dalpha">The gradient with respect to α, same length as <paramref name="alpha"/>, accumulated into; empty to skip it (input gradients only).</param>
         /// <param name="batch">The number of samples.</param>
         /// <param name="features">Values per sample.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
@@ -149,7 +149,7 @@ namespace NetGen.Kernels
             bool shared = CheckAlpha(alpha.Length, features);
             Check.Length(dy.Length, length, nameof(dy), "batch × features");
             bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × features");
-            Check.Length(dalpha.Length, alpha.Length, nameof(dalpha), "alpha.Length");
+            bool hasAlphaGradient = Check.Optional(dalpha.Length, alpha.Length, nameof(dalpha), "alpha.Length");
 
             T sharedSum = T.Zero;
             for (int s = 0; s < batch; s++)
@@ -174,6 +174,11 @@ namespace NetGen.Kernels
                             dx[(s * features) + f] = (shared ? alpha[0] : alpha[f]) * gradient;
                         }
 
+                        if (!hasAlphaGradient)
+                        {
+                            continue;
+                        }
+
                         if (shared)
                         {
                             sharedSum += gradient * value;
@@ -186,7 +191,7 @@ namespace NetGen.Kernels
                 }
             }
 
-            if (shared)
+            if (shared && hasAlphaGradient)
             {
                 dalpha[0] += sharedSum;
             }

@@ -708,6 +708,42 @@ namespace NetGen.Kernels
                 value.StoreUnsafe(ref MemoryMarshal.GetReference(values), (nuint)f);
         }
 
+        /// <summary>
+        /// Backward pass in inference mode, for the gradient with respect to the inputs only: with the running statistics
+        /// fixed, <c>y = γ·(x − μ)/√(σ² + ε) + β</c> is affine in x, so this effectively computes
+        /// <c>dx[s,f,p] = dy[s,f,p] · γ[f] / √(σ²[f] + ε)</c> (overwrites). No parameter gradient.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="gamma">The scales γ <c>[features]</c>.</param>
+        /// <param name="runningVariance">The running variances σ² <c>[features]</c>.</param>
+        /// <param name="dy">The gradient with respect to the outputs <c>[batch × features × spatial]</c>.</param>
+        /// <param name="dx">The gradient with respect to the inputs <c>[batch × features × spatial]</c>, overwritten; may be <paramref name="dy"/> itself.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="features">Features (channels).</param>
+        /// <param name="spatial">Values per feature and sample (1 after a dense layer).</param>
+        /// <param name="epsilon">ε, as in the forward pass.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void BackwardInference<T>(ReadOnlySpan<T> gamma, ReadOnlySpan<T> runningVariance, ReadOnlySpan<T> dy, Span<T> dx, int batch, int features, int spatial, T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int length = CheckInput(dy.Length, batch, features, spatial, nameof(dy));
+            CheckFeatures(gamma.Length, features, nameof(gamma));
+            CheckFeatures(runningVariance.Length, features, nameof(runningVariance));
+            Check.Length(dx.Length, length, nameof(dx), "batch × features × spatial");
+            for (int f = 0; f < features; f++)
+            {
+                T scale = gamma[f] / T.Sqrt(runningVariance[f] + epsilon);
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    for (int p = start; p < start + spatial; p++)
+                    {
+                        dx[p] = dy[p] * scale;
+                    }
+                }
+            }
+        }
+
         private static int CheckInput(int length, int batch, int features, int spatial, string parameterName = "x")
         {
             Check.NonNegative(batch, nameof(batch));

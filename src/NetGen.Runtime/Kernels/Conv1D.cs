@@ -79,7 +79,7 @@ namespace NetGen.Kernels
         /// <param name="x">The forward inputs <c>[batch × C × L]</c>.</param>
         /// <param name="w">The kernels <c>[F × C × K]</c>.</param>
         /// <param name="dy">The gradient of the loss with respect to the outputs <c>[batch × F × Lo]</c>.</param>
-        /// <param name="dw">The kernel gradient <c>[F × C × K]</c>, accumulated into.</param>
+        /// <param name="dw">The kernel gradient <c>[F × C × K]</c>, accumulated into; empty to skip it (input gradients only).</param>
         /// <param name="db">The bias gradient <c>[F]</c>, accumulated into; empty to skip it.</param>
         /// <param name="dx">The input gradient <c>[batch × C × L]</c>, overwritten; empty to skip it (first layer).</param>
         /// <param name="workspace">Scratch space of <see cref="WorkspaceLength"/> values, overwritten.</param>
@@ -96,7 +96,7 @@ namespace NetGen.Kernels
         {
             WindowGeometry geometry = Geometry(channels, length, kernel, stride, padding);
             bool hasBias = CheckLengths(x.Length, w.Length, db.Length, dy.Length, workspace.Length, batch, geometry, filters, nameof(x), nameof(dy));
-            Check.Length(dw.Length, w.Length, nameof(dw), "F × C × K");
+            Check.Optional(dw.Length, w.Length, nameof(dw), "F × C × K");
             bool hasInputGradient = Check.Optional(dx.Length, x.Length, nameof(dx), "batch × C × L");
             Convolution.Backward(x, w, dy, dw, db, dx, workspace, batch, geometry, filters, hasBias, hasInputGradient);
         }

@@ -87,7 +87,7 @@ namespace NetGen.Kernels
         /// <param name="x">The forward inputs <c>[batch × C × H × W]</c>.</param>
         /// <param name="w">The kernels <c>[F × C × K × K]</c>.</param>
         /// <param name="dy">The gradient of the loss with respect to the outputs <c>[batch × F × Ho × Wo]</c>.</param>
-        /// <param name="dw">The kernel gradient <c>[F × C × K × K]</c>, accumulated into.</param>
+        /// <param name="dw">The kernel gradient <c>[F × C × K × K]</c>, accumulated into; empty to skip it (input gradients only).</param>
         /// <param name="db">The bias gradient <c>[F]</c>, accumulated into; empty to skip it.</param>
         /// <param name="dx">The input gradient <c>[batch × C × H × W]</c>, overwritten; empty to skip it (first layer).</param>
         /// <param name="workspace">Scratch space of <see cref="WorkspaceLength"/> values, overwritten.</param>
@@ -105,7 +105,7 @@ namespace NetGen.Kernels
         {
             WindowGeometry geometry = Geometry(channels, height, width, kernel, stride, padding);
             bool hasBias = CheckLengths(x.Length, w.Length, db.Length, dy.Length, workspace.Length, batch, geometry, filters, nameof(x), nameof(dy));
-            Check.Length(dw.Length, w.Length, nameof(dw), "F × C × K × K");
+            Check.Optional(dw.Length, w.Length, nameof(dw), "F × C × K × K");
             bool hasInputGradient = Check.Optional(dx.Length, x.Length, nameof(dx), "batch × C × H × W");
             Convolution.Backward(x, w, dy, dw, db, dx, workspace, batch, geometry, filters, hasBias, hasInputGradient);
         }

@@ -309,8 +309,11 @@ namespace NetGen.Kernels
                 ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);
                 ReadOnlySpan<T> dys = dy.Slice(s * outputLength, outputLength);
 
-                // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]
-                Gemm.AddMultiplyTransposedB(dys, Patches(xs, columns, geometry), dw, filters, positions, patch, path, maxThreads);
+                // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]; an empty dW (input gradients only) skips it
+                if (!dw.IsEmpty)
+                {
+                    Gemm.AddMultiplyTransposedB(dys, Patches(xs, columns, geometry), dw, filters, positions, patch, path, maxThreads);
+                }
 
                 // db[f] += Σ_p dY[f, p]
                 if (hasBias)

@@ -68,7 +68,7 @@ namespace NetGen.Kernels
         /// <param name="x">The forward inputs <c>[batch × inputs]</c>.</param>
         /// <param name="w">The weights <c>[outputs × inputs]</c>.</param>
         /// <param name="dy">The gradient of the loss with respect to the outputs <c>[batch × outputs]</c>.</param>
-        /// <param name="dw">The weight gradient <c>[outputs × inputs]</c>, accumulated into.</param>
+        /// <param name="dw">The weight gradient <c>[outputs × inputs]</c>, accumulated into; empty to skip it (input gradients only).</param>
         /// <param name="db">The bias gradient <c>[outputs]</c>, accumulated into; empty to skip it.</param>
         /// <param name="dx">The input gradient <c>[batch × inputs]</c>, overwritten; empty to skip it (first layer).</param>
         /// <param name="batch">The number of samples.</param>
@@ -84,12 +84,15 @@ namespace NetGen.Kernels
             Check.Length(x.Length, inputLength, nameof(x), "batch × inputs");
             Check.Length(w.Length, weightLength, nameof(w), "outputs × inputs");
             Check.Length(dy.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(dy), "batch × outputs");
-            Check.Length(dw.Length, weightLength, nameof(dw), "outputs × inputs");
+            bool hasWeightGradient = Check.Optional(dw.Length, weightLength, nameof(dw), "outputs × inputs");
             bool hasBias = Check.Optional(db.Length, outputs, nameof(db), "outputs");
             bool hasInputGradient = Check.Optional(dx.Length, inputLength, nameof(dx), "batch × inputs");
 
             // dW += dYᵀ · X
-            Gemm.AddTransposedAMultiply(dy, x, dw, outputs, batch, inputs);
+            if (hasWeightGradient)
+            {
+                Gemm.AddTransposedAMultiply(dy, x, dw, outputs, batch, inputs);
+            }
 
             // db += Σ_rows dY
             if (hasBias)

@@ -64,6 +64,12 @@ internal static class Specs
 
     public static LayerSpec MaxPool1D(int size, int stride = 0) => new MaxPool1DSpec(size, stride == 0 ? size : stride);
 
+    public static LayerSpec AvgPool2D(int size, int stride = 0, int padding = 0) => new AvgPool2DSpec(size, stride == 0 ? size : stride, padding);
+
+    public static LayerSpec AvgPool1D(int size, int stride = 0, int padding = 0) => new AvgPool1DSpec(size, stride == 0 ? size : stride, padding);
+
+    public static LayerSpec GlobalAvgPool() => new GlobalAvgPoolSpec();
+
     /// <summary>A parameterless layer by its attribute name (<c>ReLU</c>, <c>Flatten</c>, <c>Softmax</c>, …), for theories.</summary>
     public static LayerSpec ByName(string kind) => kind switch
     {

@@ -71,6 +71,9 @@ internal abstract class LayerRule
         Conv1DSpec => Conv1DRule.Instance,
         MaxPool2DSpec => MaxPool2DRule.Instance,
         MaxPool1DSpec => MaxPool1DRule.Instance,
+        AvgPool2DSpec => AvgPool2DRule.Instance,
+        AvgPool1DSpec => AvgPool1DRule.Instance,
+        GlobalAvgPoolSpec => GlobalAvgPoolRule.Instance,
         _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.GetType().Name, "No shape rule for this layer kind: add one in Analysis/Layers and register it in LayerRule.For."),
     };
 }

@@ -75,6 +75,20 @@ internal static class WindowGeometry
         if (stride <= 0) check.Invalid("Stride", $"Stride = {stride} must be at least 1.", true);
     }
 
+    /// <summary>NG0007 for average pooling: the pooling options, and a padding in [0, size) so that every window holds an input.</summary>
+    public static void CheckAveragePooling(OptionCheck check, int size, int stride, int padding)
+    {
+        CheckPooling(check, size, stride);
+        if (padding < 0)
+        {
+            check.Invalid("Padding", $"Padding = {padding} must be ≥ 0.", true);
+        }
+        else if (size > 0 && padding >= size)
+        {
+            check.Invalid("Padding", $"Padding = {padding} must be less than size = {size}: a window over the padding alone would average no input.", true);
+        }
+    }
+
     /// <summary>A convolution's weights and im2col workspace, per sample; <paramref name="patch"/> = C·k (·k in 2-D).</summary>
     public static (long Length, string What)[] ConvolutionBuffers(int filters, long patch, Shape output)
     {

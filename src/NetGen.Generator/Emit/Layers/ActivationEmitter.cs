@@ -134,13 +134,54 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationSpec>
         });
     }
 
-    public override IEnumerable<string> BackwardSpans(PlannedLayer layer)
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        layer.FusedWithLoss || layer.Number == 1 ? System.Array.Empty<string>() : KernelSpans(layer);
+
+    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         if (layer.FusedWithLoss || layer.Number == 1)
         {
-            return System.Array.Empty<string>();
+            return;
         }
 
+        writer.Line(KernelCall(layer, context));
+    }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        if (layer.FusedWithLoss)
+        {
+            FusedInputGradients(writer, layer);
+            return;
+        }
+
+        writer.Line(KernelCall(layer, context));
+    }
+
+    public override IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        layer.FusedWithLoss ? FusedInputGradientsSpans(layer) : KernelSpans(layer);
+
+    private static System.ArgumentOutOfRangeException Unknown(PlannedLayer layer) =>
+        new(nameof(layer), Spec(layer).Function, "Not an element-wise activation this emitter knows.");
+
+    /// <summary>The backward kernel call, <c>dA(n−1)</c> from <c>dAn</c>: the same in training and for input gradients.</summary>
+    private static string KernelCall(PlannedLayer layer, EmitContext context)
+    {
+        string x = A(layer.Number - 1), y = A(layer.Number), dy = DA(layer.Number), dx = DA(layer.Number - 1), kernels = RuntimeTypes.Activations;
+        return Spec(layer).Function switch
+        {
+            ActivationFunction.ReLU => $"{kernels}.ReLUBackward({x}, {dy}, {dx});",
+            ActivationFunction.LeakyReLU => $"{kernels}.LeakyReLUBackward({x}, {dy}, {dx}, alpha: {context.Real(Spec(layer).Alpha)});",
+            ActivationFunction.ELU => $"{kernels}.ELUBackward({x}, {y}, {dy}, {dx}, alpha: {context.Real(Spec(layer).Alpha)});",
+            ActivationFunction.Sigmoid => $"{kernels}.SigmoidBackward({y}, {dy}, {dx});",
+            ActivationFunction.Tanh => $"{kernels}.TanhBackward({y}, {dy}, {dx});",
+            _ => throw Unknown(layer),
+        };
+    }
+
+    /// <summary>The spans <see cref="KernelCall"/> uses.</summary>
+    private static IEnumerable<string> KernelSpans(PlannedLayer layer)
+    {
         string x = A(layer.Number - 1), y = A(layer.Number), dy = DA(layer.Number), dx = DA(layer.Number - 1);
         return Spec(layer).Function switch
         {
@@ -150,26 +191,4 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationSpec>
             _ => throw Unknown(layer),
         };
     }
-
-    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
-    {
-        if (layer.FusedWithLoss || layer.Number == 1)
-        {
-            return;
-        }
-
-        string x = A(layer.Number - 1), y = A(layer.Number), dy = DA(layer.Number), dx = DA(layer.Number - 1), kernels = RuntimeTypes.Activations;
-        writer.Line(Spec(layer).Function switch
-        {
-            ActivationFunction.ReLU => $"{kernels}.ReLUBackward({x}, {dy}, {dx});",
-            ActivationFunction.LeakyReLU => $"{kernels}.LeakyReLUBackward({x}, {dy}, {dx}, alpha: {context.Real(Spec(layer).Alpha)});",
-            ActivationFunction.ELU => $"{kernels}.ELUBackward({x}, {y}, {dy}, {dx}, alpha: {context.Real(Spec(layer).Alpha)});",
-            ActivationFunction.Sigmoid => $"{kernels}.SigmoidBackward({y}, {dy}, {dx});",
-            ActivationFunction.Tanh => $"{kernels}.TanhBackward({y}, {dy}, {dx});",
-            _ => throw Unknown(layer),
-        });
-    }
-
-    private static System.ArgumentOutOfRangeException Unknown(PlannedLayer layer) =>
-        new(nameof(layer), Spec(layer).Function, "Not an element-wise activation this emitter knows.");
 }

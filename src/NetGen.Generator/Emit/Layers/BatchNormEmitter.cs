@@ -111,6 +111,12 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         writer.Line($"{RuntimeTypes.BatchNorm}.Backward(xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"{RuntimeTypes.BatchNorm}.BackwardInference(gamma{N(n)}, runningVariance{N(n)}, {DA(n)}, {DA(n - 1)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}, epsilon: {context.Real(Spec(layer).Epsilon)});");
+    }
+
     public static int Features(PlannedLayer layer) => layer.OutputShape[0];
 
     public static int Spatial(PlannedLayer layer) => layer.OutputSize / layer.OutputShape[0];

@@ -94,6 +94,15 @@ internal sealed class Conv1DEmitter : LayerEmitter<Conv1DSpec>
         writer.Line($"{RuntimeTypes.Conv1D}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"{RuntimeTypes.Conv1D}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, {context.EmptySpan}, {context.EmptySpan}, {DA(n - 1)}, workspace{N(n)}, batch, {Sizes(layer)});");
+    }
+
+    public override IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), DA(layer.Number), DA(layer.Number - 1), $"workspace{N(layer.Number)}" };
+
     /// <summary>The runtime's <c>Conv1D.WorkspaceLength</c>: <c>Q·Lo + F·max(Lo, Q)</c> with Q = C·k values per window.</summary>
     private static int WorkspaceLength(PlannedLayer layer)
     {

@@ -97,6 +97,15 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DSpec>
         writer.Line($"{RuntimeTypes.Conv2D}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, workspace{N(n)}, batch, {Sizes(layer)});");
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"{RuntimeTypes.Conv2D}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, {context.EmptySpan}, {context.EmptySpan}, {DA(n - 1)}, workspace{N(n)}, batch, {Sizes(layer)});");
+    }
+
+    public override IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), DA(layer.Number), DA(layer.Number - 1), $"workspace{N(layer.Number)}" };
+
     /// <summary>The runtime's <c>Conv2D.WorkspaceLength</c>: <c>Q·P + F·max(P, Q)</c> with Q = C·k·k values per patch, P = Ho·Wo positions.</summary>
     private static int WorkspaceLength(PlannedLayer layer)
     {

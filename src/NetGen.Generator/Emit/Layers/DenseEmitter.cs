@@ -197,4 +197,31 @@ internal sealed class DenseEmitter : LayerEmitter<DenseSpec>
             }
         }
     }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, inputs = layer.InputSize, outputs = layer.OutputSize;
+        if (!layer.Unrolled)
+        {
+            writer.Line($"{RuntimeTypes.Linear}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, {context.EmptySpan}, {context.EmptySpan}, {DA(n - 1)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            return;
+        }
+
+        using (writer.Block())
+        {
+            writer.Line($"var w = W{N(n)};");
+            using (writer.Block("for (int s = 0; s < batch; s++)"))
+            {
+                writer.Line($"var dy = {DA(n)}.Slice(s * {N(outputs)}, {N(outputs)});");
+                writer.Line($"var dx = {DA(n - 1)}.Slice(s * {N(inputs)}, {N(inputs)});");
+                for (int i = 0; i < inputs; i++)
+                {
+                    writer.Line($"dx[{N(i)}] = {string.Join(" + ", Enumerable.Range(0, outputs).Select(o => $"dy[{N(o)}] * w[{N((o * inputs) + i)}]"))};");
+                }
+            }
+        }
+    }
+
+    public override IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        layer.Unrolled ? new[] { DA(layer.Number), DA(layer.Number - 1) } : new[] { A(layer.Number - 1), DA(layer.Number), DA(layer.Number - 1) };
 }

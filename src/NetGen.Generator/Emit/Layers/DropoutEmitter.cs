@@ -81,4 +81,7 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
             writer.Line($"{RuntimeTypes.Dropout}.Backward(mask{N(layer.Number)}, {DA(layer.Number)}, {DA(layer.Number - 1)});");
         }
     }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{DA(layer.Number)}.CopyTo({DA(layer.Number - 1)});");
 }

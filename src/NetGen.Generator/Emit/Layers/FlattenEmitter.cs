@@ -42,4 +42,7 @@ internal sealed class FlattenEmitter : LayerEmitter<FlattenSpec>
             writer.Line($"{DA(layer.Number)}.CopyTo({DA(layer.Number - 1)});");
         }
     }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{DA(layer.Number)}.CopyTo({DA(layer.Number - 1)});");
 }

@@ -49,6 +49,17 @@ internal abstract class LayerEmitter
     public abstract void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context);
 
     /// <summary>
+    /// Writes the layer's backward step in inference mode, for <c>InputGradients</c>: <c>dA(n−1)</c> from <c>dAn</c> with the
+    /// parameters, running statistics and what the inference forward kept, and no parameter gradient. Every layer writes
+    /// its input's gradient, the first one into <c>dA0</c>, the caller's <c>gradients</c>; a layer fused with the loss has
+    /// its gradient written by the loss.
+    /// </summary>
+    public abstract void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context);
+
+    /// <summary>The span locals <see cref="InputGradients"/> uses: <c>dAn</c> and <c>dA(n−1)</c> by default.</summary>
+    public virtual IEnumerable<string> InputGradientsSpans(PlannedLayer layer) => new[] { DA(layer.Number), DA(layer.Number - 1) };
+
+    /// <summary>
     /// The span locals <see cref="Forward"/> uses (<c>a2</c>, <c>mask3</c>, …), so that the forward pass declares exactly
     /// those: its input and output by default.
     /// </summary>
@@ -105,6 +116,26 @@ internal abstract class LayerEmitter
     protected static IEnumerable<string> InputGradient(PlannedLayer layer) =>
         layer.Number == 1 ? System.Array.Empty<string>() : new[] { DA(layer.Number - 1) };
 
+    /// <summary>
+    /// A final Softmax or Sigmoid fused with the loss: the loss wrote <c>dA(n−1)</c> = (An − T)/B, except for a first
+    /// layer, whose input gradient the loss does not write (training never needs it), so it is written here.
+    /// </summary>
+    protected static void FusedInputGradients(SourceWriter writer, PlannedLayer layer)
+    {
+        if (layer.Number == 1)
+        {
+            writer.Line("// the gradient the fused loss writes to its logits, here the inputs: dA0 = (A1 − T)/B");
+            using (writer.Block("for (int i = 0; i < dA0.Length; i++)"))
+            {
+                writer.Line("dA0[i] = (a1[i] - targets[i]) / batch;");
+            }
+        }
+    }
+
+    /// <summary>The spans <see cref="FusedInputGradients"/> uses.</summary>
+    protected static IEnumerable<string> FusedInputGradientsSpans(PlannedLayer layer) =>
+        layer.Number == 1 ? new[] { A(1) } : System.Array.Empty<string>();
+
     /// <summary>The layer's name in the ONNX graph (its nodes, values and initializers): the generated property name.</summary>
     protected static string OnnxName(PlannedLayer layer) => Literals.String(layer.PropertyName);
 
@@ -125,6 +156,9 @@ internal abstract class LayerEmitter
         MaxPool2DSpec => MaxPool2DEmitter.Instance,
         Conv1DSpec => Conv1DEmitter.Instance,
         MaxPool1DSpec => MaxPool1DEmitter.Instance,
+        AvgPool2DSpec => AvgPool2DEmitter.Instance,
+        AvgPool1DSpec => AvgPool1DEmitter.Instance,
+        GlobalAvgPoolSpec => GlobalAvgPoolEmitter.Instance,
         ActivationSpec => ActivationEmitter.Instance,
         _ => throw new System.ArgumentOutOfRangeException(nameof(layer), layer.GetType().Name, "No emitter for this layer kind: add one in Emit/Layers and register it in LayerEmitter.For."),
     };

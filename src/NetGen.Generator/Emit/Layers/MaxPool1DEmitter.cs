@@ -72,6 +72,20 @@ internal sealed class MaxPool1DEmitter : LayerEmitter<MaxPool1DSpec>
         }
     }
 
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        if (n == 1)
+        {
+            // The inference forward keeps no argmax for a first layer (training never needs it): find the maxima again.
+            writer.Line($"{RuntimeTypes.MaxPool1D}.Forward({A(0)}, {A(1)}, argmax1, batch, {Sizes(layer)});");
+        }
+
+        writer.Line($"{RuntimeTypes.MaxPool1D}.Backward(argmax{N(n)}, {DA(n)}, {DA(n - 1)}, batch, {Sizes(layer)});");
+    }
+
+    public override IEnumerable<string> InputGradientsSpans(PlannedLayer layer) => Pooling.InputGradientsSpans(layer);
+
     private static string Sizes(PlannedLayer layer) =>
         $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)}";
 }

@@ -28,7 +28,7 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutSpec>
     {
         int rows = Spec(layer).Units * Spec(layer).Pieces;
         yield return new BatchBuffer($"_z{N(layer.Number)}", $"z{N(layer.Number)}", rows, "pre-max values, kept for the backward pass");
-        yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values (training only)", TrainingOnly: true);
+        yield return new BatchBuffer($"_dZ{N(layer.Number)}", $"dZ{N(layer.Number)}", rows, "gradient of the pre-max values (training and input gradients)", TrainingOnly: true, InputGradients: true);
     }
 
     public override string OnnxMath(PlannedLayer layer)
@@ -91,4 +91,14 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutSpec>
         writer.Line($"{RuntimeTypes.Activations}.MaxoutBackward(z{N(n)}, {DA(n)}, dZ{N(n)}, batch, units: {N(Spec(layer).Units)}, pieces: {N(Spec(layer).Pieces)});");
         writer.Line($"{RuntimeTypes.Linear}.Backward({A(n - 1)}, W{N(n)}, dZ{N(n)}, dW{N(n)}, db{N(n)}, {context.DInput(layer)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
     }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number, rows = Spec(layer).Units * Spec(layer).Pieces;
+        writer.Line($"{RuntimeTypes.Activations}.MaxoutBackward(z{N(n)}, {DA(n)}, dZ{N(n)}, batch, units: {N(Spec(layer).Units)}, pieces: {N(Spec(layer).Pieces)});");
+        writer.Line($"{RuntimeTypes.Linear}.Backward({A(n - 1)}, W{N(n)}, dZ{N(n)}, {context.EmptySpan}, {context.EmptySpan}, {DA(n - 1)}, batch, inputs: {N(layer.InputSize)}, outputs: {N(rows)});");
+    }
+
+    public override System.Collections.Generic.IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), $"z{N(layer.Number)}", $"dZ{N(layer.Number)}", DA(layer.Number), DA(layer.Number - 1) };
 }

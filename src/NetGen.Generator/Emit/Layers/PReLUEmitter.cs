@@ -59,4 +59,10 @@ internal sealed class PReLUEmitter : LayerEmitter<PReLUSpec>
 
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
         writer.Line($"{RuntimeTypes.Activations}.PReLUBackward({A(layer.Number - 1)}, alpha{N(layer.Number)}, {DA(layer.Number)}, {context.DInput(layer)}, dalpha{N(layer.Number)}, batch, features: {N(layer.OutputSize)});");
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.Activations}.PReLUBackward({A(layer.Number - 1)}, alpha{N(layer.Number)}, {DA(layer.Number)}, {DA(layer.Number - 1)}, {context.EmptySpan}, batch, features: {N(layer.OutputSize)});");
+
+    public override System.Collections.Generic.IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        new[] { A(layer.Number - 1), DA(layer.Number), DA(layer.Number - 1) };
 }

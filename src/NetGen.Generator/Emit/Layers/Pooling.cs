@@ -3,9 +3,15 @@ using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit.Layers;
 
-/// <summary>What the max pooling kinds share: the argmax buffer and the unpooling sentence.</summary>
+/// <summary>What the pooling kinds share: max pooling's argmax buffer and unpooling sentence, average pooling's wording.</summary>
 internal static class Pooling
 {
+    /// <summary>Average pooling's backward sentence: every input of a window gets an equal share of its gradient.</summary>
+    public const string Sharing = "each gradient shared equally by the real inputs of its window (overlapping windows add up)";
+
+    /// <summary>Average pooling's means are over the real inputs: said when there is padding.</summary>
+    public static string OverInputs(int padding) => padding > 0 ? ", over the positions inside the map (padding not counted)" : string.Empty;
+
     /// <summary>The backward sentence of both pooling kinds: each gradient goes back to the input that was the maximum.</summary>
     public static string Unpooling(PlannedLayer layer)
     {
@@ -15,15 +21,24 @@ internal static class Pooling
             : $"d{EmitContext.Math(n - 1)} = 0, then d{EmitContext.Math(n - 1)}[argmax{Literals.Int(n)}[k]] += d{EmitContext.Math(n)}[k]: each gradient goes to the value that was the maximum";
     }
 
-    /// <summary>The indexes the backward pass needs, one per output value; none for a first layer, which has no backward step.</summary>
+    /// <summary>
+    /// The indexes the backward pass needs, one per output value. A first layer has no backward step in training: its
+    /// argmax is only for <c>InputGradients</c>, allocated when that is used.
+    /// </summary>
     public static IEnumerable<BatchBuffer> Argmax(PlannedLayer layer)
     {
         int n = layer.Number;
-        if (n > 1)
-        {
-            yield return new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, $"where each maximum of layer {Literals.Int(n)} came from, an index into {EmitContext.Math(n - 1)}", Indexes: true);
-        }
+        string purpose = $"where each maximum of layer {Literals.Int(n)} came from, an index into {EmitContext.Math(n - 1)}";
+        yield return n > 1
+            ? new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, purpose, Indexes: true)
+            : new BatchBuffer($"_argmax{Literals.Int(n)}", $"argmax{Literals.Int(n)}", layer.OutputSize, purpose + " (input gradients only)", Indexes: true, InputGradientsOnly: true);
     }
+
+    /// <summary>The spans a max pooling layer's input-gradient step uses (a first layer finds its maxima again from A0).</summary>
+    public static IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        layer.Number == 1
+            ? new[] { EmitContext.A(1), "argmax1", EmitContext.DA(1), EmitContext.DA(0) }
+            : new[] { $"argmax{Literals.Int(layer.Number)}", EmitContext.DA(layer.Number), EmitContext.DA(layer.Number - 1) };
 
     /// <summary><c>argmax2</c>, or an empty span for a first layer.</summary>
     public static string ArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? "global::System.Span<int>.Empty" : $"argmax{Literals.Int(layer.Number)}";

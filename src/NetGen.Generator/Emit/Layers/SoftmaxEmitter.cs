@@ -55,4 +55,18 @@ internal sealed class SoftmaxEmitter : LayerEmitter<SoftmaxSpec>
             writer.Line($"{RuntimeTypes.Activations}.SoftmaxBackward({A(layer.Number)}, {DA(layer.Number)}, {DA(layer.Number - 1)}, batch, features: {N(layer.OutputSize)});");
         }
     }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        if (layer.FusedWithLoss)
+        {
+            FusedInputGradients(writer, layer);
+            return;
+        }
+
+        writer.Line($"{RuntimeTypes.Activations}.SoftmaxBackward({A(layer.Number)}, {DA(layer.Number)}, {DA(layer.Number - 1)}, batch, features: {N(layer.OutputSize)});");
+    }
+
+    public override System.Collections.Generic.IEnumerable<string> InputGradientsSpans(PlannedLayer layer) =>
+        layer.FusedWithLoss ? FusedInputGradientsSpans(layer) : new[] { A(layer.Number), DA(layer.Number), DA(layer.Number - 1) };
 }

@@ -1,0 +1,76 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>
+/// Average pooling over each channel of <c>channels × length</c> sequences, padding not counted in the means; the
+/// backward pass shares each gradient equally among the inputs of its window.
+/// </summary>
+internal sealed class AvgPool1DEmitter : LayerEmitter<AvgPool1DSpec>
+{
+    public static readonly AvgPool1DEmitter Instance = new();
+
+    public override string Sentence(PlannedLayer layer) =>
+        $"AvgPool1D {layer.InputShape.Text} → {Shape(layer)}, window {N(Spec(layer).Size)}, stride {N(Spec(layer).Stride)}{WindowMath.Padding(Spec(layer).Padding)}";
+
+    public override string Signature(PlannedLayer layer) =>
+        $"AvgPool1D({N(Spec(layer).Size)}, stride {N(Spec(layer).Stride)}, padding {N(Spec(layer).Padding)})";
+
+    public override string ForwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        AvgPool1DSpec spec = Spec(layer);
+        return $"{M(n)}[s,c,i] = mean_(u < {N(spec.Size)}) {M(n - 1)}[s, c, {WindowMath.Index("i", "u", spec.Stride, spec.Padding)}]{Pooling.OverInputs(spec.Padding)}";
+    }
+
+    public override string BackwardMath(PlannedLayer layer)
+    {
+        int n = layer.Number;
+        AvgPool1DSpec spec = Spec(layer);
+        return n == 1
+            ? "(the input needs no gradient)"
+            : $"d{M(n - 1)} = 0, then d{M(n - 1)}[s, c, {WindowMath.Index("i", "u", spec.Stride, spec.Padding)}] += d{M(n)}[s,c,i] / n_i: {Pooling.Sharing}";
+    }
+
+    public override string OnnxMath(PlannedLayer layer)
+    {
+        int p = Spec(layer).Padding;
+        return $"AveragePool({M(layer.Number - 1)}), kernel_shape [{N(Spec(layer).Size)}], strides [{N(Spec(layer).Stride)}], pads [{N(p)}, {N(p)}], count_include_pad = 0";
+    }
+
+    public override void EmitOnnx(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"graph.AvgPool1D({OnnxName(layer)}, channels: {N(layer.InputShape[0])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)});");
+
+    public override string TangentMath(PlannedLayer layer) =>
+        $"{Dot(M(layer.Number))} = the same averages of {Dot(M(layer.Number - 1))} (average pooling is linear)";
+
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer) => new[] { TA(layer.Number - 1), TA(layer.Number) };
+
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.AvgPool1D}.Forward({TA(layer.Number - 1)}, {TA(layer.Number)}, batch, {Sizes(layer)});");
+
+    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        writer.Line($"{RuntimeTypes.AvgPool1D}.Forward({A(n - 1)}, {A(n)}, batch, {Sizes(layer)});");
+    }
+
+    public override IEnumerable<string> BackwardSpans(PlannedLayer layer) =>
+        layer.Number > 1 ? new[] { DA(layer.Number), DA(layer.Number - 1) } : System.Array.Empty<string>();
+
+    public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    {
+        int n = layer.Number;
+        if (n > 1)
+        {
+            writer.Line($"{RuntimeTypes.AvgPool1D}.Backward({DA(n)}, {DA(n - 1)}, batch, {Sizes(layer)});");
+        }
+    }
+
+    public override void InputGradients(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        writer.Line($"{RuntimeTypes.AvgPool1D}.Backward({DA(layer.Number)}, {DA(layer.Number - 1)}, batch, {Sizes(layer)});");
+
+    private static string Sizes(PlannedLayer layer) =>
+        $"channels: {N(layer.InputShape[0])}, length: {N(layer.InputShape[1])}, size: {N(Spec(layer).Size)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)}";
+}
