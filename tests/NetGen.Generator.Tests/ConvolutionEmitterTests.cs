@@ -95,7 +95,7 @@ public class ConvolutionEmitterTests
 
         Assert.Null(run.Results.Single().Exception);
         Assert.Empty(generatorDiagnostics);
-        Assert.Equal(5, run.GeneratedTrees.Length);
+        Assert.Equal(6, run.GeneratedTrees.Length);
         Assert.All(run.GeneratedTrees, tree => Assert.Equal(LanguageVersion.CSharp12, ((CSharpParseOptions)tree.Options).LanguageVersion));
         Diagnostic[] problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
         Assert.True(problems.Length == 0, "The output compilation has diagnostics:\n" + TestCompilation.Describe(problems));

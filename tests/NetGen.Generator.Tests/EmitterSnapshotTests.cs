@@ -107,7 +107,7 @@ public class EmitterSnapshotTests
 
         IReadOnlyList<(string HintName, string Source)> files = NetworkEmitter.Emit(plan);
 
-        Assert.Equal(5, files.Count);
+        Assert.Equal(6, files.Count);
         Snapshot.Match(nameof(Conv2D_network), files);
     }
 

@@ -72,7 +72,7 @@ public class HardeningTests
             "using NetGen; namespace Two; [Network(Seed = 4)] public partial class Split { public int Extra => OutputSize; }");
 
         AssertNoCrash(build);
-        Assert.Equal(5, build.Output.SyntaxTrees.Count(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)));
+        Assert.Equal(6, build.Output.SyntaxTrees.Count(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)));
         Assert.Empty(GeneratedErrors(build.Output));
         Assert.All(build.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error), d => Assert.Equal("CS0579", d.Id)); // the compiler's "duplicate attribute"
     }

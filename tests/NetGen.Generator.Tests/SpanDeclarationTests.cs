@@ -40,7 +40,7 @@ public class SpanDeclarationTests
     {
         (_, _, GeneratorDriverRunResult run) = TestCompilation.RunGenerator(TestCompilation.Create($"using NetGen;\nnamespace App;\n{declaration}"));
         string[] files = run.GeneratedTrees.Select(t => t.ToString()).ToArray();
-        Assert.Equal(5, files.Length);
+        Assert.Equal(6, files.Length);
 
         foreach ((string file, string method) in new[] { ("Forward", "private void Forward("), ("Backward", "private void Backward("), ("Tangent", "private void ForwardTangent("), ("InputGradients", "private void InputGradientsBackward(") })
         {

@@ -45,10 +45,10 @@ internal sealed class MaxPool1DEmitter : LayerEmitter<MaxPool1DSpec>
         int n = layer.Number;
         if (n == 1)
         {
-            writer.Line($"{RuntimeTypes.MaxPool1D}.Forward({A(0)}, {A(1)}, argmax1, batch, {Sizes(layer)});");
+            writer.Line($"{RuntimeTypes.MaxPool1D}.Forward({A(0)}, {A(1)}, {Pooling.TangentArgmax}, batch, {Sizes(layer)});");
         }
 
-        writer.Line($"{RuntimeTypes.MaxPool1D}.Tangent(argmax{N(n)}, {TA(n - 1)}, {TA(n)}, batch, {Sizes(layer)});");
+        writer.Line($"{RuntimeTypes.MaxPool1D}.Tangent({Pooling.TangentArgmaxSpan(layer)}, {TA(n - 1)}, {TA(n)}, batch, {Sizes(layer)});");
     }
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)

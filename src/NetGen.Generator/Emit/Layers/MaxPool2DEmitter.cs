@@ -48,10 +48,10 @@ internal sealed class MaxPool2DEmitter : LayerEmitter<MaxPool2DSpec>
         int n = layer.Number;
         if (n == 1)
         {
-            writer.Line($"{RuntimeTypes.MaxPool2D}.Forward({A(0)}, {A(1)}, argmax1, batch, {Sizes(layer)});");
+            writer.Line($"{RuntimeTypes.MaxPool2D}.Forward({A(0)}, {A(1)}, {Pooling.TangentArgmax}, batch, {Sizes(layer)});");
         }
 
-        writer.Line($"{RuntimeTypes.MaxPool2D}.Tangent(argmax{N(n)}, {TA(n - 1)}, {TA(n)}, batch, {Sizes(layer)});");
+        writer.Line($"{RuntimeTypes.MaxPool2D}.Tangent({Pooling.TangentArgmaxSpan(layer)}, {TA(n - 1)}, {TA(n)}, batch, {Sizes(layer)});");
     }
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)

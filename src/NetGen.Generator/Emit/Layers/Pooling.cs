@@ -62,15 +62,24 @@ internal static class Pooling
     {
         if (layer.Number == 1)
         {
-            yield return new BatchBuffer("_argmax1", "argmax1", layer.OutputSize, $"where each maximum of layer 1 came from, an index into {EmitContext.Math(0)} (for its tangent)", Indexes: true);
+            yield return new BatchBuffer("_tangentArgmax1", TangentArgmax, layer.OutputSize, $"where each maximum of layer 1 came from, an index into {EmitContext.Math(0)} (for its tangent)", Indexes: true);
         }
     }
+
+    /// <summary>
+    /// A first layer's tangent keeps its own argmax, apart from the one <c>InputGradients</c> keeps, since the two
+    /// passes allocate their buffers separately.
+    /// </summary>
+    public const string TangentArgmax = "tangentArgmax1";
+
+    /// <summary>The argmax a max pooling tangent reads: the forward pass's, or a first layer's own.</summary>
+    public static string TangentArgmaxSpan(PlannedLayer layer) => layer.Number == 1 ? TangentArgmax : $"argmax{Literals.Int(layer.Number)}";
 
     /// <summary>The spans a max pooling tangent uses: its argmax and the two tangents (and the forward values it recomputes as a first layer).</summary>
     public static IEnumerable<string> MaxTangentSpans(PlannedLayer layer)
     {
         int n = layer.Number;
-        var spans = new List<string> { $"argmax{Literals.Int(n)}", EmitContext.TA(n - 1), EmitContext.TA(n) };
+        var spans = new List<string> { TangentArgmaxSpan(layer), EmitContext.TA(n - 1), EmitContext.TA(n) };
         if (n == 1)
         {
             spans.Add(EmitContext.A(0));
