@@ -88,7 +88,7 @@ namespace NetGen.Runtime.Tests
         public void BatchNorm_by_rows_equals_the_per_feature_loops_bit_for_bit(int batch, int features)
         {
             // [batch × features] with spatial 1 takes the row path; the same values laid out as [1 × features × batch]
-            // (spatial = batch) take the per-feature loops, in the same order of operations.
+            // (spatial = batch) go through the per-feature reference loops, in the same order of operations.
             double[] values = TestMath.Uniform(batch * features, 21, -3, 3);
             T[] x = TestMath.To<T>(values), xT = Transpose(x, batch, features);
             T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 22, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 23));
@@ -99,7 +99,7 @@ namespace NetGen.Runtime.Tests
             T[] xHat = new T[x.Length], xHatT = new T[x.Length], y = new T[x.Length], yT = new T[x.Length];
             T[] inverseStd = new T[features], inverseStdT = new T[features];
             BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, 1, momentum, epsilon);
-            BatchNorm.ForwardTraining<T>(xT, gamma, beta, meanT, varianceT, xHatT, inverseStdT, yT, 1, features, batch, momentum, epsilon);
+            BatchNorm.ForwardTrainingPerFeature<T>(xT, gamma, beta, meanT, varianceT, xHatT, inverseStdT, yT, 1, features, batch, momentum, epsilon);
             Assert.Equal(meanT, mean);
             Assert.Equal(varianceT, variance);
             Assert.Equal(inverseStdT, inverseStd);
@@ -110,16 +110,62 @@ namespace NetGen.Runtime.Tests
             T[] dgamma = TestMath.To<T>(TestMath.Uniform(features, 27)), dbeta = TestMath.To<T>(TestMath.Uniform(features, 28));
             T[] dgammaT = (T[])dgamma.Clone(), dbetaT = (T[])dbeta.Clone(), dx = new T[x.Length], dxT = new T[x.Length];
             BatchNorm.Backward<T>(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, 1);
-            BatchNorm.Backward<T>(xHatT, inverseStdT, gamma, Transpose(dy, batch, features), dgammaT, dbetaT, dxT, 1, features, batch);
+            BatchNorm.BackwardPerFeature<T>(xHatT, inverseStdT, gamma, Transpose(dy, batch, features), dgammaT, dbetaT, dxT, 1, features, batch, hasInputGradient: true);
             Assert.Equal(dgammaT, dgamma);
             Assert.Equal(dbetaT, dbeta);
             Assert.Equal(dxT, Transpose(dx, batch, features));
 
             T[] z = new T[x.Length], zT = new T[x.Length];
             BatchNorm.ForwardInference<T>(x, gamma, beta, mean, variance, z, batch, features, 1, epsilon);
-            BatchNorm.ForwardInference<T>(xT, gamma, beta, mean, variance, zT, 1, features, batch, epsilon);
+            BatchNorm.ForwardInferencePerFeature<T>(xT, gamma, beta, mean, variance, zT, 1, features, batch, epsilon, vectors: false);
             Assert.Equal(zT, Transpose(z, batch, features));
         }
+
+        [Theory]
+        [InlineData(3, 2, 8)]
+        [InlineData(2, 3, 9)]
+        [InlineData(4, 2, 17)]
+        [InlineData(5, 3, 33)]
+        [InlineData(16, 4, 49)]
+        [InlineData(8, 32, 196)]
+        public void BatchNorm_over_maps_by_vectors_agrees_with_the_per_feature_loops(int batch, int features, int spatial)
+        {
+            // Maps of at least a vector go by vectors with partial sums: the sums round in another order, so the
+            // statistics and gradients agree to rounding; inference repeats the scalar operations and agrees bit for bit.
+            int length = batch * features * spatial;
+            T[] x = TestMath.To<T>(TestMath.Uniform(length, 41, -3, 5));
+            T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 42, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 43));
+            T momentum = T.CreateTruncating(0.9), epsilon = T.CreateTruncating(1e-5);
+            T[] mean = TestMath.To<T>(TestMath.Uniform(features, 44)), variance = TestMath.To<T>(TestMath.Uniform(features, 45, 0.5, 2));
+            T[] meanR = (T[])mean.Clone(), varianceR = (T[])variance.Clone();
+            T[] xHat = new T[length], xHatR = new T[length], y = new T[length], yR = new T[length];
+            T[] inverseStd = new T[features], inverseStdR = new T[features];
+            BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+            BatchNorm.ForwardTrainingPerFeature<T>(x, gamma, beta, meanR, varianceR, xHatR, inverseStdR, yR, batch, features, spatial, momentum, epsilon);
+            double tolerance = TestMath.Tolerance<T>() * 20;
+            TestMath.AllClose(ToDouble(meanR), mean, tolerance, "runningMean");
+            TestMath.AllClose(ToDouble(varianceR), variance, tolerance, "runningVariance");
+            TestMath.AllClose(ToDouble(inverseStdR), inverseStd, tolerance, "inverseStd");
+            TestMath.AllClose(ToDouble(xHatR), xHat, tolerance, "xHat");
+            TestMath.AllClose(ToDouble(yR), y, tolerance, "y");
+
+            T[] dy = TestMath.To<T>(TestMath.Uniform(length, 46));
+            T[] dgamma = TestMath.To<T>(TestMath.Uniform(features, 47)), dbeta = TestMath.To<T>(TestMath.Uniform(features, 48));
+            T[] dgammaR = (T[])dgamma.Clone(), dbetaR = (T[])dbeta.Clone(), dx = new T[length], dxR = new T[length];
+            BatchNorm.Backward<T>(xHatR, inverseStdR, gamma, dy, dgamma, dbeta, dx, batch, features, spatial);
+            BatchNorm.BackwardPerFeature<T>(xHatR, inverseStdR, gamma, dy, dgammaR, dbetaR, dxR, batch, features, spatial, hasInputGradient: true);
+            double gradientTolerance = TestMath.Tolerance<T>() * (batch * spatial + 10);
+            TestMath.AllClose(ToDouble(dgammaR), dgamma, gradientTolerance, "dgamma");
+            TestMath.AllClose(ToDouble(dbetaR), dbeta, gradientTolerance, "dbeta");
+            TestMath.AllClose(ToDouble(dxR), dx, gradientTolerance, "dx");
+
+            T[] z = new T[length], zR = new T[length];
+            BatchNorm.ForwardInference<T>(x, gamma, beta, meanR, varianceR, z, batch, features, spatial, epsilon);
+            BatchNorm.ForwardInferencePerFeature<T>(x, gamma, beta, meanR, varianceR, zR, batch, features, spatial, epsilon, vectors: false);
+            Assert.Equal(zR, z);
+        }
+
+        private static double[] ToDouble(T[] values) => Array.ConvertAll(values, v => double.CreateTruncating(v));
 
         [Theory]
         [MemberData(nameof(TestMath.LengthData), MemberType = typeof(TestMath))]

@@ -69,6 +69,35 @@ namespace NetGen.Kernels
                 return;
             }
 
+            if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
+            {
+                ForwardTrainingPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+                return;
+            }
+
+            ForwardTrainingPerFeature(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+        }
+
+        /// <summary>
+        /// The per-feature loops of <see cref="ForwardTraining{T}"/>, one value at a time: the reference that the row path
+        /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
+        /// </summary>
+        internal static void ForwardTrainingPerFeature<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T momentum,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             T keep = T.One - momentum;
             for (int f = 0; f < features; f++)
@@ -166,6 +195,27 @@ namespace NetGen.Kernels
                 return;
             }
 
+            ForwardInferencePerFeature(x, gamma, beta, runningMean, runningVariance, y, batch, features, spatial, epsilon, Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count);
+        }
+
+        /// <summary>
+        /// The per-feature loops of <see cref="ForwardInference{T}"/>: with <paramref name="vectors"/> each map goes by
+        /// vectors (the same operations on each value, so the same results), else one value at a time.
+        /// </summary>
+        internal static void ForwardInferencePerFeature<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            ReadOnlySpan<T> runningMean,
+            ReadOnlySpan<T> runningVariance,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T epsilon,
+            bool vectors)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             for (int f = 0; f < features; f++)
             {
                 T mean = runningMean[f];
@@ -176,6 +226,12 @@ namespace NetGen.Kernels
                     int start = ((s * features) + f) * spatial;
                     ReadOnlySpan<T> values = x.Slice(start, spatial);
                     Span<T> outputs = y.Slice(start, spatial);
+                    if (vectors)
+                    {
+                        Planes.ScaleShift(values, mean, scale, b, outputs);
+                        continue;
+                    }
+
                     for (int p = 0; p < spatial; p++)
                     {
                         outputs[p] = (scale * (values[p] - mean)) + b;
@@ -228,6 +284,33 @@ namespace NetGen.Kernels
                 return;
             }
 
+            if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
+            {
+                BackwardPlanes(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient);
+                return;
+            }
+
+            BackwardPerFeature(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient);
+        }
+
+        /// <summary>
+        /// The per-feature loops of <see cref="Backward{T}"/>, one value at a time: the reference that the row path
+        /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
+        /// </summary>
+        internal static void BackwardPerFeature<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            int spatial,
+            bool hasInputGradient)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             for (int f = 0; f < features; f++)
             {
@@ -415,6 +498,275 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Values per scratch buffer kept on the stack; larger ones are rented from the shared pool.</summary>
+        // After a convolution (spatial > 1) each feature's values are batch maps of `spatial` contiguous values. The
+        // methods below go through each map by vectors, with several partial sums: sums then round in a different order
+        // than the one-at-a-time loops (the results agree to rounding, not bit for bit).
+
+        private static void ForwardTrainingPlanes<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T momentum,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            T keep = T.One - momentum;
+            for (int f = 0; f < features; f++)
+            {
+                // μ = Σx / m
+                T sum = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    sum += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
+                }
+
+                T mean = sum / m;
+
+                // σ² = Σ(x − μ)² / m, from the centred values (two passes: no cancellation)
+                T squares = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    squares += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), mean);
+                }
+
+                T variance = squares / m;
+                T invStd = T.One / T.Sqrt(variance + epsilon);
+                inverseStd[f] = invStd;
+
+                // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+                T g = gamma[f];
+                T b = beta[f];
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    Planes.Normalize(x.Slice(start, spatial), mean, invStd, g, b, xHat.Slice(start, spatial), y.Slice(start, spatial));
+                }
+
+                runningMean[f] = (momentum * runningMean[f]) + (keep * mean);
+                runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance);
+            }
+        }
+
+        private static void BackwardPlanes<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            int spatial,
+            bool hasInputGradient)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            for (int f = 0; f < features; f++)
+            {
+                // Σdy and Σdy·x̂
+                T sumDy = T.Zero;
+                T sumDyXHat = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    (T partialDy, T partialDyXHat) = Planes.SumWithProduct(dy.Slice(start, spatial), xHat.Slice(start, spatial));
+                    sumDy += partialDy;
+                    sumDyXHat += partialDyXHat;
+                }
+
+                dgamma[f] += sumDyXHat;
+                dbeta[f] += sumDy;
+                if (!hasInputGradient)
+                {
+                    continue;
+                }
+
+                // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
+                T scale = gamma[f] * inverseStd[f] / m;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    Planes.InputGradient(dy.Slice(start, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
+                }
+            }
+        }
+
+        /// <summary>Operations on one map of one feature, by vectors; the callers pass maps of at least one vector.</summary>
+        private static class Planes
+        {
+            /// <summary><c>Σ values</c>, in four partial sums.</summary>
+            public static T Sum<T>(ReadOnlySpan<T> values)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T v = ref MemoryMarshal.GetReference(values);
+                int n = values.Length, width = Vector<T>.Count, i = 0;
+                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                for (; i <= n - (4 * width); i += 4 * width)
+                {
+                    s0 += Vector.LoadUnsafe(ref v, (nuint)i);
+                    s1 += Vector.LoadUnsafe(ref v, (nuint)(i + width));
+                    s2 += Vector.LoadUnsafe(ref v, (nuint)(i + (2 * width)));
+                    s3 += Vector.LoadUnsafe(ref v, (nuint)(i + (3 * width)));
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    s0 += Vector.LoadUnsafe(ref v, (nuint)i);
+                }
+
+                T sum = Vector.Sum((s0 + s1) + (s2 + s3));
+                for (; i < n; i++)
+                {
+                    sum += values[i];
+                }
+
+                return sum;
+            }
+
+            /// <summary><c>Σ (values − mean)²</c>, in four partial sums.</summary>
+            public static T SumOfSquaredDifferences<T>(ReadOnlySpan<T> values, T mean)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T v = ref MemoryMarshal.GetReference(values);
+                int n = values.Length, width = Vector<T>.Count, i = 0;
+                var mv = new Vector<T>(mean);
+                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                for (; i <= n - (4 * width); i += 4 * width)
+                {
+                    Vector<T> c0 = Vector.LoadUnsafe(ref v, (nuint)i) - mv;
+                    Vector<T> c1 = Vector.LoadUnsafe(ref v, (nuint)(i + width)) - mv;
+                    Vector<T> c2 = Vector.LoadUnsafe(ref v, (nuint)(i + (2 * width))) - mv;
+                    Vector<T> c3 = Vector.LoadUnsafe(ref v, (nuint)(i + (3 * width))) - mv;
+                    s0 += c0 * c0;
+                    s1 += c1 * c1;
+                    s2 += c2 * c2;
+                    s3 += c3 * c3;
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> c = Vector.LoadUnsafe(ref v, (nuint)i) - mv;
+                    s0 += c * c;
+                }
+
+                T sum = Vector.Sum((s0 + s1) + (s2 + s3));
+                for (; i < n; i++)
+                {
+                    T c = values[i] - mean;
+                    sum += c * c;
+                }
+
+                return sum;
+            }
+
+            /// <summary><c>(Σ dy, Σ dy · xHat)</c>, in two partial sums each.</summary>
+            public static (T SumDy, T SumDyXHat) SumWithProduct<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T g = ref MemoryMarshal.GetReference(dy);
+                ref T h = ref MemoryMarshal.GetReference(xHat);
+                int n = dy.Length, width = Vector<T>.Count, i = 0;
+                Vector<T> d0 = Vector<T>.Zero, d1 = Vector<T>.Zero, p0 = Vector<T>.Zero, p1 = Vector<T>.Zero;
+                for (; i <= n - (2 * width); i += 2 * width)
+                {
+                    Vector<T> g0 = Vector.LoadUnsafe(ref g, (nuint)i), g1 = Vector.LoadUnsafe(ref g, (nuint)(i + width));
+                    d0 += g0;
+                    d1 += g1;
+                    p0 += g0 * Vector.LoadUnsafe(ref h, (nuint)i);
+                    p1 += g1 * Vector.LoadUnsafe(ref h, (nuint)(i + width));
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> g0 = Vector.LoadUnsafe(ref g, (nuint)i);
+                    d0 += g0;
+                    p0 += g0 * Vector.LoadUnsafe(ref h, (nuint)i);
+                }
+
+                T sumDy = Vector.Sum(d0 + d1), sumDyXHat = Vector.Sum(p0 + p1);
+                for (; i < n; i++)
+                {
+                    sumDy += dy[i];
+                    sumDyXHat += dy[i] * xHat[i];
+                }
+
+                return (sumDy, sumDyXHat);
+            }
+
+            /// <summary><c>xHat = (x − mean) · inverseStd</c>, <c>y = γ · xHat + β</c>.</summary>
+            public static void Normalize<T>(ReadOnlySpan<T> x, T mean, T inverseStd, T gamma, T beta, Span<T> xHat, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T hs = ref MemoryMarshal.GetReference(xHat);
+                ref T ys = ref MemoryMarshal.GetReference(y);
+                Vector<T> mv = new(mean), iv = new(inverseStd), gv = new(gamma), bv = new(beta);
+                int n = x.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> normalized = (Vector.LoadUnsafe(ref xs, (nuint)i) - mv) * iv;
+                    normalized.StoreUnsafe(ref hs, (nuint)i);
+                    ((gv * normalized) + bv).StoreUnsafe(ref ys, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    T normalized = (x[i] - mean) * inverseStd;
+                    xHat[i] = normalized;
+                    y[i] = (gamma * normalized) + beta;
+                }
+            }
+
+            /// <summary><c>y = scale · (x − mean) + β</c>.</summary>
+            public static void ScaleShift<T>(ReadOnlySpan<T> x, T mean, T scale, T beta, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T ys = ref MemoryMarshal.GetReference(y);
+                Vector<T> mv = new(mean), sv = new(scale), bv = new(beta);
+                int n = x.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    ((sv * (Vector.LoadUnsafe(ref xs, (nuint)i) - mv)) + bv).StoreUnsafe(ref ys, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    y[i] = (scale * (x[i] - mean)) + beta;
+                }
+            }
+
+            /// <summary><c>dx = scale · (m · dy − Σdy − xHat · Σdy·xHat)</c>.</summary>
+            public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat, T sumDy, T sumDyXHat, T scale, T m, Span<T> dx)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T g = ref MemoryMarshal.GetReference(dy);
+                ref T h = ref MemoryMarshal.GetReference(xHat);
+                ref T d = ref MemoryMarshal.GetReference(dx);
+                Vector<T> mv = new(m), sdy = new(sumDy), sdyh = new(sumDyXHat), sv = new(scale);
+                int n = dy.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    (sv * ((mv * Vector.LoadUnsafe(ref g, (nuint)i)) - sdy - (Vector.LoadUnsafe(ref h, (nuint)i) * sdyh))).StoreUnsafe(ref d, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    dx[i] = scale * ((m * dy[i]) - sumDy - (xHat[i] * sumDyXHat));
+                }
+            }
+        }
+
         private const int StackLimit = 1024;
 
         /// <summary>
