@@ -161,6 +161,28 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// <c>C = Aᵀ · B</c> on the given path with at most <paramref name="maxThreads"/> threads: <see cref="AddTransposedAMultiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, GemmPath, int)"/>
+        /// without the accumulation, so <paramref name="c"/> need not be cleared first.
+        /// </summary>
+        internal static void TransposedAMultiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || n == 0)
+            {
+                return;
+            }
+
+            if (kk == 0 || !UsesSimd<T>(path))
+            {
+                c.Slice(0, m * n).Clear();
+                GemmReference.AddTransposedAMultiply(a, b, c, m, kk, n);
+                return;
+            }
+
+            Outer(a, b, c, m, kk, n, aRowStride: 1, aStepStride: m, accumulate: false, path, maxThreads);
+        }
+
+        /// <summary>
         /// <c>C = A · B</c>: <c>C[i,j] = Σₖ A[i,k] · B[k,j]</c>, with <c>A [m × kk]</c>, <c>B [kk × n]</c>, <c>C [m × n]</c>.
         /// Overwrites <paramref name="c"/>.
         /// </summary>

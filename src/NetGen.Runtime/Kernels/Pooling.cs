@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
 {
@@ -22,6 +23,12 @@ namespace NetGen.Kernels
             int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth;
             int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int planes = batch * g.Channels;
+            if (kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2)
+            {
+                MaxForward2By2(x, y, argmax, planes, g, keepIndexes);
+                return;
+            }
+
             for (int plane = 0; plane < planes; plane++)
             {
                 int start = plane * planeLength;
@@ -59,6 +66,50 @@ namespace NetGen.Kernels
                         if (keepIndexes)
                         {
                             indexes[p] = start + best;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="MaxForward{T}"/> for the common 2×2 window with stride 2, unrolled: the same first largest value in
+        /// row-major window order (a NaN the maximum), without the general loops' per-value bookkeeping.
+        /// </summary>
+        private static void MaxForward2By2<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int planes, in WindowGeometry g, bool keepIndexes)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int width = g.Width, planeLength = g.Height * width, positions = g.Positions;
+            int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
+            ref T input = ref MemoryMarshal.GetReference(x);
+            ref T output = ref MemoryMarshal.GetReference(y);
+            ref int indexes = ref MemoryMarshal.GetReference(argmax);
+            for (int plane = 0; plane < planes; plane++)
+            {
+                int start = plane * planeLength, p = plane * positions;
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    int top = start + (2 * oh * width);
+                    for (int ow = 0; ow < outputWidth; ow++, p++)
+                    {
+                        int corner = top + (2 * ow), below = corner + width;
+                        T a = Unsafe.Add(ref input, corner), b = Unsafe.Add(ref input, corner + 1);
+                        T c = Unsafe.Add(ref input, below), d = Unsafe.Add(ref input, below + 1);
+
+                        // Each row's first largest, then the lower row only if strictly larger: row-major order.
+                        int upper = corner + IsGreater(b, a), lower = below + IsGreater(d, c);
+                        T upperMax = T.Max(a, b), lowerMax = T.Max(c, d);
+                        int best = upper + ((lower - upper) & -IsGreater(lowerMax, upperMax));
+                        T max = T.Max(upperMax, lowerMax);
+                        if (T.IsNaN(max))
+                        {
+                            (max, best) = FirstNaN(x, corner, 2, 2, width, max, best);
+                        }
+
+                        Unsafe.Add(ref output, p) = max;
+                        if (keepIndexes)
+                        {
+                            Unsafe.Add(ref indexes, p) = best;
                         }
                     }
                 }
