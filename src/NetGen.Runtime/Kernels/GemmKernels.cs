@@ -138,13 +138,45 @@ namespace NetGen.Kernels
                 {
                     int width = Math.Min(panelWidth, j1 - j);
                     T* source = b + (pc * ldb) + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        new ReadOnlySpan<T>(source + (p * ldb), width).CopyTo(new Span<T>(panel + ((nint)p * width), width));
-                    }
+                    CopyPanel(source, ldb, panel, width, kc);
 
                     OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, i0, i1, width, add, null);
                 }
+            }
+        }
+
+        /// <summary>
+        /// <c>panel[p · width + q] = source[p · ld + q]</c> for p in <c>[0, kc)</c>, q in <c>[0, width)</c>. A whole panel
+        /// (one or two vectors wide) is copied by vector loads and stores: a <see cref="Span{T}.CopyTo"/> per row of 16
+        /// floats cost about a sixth of the multiply at the Fashion CNN's shapes.
+        /// </summary>
+        private static void CopyPanel(T* source, nint ld, T* panel, int width, int kc)
+        {
+            int w = TOps.Count;
+            if (width == 2 * w)
+            {
+                for (int p = 0; p < kc; p++, source += ld, panel += 2 * w)
+                {
+                    TOps.Store(TOps.Load(source), panel);
+                    TOps.Store(TOps.Load(source + w), panel + w);
+                }
+
+                return;
+            }
+
+            if (width == w)
+            {
+                for (int p = 0; p < kc; p++, source += ld, panel += w)
+                {
+                    TOps.Store(TOps.Load(source), panel);
+                }
+
+                return;
+            }
+
+            for (int p = 0; p < kc; p++)
+            {
+                new ReadOnlySpan<T>(source + (p * ld), width).CopyTo(new Span<T>(panel + ((nint)p * width), width));
             }
         }
 
