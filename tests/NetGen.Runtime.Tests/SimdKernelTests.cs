@@ -165,6 +165,52 @@ namespace NetGen.Runtime.Tests
             Assert.Equal(zR, z);
         }
 
+        [Fact]
+        public void Passes_over_large_maps_split_over_threads_give_the_one_thread_results()
+        {
+            // 2 × 4 maps of 128 × 128 (131,072 values): above the split threshold on a machine with 2 or more processors.
+            const int batch = 2, features = 4, size = 128, spatial = size * size, length = batch * features * spatial;
+            T[] x = TestMath.To<T>(TestMath.Uniform(length, 51, -3, 3));
+            T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 52, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 53));
+            T momentum = T.CreateTruncating(0.9), epsilon = T.CreateTruncating(1e-5);
+            T[] mean = new T[features], variance = new T[features], meanOne = new T[features], varianceOne = new T[features];
+            T[] xHat = new T[length], xHatOne = new T[length], y = new T[length], yOne = new T[length];
+            T[] inverseStd = new T[features], inverseStdOne = new T[features];
+            BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+            BatchNorm.ForwardTrainingPlanes<T>(x, gamma, beta, meanOne, varianceOne, xHatOne, inverseStdOne, yOne, batch, features, spatial, momentum, epsilon, 0, features);
+            Assert.Equal(meanOne, mean);
+            Assert.Equal(varianceOne, variance);
+            Assert.Equal(inverseStdOne, inverseStd);
+            Assert.Equal(xHatOne, xHat);
+            Assert.Equal(yOne, y);
+
+            T[] dy = TestMath.To<T>(TestMath.Uniform(length, 54));
+            T[] dgamma = new T[features], dbeta = new T[features], dx = new T[length];
+            T[] dgammaOne = new T[features], dbetaOne = new T[features], dxOne = new T[length];
+            BatchNorm.Backward<T>(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial);
+            BatchNorm.BackwardPlanes<T>(xHat, inverseStd, gamma, dy, dgammaOne, dbetaOne, dxOne, batch, features, spatial, true, 0, features);
+            Assert.Equal(dgammaOne, dgamma);
+            Assert.Equal(dbetaOne, dbeta);
+            Assert.Equal(dxOne, dx);
+
+            T[] relu = new T[length], reluOne = new T[length], reluGradient = new T[length], reluGradientOne = new T[length];
+            Activations.ReLU<T>(x, relu);
+            System.Numerics.Tensors.TensorPrimitives.Max(x, T.Zero, reluOne);
+            Assert.Equal(reluOne, relu);
+            Activations.ReLUBackward<T>(x, dy, reluGradient);
+            Activations.ReLUBackwardRun<T>(x, dy, reluGradientOne);
+            Assert.Equal(reluGradientOne, reluGradient);
+
+            // Pooling on values with many ties (multiples of ½ in [-2, 2]) against the definition: the first largest.
+            double[] steps = Array.ConvertAll(TestMath.Uniform(length, 55, -2, 2), v => Math.Round(v * 2) / 2);
+            (double[] expected, int[] expectedArgmax) = NaivePooling.Forward(steps, batch, features, size, size, 2, 2, 2, 2);
+            T[] pooled = new T[expected.Length];
+            int[] argmax = new int[expected.Length];
+            MaxPool2D.Forward<T>(TestMath.To<T>(steps), pooled, argmax, batch, features, size, size, 2, 2);
+            TestMath.AllClose(expected, pooled, 0, "pooled");
+            Assert.Equal(expectedArgmax, argmax);
+        }
+
         private static double[] ToDouble(T[] values) => Array.ConvertAll(values, v => double.CreateTruncating(v));
 
         [Theory]

@@ -12,7 +12,7 @@ namespace NetGen.Kernels
     /// over the <c>m = batch · spatial</c> values of that feature (<c>spatial</c> = 1 after a dense layer, H·W after a
     /// convolution, where the features are the channels). Element <c>(s, f, p)</c> sits at <c>(s·features + f)·spatial + p</c>.
     /// </summary>
-    public static class BatchNorm
+    public static unsafe class BatchNorm
     {
         /// <summary>
         /// Forward pass in training mode. Per feature f, over its m values: <c>μ = Σx / m</c>, biased
@@ -71,7 +71,29 @@ namespace NetGen.Kernels
 
             if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
             {
-                ForwardTrainingPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+                int threads = MapJob<T>.Threads(length);
+                if (threads <= 1)
+                {
+                    ForwardTrainingPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon, 0, features);
+                    return;
+                }
+
+                fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = runningMean, pvariance = runningVariance, pxHat = xHat, pinverseStd = inverseStd, py = y)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormForward;
+                    (job.Batch, job.Features, job.Spatial, job.Units, job.First, job.Second) = (batch, features, spatial, features, momentum, epsilon);
+                    job.Set(0, px, x.Length);
+                    job.Set(1, pgamma, gamma.Length);
+                    job.Set(2, pbeta, beta.Length);
+                    job.Set(3, pmean, runningMean.Length);
+                    job.Set(4, pvariance, runningVariance.Length);
+                    job.Set(5, pxHat, xHat.Length);
+                    job.Set(6, pinverseStd, inverseStd.Length);
+                    job.Set(7, py, y.Length);
+                    job.Run(threads);
+                }
+
                 return;
             }
 
@@ -286,7 +308,28 @@ namespace NetGen.Kernels
 
             if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
             {
-                BackwardPlanes(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient);
+                int threads = MapJob<T>.Threads(length);
+                if (threads <= 1)
+                {
+                    BackwardPlanes(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, 0, features);
+                    return;
+                }
+
+                fixed (T* pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdy = dy, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormBackward;
+                    (job.Batch, job.Features, job.Spatial, job.Units, job.Flag) = (batch, features, spatial, features, hasInputGradient);
+                    job.Set(0, pxHat, xHat.Length);
+                    job.Set(1, pinverseStd, inverseStd.Length);
+                    job.Set(2, pgamma, gamma.Length);
+                    job.Set(3, pdy, dy.Length);
+                    job.Set(4, pdgamma, dgamma.Length);
+                    job.Set(5, pdbeta, dbeta.Length);
+                    job.Set(6, pdx, dx.Length);
+                    job.Run(threads);
+                }
+
                 return;
             }
 
@@ -497,12 +540,12 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Values per scratch buffer kept on the stack; larger ones are rented from the shared pool.</summary>
         // After a convolution (spatial > 1) each feature's values are batch maps of `spatial` contiguous values. The
         // methods below go through each map by vectors, with several partial sums: sums then round in a different order
         // than the one-at-a-time loops (the results agree to rounding, not bit for bit).
 
-        private static void ForwardTrainingPlanes<T>(
+        /// <summary>Features <c>[f0, f1)</c> of <see cref="ForwardTraining{T}"/> over maps of at least a vector.</summary>
+        internal static void ForwardTrainingPlanes<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
             ReadOnlySpan<T> beta,
@@ -515,12 +558,14 @@ namespace NetGen.Kernels
             int features,
             int spatial,
             T momentum,
-            T epsilon)
+            T epsilon,
+            int f0,
+            int f1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             T keep = T.One - momentum;
-            for (int f = 0; f < features; f++)
+            for (int f = f0; f < f1; f++)
             {
                 // μ = Σx / m
                 T sum = T.Zero;
@@ -556,7 +601,8 @@ namespace NetGen.Kernels
             }
         }
 
-        private static void BackwardPlanes<T>(
+        /// <summary>Features <c>[f0, f1)</c> of <see cref="Backward{T}"/> over maps of at least a vector.</summary>
+        internal static void BackwardPlanes<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
             ReadOnlySpan<T> gamma,
@@ -567,11 +613,13 @@ namespace NetGen.Kernels
             int batch,
             int features,
             int spatial,
-            bool hasInputGradient)
+            bool hasInputGradient,
+            int f0,
+            int f1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
-            for (int f = 0; f < features; f++)
+            for (int f = f0; f < f1; f++)
             {
                 // Σdy and Σdy·x̂
                 T sumDy = T.Zero;
@@ -767,6 +815,7 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>Values per scratch buffer kept on the stack; larger ones are rented from the shared pool.</summary>
         private const int StackLimit = 1024;
 
         /// <summary>

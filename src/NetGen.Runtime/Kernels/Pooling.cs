@@ -10,7 +10,7 @@ namespace NetGen.Kernels
     /// Max pooling per channel over a <see cref="WindowGeometry"/> (no padding), shared by <see cref="MaxPool2D"/> and
     /// <see cref="MaxPool1D"/>; callers validate the lengths.
     /// </summary>
-    internal static class Pooling
+    internal static unsafe class Pooling
     {
         /// <summary>
         /// <c>y[s,c,i,j] = max over the window of x</c>, and <c>argmax</c> = the index in x of the value taken: the first
@@ -25,7 +25,27 @@ namespace NetGen.Kernels
             int planes = batch * g.Channels;
             if (kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2)
             {
-                MaxForward2By2(x, y, argmax, planes, g, keepIndexes);
+                int threads = MapJob<T>.Threads(x.Length);
+                if (threads <= 1)
+                {
+                    MaxForward2By2(x, y, argmax, 0, planes, g, keepIndexes);
+                    return;
+                }
+
+                fixed (T* px = x, py = y)
+                fixed (int* pargmax = argmax)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.MaxPool2By2;
+                    job.Units = planes;
+                    job.Geometry = g;
+                    job.Flag = keepIndexes;
+                    job.Set(0, px, x.Length);
+                    job.Set(1, py, y.Length);
+                    job.SetIndexes(pargmax, argmax.Length);
+                    job.Run(threads);
+                }
+
                 return;
             }
 
@@ -76,7 +96,7 @@ namespace NetGen.Kernels
         /// <see cref="MaxForward{T}"/> for the common 2×2 window with stride 2, unrolled: the same first largest value in
         /// row-major window order (a NaN the maximum), without the general loops' per-value bookkeeping.
         /// </summary>
-        private static void MaxForward2By2<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int planes, in WindowGeometry g, bool keepIndexes)
+        internal static void MaxForward2By2<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int plane0, int plane1, in WindowGeometry g, bool keepIndexes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int width = g.Width, planeLength = g.Height * width, positions = g.Positions;
@@ -84,7 +104,7 @@ namespace NetGen.Kernels
             ref T input = ref MemoryMarshal.GetReference(x);
             ref T output = ref MemoryMarshal.GetReference(y);
             ref int indexes = ref MemoryMarshal.GetReference(argmax);
-            for (int plane = 0; plane < planes; plane++)
+            for (int plane = plane0; plane < plane1; plane++)
             {
                 int start = plane * planeLength, p = plane * positions;
                 for (int oh = 0; oh < outputHeight; oh++)
