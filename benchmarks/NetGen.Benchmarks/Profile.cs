@@ -2,6 +2,8 @@ using System.Diagnostics;
 using FashionMnistSample;
 using NetGen.Kernels;
 using NetGen.Optimizers;
+using NetGen.Data;
+using NetGen.Training;
 
 namespace NetGen.Benchmarks;
 
@@ -22,6 +24,13 @@ internal static class Profile
     public static void Run(int threads, bool wholeOnly = false)
     {
         s_wholeOnly = wholeOnly;
+        if (Environment.GetEnvironmentVariable("NETGEN_PROFILE_EPOCH") == "1")
+        {
+            NetGenOptions.MaxDegreeOfParallelism = threads;
+            Epoch();
+            return;
+        }
+
         NetGenOptions.MaxDegreeOfParallelism = threads;
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}; threads {threads}");
         Cnn();
@@ -68,6 +77,7 @@ internal static class Profile
             ("relu7 bwd", () => Activations.ReLUBackward<float>(a6, d7, d6)),
             ("bn6 bwd", () => BatchNorm.Backward<float>(xh6, is6, gamma6, d6, dg6, dbt6, d5, b, 64, 196)),
             ("conv5 bwd (dW, dX)", () => Conv2D.Backward<float>(a4, w5, d5, dw5, db5, d4, ws5, b, 32, 14, 14, 64, 3, 1, 1)),
+            ("  conv5 bwd (dW only)", () => Conv2D.Backward<float>(a4, w5, d5, dw5, db5, Span<float>.Empty, ws5, b, 32, 14, 14, 64, 3, 1, 1)),
             ("pool4 bwd", () => MaxPool2D.Backward<float>(am4, d4, d3, b, 32, 28, 28, 2, 2)),
             ("relu3 bwd", () => Activations.ReLUBackward<float>(a2, d3, d2)),
             ("bn2 bwd", () => BatchNorm.Backward<float>(xh2, is2, gamma2, d2, dg2, dbt2, d1, b, 32, 784)),
@@ -97,6 +107,63 @@ internal static class Profile
 
         float[] xp = Data.Inputs(1024, 784), yp = new float[1024 * 10];
         Report("CNN predict b=1024", [], ("Predict (whole)", () => network.Predict(xp, yp)));
+    }
+
+    /// <summary>
+    /// <c>NETGEN_PROFILE_EPOCH=1</c>: the MLP's first and second <c>Trainer.Fit</c> epoch over 60,000 stand-in samples (a
+    /// fresh process, as the peers time it) against 469 bare TrainStep + Adam steps after them.
+    /// </summary>
+    private static void Epoch()
+    {
+        const int samples = 60_000, batch = 128;
+        float[] features = Data.Inputs(samples, 784);
+        var data = new Dataset<float>(features, 784, Data.Labels(samples, 10));
+        var network = new FashionMlp();
+        var trainer = new Trainer<float>(network, new Adam<float>(learningRate: 0.001), new TrainerOptions { Epochs = 1, BatchSize = batch, Seed = 1, TrainingAccuracy = false, ComputeAccuracy = false, ReportBatches = false });
+        var watch = Stopwatch.StartNew();
+        trainer.Fit(data);
+        double first = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        trainer.Fit(data);
+        double second = watch.Elapsed.TotalSeconds;
+        var adam = new Adam<float>(learningRate: 0.001);
+        int[] labels = Data.Labels(batch, 10);
+        watch.Restart();
+        int steps = (samples + batch - 1) / batch;
+        for (int i = 0; i < steps; i++)
+        {
+            network.TrainStep(features.AsSpan((i % 100) * batch * 784, batch * 784), labels);
+            adam.Step(network.Parameters, network.Gradients);
+        }
+
+        double bare = watch.Elapsed.TotalSeconds;
+        Console.WriteLine($"MLP epoch: first Fit {first:F3} s, second Fit {second:F3} s, {steps} bare steps {bare:F3} s");
+
+        // The trainer's per-batch work beside the step, each repeated for an epoch's batches.
+        var order = Enumerable.Range(0, samples).OrderBy(i => (i * 7919L) % samples).ToArray();
+        float[] inputs = new float[batch * 784];
+        var keeping = new Adam<float>(learningRate: 0.001);
+        var snapshot = new StepSnapshot<float>(network, keeping);
+        var pieces = new (string Name, Action<int> Call)[]
+        {
+            ("gather rows", b => { for (int i = 0; i < batch; i++) { features.AsSpan(order[(b * batch) + i] * 784, 784).CopyTo(inputs.AsSpan(i * 784)); } }),
+            ("rollback Save", _ => snapshot.Save()),
+            ("GlobalNorm", _ => GradientClipping.GlobalNorm<float>(network.Gradients)),
+            ("MaxMagnitude", _ => System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(network.Parameters)),
+            ("Adam keeping previous", _ => keeping.Step(network.Parameters, network.Gradients)),
+            ("Adam", _ => adam.Step(network.Parameters, network.Gradients)),
+            ("TrainStep", b => network.TrainStep(features.AsSpan((b % 100) * batch * 784, batch * 784), labels)),
+        };
+        foreach ((string name, Action<int> call) in pieces)
+        {
+            watch.Restart();
+            for (int b = 0; b < steps - 1; b++)
+            {
+                call(b);
+            }
+
+            Console.WriteLine($"  {name,-24} {watch.Elapsed.TotalSeconds:F3} s per epoch");
+        }
     }
 
     private static void Mlp()
