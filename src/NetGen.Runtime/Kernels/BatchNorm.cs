@@ -34,6 +34,7 @@ namespace NetGen.Kernels
         /// <param name="momentum">The weight of the old running value, in [0, 1).</param>
         /// <param name="epsilon">Added to the variance, &gt; 0.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes, or a feature has no values (m = 0).</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ForwardTraining<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -104,6 +105,7 @@ namespace NetGen.Kernels
         /// The per-feature loops of <see cref="ForwardTraining{T}"/>, one value at a time: the reference that the row path
         /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardTrainingPerFeature<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -191,6 +193,7 @@ namespace NetGen.Kernels
         /// <param name="spatial">Values per feature and sample.</param>
         /// <param name="epsilon">Added to the variance, &gt; 0.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ForwardInference<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -224,6 +227,7 @@ namespace NetGen.Kernels
         /// The per-feature loops of <see cref="ForwardInference{T}"/>: with <paramref name="vectors"/> each map goes by
         /// vectors (the same operations on each value, so the same results), else one value at a time.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardInferencePerFeature<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -279,6 +283,7 @@ namespace NetGen.Kernels
         /// <param name="features">Features (channels) per sample.</param>
         /// <param name="spatial">Values per feature and sample.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -340,6 +345,7 @@ namespace NetGen.Kernels
         /// The per-feature loops of <see cref="Backward{T}"/>, one value at a time: the reference that the row path
         /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void BackwardPerFeature<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -400,6 +406,7 @@ namespace NetGen.Kernels
         // sums its values in the same order with the same operations (no fused multiply-add), so they give the very same
         // results as the per-feature loops above, which stay as the reference and serve convolutions (spatial > 1).
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardTrainingRows<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -458,6 +465,7 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardInferenceRows<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -489,6 +497,7 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRows<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -545,6 +554,7 @@ namespace NetGen.Kernels
         // than the one-at-a-time loops (the results agree to rounding, not bit for bit).
 
         /// <summary>Features <c>[f0, f1)</c> of <see cref="ForwardTraining{T}"/> over maps of at least a vector.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardTrainingPlanes<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -602,6 +612,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Features <c>[f0, f1)</c> of <see cref="Backward{T}"/> over maps of at least a vector.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void BackwardPlanes<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -653,6 +664,7 @@ namespace NetGen.Kernels
         private static class Planes
         {
             /// <summary><c>Σ values</c>, in four partial sums.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static T Sum<T>(ReadOnlySpan<T> values)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -682,6 +694,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>Σ (values − mean)²</c>, in four partial sums.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static T SumOfSquaredDifferences<T>(ReadOnlySpan<T> values, T mean)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -718,6 +731,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>(Σ dy, Σ dy · xHat)</c>, in two partial sums each.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static (T SumDy, T SumDyXHat) SumWithProduct<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -752,6 +766,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>xHat = (x − mean) · inverseStd</c>, <c>y = γ · xHat + β</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Normalize<T>(ReadOnlySpan<T> x, T mean, T inverseStd, T gamma, T beta, Span<T> xHat, Span<T> y)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -776,6 +791,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>y = scale · (x − mean) + β</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void ScaleShift<T>(ReadOnlySpan<T> x, T mean, T scale, T beta, Span<T> y)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -795,6 +811,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>dx = scale · (m · dy − Σdy − xHat · Σdy·xHat)</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat, T sumDy, T sumDyXHat, T scale, T m, Span<T> dx)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -825,6 +842,7 @@ namespace NetGen.Kernels
         private static class Rows
         {
             /// <summary><c>sum[f] += row[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Add<T>(Span<T> sum, ReadOnlySpan<T> row)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -841,6 +859,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>values[f] /= divisor</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Divide<T>(Span<T> values, T divisor)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -858,6 +877,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>sum[f] += (row[f] − mean[f])²</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void AddSquaredDifference<T>(Span<T> sum, ReadOnlySpan<T> row, ReadOnlySpan<T> mean)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -876,6 +896,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>xHat[f] = (x[f] − mean[f]) · inverseStd[f]</c>, <c>y[f] = γ[f] · xHat[f] + β[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Normalize<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> xHat, Span<T> y)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -896,6 +917,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>y[f] = scale[f] · (x[f] − mean[f]) + β[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> scale, ReadOnlySpan<T> beta, Span<T> y)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -912,6 +934,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>sumDy[f] += dy[f]</c>, <c>sumDyXHat[f] += dy[f] · xHat[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void AddWithProduct<T>(Span<T> sumDy, Span<T> sumDyXHat, ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -931,6 +954,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>dx[f] = scale[f] · (m · dy[f] − sumDy[f] − xHat[f] · sumDyXHat[f])</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat, ReadOnlySpan<T> sumDy, ReadOnlySpan<T> sumDyXHat, ReadOnlySpan<T> scale, T m, Span<T> dx)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {

@@ -147,6 +147,7 @@ namespace NetGen.Kernels
             Forward(x, w, b, y, workspace, batch, geometry, filters, hasBias, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
 
         /// <summary>The forward pass on the given GEMM path with at most <paramref name="maxThreads"/> threads (tests run every path).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -179,6 +180,7 @@ namespace NetGen.Kernels
             Backward(x, w, dy, dw, db, dx, workspace, batch, geometry, filters, hasBias, hasInputGradient, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
 
         /// <summary>The backward pass on the given GEMM path with at most <paramref name="maxThreads"/> threads (tests run every path).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -247,6 +249,7 @@ namespace NetGen.Kernels
         private static int Parts(int batch, int threads) => Math.Min(batch, 4 * threads);
 
         /// <summary>The forward pass of samples <c>[s0, s1)</c>; the GEMMs use at most <paramref name="maxThreads"/> threads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -275,6 +278,7 @@ namespace NetGen.Kernels
         /// The backward pass of samples <c>[s0, s1)</c>, accumulating into <paramref name="dw"/> and <paramref name="db"/>;
         /// the GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void BackwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -346,6 +350,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>im2col: <c>columns[(c·kh + i)·kw + j, p] = x[c, oh·sh − ph + i, ow·sw − pw + j]</c> (0 in the padding), <c>p = oh·Wo + ow</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ToColumns<T>(ReadOnlySpan<T> x, Span<T> columns, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -423,6 +428,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Zeros the values of patch row <paramref name="column"/> that a horizontal shift of <paramref name="dw"/> carried across a map row's end.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ClearRowEnds<T>(Span<T> column, int dw, int width)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -440,6 +446,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>im2col of a same-size convolution (<see cref="IsSameSize"/>): one flat copy per patch row, then the padding's zeros.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void SameSizeToColumns<T>(ReadOnlySpan<T> x, Span<T> columns, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -468,6 +475,7 @@ namespace NetGen.Kernels
         /// <paramref name="columns"/> (scratch), then the row is added to the plane as one flat run. Each value of
         /// <paramref name="dx"/> receives the same terms in the same order as in the general loop.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void SameSizeAddColumnsBack<T>(Span<T> columns, Span<T> dx, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -542,6 +550,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>col2im: <c>dx[c, oh·sh − ph + i, ow·sw − pw + j] += dColumns[(c·kh + i)·kw + j, p]</c>, padding dropped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void AddColumnsBack<T>(Span<T> columns, Span<T> dx, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -597,6 +606,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>col2im for the transposed layout, one patch per row: <c>dx[c, oh·sh − ph + i, ow·sw − pw + j] += dRows[p, (c·kh + i)·kw + j]</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void AddRowsBack<T>(ReadOnlySpan<T> rows, Span<T> dx, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

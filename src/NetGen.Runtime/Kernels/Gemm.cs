@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using NetGen.Threading;
@@ -361,6 +362,7 @@ namespace NetGen.Kernels
         private readonly int SplitTiles() => Math.Max(Tiles(N, ColumnTile), Tiles(M, RowTile));
 
         /// <summary>Computes part <paramref name="part"/> of <paramref name="parts"/>: a range of whole column tiles, or of row tiles when there are too few columns.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(int part, int parts)
         {
             int i0 = 0, i1 = M, j0 = 0, j1 = N;
@@ -403,6 +405,7 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void RunOn<TOps, TVector>(int i0, int i1, int j0, int j1)
             where TOps : struct, ISimdOps<TVector, T>
             where TVector : unmanaged

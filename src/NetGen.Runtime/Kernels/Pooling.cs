@@ -16,6 +16,7 @@ namespace NetGen.Kernels
         /// <c>y[s,c,i,j] = max over the window of x</c>, and <c>argmax</c> = the index in x of the value taken: the first
         /// largest in row-major window order, or the first NaN (a NaN propagates). Skips the indexes when argmax is empty.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, in WindowGeometry g, bool keepIndexes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -96,6 +97,7 @@ namespace NetGen.Kernels
         /// <see cref="MaxForward{T}"/> for the common 2×2 window with stride 2, unrolled: the same first largest value in
         /// row-major window order (a NaN the maximum), without the general loops' per-value bookkeeping.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void MaxForward2By2<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int plane0, int plane1, in WindowGeometry g, bool keepIndexes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -164,6 +166,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary><c>dx = 0</c>, then <c>dx[argmax[i]] += dy[i]</c>: each output's gradient goes to the input it took.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void MaxBackward<T>(ReadOnlySpan<int> argmax, ReadOnlySpan<T> dy, Span<T> dx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
