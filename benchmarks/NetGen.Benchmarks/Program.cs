@@ -20,6 +20,12 @@ if (args is ["--trainer", ..])
     return;
 }
 
+if (args is ["--profile", ..])
+{
+    Profile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1, args is [_, _, "whole", ..]);
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();

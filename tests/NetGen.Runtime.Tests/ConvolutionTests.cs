@@ -252,8 +252,9 @@ namespace NetGen.Runtime.Tests
         {
             int[][] shapes =
             [
-                [3, 1, 28, 28, 32, 3, 1, 1], // the Fashion CNN's first layer (one channel: dCols, Q = 9 < P)
-                [3, 32, 14, 14, 64, 3, 1, 1], // its second layer (dRows, Q = 288 > P = 196)
+                [3, 1, 28, 28, 32, 3, 1, 1], // the Fashion CNN's first layer (one channel, same size: flat im2col/col2im)
+                [3, 32, 14, 14, 64, 3, 1, 1], // its second layer (Q = 288 > P = 196, stride 1: dCols, flat col2im)
+                [2, 3, 9, 9, 4, 3, 2, 1], // stride 2 with Q = 27 > P = 25: dRows
                 [5, 3, 4, 5, 9, 2, 1, 0],
                 [4, 2, 7, 5, 3, 3, 2, 1],
             ];

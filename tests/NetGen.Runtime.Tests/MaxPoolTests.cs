@@ -123,6 +123,61 @@ namespace NetGen.Runtime.Tests
         }
 
         [Fact]
+        public void A_NaN_among_eight_windows_of_a_row_is_the_maximum_of_its_own_window_only()
+        {
+            // A row of 16 windows (the width a vector form of the 2 × 2 loop would take 8 at a time).
+            double[] x = TestMath.Rounded<T>(TestMath.Uniform(2 * 32, 7));
+            (double[] expected, int[] expectedArgmax) = NaivePooling.Forward(x, 1, 1, 2, 32, 2, 2, 2, 2);
+            T[] input = TestMath.To<T>(x);
+            input[32 + 21] = T.NaN; // lower row, column 21: window 10
+            var y = new T[16];
+            var argmax = new int[16];
+            MaxPool2D.Forward<T>(input, y, argmax, 1, 1, 2, 32, 2, 2);
+            for (int w = 0; w < 16; w++)
+            {
+                if (w == 10)
+                {
+                    Assert.True(T.IsNaN(y[w]));
+                    Assert.Equal(32 + 21, argmax[w]);
+                    continue;
+                }
+
+                Assert.Equal(expected[w], double.CreateTruncating(y[w]));
+                Assert.Equal(expectedArgmax[w], argmax[w]);
+            }
+        }
+
+        [Fact]
+        public void Positive_zero_beats_negative_zero_and_ties_keep_the_first_index_in_every_lane()
+        {
+            // Windows 0–7: (−0, +0 / −0, −0) → +0 (T.Max), at the top-left index since −0 = +0 compare equal; windows
+            // 8–15: all four equal → the top-left index.
+            var x = new T[64];
+            for (int w = 0; w < 8; w++)
+            {
+                x[2 * w] = -T.Zero;
+                x[(2 * w) + 1] = T.Zero;
+                x[32 + (2 * w)] = -T.Zero;
+                x[32 + (2 * w) + 1] = -T.Zero;
+            }
+
+            for (int w = 8; w < 16; w++)
+            {
+                x[2 * w] = x[(2 * w) + 1] = x[32 + (2 * w)] = x[32 + (2 * w) + 1] = T.CreateTruncating(w);
+            }
+
+            var y = new T[16];
+            var argmax = new int[16];
+            MaxPool2D.Forward<T>(x, y, argmax, 1, 1, 2, 32, 2, 2);
+            for (int w = 0; w < 16; w++)
+            {
+                Assert.Equal(w < 8 ? T.Zero : T.CreateTruncating(w), y[w]);
+                Assert.False(T.IsNegative(y[w]));
+                Assert.Equal(2 * w, argmax[w]);
+            }
+        }
+
+        [Fact]
         public void Inference_may_skip_the_indexes()
         {
             double[] x = TestMath.Rounded<T>(TestMath.Uniform(2 * 3 * 6 * 6, 5));

@@ -88,7 +88,7 @@ namespace NetGen.Runtime.Tests
         public void BatchNorm_by_rows_equals_the_per_feature_loops_bit_for_bit(int batch, int features)
         {
             // [batch × features] with spatial 1 takes the row path; the same values laid out as [1 × features × batch]
-            // (spatial = batch) take the per-feature loops, in the same order of operations.
+            // (spatial = batch) go through the per-feature reference loops, in the same order of operations.
             double[] values = TestMath.Uniform(batch * features, 21, -3, 3);
             T[] x = TestMath.To<T>(values), xT = Transpose(x, batch, features);
             T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 22, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 23));
@@ -99,7 +99,7 @@ namespace NetGen.Runtime.Tests
             T[] xHat = new T[x.Length], xHatT = new T[x.Length], y = new T[x.Length], yT = new T[x.Length];
             T[] inverseStd = new T[features], inverseStdT = new T[features];
             BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, 1, momentum, epsilon);
-            BatchNorm.ForwardTraining<T>(xT, gamma, beta, meanT, varianceT, xHatT, inverseStdT, yT, 1, features, batch, momentum, epsilon);
+            BatchNorm.ForwardTrainingPerFeature<T>(xT, gamma, beta, meanT, varianceT, xHatT, inverseStdT, yT, 1, features, batch, momentum, epsilon);
             Assert.Equal(meanT, mean);
             Assert.Equal(varianceT, variance);
             Assert.Equal(inverseStdT, inverseStd);
@@ -110,16 +110,108 @@ namespace NetGen.Runtime.Tests
             T[] dgamma = TestMath.To<T>(TestMath.Uniform(features, 27)), dbeta = TestMath.To<T>(TestMath.Uniform(features, 28));
             T[] dgammaT = (T[])dgamma.Clone(), dbetaT = (T[])dbeta.Clone(), dx = new T[x.Length], dxT = new T[x.Length];
             BatchNorm.Backward<T>(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, 1);
-            BatchNorm.Backward<T>(xHatT, inverseStdT, gamma, Transpose(dy, batch, features), dgammaT, dbetaT, dxT, 1, features, batch);
+            BatchNorm.BackwardPerFeature<T>(xHatT, inverseStdT, gamma, Transpose(dy, batch, features), dgammaT, dbetaT, dxT, 1, features, batch, hasInputGradient: true);
             Assert.Equal(dgammaT, dgamma);
             Assert.Equal(dbetaT, dbeta);
             Assert.Equal(dxT, Transpose(dx, batch, features));
 
             T[] z = new T[x.Length], zT = new T[x.Length];
             BatchNorm.ForwardInference<T>(x, gamma, beta, mean, variance, z, batch, features, 1, epsilon);
-            BatchNorm.ForwardInference<T>(xT, gamma, beta, mean, variance, zT, 1, features, batch, epsilon);
+            BatchNorm.ForwardInferencePerFeature<T>(xT, gamma, beta, mean, variance, zT, 1, features, batch, epsilon, vectors: false);
             Assert.Equal(zT, Transpose(z, batch, features));
         }
+
+        [Theory]
+        [InlineData(3, 2, 8)]
+        [InlineData(2, 3, 9)]
+        [InlineData(4, 2, 17)]
+        [InlineData(5, 3, 33)]
+        [InlineData(16, 4, 49)]
+        [InlineData(8, 32, 196)]
+        public void BatchNorm_over_maps_by_vectors_agrees_with_the_per_feature_loops(int batch, int features, int spatial)
+        {
+            // Maps of at least a vector go by vectors with partial sums: the sums round in another order, so the
+            // statistics and gradients agree to rounding; inference repeats the scalar operations and agrees bit for bit.
+            int length = batch * features * spatial;
+            T[] x = TestMath.To<T>(TestMath.Uniform(length, 41, -3, 5));
+            T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 42, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 43));
+            T momentum = T.CreateTruncating(0.9), epsilon = T.CreateTruncating(1e-5);
+            T[] mean = TestMath.To<T>(TestMath.Uniform(features, 44)), variance = TestMath.To<T>(TestMath.Uniform(features, 45, 0.5, 2));
+            T[] meanR = (T[])mean.Clone(), varianceR = (T[])variance.Clone();
+            T[] xHat = new T[length], xHatR = new T[length], y = new T[length], yR = new T[length];
+            T[] inverseStd = new T[features], inverseStdR = new T[features];
+            BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+            BatchNorm.ForwardTrainingPerFeature<T>(x, gamma, beta, meanR, varianceR, xHatR, inverseStdR, yR, batch, features, spatial, momentum, epsilon);
+            double tolerance = TestMath.Tolerance<T>() * 20;
+            TestMath.AllClose(ToDouble(meanR), mean, tolerance, "runningMean");
+            TestMath.AllClose(ToDouble(varianceR), variance, tolerance, "runningVariance");
+            TestMath.AllClose(ToDouble(inverseStdR), inverseStd, tolerance, "inverseStd");
+            TestMath.AllClose(ToDouble(xHatR), xHat, tolerance, "xHat");
+            TestMath.AllClose(ToDouble(yR), y, tolerance, "y");
+
+            T[] dy = TestMath.To<T>(TestMath.Uniform(length, 46));
+            T[] dgamma = TestMath.To<T>(TestMath.Uniform(features, 47)), dbeta = TestMath.To<T>(TestMath.Uniform(features, 48));
+            T[] dgammaR = (T[])dgamma.Clone(), dbetaR = (T[])dbeta.Clone(), dx = new T[length], dxR = new T[length];
+            BatchNorm.Backward<T>(xHatR, inverseStdR, gamma, dy, dgamma, dbeta, dx, batch, features, spatial);
+            BatchNorm.BackwardPerFeature<T>(xHatR, inverseStdR, gamma, dy, dgammaR, dbetaR, dxR, batch, features, spatial, hasInputGradient: true);
+            double gradientTolerance = TestMath.Tolerance<T>() * (batch * spatial + 10);
+            TestMath.AllClose(ToDouble(dgammaR), dgamma, gradientTolerance, "dgamma");
+            TestMath.AllClose(ToDouble(dbetaR), dbeta, gradientTolerance, "dbeta");
+            TestMath.AllClose(ToDouble(dxR), dx, gradientTolerance, "dx");
+
+            T[] z = new T[length], zR = new T[length];
+            BatchNorm.ForwardInference<T>(x, gamma, beta, meanR, varianceR, z, batch, features, spatial, epsilon);
+            BatchNorm.ForwardInferencePerFeature<T>(x, gamma, beta, meanR, varianceR, zR, batch, features, spatial, epsilon, vectors: false);
+            Assert.Equal(zR, z);
+        }
+
+        [Fact]
+        public void Passes_over_large_maps_split_over_threads_give_the_one_thread_results()
+        {
+            // 2 × 4 maps of 128 × 128 (131,072 values): above the split threshold on a machine with 2 or more processors.
+            const int batch = 2, features = 4, size = 128, spatial = size * size, length = batch * features * spatial;
+            T[] x = TestMath.To<T>(TestMath.Uniform(length, 51, -3, 3));
+            T[] gamma = TestMath.To<T>(TestMath.Uniform(features, 52, 0.5, 1.5)), beta = TestMath.To<T>(TestMath.Uniform(features, 53));
+            T momentum = T.CreateTruncating(0.9), epsilon = T.CreateTruncating(1e-5);
+            T[] mean = new T[features], variance = new T[features], meanOne = new T[features], varianceOne = new T[features];
+            T[] xHat = new T[length], xHatOne = new T[length], y = new T[length], yOne = new T[length];
+            T[] inverseStd = new T[features], inverseStdOne = new T[features];
+            BatchNorm.ForwardTraining<T>(x, gamma, beta, mean, variance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+            BatchNorm.ForwardTrainingPlanes<T>(x, gamma, beta, meanOne, varianceOne, xHatOne, inverseStdOne, yOne, batch, features, spatial, momentum, epsilon, 0, features);
+            Assert.Equal(meanOne, mean);
+            Assert.Equal(varianceOne, variance);
+            Assert.Equal(inverseStdOne, inverseStd);
+            Assert.Equal(xHatOne, xHat);
+            Assert.Equal(yOne, y);
+
+            T[] dy = TestMath.To<T>(TestMath.Uniform(length, 54));
+            T[] dgamma = new T[features], dbeta = new T[features], dx = new T[length];
+            T[] dgammaOne = new T[features], dbetaOne = new T[features], dxOne = new T[length];
+            BatchNorm.Backward<T>(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial);
+            BatchNorm.BackwardPlanes<T>(xHat, inverseStd, gamma, dy, dgammaOne, dbetaOne, dxOne, batch, features, spatial, true, 0, features);
+            Assert.Equal(dgammaOne, dgamma);
+            Assert.Equal(dbetaOne, dbeta);
+            Assert.Equal(dxOne, dx);
+
+            T[] relu = new T[length], reluOne = new T[length], reluGradient = new T[length], reluGradientOne = new T[length];
+            Activations.ReLU<T>(x, relu);
+            System.Numerics.Tensors.TensorPrimitives.Max(x, T.Zero, reluOne);
+            Assert.Equal(reluOne, relu);
+            Activations.ReLUBackward<T>(x, dy, reluGradient);
+            Activations.ReLUBackwardRun<T>(x, dy, reluGradientOne);
+            Assert.Equal(reluGradientOne, reluGradient);
+
+            // Pooling on values with many ties (multiples of ½ in [-2, 2]) against the definition: the first largest.
+            double[] steps = Array.ConvertAll(TestMath.Uniform(length, 55, -2, 2), v => Math.Round(v * 2) / 2);
+            (double[] expected, int[] expectedArgmax) = NaivePooling.Forward(steps, batch, features, size, size, 2, 2, 2, 2);
+            T[] pooled = new T[expected.Length];
+            int[] argmax = new int[expected.Length];
+            MaxPool2D.Forward<T>(TestMath.To<T>(steps), pooled, argmax, batch, features, size, size, 2, 2);
+            TestMath.AllClose(expected, pooled, 0, "pooled");
+            Assert.Equal(expectedArgmax, argmax);
+        }
+
+        private static double[] ToDouble(T[] values) => Array.ConvertAll(values, v => double.CreateTruncating(v));
 
         [Theory]
         [MemberData(nameof(TestMath.LengthData), MemberType = typeof(TestMath))]

@@ -11,7 +11,7 @@ namespace NetGen.Kernels
     /// output to be the very same span as an input (in place); row-wise kernels (Softmax, Maxout, PReLU) take
     /// <c>[batch × features]</c> row-major spans. Backward kernels overwrite their input gradient unless stated otherwise.
     /// </summary>
-    public static class Activations
+    public static unsafe class Activations
     {
         /// <summary>
         /// Lengths from which tanh goes through <see cref="TensorPrimitives"/> (vectorized exponentials, a partial vector
@@ -31,7 +31,23 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
-            TensorPrimitives.Max(x, T.Zero, y);
+            int threads = MapJob<T>.Threads(x.Length);
+            if (threads <= 1)
+            {
+                TensorPrimitives.Max(x, T.Zero, y);
+                return;
+            }
+
+            // A batch of convolution maps: runs of it on each thread.
+            fixed (T* px = x, py = y)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.ReLU;
+                job.Units = x.Length;
+                job.Set(0, px, x.Length);
+                job.Set(1, py, y.Length);
+                job.Run(threads);
+            }
         }
 
         /// <summary>ReLU backward: effectively computes <c>dx[i] = x[i] &gt; 0 ? dy[i] : 0</c>.</summary>
@@ -45,6 +61,29 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
             Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
+            int threads = MapJob<T>.Threads(x.Length);
+            if (threads <= 1)
+            {
+                ReLUBackwardRun(x, dy, dx);
+                return;
+            }
+
+            fixed (T* px = x, pdy = dy, pdx = dx)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.ReLUBackward;
+                job.Units = x.Length;
+                job.Set(0, px, x.Length);
+                job.Set(1, pdy, dy.Length);
+                job.Set(2, pdx, dx.Length);
+                job.Run(threads);
+            }
+        }
+
+        /// <summary>The loop of <see cref="ReLUBackward{T}"/> over spans of one length.</summary>
+        internal static void ReLUBackwardRun<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {

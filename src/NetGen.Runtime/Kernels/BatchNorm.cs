@@ -12,7 +12,7 @@ namespace NetGen.Kernels
     /// over the <c>m = batch · spatial</c> values of that feature (<c>spatial</c> = 1 after a dense layer, H·W after a
     /// convolution, where the features are the channels). Element <c>(s, f, p)</c> sits at <c>(s·features + f)·spatial + p</c>.
     /// </summary>
-    public static class BatchNorm
+    public static unsafe class BatchNorm
     {
         /// <summary>
         /// Forward pass in training mode. Per feature f, over its m values: <c>μ = Σx / m</c>, biased
@@ -34,6 +34,7 @@ namespace NetGen.Kernels
         /// <param name="momentum">The weight of the old running value, in [0, 1).</param>
         /// <param name="epsilon">Added to the variance, &gt; 0.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes, or a feature has no values (m = 0).</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ForwardTraining<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -69,6 +70,58 @@ namespace NetGen.Kernels
                 return;
             }
 
+            if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
+            {
+                int threads = MapJob<T>.Threads(length);
+                if (threads <= 1)
+                {
+                    ForwardTrainingPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon, 0, features);
+                    return;
+                }
+
+                fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = runningMean, pvariance = runningVariance, pxHat = xHat, pinverseStd = inverseStd, py = y)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormForward;
+                    (job.Batch, job.Features, job.Spatial, job.Units, job.First, job.Second) = (batch, features, spatial, features, momentum, epsilon);
+                    job.Set(0, px, x.Length);
+                    job.Set(1, pgamma, gamma.Length);
+                    job.Set(2, pbeta, beta.Length);
+                    job.Set(3, pmean, runningMean.Length);
+                    job.Set(4, pvariance, runningVariance.Length);
+                    job.Set(5, pxHat, xHat.Length);
+                    job.Set(6, pinverseStd, inverseStd.Length);
+                    job.Set(7, py, y.Length);
+                    job.Run(threads);
+                }
+
+                return;
+            }
+
+            ForwardTrainingPerFeature(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+        }
+
+        /// <summary>
+        /// The per-feature loops of <see cref="ForwardTraining{T}"/>, one value at a time: the reference that the row path
+        /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ForwardTrainingPerFeature<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T momentum,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             T keep = T.One - momentum;
             for (int f = 0; f < features; f++)
@@ -140,6 +193,7 @@ namespace NetGen.Kernels
         /// <param name="spatial">Values per feature and sample.</param>
         /// <param name="epsilon">Added to the variance, &gt; 0.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ForwardInference<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -166,6 +220,28 @@ namespace NetGen.Kernels
                 return;
             }
 
+            ForwardInferencePerFeature(x, gamma, beta, runningMean, runningVariance, y, batch, features, spatial, epsilon, Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count);
+        }
+
+        /// <summary>
+        /// The per-feature loops of <see cref="ForwardInference{T}"/>: with <paramref name="vectors"/> each map goes by
+        /// vectors (the same operations on each value, so the same results), else one value at a time.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ForwardInferencePerFeature<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            ReadOnlySpan<T> runningMean,
+            ReadOnlySpan<T> runningVariance,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T epsilon,
+            bool vectors)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             for (int f = 0; f < features; f++)
             {
                 T mean = runningMean[f];
@@ -176,6 +252,12 @@ namespace NetGen.Kernels
                     int start = ((s * features) + f) * spatial;
                     ReadOnlySpan<T> values = x.Slice(start, spatial);
                     Span<T> outputs = y.Slice(start, spatial);
+                    if (vectors)
+                    {
+                        Planes.ScaleShift(values, mean, scale, b, outputs);
+                        continue;
+                    }
+
                     for (int p = 0; p < spatial; p++)
                     {
                         outputs[p] = (scale * (values[p] - mean)) + b;
@@ -201,6 +283,7 @@ namespace NetGen.Kernels
         /// <param name="features">Features (channels) per sample.</param>
         /// <param name="spatial">Values per feature and sample.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -228,6 +311,55 @@ namespace NetGen.Kernels
                 return;
             }
 
+            if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
+            {
+                int threads = MapJob<T>.Threads(length);
+                if (threads <= 1)
+                {
+                    BackwardPlanes(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, 0, features);
+                    return;
+                }
+
+                fixed (T* pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdy = dy, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormBackward;
+                    (job.Batch, job.Features, job.Spatial, job.Units, job.Flag) = (batch, features, spatial, features, hasInputGradient);
+                    job.Set(0, pxHat, xHat.Length);
+                    job.Set(1, pinverseStd, inverseStd.Length);
+                    job.Set(2, pgamma, gamma.Length);
+                    job.Set(3, pdy, dy.Length);
+                    job.Set(4, pdgamma, dgamma.Length);
+                    job.Set(5, pdbeta, dbeta.Length);
+                    job.Set(6, pdx, dx.Length);
+                    job.Run(threads);
+                }
+
+                return;
+            }
+
+            BackwardPerFeature(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient);
+        }
+
+        /// <summary>
+        /// The per-feature loops of <see cref="Backward{T}"/>, one value at a time: the reference that the row path
+        /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void BackwardPerFeature<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            int spatial,
+            bool hasInputGradient)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             for (int f = 0; f < features; f++)
             {
@@ -425,6 +557,7 @@ namespace NetGen.Kernels
         // sums its values in the same order with the same operations (no fused multiply-add), so they give the very same
         // results as the per-feature loops above, which stay as the reference and serve convolutions (spatial > 1).
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardTrainingRows<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -483,6 +616,7 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardInferenceRows<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
@@ -514,6 +648,7 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRows<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -565,6 +700,289 @@ namespace NetGen.Kernels
             }
         }
 
+        // After a convolution (spatial > 1) each feature's values are batch maps of `spatial` contiguous values. The
+        // methods below go through each map by vectors, with several partial sums: sums then round in a different order
+        // than the one-at-a-time loops (the results agree to rounding, not bit for bit).
+
+        /// <summary>Features <c>[f0, f1)</c> of <see cref="ForwardTraining{T}"/> over maps of at least a vector.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ForwardTrainingPlanes<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            int batch,
+            int features,
+            int spatial,
+            T momentum,
+            T epsilon,
+            int f0,
+            int f1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            T keep = T.One - momentum;
+            for (int f = f0; f < f1; f++)
+            {
+                // μ = Σx / m
+                T sum = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    sum += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
+                }
+
+                T mean = sum / m;
+
+                // σ² = Σ(x − μ)² / m, from the centred values (two passes: no cancellation)
+                T squares = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    squares += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), mean);
+                }
+
+                T variance = squares / m;
+                T invStd = T.One / T.Sqrt(variance + epsilon);
+                inverseStd[f] = invStd;
+
+                // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+                T g = gamma[f];
+                T b = beta[f];
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    Planes.Normalize(x.Slice(start, spatial), mean, invStd, g, b, xHat.Slice(start, spatial), y.Slice(start, spatial));
+                }
+
+                runningMean[f] = (momentum * runningMean[f]) + (keep * mean);
+                runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance);
+            }
+        }
+
+        /// <summary>Features <c>[f0, f1)</c> of <see cref="Backward{T}"/> over maps of at least a vector.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void BackwardPlanes<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            int spatial,
+            bool hasInputGradient,
+            int f0,
+            int f1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            for (int f = f0; f < f1; f++)
+            {
+                // Σdy and Σdy·x̂
+                T sumDy = T.Zero;
+                T sumDyXHat = T.Zero;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    (T partialDy, T partialDyXHat) = Planes.SumWithProduct(dy.Slice(start, spatial), xHat.Slice(start, spatial));
+                    sumDy += partialDy;
+                    sumDyXHat += partialDyXHat;
+                }
+
+                dgamma[f] += sumDyXHat;
+                dbeta[f] += sumDy;
+                if (!hasInputGradient)
+                {
+                    continue;
+                }
+
+                // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
+                T scale = gamma[f] * inverseStd[f] / m;
+                for (int s = 0; s < batch; s++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    Planes.InputGradient(dy.Slice(start, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
+                }
+            }
+        }
+
+        /// <summary>Operations on one map of one feature, by vectors; the callers pass maps of at least one vector.</summary>
+        private static class Planes
+        {
+            /// <summary><c>Σ values</c>, in four partial sums.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static T Sum<T>(ReadOnlySpan<T> values)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T v = ref MemoryMarshal.GetReference(values);
+                int n = values.Length, width = Vector<T>.Count, i = 0;
+                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                for (; i <= n - (4 * width); i += 4 * width)
+                {
+                    s0 += Vector.LoadUnsafe(ref v, (nuint)i);
+                    s1 += Vector.LoadUnsafe(ref v, (nuint)(i + width));
+                    s2 += Vector.LoadUnsafe(ref v, (nuint)(i + (2 * width)));
+                    s3 += Vector.LoadUnsafe(ref v, (nuint)(i + (3 * width)));
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    s0 += Vector.LoadUnsafe(ref v, (nuint)i);
+                }
+
+                T sum = Vector.Sum((s0 + s1) + (s2 + s3));
+                for (; i < n; i++)
+                {
+                    sum += values[i];
+                }
+
+                return sum;
+            }
+
+            /// <summary><c>Σ (values − mean)²</c>, in four partial sums.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static T SumOfSquaredDifferences<T>(ReadOnlySpan<T> values, T mean)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T v = ref MemoryMarshal.GetReference(values);
+                int n = values.Length, width = Vector<T>.Count, i = 0;
+                var mv = new Vector<T>(mean);
+                Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                for (; i <= n - (4 * width); i += 4 * width)
+                {
+                    Vector<T> c0 = Vector.LoadUnsafe(ref v, (nuint)i) - mv;
+                    Vector<T> c1 = Vector.LoadUnsafe(ref v, (nuint)(i + width)) - mv;
+                    Vector<T> c2 = Vector.LoadUnsafe(ref v, (nuint)(i + (2 * width))) - mv;
+                    Vector<T> c3 = Vector.LoadUnsafe(ref v, (nuint)(i + (3 * width))) - mv;
+                    s0 += c0 * c0;
+                    s1 += c1 * c1;
+                    s2 += c2 * c2;
+                    s3 += c3 * c3;
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> c = Vector.LoadUnsafe(ref v, (nuint)i) - mv;
+                    s0 += c * c;
+                }
+
+                T sum = Vector.Sum((s0 + s1) + (s2 + s3));
+                for (; i < n; i++)
+                {
+                    T c = values[i] - mean;
+                    sum += c * c;
+                }
+
+                return sum;
+            }
+
+            /// <summary><c>(Σ dy, Σ dy · xHat)</c>, in two partial sums each.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static (T SumDy, T SumDyXHat) SumWithProduct<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T g = ref MemoryMarshal.GetReference(dy);
+                ref T h = ref MemoryMarshal.GetReference(xHat);
+                int n = dy.Length, width = Vector<T>.Count, i = 0;
+                Vector<T> d0 = Vector<T>.Zero, d1 = Vector<T>.Zero, p0 = Vector<T>.Zero, p1 = Vector<T>.Zero;
+                for (; i <= n - (2 * width); i += 2 * width)
+                {
+                    Vector<T> g0 = Vector.LoadUnsafe(ref g, (nuint)i), g1 = Vector.LoadUnsafe(ref g, (nuint)(i + width));
+                    d0 += g0;
+                    d1 += g1;
+                    p0 += g0 * Vector.LoadUnsafe(ref h, (nuint)i);
+                    p1 += g1 * Vector.LoadUnsafe(ref h, (nuint)(i + width));
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> g0 = Vector.LoadUnsafe(ref g, (nuint)i);
+                    d0 += g0;
+                    p0 += g0 * Vector.LoadUnsafe(ref h, (nuint)i);
+                }
+
+                T sumDy = Vector.Sum(d0 + d1), sumDyXHat = Vector.Sum(p0 + p1);
+                for (; i < n; i++)
+                {
+                    sumDy += dy[i];
+                    sumDyXHat += dy[i] * xHat[i];
+                }
+
+                return (sumDy, sumDyXHat);
+            }
+
+            /// <summary><c>xHat = (x − mean) · inverseStd</c>, <c>y = γ · xHat + β</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static void Normalize<T>(ReadOnlySpan<T> x, T mean, T inverseStd, T gamma, T beta, Span<T> xHat, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T hs = ref MemoryMarshal.GetReference(xHat);
+                ref T ys = ref MemoryMarshal.GetReference(y);
+                Vector<T> mv = new(mean), iv = new(inverseStd), gv = new(gamma), bv = new(beta);
+                int n = x.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> normalized = (Vector.LoadUnsafe(ref xs, (nuint)i) - mv) * iv;
+                    normalized.StoreUnsafe(ref hs, (nuint)i);
+                    ((gv * normalized) + bv).StoreUnsafe(ref ys, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    T normalized = (x[i] - mean) * inverseStd;
+                    xHat[i] = normalized;
+                    y[i] = (gamma * normalized) + beta;
+                }
+            }
+
+            /// <summary><c>y = scale · (x − mean) + β</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static void ScaleShift<T>(ReadOnlySpan<T> x, T mean, T scale, T beta, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T ys = ref MemoryMarshal.GetReference(y);
+                Vector<T> mv = new(mean), sv = new(scale), bv = new(beta);
+                int n = x.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    ((sv * (Vector.LoadUnsafe(ref xs, (nuint)i) - mv)) + bv).StoreUnsafe(ref ys, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    y[i] = (scale * (x[i] - mean)) + beta;
+                }
+            }
+
+            /// <summary><c>dx = scale · (m · dy − Σdy − xHat · Σdy·xHat)</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat, T sumDy, T sumDyXHat, T scale, T m, Span<T> dx)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T g = ref MemoryMarshal.GetReference(dy);
+                ref T h = ref MemoryMarshal.GetReference(xHat);
+                ref T d = ref MemoryMarshal.GetReference(dx);
+                Vector<T> mv = new(m), sdy = new(sumDy), sdyh = new(sumDyXHat), sv = new(scale);
+                int n = dy.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    (sv * ((mv * Vector.LoadUnsafe(ref g, (nuint)i)) - sdy - (Vector.LoadUnsafe(ref h, (nuint)i) * sdyh))).StoreUnsafe(ref d, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    dx[i] = scale * ((m * dy[i]) - sumDy - (xHat[i] * sumDyXHat));
+                }
+            }
+        }
+
         /// <summary>Values per scratch buffer kept on the stack; larger ones are rented from the shared pool.</summary>
         private const int StackLimit = 1024;
 
@@ -575,6 +993,7 @@ namespace NetGen.Kernels
         private static class Rows
         {
             /// <summary><c>sum[f] += row[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Add<T>(Span<T> sum, ReadOnlySpan<T> row)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -591,6 +1010,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>values[f] /= divisor</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Divide<T>(Span<T> values, T divisor)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -608,6 +1028,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>sum[f] += (row[f] − mean[f])²</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void AddSquaredDifference<T>(Span<T> sum, ReadOnlySpan<T> row, ReadOnlySpan<T> mean)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -626,6 +1047,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>xHat[f] = (x[f] − mean[f]) · inverseStd[f]</c>, <c>y[f] = γ[f] · xHat[f] + β[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void Normalize<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> xHat, Span<T> y)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -646,6 +1068,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>y[f] = scale[f] · (x[f] − mean[f]) + β[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> scale, ReadOnlySpan<T> beta, Span<T> y)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -662,6 +1085,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>sumDy[f] += dy[f]</c>, <c>sumDyXHat[f] += dy[f] · xHat[f]</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void AddWithProduct<T>(Span<T> sumDy, Span<T> sumDyXHat, ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {
@@ -681,6 +1105,7 @@ namespace NetGen.Kernels
             }
 
             /// <summary><c>dx[f] = scale[f] · (m · dy[f] − sumDy[f] − xHat[f] · sumDyXHat[f])</c>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> xHat, ReadOnlySpan<T> sumDy, ReadOnlySpan<T> sumDyXHat, ReadOnlySpan<T> scale, T m, Span<T> dx)
                 where T : unmanaged, IFloatingPointIeee754<T>
             {

@@ -2,6 +2,8 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using NetGen.Threading;
 
 namespace NetGen.Kernels
@@ -108,11 +110,11 @@ namespace NetGen.Kernels
     /// Per sample, with the patches as columns, <c>Cols [Q × P]</c> (Q = C·kh·kw values per patch, P = Ho·Wo positions):
     /// forward <c>Y = W · Cols + b</c>, which comes out in channel-major (NCHW) order; backward <c>dW += dY · Colsᵀ</c>
     /// (accumulated by the GEMM itself, sample after sample), and the patch gradients <c>dCols = Wᵀ · dY</c> added back
-    /// where each patch was taken (col2im) for <c>dX</c>. The GEMM is fastest when its output rows are long, so <c>dX</c>
-    /// goes through the transposed form <c>dRows = dYᵀ · W</c> <c>[P × Q]</c> when a patch is longer than the map (Q &gt; P,
-    /// deep layers on small maps), and through <c>dCols [Q × P]</c> otherwise. Measured with the SIMD GEMM on the
-    /// Fashion-MNIST CNN: rows are about 1.8× faster for its 32 → 64 channel layer on 14×14 maps (Q = 288, P = 196); on
-    /// a one-channel input (Q = 9) they would be tens of times slower than columns.
+    /// where each patch was taken (col2im) for <c>dX</c>. With stride 1, <c>dCols [Q × P]</c> is used: its rows are the
+    /// map's rows, so col2im adds whole runs by vectors (for a same-size convolution, one flat run per patch row), and
+    /// with the 6 × 2 tiles the two products take the same time at the Fashion CNN's 32 → 64 layer (Q = 288, P = 196).
+    /// With a larger stride and a patch longer than the map (Q &gt; P) <c>dX</c> goes through the transposed form
+    /// <c>dRows = dYᵀ · W</c> <c>[P × Q]</c>, whose longer output rows suit the GEMM better.
     /// <para>
     /// A batch with enough work is split by samples over the worker pool (up to
     /// <see cref="NetGenOptions.MaxDegreeOfParallelism"/> threads): every step of a sample, im2col and col2im included,
@@ -145,6 +147,7 @@ namespace NetGen.Kernels
             Forward(x, w, b, y, workspace, batch, geometry, filters, hasBias, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
 
         /// <summary>The forward pass on the given GEMM path with at most <paramref name="maxThreads"/> threads (tests run every path).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -177,6 +180,7 @@ namespace NetGen.Kernels
             Backward(x, w, dy, dw, db, dx, workspace, batch, geometry, filters, hasBias, hasInputGradient, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
 
         /// <summary>The backward pass on the given GEMM path with at most <paramref name="maxThreads"/> threads (tests run every path).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int batch, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -245,6 +249,7 @@ namespace NetGen.Kernels
         private static int Parts(int batch, int threads) => Math.Min(batch, 4 * threads);
 
         /// <summary>The forward pass of samples <c>[s0, s1)</c>; the GEMMs use at most <paramref name="maxThreads"/> threads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -296,12 +301,13 @@ namespace NetGen.Kernels
         /// The backward pass of samples <c>[s0, s1)</c>, accumulating into <paramref name="dw"/> and <paramref name="db"/>;
         /// the GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void BackwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
             int outputLength = filters * positions;
-            bool patchRows = patch > positions;
+            bool patchRows = patch > positions && geometry.StrideWidth != 1;
             Span<T> columns = workspace.Slice(0, patch * positions);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
             for (int s = s0; s < s1; s++)
@@ -350,8 +356,7 @@ namespace NetGen.Kernels
                 else
                 {
                     // dCols[q, p] = Σ_f W[f, q] · dY[f, p]
-                    columns.Clear();
-                    Gemm.AddTransposedAMultiply(w, dys, columns, patch, filters, positions, path, maxThreads);
+                    Gemm.TransposedAMultiply(w, dys, columns, patch, filters, positions, path, maxThreads);
                     AddColumnsBack(columns, dxs, geometry);
                 }
             }
@@ -371,9 +376,16 @@ namespace NetGen.Kernels
         }
 
         /// <summary>im2col: <c>columns[(c·kh + i)·kw + j, p] = x[c, oh·sh − ph + i, ow·sw − pw + j]</c> (0 in the padding), <c>p = oh·Wo + ow</c>.</summary>
-        private static void ToColumns<T>(ReadOnlySpan<T> x, Span<T> columns, in WindowGeometry g)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ToColumns<T>(ReadOnlySpan<T> x, Span<T> columns, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            if (IsSameSize(g))
+            {
+                SameSizeToColumns(x, columns, g);
+                return;
+            }
+
             int positions = g.Positions;
             int q = 0;
             for (int c = 0; c < g.Channels; c++)
@@ -396,6 +408,20 @@ namespace NetGen.Kernels
 
                             ReadOnlySpan<T> line = plane.Slice(ih * g.Width, g.Width);
                             int iw = j - g.PaddingWidth;
+                            if (g.StrideWidth == 1)
+                            {
+                                // A run of the line, zeros where the window hangs over either end.
+                                int first = Math.Max(0, -iw), end = Math.Min(segment.Length, line.Length - iw);
+                                segment.Slice(0, first).Clear();
+                                if (end > first)
+                                {
+                                    Copy(line.Slice(iw + first, end - first), segment.Slice(first, end - first));
+                                }
+
+                                segment.Slice(Math.Max(first, end)).Clear();
+                                continue;
+                            }
+
                             for (int ow = 0; ow < segment.Length; ow++, iw += g.StrideWidth)
                             {
                                 segment[ow] = (uint)iw < (uint)line.Length ? line[iw] : T.Zero;
@@ -406,10 +432,160 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>col2im: <c>dx[c, oh·sh − ph + i, ow·sw − pw + j] += dColumns[(c·kh + i)·kw + j, p]</c>, padding dropped.</summary>
-        private static void AddColumnsBack<T>(ReadOnlySpan<T> columns, Span<T> dx, in WindowGeometry g)
+        /// <summary>
+        /// Whether every output map has the input's size (stride 1, "same" padding: <c>2·p = k − 1</c> on both axes). Then
+        /// patch row <c>(c, i, j)</c> is the input plane <c>c</c> shifted by <c>(i − ph)·W + (j − pw)</c> as one flat run,
+        /// except for the <c>|j − pw|</c> values at the ends of each map row that the shift carries into the next row (and
+        /// the rows off the top or bottom): those are the padding's zeros.
+        /// </summary>
+        private static bool IsSameSize(in WindowGeometry g) =>
+            g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutputHeight == g.Height && g.OutputWidth == g.Width;
+
+        /// <summary>
+        /// For patch row <c>(i, j)</c> of a same-size convolution: the shift of the flat run and the part of the map it
+        /// covers, <c>[start, end)</c>, where <c>plane[p + shift]</c> lies inside the plane (the rest is padding).
+        /// </summary>
+        private static (int Shift, int Start, int End) SameSizeRun(in WindowGeometry g, int i, int j)
+        {
+            int planeLength = g.Height * g.Width;
+            int shift = ((i - g.PaddingHeight) * g.Width) + (j - g.PaddingWidth);
+            int start = Math.Clamp(-shift, 0, planeLength), end = Math.Clamp(planeLength - shift, start, planeLength);
+            return (shift, start, end);
+        }
+
+        /// <summary>Zeros the values of patch row <paramref name="column"/> that a horizontal shift of <paramref name="dw"/> carried across a map row's end.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ClearRowEnds<T>(Span<T> column, int dw, int width)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            if (dw == 0)
+            {
+                return;
+            }
+
+            // dw < 0: the first −dw values of each row read the row above's end; dw > 0: the last dw the next row's start.
+            int first = dw < 0 ? 0 : width - dw, count = Math.Abs(dw);
+            for (int row = 0; row < column.Length; row += width)
+            {
+                column.Slice(row + first, count).Clear();
+            }
+        }
+
+        /// <summary>im2col of a same-size convolution (<see cref="IsSameSize"/>): one flat copy per patch row, then the padding's zeros.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void SameSizeToColumns<T>(ReadOnlySpan<T> x, Span<T> columns, in WindowGeometry g)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int planeLength = g.Height * g.Width;
+            int q = 0;
+            for (int c = 0; c < g.Channels; c++)
+            {
+                ReadOnlySpan<T> plane = x.Slice(c * planeLength, planeLength);
+                for (int i = 0; i < g.KernelHeight; i++)
+                {
+                    for (int j = 0; j < g.KernelWidth; j++, q++)
+                    {
+                        Span<T> column = columns.Slice(q * planeLength, planeLength);
+                        (int shift, int start, int end) = SameSizeRun(g, i, j);
+                        column.Slice(0, start).Clear();
+                        plane.Slice(start + shift, end - start).CopyTo(column.Slice(start, end - start));
+                        column.Slice(end).Clear();
+                        ClearRowEnds(column, j - g.PaddingWidth, g.Width);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// col2im of a same-size convolution: the padding's values of each patch row are zeroed in
+        /// <paramref name="columns"/> (scratch), then the row is added to the plane as one flat run. Each value of
+        /// <paramref name="dx"/> receives the same terms in the same order as in the general loop.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void SameSizeAddColumnsBack<T>(Span<T> columns, Span<T> dx, in WindowGeometry g)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int planeLength = g.Height * g.Width;
+            int q = 0;
+            for (int c = 0; c < g.Channels; c++)
+            {
+                Span<T> plane = dx.Slice(c * planeLength, planeLength);
+                for (int i = 0; i < g.KernelHeight; i++)
+                {
+                    for (int j = 0; j < g.KernelWidth; j++, q++)
+                    {
+                        Span<T> column = columns.Slice(q * planeLength, planeLength);
+                        (int shift, int start, int end) = SameSizeRun(g, i, j);
+                        ClearRowEnds(column, j - g.PaddingWidth, g.Width);
+                        Span<T> target = plane.Slice(start + shift, end - start);
+                        TensorPrimitives.Add(target, column.Slice(start, end - start), target);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Copies a short run (a row of an output map, often 7–28 values) by vectors, the last one overlapping the one before
+        /// it: a call of <see cref="Span{T}.CopyTo"/> costs about as much as the copy at these lengths.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Copy<T>(ReadOnlySpan<T> source, Span<T> destination)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int n = source.Length, width = Vector<T>.Count;
+            if (!Vector.IsHardwareAccelerated || n < width)
+            {
+                for (int k = 0; k < n; k++)
+                {
+                    destination[k] = source[k];
+                }
+
+                return;
+            }
+
+            ref T from = ref MemoryMarshal.GetReference(source);
+            ref T to = ref MemoryMarshal.GetReference(destination);
+            for (int k = 0; k < n - width; k += width)
+            {
+                Vector.LoadUnsafe(ref from, (nuint)k).StoreUnsafe(ref to, (nuint)k);
+            }
+
+            Vector.LoadUnsafe(ref from, (nuint)(n - width)).StoreUnsafe(ref to, (nuint)(n - width));
+        }
+
+        /// <summary><c>destination[k] += source[k]</c> over a short run, by vectors (the tail one value at a time).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddTo<T>(ReadOnlySpan<T> source, Span<T> destination)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int n = source.Length, k = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                ref T from = ref MemoryMarshal.GetReference(source);
+                ref T to = ref MemoryMarshal.GetReference(destination);
+                for (; k <= n - Vector<T>.Count; k += Vector<T>.Count)
+                {
+                    (Vector.LoadUnsafe(ref to, (nuint)k) + Vector.LoadUnsafe(ref from, (nuint)k)).StoreUnsafe(ref to, (nuint)k);
+                }
+            }
+
+            for (; k < n; k++)
+            {
+                destination[k] += source[k];
+            }
+        }
+
+        /// <summary>col2im: <c>dx[c, oh·sh − ph + i, ow·sw − pw + j] += dColumns[(c·kh + i)·kw + j, p]</c>, padding dropped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void AddColumnsBack<T>(Span<T> columns, Span<T> dx, in WindowGeometry g)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (IsSameSize(g))
+            {
+                SameSizeAddColumnsBack(columns, dx, g);
+                return;
+            }
+
             int positions = g.Positions;
             int q = 0;
             for (int c = 0; c < g.Channels; c++)
@@ -431,6 +607,17 @@ namespace NetGen.Kernels
                             ReadOnlySpan<T> segment = column.Slice(oh * g.OutputWidth, g.OutputWidth);
                             Span<T> line = plane.Slice(ih * g.Width, g.Width);
                             int iw = j - g.PaddingWidth;
+                            if (g.StrideWidth == 1)
+                            {
+                                int first = Math.Max(0, -iw), end = Math.Min(segment.Length, line.Length - iw);
+                                if (end > first)
+                                {
+                                    AddTo(segment.Slice(first, end - first), line.Slice(iw + first, end - first));
+                                }
+
+                                continue;
+                            }
+
                             for (int ow = 0; ow < segment.Length; ow++, iw += g.StrideWidth)
                             {
                                 if ((uint)iw < (uint)line.Length)
@@ -445,6 +632,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>col2im for the transposed layout, one patch per row: <c>dx[c, oh·sh − ph + i, ow·sw − pw + j] += dRows[p, (c·kh + i)·kw + j]</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void AddRowsBack<T>(ReadOnlySpan<T> rows, Span<T> dx, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

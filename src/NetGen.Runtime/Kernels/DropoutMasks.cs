@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -21,6 +22,7 @@ namespace NetGen.Kernels
         /// u_i are the next uniforms of <paramref name="random"/>, and advances it past them.
         /// </summary>
         /// <returns>How many values were written; the caller draws the rest one by one.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static int Fill<T>(NetGenRandom random, double threshold, T scale, Span<T> mask)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             Fill(random, threshold, scale, mask, BestWidth);
@@ -41,6 +43,7 @@ namespace NetGen.Kernels
             : 0);
 
         /// <summary><see cref="Fill{T}(NetGenRandom, double, T, Span{T})"/> with vectors of <paramref name="width"/> bits (512, 256; anything else draws none); tests run every width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static int Fill<T>(NetGenRandom random, double threshold, T scale, Span<T> mask, int width)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -97,6 +100,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>The AVX2 form of <see cref="Fill{T}(NetGenRandom, double, T, Span{T}, int)"/>: blocks of 8 values, 4 states per vector.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static int Fill256<T>(NetGenRandom random, double threshold, T scale, Span<T> mask)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -136,6 +140,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>The SplitMix64 output function on four states.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<ulong> Mix(Vector256<ulong> z)
         {
             z = (z ^ Vector256.ShiftRightLogical(z, 30)) * Vector256.Create(0xBF58476D1CE4E5B9UL);
@@ -144,6 +149,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>The SplitMix64 output function on eight states (<see cref="NetGenRandom"/>'s Mix).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<ulong> Mix(Vector512<ulong> z)
         {
             z = (z ^ Vector512.ShiftRightLogical(z, 30)) * Vector512.Create(0xBF58476D1CE4E5B9UL);

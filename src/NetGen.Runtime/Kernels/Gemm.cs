@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using NetGen.Threading;
@@ -158,6 +159,28 @@ namespace NetGen.Kernels
 
             // op(A)(i,p) = A[p, i]: rows of op(A) step by 1, k steps by m.
             Outer(a, b, c, m, kk, n, aRowStride: 1, aStepStride: m, accumulate: true, path, maxThreads);
+        }
+
+        /// <summary>
+        /// <c>C = Aᵀ · B</c> on the given path with at most <paramref name="maxThreads"/> threads: <see cref="AddTransposedAMultiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, GemmPath, int)"/>
+        /// without the accumulation, so <paramref name="c"/> need not be cleared first.
+        /// </summary>
+        internal static void TransposedAMultiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || n == 0)
+            {
+                return;
+            }
+
+            if (kk == 0 || !UsesSimd<T>(path))
+            {
+                c.Slice(0, m * n).Clear();
+                GemmReference.AddTransposedAMultiply(a, b, c, m, kk, n);
+                return;
+            }
+
+            Outer(a, b, c, m, kk, n, aRowStride: 1, aStepStride: m, accumulate: false, path, maxThreads);
         }
 
         /// <summary>
@@ -339,6 +362,7 @@ namespace NetGen.Kernels
         private readonly int SplitTiles() => Math.Max(Tiles(N, ColumnTile), Tiles(M, RowTile));
 
         /// <summary>Computes part <paramref name="part"/> of <paramref name="parts"/>: a range of whole column tiles, or of row tiles when there are too few columns.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(int part, int parts)
         {
             int i0 = 0, i1 = M, j0 = 0, j1 = N;
@@ -381,6 +405,7 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void RunOn<TOps, TVector>(int i0, int i1, int j0, int j1)
             where TOps : struct, ISimdOps<TVector, T>
             where TVector : unmanaged

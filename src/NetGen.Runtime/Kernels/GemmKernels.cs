@@ -23,6 +23,9 @@ namespace NetGen.Kernels
     /// </list>
     /// Each kernel computes only the rows <c>[i0, i1)</c> and columns <c>[j0, j1)</c> of C, so that threads can split
     /// the output without sharing a value. Edges smaller than a tile use narrower tiles, then scalar code.
+    /// The kernels here and the other loop-heavy kernels are marked <see cref="MethodImplOptions.AggressiveOptimization"/>:
+    /// compiled optimized at their first call instead of running unoptimized code (and on-stack replacement) while tiered
+    /// compilation catches up, which cost a fresh process's first Fashion MLP epoch about 0.25 s of 1.4.
     /// </summary>
     /// <typeparam name="TOps">The vector operations: <see cref="Simd512{T}"/>, <see cref="Simd256{T}"/> or <see cref="Simd128{T}"/>.</typeparam>
     /// <typeparam name="TVector">The vector type of <typeparamref name="TOps"/>.</typeparam>
@@ -66,6 +69,7 @@ namespace NetGen.Kernels
         /// <c>[· × k]</c>, C is <c>[· × n]</c>, all row-major. Overwrites C, or adds to it when <paramref name="accumulate"/>
         /// (then with no bias). <paramref name="bias"/> may be null.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void DotProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1, bool accumulate)
         {
             int kv = k - (k % TOps.Count);
@@ -106,6 +110,7 @@ namespace NetGen.Kernels
         /// j in <c>[j0, j1)</c>, p in <c>[0, k)</c>, where <c>A(i,p) = a[i · aRowStride + p · aStepStride]</c>,
         /// <c>B[p,j] = b[p · ldb + j]</c> and <c>C[i,j] = c[i · ldc + j]</c>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void OuterProducts(T* a, nint aRowStride, nint aStepStride, T* b, nint ldb, T* c, nint ldc, int k, int i0, int i1, int j0, int j1, bool accumulate)
         {
             if (k == 0)
@@ -138,13 +143,46 @@ namespace NetGen.Kernels
                 {
                     int width = Math.Min(panelWidth, j1 - j);
                     T* source = b + (pc * ldb) + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        new ReadOnlySpan<T>(source + (p * ldb), width).CopyTo(new Span<T>(panel + ((nint)p * width), width));
-                    }
+                    CopyPanel(source, ldb, panel, width, kc);
 
                     OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, i0, i1, width, add, null);
                 }
+            }
+        }
+
+        /// <summary>
+        /// <c>panel[p · width + q] = source[p · ld + q]</c> for p in <c>[0, kc)</c>, q in <c>[0, width)</c>. A whole panel
+        /// (one or two vectors wide) is copied by vector loads and stores: a <see cref="Span{T}.CopyTo"/> per row of 16
+        /// floats cost about a sixth of the multiply at the Fashion CNN's shapes.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void CopyPanel(T* source, nint ld, T* panel, int width, int kc)
+        {
+            int w = TOps.Count;
+            if (width == 2 * w)
+            {
+                for (int p = 0; p < kc; p++, source += ld, panel += 2 * w)
+                {
+                    TOps.Store(TOps.Load(source), panel);
+                    TOps.Store(TOps.Load(source + w), panel + w);
+                }
+
+                return;
+            }
+
+            if (width == w)
+            {
+                for (int p = 0; p < kc; p++, source += ld, panel += w)
+                {
+                    TOps.Store(TOps.Load(source), panel);
+                }
+
+                return;
+            }
+
+            for (int p = 0; p < kc; p++)
+            {
+                new ReadOnlySpan<T>(source + (p * ld), width).CopyTo(new Span<T>(panel + ((nint)p * width), width));
             }
         }
 
@@ -157,6 +195,7 @@ namespace NetGen.Kernels
         /// L1, then every row tile of A passes over it. Pays when there are enough rows of A to share the transposition.
         /// Adds to C instead when <paramref name="accumulate"/> (then with no bias).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void TransposedPanelProducts(T* a, T* b, T* c, T* bias, int k, int n, int i0, int i1, int j0, int j1, bool accumulate)
         {
             if (k == 0)
@@ -189,6 +228,7 @@ namespace NetGen.Kernels
         /// <paramref name="c"/>: 8 × 2-vector tiles, then 8 × 1-vector tiles, then scalar columns; leftover rows one at a
         /// time (two at a time in the 2-vector columns). When <paramref name="add"/> is false C is overwritten, plus <paramref name="bias"/> (per column) if not null.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void OuterBlock(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int kc, int i0, int i1, int width, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -268,6 +308,7 @@ namespace NetGen.Kernels
         /// a zero-padded panel of one vector per row, 8 × 1 tiles (then 1 × 1) computed into a scratch tile, and the
         /// <paramref name="r"/> real columns stored or added.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void OuterTail(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int kc, int i0, int i1, int r, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -310,6 +351,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>This thread's panel for <see cref="OuterTail"/>: <see cref="KBlock"/> × 1 vector, then an 8 × 1-vector tile, pinned, allocated once.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static T* Tail()
         {
             T[] buffer = t_tail ??= GC.AllocateUninitializedArray<T>((KBlock + OuterRows) * TOps.Count, pinned: true);
@@ -317,6 +359,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Sets rows <c>[i0, i1)</c>, columns <c>[j0, j1)</c> of C to the bias (or 0): the product over an empty k.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Fill(T* c, nint ldc, T* bias, int i0, int i1, int j0, int j1)
         {
             for (int i = i0; i < i1; i++)
@@ -338,6 +381,7 @@ namespace NetGen.Kernels
         /// <paramref name="width"/> rows, transposed. On the 256- and 512-bit paths 8 × 8 (float) or 4 × 4 (double)
         /// blocks go through AVX shuffles; the 128-bit path stays within its own instruction set (its panels are narrow).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Transpose(T* source, int ld, int width, int kc, T* panel)
         {
             int block = typeof(T) == typeof(float) ? 8 : 4;
@@ -420,6 +464,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>This thread's transposition buffer: <see cref="KBlock"/> × 2 vectors (the widest <see cref="OuterColumns"/>), pinned, allocated once.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static T* Panel()
         {
             T[] buffer = t_panel ??= GC.AllocateUninitializedArray<T>(KBlock * 2 * TOps.Count, pinned: true);
@@ -446,6 +491,7 @@ namespace NetGen.Kernels
             return result;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot1x4(T* a, T* b0, T* c, T* bias, int k, int kv, bool add)
         {
             T* b1 = b0 + k;
@@ -475,6 +521,7 @@ namespace NetGen.Kernels
             StoreDots(c, bias, add, s0, s1, s2, s3);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot4x4(T* a0, T* b0, T* c, T* bias, int k, int kv, int ldc, bool add)
         {
             T* a1 = a0 + k;
@@ -565,6 +612,7 @@ namespace NetGen.Kernels
             c[3] = s3;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer8x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -615,6 +663,7 @@ namespace NetGen.Kernels
             StoreRow(c + (7 * ldc), w, c70, c71, add, bias);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer6x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -656,6 +705,7 @@ namespace NetGen.Kernels
             StoreRow(c + (5 * ldc), w, c50, c51, add, bias);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer2x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -678,6 +728,7 @@ namespace NetGen.Kernels
             StoreRow(c + ldc, w, c10, c11, add, bias);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
         {
             int w = TOps.Count;
@@ -694,6 +745,7 @@ namespace NetGen.Kernels
             StoreRow(c, w, c0, c1, add, bias);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer8x1(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
@@ -724,6 +776,7 @@ namespace NetGen.Kernels
             StoreVector(c + (7 * ldc), c7, add, bias);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer1x1(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
         {
             TVector c0 = TOps.Zero;

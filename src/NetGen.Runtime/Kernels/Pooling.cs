@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
 {
@@ -9,12 +10,13 @@ namespace NetGen.Kernels
     /// Max pooling per channel over a <see cref="WindowGeometry"/> (no padding): forward, backward and tangent, shared by
     /// <see cref="MaxPool2D"/> and <see cref="MaxPool1D"/>; callers validate the lengths.
     /// </summary>
-    internal static class Pooling
+    internal static unsafe class Pooling
     {
         /// <summary>
         /// <c>y[s,c,i,j] = max over the window of x</c>, and <c>argmax</c> = the index in x of the value taken: the first
         /// largest in row-major window order, or the first NaN (a NaN propagates). Skips the indexes when argmax is empty.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, in WindowGeometry g, bool keepIndexes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -22,6 +24,32 @@ namespace NetGen.Kernels
             int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth;
             int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int planes = batch * g.Channels;
+            if (kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2)
+            {
+                int threads = MapJob<T>.Threads(x.Length);
+                if (threads <= 1)
+                {
+                    MaxForward2By2(x, y, argmax, 0, planes, g, keepIndexes);
+                    return;
+                }
+
+                fixed (T* px = x, py = y)
+                fixed (int* pargmax = argmax)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.MaxPool2By2;
+                    job.Units = planes;
+                    job.Geometry = g;
+                    job.Flag = keepIndexes;
+                    job.Set(0, px, x.Length);
+                    job.Set(1, py, y.Length);
+                    job.SetIndexes(pargmax, argmax.Length);
+                    job.Run(threads);
+                }
+
+                return;
+            }
+
             for (int plane = 0; plane < planes; plane++)
             {
                 int start = plane * planeLength;
@@ -59,6 +87,51 @@ namespace NetGen.Kernels
                         if (keepIndexes)
                         {
                             indexes[p] = start + best;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="MaxForward{T}"/> for the common 2×2 window with stride 2, unrolled: the same first largest value in
+        /// row-major window order (a NaN the maximum), without the general loops' per-value bookkeeping.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void MaxForward2By2<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int plane0, int plane1, in WindowGeometry g, bool keepIndexes)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int width = g.Width, planeLength = g.Height * width, positions = g.Positions;
+            int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
+            ref T input = ref MemoryMarshal.GetReference(x);
+            ref T output = ref MemoryMarshal.GetReference(y);
+            ref int indexes = ref MemoryMarshal.GetReference(argmax);
+            for (int plane = plane0; plane < plane1; plane++)
+            {
+                int start = plane * planeLength, p = plane * positions;
+                for (int oh = 0; oh < outputHeight; oh++)
+                {
+                    int top = start + (2 * oh * width);
+                    for (int ow = 0; ow < outputWidth; ow++, p++)
+                    {
+                        int corner = top + (2 * ow), below = corner + width;
+                        T a = Unsafe.Add(ref input, corner), b = Unsafe.Add(ref input, corner + 1);
+                        T c = Unsafe.Add(ref input, below), d = Unsafe.Add(ref input, below + 1);
+
+                        // Each row's first largest, then the lower row only if strictly larger: row-major order.
+                        int upper = corner + IsGreater(b, a), lower = below + IsGreater(d, c);
+                        T upperMax = T.Max(a, b), lowerMax = T.Max(c, d);
+                        int best = upper + ((lower - upper) & -IsGreater(lowerMax, upperMax));
+                        T max = T.Max(upperMax, lowerMax);
+                        if (T.IsNaN(max))
+                        {
+                            (max, best) = FirstNaN(x, corner, 2, 2, width, max, best);
+                        }
+
+                        Unsafe.Add(ref output, p) = max;
+                        if (keepIndexes)
+                        {
+                            Unsafe.Add(ref indexes, p) = best;
                         }
                     }
                 }
@@ -115,6 +188,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary><c>dx = 0</c>, then <c>dx[argmax[i]] += dy[i]</c>: each output's gradient goes to the input it took.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void MaxBackward<T>(ReadOnlySpan<int> argmax, ReadOnlySpan<T> dy, Span<T> dx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

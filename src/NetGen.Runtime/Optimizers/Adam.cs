@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Numerics;
 
@@ -130,6 +131,7 @@ namespace NetGen.Optimizers
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, double beta1, double beta2, double epsilon, long step)
         {
             // The bias corrections 1/(1 − βᵗ) are computed once per step, in double.

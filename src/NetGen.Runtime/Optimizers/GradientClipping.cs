@@ -1,6 +1,8 @@
 using System;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Optimizers
 {
@@ -11,101 +13,52 @@ namespace NetGen.Optimizers
         public static double GlobalNorm<T>(ReadOnlySpan<T> gradients)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            // The trainer measures every batch's gradient: a scalar loop is one long chain of dependent additions
-            // (≈ 0.3 ms for the Fashion MLP's 235k values), so float and double go through four vector accumulators.
-            if (typeof(T) == typeof(float))
-            {
-                return Math.Sqrt(SumOfSquares(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(gradients)));
-            }
-
-            if (typeof(T) == typeof(double))
-            {
-                return Math.Sqrt(SumOfSquares(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(gradients)));
-            }
-
+            // The trainer measures the norm of every batch's gradients: one value at a time this was about 0.4 ms for
+            // the Fashion MLP's 235,146 (a quarter of a step); by vectors of doubles in four partial sums it is ~20 µs.
+            int i = 0;
             double sum = 0;
-            foreach (T g in gradients)
+            if (Vector.IsHardwareAccelerated && gradients.Length >= 4 * Vector<double>.Count)
             {
-                double d = double.CreateTruncating(g);
+                ref T start = ref MemoryMarshal.GetReference(gradients);
+                Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero, s2 = Vector<double>.Zero, s3 = Vector<double>.Zero;
+                if (typeof(T) == typeof(float))
+                {
+                    ref float values = ref Unsafe.As<T, float>(ref start);
+                    for (; i <= gradients.Length - (2 * Vector<float>.Count); i += 2 * Vector<float>.Count)
+                    {
+                        Vector.Widen(Vector.LoadUnsafe(ref values, (nuint)i), out Vector<double> a, out Vector<double> b);
+                        Vector.Widen(Vector.LoadUnsafe(ref values, (nuint)(i + Vector<float>.Count)), out Vector<double> c, out Vector<double> d);
+                        s0 += a * a;
+                        s1 += b * b;
+                        s2 += c * c;
+                        s3 += d * d;
+                    }
+                }
+                else if (typeof(T) == typeof(double))
+                {
+                    ref double values = ref Unsafe.As<T, double>(ref start);
+                    int width = Vector<double>.Count;
+                    for (; i <= gradients.Length - (4 * width); i += 4 * width)
+                    {
+                        Vector<double> a = Vector.LoadUnsafe(ref values, (nuint)i), b = Vector.LoadUnsafe(ref values, (nuint)(i + width));
+                        Vector<double> c = Vector.LoadUnsafe(ref values, (nuint)(i + (2 * width))), d = Vector.LoadUnsafe(ref values, (nuint)(i + (3 * width)));
+                        s0 += a * a;
+                        s1 += b * b;
+                        s2 += c * c;
+                        s3 += d * d;
+                    }
+                }
+
+                sum = Vector.Sum((s0 + s1) + (s2 + s3));
+            }
+
+            for (; i < gradients.Length; i++)
+            {
+                double d = double.CreateTruncating(gradients[i]);
                 sum += d * d;
             }
 
             return Math.Sqrt(sum);
-        }
-
-        /// <summary>Σ xᵢ² in double, each float widened exactly before it is squared.</summary>
-        private static double SumOfSquares(ReadOnlySpan<float> values)
-        {
-            double sum = 0;
-            int i = 0;
-            if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-            {
-                ReadOnlySpan<Vector<float>> vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(values);
-                Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
-                int k = 0;
-                for (; k + 1 < vectors.Length; k += 2)
-                {
-                    Vector.Widen(vectors[k], out Vector<double> l0, out Vector<double> h0);
-                    Vector.Widen(vectors[k + 1], out Vector<double> l1, out Vector<double> h1);
-                    a0 += l0 * l0;
-                    a1 += h0 * h0;
-                    a2 += l1 * l1;
-                    a3 += h1 * h1;
-                }
-
-                if (k < vectors.Length)
-                {
-                    Vector.Widen(vectors[k], out Vector<double> l0, out Vector<double> h0);
-                    a0 += l0 * l0;
-                    a1 += h0 * h0;
-                }
-
-                sum = Vector.Sum((a0 + a1) + (a2 + a3));
-                i = vectors.Length * Vector<float>.Count;
-            }
-
-            for (; i < values.Length; i++)
-            {
-                double d = values[i];
-                sum += d * d;
-            }
-
-            return sum;
-        }
-
-        /// <summary>Σ xᵢ², with four vector accumulators.</summary>
-        private static double SumOfSquares(ReadOnlySpan<double> values)
-        {
-            double sum = 0;
-            int i = 0;
-            if (Vector.IsHardwareAccelerated && values.Length >= Vector<double>.Count)
-            {
-                ReadOnlySpan<Vector<double>> vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<double, Vector<double>>(values);
-                Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
-                int k = 0;
-                for (; k + 3 < vectors.Length; k += 4)
-                {
-                    a0 += vectors[k] * vectors[k];
-                    a1 += vectors[k + 1] * vectors[k + 1];
-                    a2 += vectors[k + 2] * vectors[k + 2];
-                    a3 += vectors[k + 3] * vectors[k + 3];
-                }
-
-                for (; k < vectors.Length; k++)
-                {
-                    a0 += vectors[k] * vectors[k];
-                }
-
-                sum = Vector.Sum((a0 + a1) + (a2 + a3));
-                i = vectors.Length * Vector<double>.Count;
-            }
-
-            for (; i < values.Length; i++)
-            {
-                sum += values[i] * values[i];
-            }
-
-            return sum;
         }
 
         /// <summary>

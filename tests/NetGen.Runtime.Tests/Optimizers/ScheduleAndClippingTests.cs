@@ -68,6 +68,33 @@ namespace NetGen.Runtime.Tests.Optimizers
 
     public class ClippingTests
     {
+        [Theory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(15)]
+        [InlineData(16)]
+        [InlineData(17)]
+        [InlineData(33)]
+        [InlineData(1000)]
+        [InlineData(235_146)]
+        public void GlobalNorm_by_vectors_matches_the_sum_in_double_at_every_length(int length)
+        {
+            double[] values = TestMath.Uniform(length, 61, -2, 2);
+            float[] single = Array.ConvertAll(values, v => (float)v);
+            double expectedDouble = Math.Sqrt(values.Sum(v => v * v));
+            double expectedSingle = Math.Sqrt(single.Sum(v => (double)v * v));
+            Assert.Equal(expectedDouble, GradientClipping.GlobalNorm<double>(values), 1e-12 * Math.Max(1, expectedDouble));
+            Assert.Equal(expectedSingle, GradientClipping.GlobalNorm<float>(single), 1e-12 * Math.Max(1, expectedSingle));
+
+            if (length > 0)
+            {
+                single[length - 1] = float.NaN;
+                Assert.True(double.IsNaN(GradientClipping.GlobalNorm<float>(single)));
+                single[0] = float.PositiveInfinity;
+                Assert.False(double.IsFinite(GradientClipping.GlobalNorm<float>(single)));
+            }
+        }
+
         [Fact]
         public void GlobalNorm_RescalesToThreshold()
         {
