@@ -17,7 +17,7 @@ public class InputGradientsTests
 {
     private const double Tolerance = 1e-7;
 
-    private static readonly Dictionary<string, Func<INetwork<double>>> Networks = new()
+    internal static readonly Dictionary<string, Func<INetwork<double>>> Networks = new()
     {
         ["MLP: unrolled Dense, BatchNorm, PReLU, Dropout, Maxout, ELU, fused Softmax, L1 + L2"] = () => new IgMlp(),
         ["kernel Dense, shared PReLU, LeakyReLU, Tanh, Sigmoid, hinge"] = () => new IgHinge(),
@@ -216,7 +216,7 @@ public class InputGradientsTests
     }
 
     /// <summary>A few training steps, so that BatchNorm's running statistics are no longer 0 and 1.</summary>
-    private static void MoveRunningStatistics(INetwork<double> net)
+    internal static void MoveRunningStatistics(INetwork<double> net)
     {
         if (net.State.Length == 0)
         {
