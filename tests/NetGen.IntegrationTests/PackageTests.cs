@@ -144,6 +144,79 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.PackedNetG
     }
 
     [Fact]
+    public void ConsumerNetworkPassesTheExactForwardVersusReverseCheckAndJvpMatchesFiniteDifferences()
+    {
+        // Every kind with its own derivative code that a user would combine: convolution, BatchNorm over maps, PReLU,
+        // both poolings, Dense, dropout, Maxout, a fused Softmax.
+        string project = _package.WriteConsumer("Derivatives", "net10.0", """
+            using System;
+            using NetGen;
+
+            var network = new UserNet();
+            const int batch = 4;
+            var inputs = new double[batch * UserNet.InputSize];
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = Math.Sin(0.7 * i);
+            int[] labels = [0, 1, 2, 1];
+            for (int step = 0; step < 3; step++) network.TrainStep(inputs, labels);   // moves the running statistics
+
+            ForwardVersusReverseResult exact = GradientCheck.ForwardVersusReverse(network, inputs, labels, seed: 3);
+            Console.WriteLine(FormattableString.Invariant($"exact: {exact.RelativeError:E3}"));
+
+            // Jvp along one input and parameter direction against central differences of Predict.
+            var inputTangent = new double[inputs.Length];
+            var parameterTangent = new double[UserNet.ParameterCount];
+            for (int i = 0; i < inputTangent.Length; i++) inputTangent[i] = Math.Cos(1.3 * i);
+            for (int i = 0; i < parameterTangent.Length; i++) parameterTangent[i] = Math.Sin(2.1 * i);
+            var outputs = new double[batch * UserNet.OutputSize];
+            var tangents = new double[outputs.Length];
+            network.Jvp(inputs, inputTangent, parameterTangent, outputs, tangents);
+
+            const double h = 1e-5;
+            double[] saved = network.Parameters.ToArray();
+            double[] Shifted(double sign)
+            {
+                var x = new double[inputs.Length];
+                for (int i = 0; i < x.Length; i++) x[i] = inputs[i] + (sign * h * inputTangent[i]);
+                for (int i = 0; i < saved.Length; i++) network.Parameters[i] = saved[i] + (sign * h * parameterTangent[i]);
+                var y = new double[outputs.Length];
+                network.Predict(x, y);
+                saved.CopyTo(network.Parameters);
+                return y;
+            }
+
+            double[] plus = Shifted(1), minus = Shifted(-1);
+            double difference = 0, norms = 0;
+            for (int i = 0; i < tangents.Length; i++)
+            {
+                double numeric = (plus[i] - minus[i]) / (2 * h);
+                difference += (tangents[i] - numeric) * (tangents[i] - numeric);
+                norms += tangents[i] * tangents[i];
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"jvp: {Math.Sqrt(difference / norms):E3}"));
+
+            [Network(Loss = LossFunction.SoftmaxCrossEntropy, Precision = Precision.Double, L2 = 0.01, Seed = 7)]
+            [Input(1, 8, 8)]
+            [Conv2D(3, 3, Padding = 1)] [BatchNorm] [PReLU]
+            [MaxPool2D(2)] [AvgPool2D(2)] [Flatten]
+            [Dense(6)] [Dropout(0.2)] [Maxout(4)]
+            [Dense(3)] [Softmax]
+            public partial class UserNet;
+            """);
+
+        (int exitCode, string output) = _package.Dotnet(project, "build", "-c", "Release");
+        Assert.True(exitCode == 0, "the consumer failed to build:\n" + output);
+        Assert.DoesNotMatch(@"warning [A-Z]+\d+", output);
+        (exitCode, output) = _package.Dotnet(project, "exec", Path.Combine("bin", "Release", "net10.0", "Derivatives.dll"));
+        Assert.True(exitCode == 0, "the consumer failed:\n" + output);
+        Match exact = Regex.Match(output, @"exact: (\S+)");
+        Match jvp = Regex.Match(output, @"jvp: (\S+)");
+        Assert.True(exact.Success && jvp.Success, "missing figures in the consumer's output:\n" + output);
+        Assert.True(double.Parse(exact.Groups[1].Value, CultureInfo.InvariantCulture) <= 1e-12, output);
+        Assert.True(double.Parse(jvp.Groups[1].Value, CultureInfo.InvariantCulture) < 1e-6, output);
+    }
+
+    [Fact]
     public void ConsumerWithAShapeErrorFailsToBuildWithNG0001()
     {
         string project = _package.WriteConsumer("Broken", "net10.0", """
