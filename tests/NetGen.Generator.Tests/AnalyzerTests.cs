@@ -358,6 +358,21 @@ public class AnalyzerTests
         """);
 
     [Fact]
+    public Task NG0013_also_on_the_derivative_members() => VerifyWithGenerator("using System;\n" + Mlp + """
+        public static class Use
+        {
+            public static void Run(Mlp net, float[] outputs, float[] tangents, float[] gradients, int[] labels)
+            {
+                net.InputGradients({|NG0013:new float[100]|}, labels, gradients);
+                net.Jvp({|NG0013:new float[783]|}, ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, outputs, tangents);
+                net.LossJvp({|NG0013:new float[0]|}, labels, ReadOnlySpan<float>.Empty);
+                net.TrainStep({|NG0013:new float[10]|}, labels, outputs);
+                net.Jvp(new float[784], ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, outputs, tangents);
+            }
+        }
+        """);
+
+    [Fact]
     public Task NG0013_counts_initializers_and_collection_expressions() => VerifyWithGenerator("""
         [Network] [Input(2)] [Dense(1)]
         public partial class Small;

@@ -5,8 +5,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace NetGen.Generator.Diagnostics;
 
 /// <summary>
-/// NG0013: a call to a network's Predict, TrainStep or Evaluate with an input whose length is a constant that is not
-/// a multiple of the network's InputSize, such as <c>net.Predict(new float[100], outputs)</c>.
+/// NG0013: a call to a network's Predict, TrainStep, Evaluate, InputGradients, Jvp or LossJvp with an input whose
+/// length is a constant that is not a multiple of the network's InputSize, such as <c>net.Predict(new float[100], outputs)</c>.
 /// </summary>
 internal static class BatchLengthAnalysis
 {
@@ -21,7 +21,7 @@ internal static class BatchLengthAnalysis
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
-        if (method.Name is not ("Predict" or "TrainStep" or "Evaluate") || invocation.Arguments.Length == 0)
+        if (method.Name is not ("Predict" or "TrainStep" or "Evaluate" or "InputGradients" or "Jvp" or "LossJvp") || invocation.Arguments.Length == 0)
         {
             return;
         }
