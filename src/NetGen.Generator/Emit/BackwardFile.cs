@@ -146,18 +146,27 @@ internal static class BackwardFile
         w.Line();
     }
 
-    /// <summary>Takes the training flag, or refuses a second concurrent training step before it writes anything.</summary>
-    private static void BeginTraining(SourceWriter w)
+    /// <summary>What a concurrent TrainStep is told.</summary>
+    private const string ConcurrentTrainStep = "TrainStep was called on this network while another TrainStep on it was still running on another thread. A training step writes the gradients, the BatchNorm running statistics and the dropout generator, so one thread at a time trains a network (Predict and Evaluate may run on many); nothing was changed by this call.";
+
+    private static void BeginTraining(SourceWriter w) => BeginTraining(w, ConcurrentTrainStep);
+
+    /// <summary>
+    /// Takes the training flag, or refuses a second concurrent user of the training workspace (TrainStep, LossJvp)
+    /// before it writes anything, with <paramref name="message"/>.
+    /// </summary>
+    internal static void BeginTraining(SourceWriter w, string message)
     {
         using (w.Block("if (global::System.Threading.Interlocked.CompareExchange(ref _trainingBusy, 1, 0) != 0)"))
         {
-            w.Line("throw new global::System.InvalidOperationException(\"TrainStep was called on this network while another TrainStep on it was still running on another thread. A training step writes the gradients, the BatchNorm running statistics and the dropout generator, so one thread at a time trains a network (Predict and Evaluate may run on many); nothing was changed by this call.\");");
+            w.Line($"throw new global::System.InvalidOperationException(\"{message}\");");
         }
 
         w.Line();
     }
 
-    private static void EndTraining(SourceWriter w)
+    /// <summary>Releases the training flag taken by <see cref="BeginTraining(SourceWriter, string)"/>.</summary>
+    internal static void EndTraining(SourceWriter w)
     {
         w.Line("finally");
         w.Open();

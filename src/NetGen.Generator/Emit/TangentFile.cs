@@ -12,6 +12,9 @@ namespace NetGen.Generator.Emit;
 /// </summary>
 internal static class TangentFile
 {
+    /// <summary>What a LossJvp concurrent with a TrainStep or another LossJvp is told.</summary>
+    private const string ConcurrentLossJvp = "LossJvp was called on this network while a TrainStep or LossJvp on it was still running on another thread. Both run the training-mode forward pass in the network's one training workspace and draw dropout masks from its generator, so one thread at a time does either; nothing was changed by this call.";
+
     public static void Write(SourceWriter w, EmitContext c)
     {
         WriteWorkspace(w, c);
@@ -201,7 +204,7 @@ internal static class TangentFile
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
             CheckParameterTangents(w);
-            BeginTraining(w);
+            BackwardFile.BeginTraining(w, ConcurrentLossJvp);
             w.Line("try");
             w.Open();
             w.Line("Workspace ws = _trainingWorkspace;");
@@ -211,7 +214,7 @@ internal static class TangentFile
             w.Line($"{RuntimeTypes.Losses}.LabelsToTargets(labels, targets, OutputSize);");
             w.Line("return LossTangent(ws, inputs, targets, parameterTangents, batch);");
             w.Close();
-            EndTraining(w);
+            BackwardFile.EndTraining(w);
         }
 
         w.Line();
@@ -228,35 +231,17 @@ internal static class TangentFile
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
             CheckParameterTangents(w);
-            BeginTraining(w);
+            BackwardFile.BeginTraining(w, ConcurrentLossJvp);
             w.Line("try");
             w.Open();
             w.Line("_trainingWorkspace.EnsureCapacity(batch);");
             w.Line("_trainingWorkspace.EnsureTangentCapacity(batch);");
             w.Line("return LossTangent(_trainingWorkspace, inputs, targets, parameterTangents, batch);");
             w.Close();
-            EndTraining(w);
+            BackwardFile.EndTraining(w);
         }
 
         w.Line();
-    }
-
-    private static void BeginTraining(SourceWriter w)
-    {
-        using (w.Block("if (global::System.Threading.Interlocked.CompareExchange(ref _trainingBusy, 1, 0) != 0)"))
-        {
-            w.Line("throw new global::System.InvalidOperationException(\"LossJvp was called on this network while a TrainStep or LossJvp on it was still running on another thread. Both run the training-mode forward pass in the network's one training workspace and draw dropout masks from its generator, so one thread at a time does either; nothing was changed by this call.\");");
-        }
-
-        w.Line();
-    }
-
-    private static void EndTraining(SourceWriter w)
-    {
-        w.Line("finally");
-        w.Open();
-        w.Line("global::System.Threading.Volatile.Write(ref _trainingBusy, 0);");
-        w.Close();
     }
 
     /// <summary>

@@ -55,25 +55,12 @@ internal sealed class Conv1DEmitter : LayerEmitter<Conv1DSpec>
         writer.Line($"graph.Conv1D({OnnxName(layer)}, W{N(n)}, b{N(n)}, channels: {N(layer.InputShape[0])}, filters: {N(Spec(layer).Filters)}, kernel: {N(Spec(layer).Kernel)}, stride: {N(Spec(layer).Stride)}, padding: {N(Spec(layer).Padding)});");
     }
 
-    public override string TangentMath(PlannedLayer layer)
-    {
-        int n = layer.Number;
-        return $"{Dot(M(n))} = W{N(n)} ⊛ {Dot(M(n - 1))} + {Dot("W")}{N(n)} ⊛ {M(n - 1)} + {Dot("b")}{N(n)}";
-    }
+    public override string TangentMath(PlannedLayer layer) => Convolutions.TangentMath(layer);
 
-    public override IEnumerable<string> TangentSpans(PlannedLayer layer) =>
-        new[] { A(layer.Number - 1), TA(layer.Number - 1), TA(layer.Number), $"workspace{N(layer.Number)}", TP(layer, "W"), TP(layer, "b") };
+    public override IEnumerable<string> TangentSpans(PlannedLayer layer) => Convolutions.TangentSpans(layer);
 
-    // Ȧ = W ⊛ Ẋ + ḃ, then Ȧ += Ẇ ⊛ X when there is a parameter tangent; the im2col workspace is scratch, reused.
-    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
-    {
-        int n = layer.Number;
-        writer.Line($"{RuntimeTypes.Conv1D}.Forward({TA(n - 1)}, W{N(n)}, {TP(layer, "b")}, {TA(n)}, workspace{N(n)}, batch, {Sizes(layer)});");
-        writer.Line($"if (!{TP(layer, "W")}.IsEmpty)");
-        writer.Indent();
-        writer.Line($"{RuntimeTypes.Conv1D}.AddForward({A(n - 1)}, {TP(layer, "W")}, {TA(n)}, workspace{N(n)}, batch, {Sizes(layer)});");
-        writer.Unindent();
-    }
+    public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context) =>
+        Convolutions.Tangent(writer, layer, RuntimeTypes.Conv1D, Sizes(layer));
 
     public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
