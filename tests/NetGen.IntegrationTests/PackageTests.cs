@@ -244,6 +244,30 @@ public sealed partial class PackageTests : IClassFixture<PackageTests.PackedNetG
         Assert.DoesNotMatch(@"error CS\d+", output);
     }
 
+    [Fact]
+    public void NativeAotPublishForX64CompilesForAvx2UnlessTheProjectSaysOtherwise()
+    {
+        string project = _package.WriteConsumer("Aot", "net10.0", "System.Console.WriteLine(NetGen.NetGenOptions.KernelPath);");
+        (int restoreExit, string restoreOutput) = _package.Dotnet(project, "restore");
+        Assert.True(restoreExit == 0, restoreOutput);
+
+        string InstructionSet(params string[] properties)
+        {
+            // Evaluation only: the package's build/NetGen.targets is imported through the restored project's assets,
+            // into the inner (one target framework) build.
+            string[] arguments = ["msbuild", "-getProperty:IlcInstructionSet", "-p:TargetFramework=net10.0", "-p:PublishAot=true", .. properties.Select(property => "-p:" + property)];
+            (int exitCode, string output) = _package.Dotnet(project, arguments);
+            Assert.True(exitCode == 0, output);
+            return output.Trim();
+        }
+
+        Assert.Equal("x86-64-v3", InstructionSet("RuntimeIdentifier=linux-x64"));
+        Assert.Equal("x86-64-v3", InstructionSet("RuntimeIdentifier=win-x64"));
+        Assert.Equal("", InstructionSet("RuntimeIdentifier=linux-x64", "NetGenAotInstructionSet=default"));
+        Assert.Equal("native", InstructionSet("RuntimeIdentifier=linux-x64", "IlcInstructionSet=native"));
+        Assert.Equal("", InstructionSet("RuntimeIdentifier=linux-arm64"));
+    }
+
     private static XDocument ReadNuspec(ZipArchive package)
     {
         ZipArchiveEntry nuspec = package.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
