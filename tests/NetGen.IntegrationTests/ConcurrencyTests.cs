@@ -203,7 +203,7 @@ public class ConcurrencyTests
     {
         // The normalized inputs of BatchNorm and the dropout masks are kept for the backward pass only: an inference
         // workspace (one per thread that predicts at once) must not allocate them.
-        const int Batch = 256;
+        const int Batch = 15; // fewer than BatchSplit gives a thread of their own: one workspace, on this thread
         var mlp = new FashionMlp();
         float[] inputs = TestData.Inputs<float>(Batch, FashionMlp.InputSize, 600), outputs = new float[Batch * FashionMlp.OutputSize];
         long before = GC.GetAllocatedBytesForCurrentThread();

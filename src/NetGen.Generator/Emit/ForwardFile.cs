@@ -82,6 +82,16 @@ internal static class ForwardFile
             w.Line();
             w.Line("public Workspace(bool forTraining) => ForTraining = forTraining;");
             w.Line();
+            w.Line("// Whether batch samples fit the largest buffer: checked in long, before anything is allocated.");
+            using (w.Block("public static void CheckBatch(int batch)"))
+            {
+                using (w.Block($"if ((long)batch * {Literals.Int(largest)} > global::System.Array.MaxLength)"))
+                {
+                    w.Line($"throw new global::System.ArgumentException($\"A batch of {{batch}} samples needs {{(long)batch * {Literals.Int(largest)}}} values in one buffer ({Literals.Int(largest)} per sample), more than an array can hold ({{(global::System.Array.MaxLength)}}): use batches of at most {{(global::System.Array.MaxLength / {Literals.Int(largest)})}} samples.\", \"inputs\");");
+                }
+            }
+
+            w.Line();
             w.Line("// Grows every buffer to hold batch samples. Lengths are checked in long before anything is allocated, and the");
             w.Line("// fields are assigned only after every allocation succeeded: a batch too large leaves the workspace as it was.");
             using (w.Block("public void EnsureCapacity(int batch)"))
@@ -92,11 +102,7 @@ internal static class ForwardFile
                 }
 
                 w.Line();
-                using (w.Block($"if ((long)batch * {Literals.Int(largest)} > global::System.Array.MaxLength)"))
-                {
-                    w.Line($"throw new global::System.ArgumentException($\"A batch of {{batch}} samples needs {{(long)batch * {Literals.Int(largest)}}} values in one buffer ({Literals.Int(largest)} per sample), more than an array can hold ({{(global::System.Array.MaxLength)}}): use batches of at most {{(global::System.Array.MaxLength / {Literals.Int(largest)})}} samples.\", \"inputs\");");
-                }
-
+                w.Line("CheckBatch(batch);");
                 w.Line();
                 foreach (var buffer in batchBuffers)
                 {
@@ -212,6 +218,17 @@ internal static class ForwardFile
         {
             w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
             w.Line($"{RuntimeTypes.Guard}.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
+            w.Line($"int parts = {RuntimeTypes.BatchSplit}.Parts(batch, multiplyAddsPerSample: {Literals.Int(MultiplyAddsPerSample(c.Plan))});");
+            using (w.Block("if (parts > 1)"))
+            {
+                w.Line("// A large batch: each thread predicts its own rows, every layer at once (inference treats samples one by one).");
+                w.Line("// A batch too large for one workspace fails here, as it does on one thread.");
+                w.Line("Workspace.CheckBatch(batch);");
+                w.Line($"{RuntimeTypes.BatchSplit}.Predict(this, inputs, outputs, batch, parts);");
+                w.Line("return;");
+            }
+
+            w.Line();
             w.Line("Workspace ws = RentWorkspace();");
             w.Line("try");
             w.Open();
@@ -226,6 +243,29 @@ internal static class ForwardFile
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// The forward pass's work per sample, roughly: a multiply-add per weight and output position (a dense layer's weights
+    /// once, a convolution's once per output position), plus one per output value for the element-wise layers.
+    /// </summary>
+    internal static long MultiplyAddsPerSample(NetworkPlan plan)
+    {
+        long total = 0;
+        foreach (PlannedLayer layer in plan.Layers)
+        {
+            total += layer.OutputShape.Product;
+            long positions = layer.OutputShape.Rank > 1 ? layer.OutputShape.Product / layer.OutputShape[0] : 1;
+            foreach (TensorPlan tensor in layer.Tensors)
+            {
+                if (tensor.Shape.Rank >= 2)
+                {
+                    total += tensor.Length * positions;
+                }
+            }
+        }
+
+        return total;
     }
 
     private static void WriteEvaluate(SourceWriter w, EmitContext c)

@@ -18,6 +18,8 @@ internal static class RuntimeTypes
     public const string Dropout = Kernels + ".Dropout";
     public const string GlobalAvgPool = Kernels + ".GlobalAvgPool";
     public const string Guard = Kernels + ".Guard";
+
+    public const string BatchSplit = Kernels + ".BatchSplit";
     public const string Initializers = Kernels + ".Initializers";
     public const string Linear = Kernels + ".Linear";
     public const string Losses = Kernels + ".Losses";
