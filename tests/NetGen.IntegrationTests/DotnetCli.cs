@@ -6,6 +6,12 @@ namespace NetGen.IntegrationTests;
 internal static class DotnetCli
 {
     /// <summary>
+    /// How long a child dotnet may run before it counts as hung: generous, because a consumer build on two cores
+    /// shared with the rest of the suite has taken several minutes, and a hang guard must not fail a slow machine.
+    /// </summary>
+    private static readonly TimeSpan HangTimeout = TimeSpan.FromMinutes(20);
+
+    /// <summary>
     /// Runs <c>dotnet arguments</c> in <paramref name="directory"/>; build and pack get no node reuse and no shared
     /// compiler (nothing lingers after the test), and the child never sees the test host's MSBuild variables.
     /// </summary>
@@ -47,10 +53,10 @@ internal static class DotnetCli
         using Process process = Process.Start(start)!;
         Task<string> error = process.StandardError.ReadToEndAsync();
         Task<string> output = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(HangTimeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} took more than 5 minutes:\n{output.Result}{error.Result}");
+            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} took more than {HangTimeout.TotalMinutes} minutes:\n{output.Result}{error.Result}");
         }
 
         return (process.ExitCode, output.Result + error.Result);
