@@ -138,6 +138,22 @@ namespace NetGen.Runtime.Tests.Optimizers
         }
 
         [Fact]
+        public void The_gradient_norm_by_chunks_gives_the_same_bits_on_one_and_two_threads_and_matches_the_sum_in_double()
+        {
+            float[] g = Values(Length, 7, scale: 3f);
+            double one = WithThreads(1, () => GradientClipping.GlobalNorm<float>(g));
+            double two = WithThreads(2, () => GradientClipping.GlobalNorm<float>(g));
+            Assert.Equal(one, two);
+            double expected = Math.Sqrt(g.Sum(v => (double)v * v));
+            Assert.Equal(expected, two, 1e-12 * expected);
+            g[Length - 3] = float.NaN; // in the last chunk's scalar tail
+            Assert.True(double.IsNaN(WithThreads(2, () => GradientClipping.GlobalNorm<float>(g))));
+            g[Length - 3] = 0;
+            g[100_000] = float.PositiveInfinity;
+            Assert.True(double.IsPositiveInfinity(WithThreads(2, () => GradientClipping.GlobalNorm<float>(g))));
+        }
+
+        [Fact]
         public void The_batch_gather_on_two_threads_copies_the_rows_in_order_like_one_thread()
         {
             const int Rows = 3000, Size = 97, Batch = 1000;
