@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using NetGen.Data;
 using NetGen.Optimizers;
@@ -448,6 +449,9 @@ namespace NetGen.Training
                 return context.StopTraining;
             }
 
+            // Compiled once, optimized: tiering would compile the batch loop three times during the first epoch, on a
+            // core the training threads need (see docs/benchmarks.md, "The epoch").
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private EpochMetrics RunEpoch(int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
             {
                 var clock = Stopwatch.StartNew();
@@ -495,6 +499,7 @@ namespace NetGen.Training
             }
 
             // correct: how many of the batch's samples its training-mode outputs classify correctly (0 when not counted).
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private double TrainBatch(int epoch, int batch, int start, int n, out double norm, out int correct)
             {
                 int outputSize = _network.OutputSize;
