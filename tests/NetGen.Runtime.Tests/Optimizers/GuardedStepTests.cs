@@ -140,17 +140,22 @@ namespace NetGen.Runtime.Tests.Optimizers
         [Fact]
         public void The_gradient_norm_by_chunks_gives_the_same_bits_on_one_and_two_threads_and_matches_the_sum_in_double()
         {
-            float[] g = Values(Length, 7, scale: 3f);
+            float[] g = Values(5 * Length + 11, 7, scale: 3f); // past 2²⁰: split over the pool
             double one = WithThreads(1, () => GradientClipping.GlobalNorm<float>(g));
             double two = WithThreads(2, () => GradientClipping.GlobalNorm<float>(g));
             Assert.Equal(one, two);
             double expected = Math.Sqrt(g.Sum(v => (double)v * v));
             Assert.Equal(expected, two, 1e-12 * expected);
-            g[Length - 3] = float.NaN; // in the last chunk's scalar tail
+            g[g.Length - 3] = float.NaN; // in the last chunk's scalar tail
             Assert.True(double.IsNaN(WithThreads(2, () => GradientClipping.GlobalNorm<float>(g))));
-            g[Length - 3] = 0;
+            g[g.Length - 3] = 0;
             g[100_000] = float.PositiveInfinity;
             Assert.True(double.IsPositiveInfinity(WithThreads(2, () => GradientClipping.GlobalNorm<float>(g))));
+
+            // Below 2²⁰ the chunks stay on the calling thread, with the same chunked sum.
+            float[] shorter = g.AsSpan(0, Length).ToArray();
+            shorter[100_000] = 1;
+            Assert.Equal(WithThreads(1, () => GradientClipping.GlobalNorm<float>(shorter)), WithThreads(2, () => GradientClipping.GlobalNorm<float>(shorter)));
         }
 
         [Fact]
