@@ -116,10 +116,18 @@ internal static class TrainerOverhead
         });
         double save = Micro(snapshot.Save);
         double norm = Micro(() => GradientClipping.GlobalNorm<float>(network.Gradients));
-        double check = Micro(() => System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(network.Parameters));
+        double check = Micro(() => GuardScan.AllWithin<float>(network.Parameters, float.MaxValue));
         double adamPlain = Micro(() => plain.Step(network.Parameters, network.Gradients));
         double adamKeeping = Micro(() => keeping.Step(network.Parameters, network.Gradients));
-        Console.WriteLine($"per step, µs: gather {gather:F0}, snapshot {save:F0}, gradient norm {norm:F0}, parameter check {check:F0}, Adam {adamPlain:F0} (keeping the previous moments {adamKeeping:F0})");
+        var copy = new float[network.Parameters.Length];
+        float limit = MathF.Sqrt(float.MaxValue);
+        double guarded = Micro(() =>
+        {
+            snapshot.SaveExceptParameters();
+            keeping.StepGuarded(network.Parameters, network.Gradients, copy, limit);
+        });
+        Console.WriteLine($"per step, µs: gather {gather:F0}, snapshot {save:F0}, gradient norm {norm:F0}, parameter check {check:F0}, Adam {adamPlain:F0} (keeping the previous moments {adamKeeping:F0}; "
+            + $"the trainer's guarded step, copy and check fused, with the state snapshot {guarded:F0})");
     }
 
     private static int StepsPerEpoch => (Samples + Batch - 1) / Batch;

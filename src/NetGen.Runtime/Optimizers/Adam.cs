@@ -2,6 +2,8 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Threading;
+using NetGen.Threading;
 
 namespace NetGen.Optimizers
 {
@@ -72,6 +74,10 @@ namespace NetGen.Optimizers
         /// <inheritdoc/>
         protected override void Update(Span<T> parameters, ReadOnlySpan<T> gradients) =>
             _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount);
+
+        /// <inheritdoc/>
+        internal override bool UpdateGuarded(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit) =>
+            _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount, previous, limit);
     }
 
     /// <summary>The moment buffers and update shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
@@ -131,48 +137,152 @@ namespace NetGen.Optimizers
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, double beta1, double beta2, double epsilon, long step)
+        public void Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, double beta1, double beta2, double epsilon, long step) =>
+            Update(parameters, gradients, learningRate, beta1, beta2, epsilon, step, Span<T>.Empty, T.PositiveInfinity);
+
+        /// <summary>
+        /// The update; with a non-empty <paramref name="previous"/> it also copies the parameters from before it there, and
+        /// it returns whether every parameter after it is a number of magnitude ≤ <paramref name="limit"/> (the trainer's
+        /// rollback copy and check, in this pass instead of two more).
+        /// </summary>
+        public bool Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, double beta1, double beta2, double epsilon, long step, Span<T> previous, T limit)
         {
             // The bias corrections 1/(1 − βᵗ) are computed once per step, in double.
-            T alpha = T.CreateChecked(learningRate);
-            T b1 = T.CreateChecked(beta1), oneMinusB1 = T.CreateChecked(1 - beta1);
-            T b2 = T.CreateChecked(beta2), oneMinusB2 = T.CreateChecked(1 - beta2);
-            T correction1 = T.CreateChecked(1 / (1 - Math.Pow(beta1, step)));
-            T correction2 = T.CreateChecked(1 / (1 - Math.Pow(beta2, step)));
-            T eps = T.CreateChecked(epsilon);
-            ReadOnlySpan<T> m = _first;
-            ReadOnlySpan<T> v = _second;
+            var constants = new AdamConstants<T>(
+                T.CreateChecked(learningRate),
+                T.CreateChecked(beta1),
+                T.CreateChecked(1 - beta1),
+                T.CreateChecked(beta2),
+                T.CreateChecked(1 - beta2),
+                T.CreateChecked(1 / (1 - Math.Pow(beta1, step))),
+                T.CreateChecked(1 / (1 - Math.Pow(beta2, step))),
+                T.CreateChecked(epsilon),
+                limit);
             Span<T> nextM = _previousFirst ?? _first; // with a previous set, the old moments stay where they are
             Span<T> nextV = _previousSecond ?? _second;
-            int i = 0;
+            bool usable = AdamJob<T>.Run(parameters, gradients, _first, _second, nextM, nextV, previous, constants);
+            Swap();
+            return usable;
+        }
+    }
+}
+
+namespace NetGen.Optimizers
+{
+    /// <summary>One Adam step's constants (T-typed once per step) and the magnitude limit of the guarded step.</summary>
+    internal readonly record struct AdamConstants<T>(T Alpha, T Beta1, T OneMinusBeta1, T Beta2, T OneMinusBeta2, T Correction1, T Correction2, T Epsilon, T Limit)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// The Adam update split over the worker pool by ranges of parameters (it is a few hundred microseconds for the
+    /// Fashion MLP's 235,914, a tenth of its step, and the other core was idle). Each value is computed by the same
+    /// operations whichever thread runs it, so results do not depend on the thread count.
+    /// </summary>
+    internal sealed unsafe class AdamJob<T> : IParallelWork
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>Parameters per part: 2¹⁵ (some tens of microseconds); fewer stay on the calling thread.</summary>
+        private const int Grain = 1 << 15;
+
+        [ThreadStatic]
+        private static AdamJob<T>? t_job;
+
+        private T* _parameters, _gradients, _m, _v, _nextM, _nextV, _previous;
+        private int _length;
+        private AdamConstants<T> _constants;
+        private int _unusable;
+
+        public static bool Run(Span<T> parameters, ReadOnlySpan<T> gradients, ReadOnlySpan<T> m, ReadOnlySpan<T> v, Span<T> nextM, Span<T> nextV, Span<T> previous, in AdamConstants<T> constants)
+        {
+            fixed (T* p = parameters, g = gradients, pm = m, pv = v, nm = nextM, nv = nextV, save = previous)
+            {
+                int threads = NetGenOptions.EffectiveDegreeOfParallelism;
+                if (threads <= 1 || parameters.Length < 2 * Grain)
+                {
+                    return Kernel(p, g, pm, pv, nm, nv, save, 0, parameters.Length, constants);
+                }
+
+                AdamJob<T> job = t_job ??= new AdamJob<T>();
+                job._parameters = p;
+                job._gradients = g;
+                job._m = pm;
+                job._v = pv;
+                job._nextM = nm;
+                job._nextV = nv;
+                job._previous = save;
+                job._length = parameters.Length;
+                job._constants = constants;
+                job._unusable = 0;
+                WorkerPool.Shared.Run(job, Math.Min(parameters.Length / Grain, 2 * threads), threads);
+                job._parameters = job._gradients = job._m = job._v = job._nextM = job._nextV = job._previous = null;
+                return Volatile.Read(ref job._unusable) == 0;
+            }
+        }
+
+        /// <inheritdoc/>
+        public void Run(int part, int parts)
+        {
+            int width = Vector<T>.Count;
+            int units = (_length + width - 1) / width;
+            int from = (int)((long)units * part / parts) * width;
+            int to = Math.Min(_length, (int)((long)units * (part + 1) / parts) * width);
+            if (!Kernel(_parameters, _gradients, _m, _v, _nextM, _nextV, _previous, from, to, _constants))
+            {
+                Volatile.Write(ref _unusable, 1);
+            }
+        }
+
+        /// <summary>Updates [from, to); copies the old parameters to <paramref name="previous"/> unless it is null; false when a new one is NaN or beyond the limit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static bool Kernel(T* parameters, T* gradients, T* m, T* v, T* nextM, T* nextV, T* previous, int from, int to, in AdamConstants<T> k)
+        {
+            int i = from;
+            bool usable = true;
             if (Vector.IsHardwareAccelerated)
             {
                 // The same operations in the same order as the scalar loop below, a vector at a time.
-                Vector<T> vb1 = new(b1), v1b1 = new(oneMinusB1), vb2 = new(b2), v1b2 = new(oneMinusB2);
-                Vector<T> vAlpha = new(alpha), vc1 = new(correction1), vc2 = new(correction2), vEps = new(eps);
-                for (; i <= parameters.Length - Vector<T>.Count; i += Vector<T>.Count)
+                Vector<T> vb1 = new(k.Beta1), v1b1 = new(k.OneMinusBeta1), vb2 = new(k.Beta2), v1b2 = new(k.OneMinusBeta2);
+                Vector<T> vAlpha = new(k.Alpha), vc1 = new(k.Correction1), vc2 = new(k.Correction2), vEps = new(k.Epsilon), vLimit = new(k.Limit);
+                Vector<T> within = Vector<T>.AllBitsSet;
+                for (; i <= to - Vector<T>.Count; i += Vector<T>.Count)
                 {
-                    var g = new Vector<T>(gradients.Slice(i));
-                    Vector<T> mi = (vb1 * new Vector<T>(m.Slice(i))) + (v1b1 * g);
-                    Vector<T> vi = (vb2 * new Vector<T>(v.Slice(i))) + (v1b2 * g * g);
-                    mi.CopyTo(nextM.Slice(i));
-                    vi.CopyTo(nextV.Slice(i));
-                    (new Vector<T>(parameters.Slice(i)) - (vAlpha * (mi * vc1) / (Vector.SquareRoot(vi * vc2) + vEps))).CopyTo(parameters.Slice(i));
+                    Vector<T> g = Vector.Load(gradients + i);
+                    Vector<T> mi = (vb1 * Vector.Load(m + i)) + (v1b1 * g);
+                    Vector<T> vi = (vb2 * Vector.Load(v + i)) + (v1b2 * g * g);
+                    Vector.Store(mi, nextM + i);
+                    Vector.Store(vi, nextV + i);
+                    Vector<T> old = Vector.Load(parameters + i);
+                    if (previous != null)
+                    {
+                        Vector.Store(old, previous + i);
+                    }
+
+                    Vector<T> updated = old - (vAlpha * (mi * vc1) / (Vector.SquareRoot(vi * vc2) + vEps));
+                    Vector.Store(updated, parameters + i);
+                    within &= Vector.LessThanOrEqual(Vector.Abs(updated), vLimit);
                 }
+
+                usable = Vector.EqualsAll(Vector.AsVectorInt32(within), Vector<int>.AllBitsSet);
             }
 
-            for (; i < parameters.Length; i++)
+            for (; i < to; i++)
             {
                 T g = gradients[i];
-                T mi = b1 * m[i] + oneMinusB1 * g;
-                T vi = b2 * v[i] + oneMinusB2 * g * g;
+                T mi = k.Beta1 * m[i] + k.OneMinusBeta1 * g;
+                T vi = k.Beta2 * v[i] + k.OneMinusBeta2 * g * g;
                 nextM[i] = mi;
                 nextV[i] = vi;
-                parameters[i] -= alpha * (mi * correction1) / (T.Sqrt(vi * correction2) + eps);
+                if (previous != null)
+                {
+                    previous[i] = parameters[i];
+                }
+
+                T updated = parameters[i] - k.Alpha * (mi * k.Correction1) / (T.Sqrt(vi * k.Correction2) + k.Epsilon);
+                parameters[i] = updated;
+                usable &= T.Abs(updated) <= k.Limit;
             }
 
-            Swap();
+            return usable;
         }
     }
 }

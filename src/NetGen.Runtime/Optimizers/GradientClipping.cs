@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using NetGen.Threading;
 
 namespace NetGen.Optimizers
 {
@@ -11,6 +12,11 @@ namespace NetGen.Optimizers
     {
         /// <summary>The Euclidean norm <c>‖g‖ = √(Σ gᵢ²)</c>, accumulated in <see cref="double"/> (NaN or ∞ when the gradient holds one).</summary>
         public static double GlobalNorm<T>(ReadOnlySpan<T> gradients)
+            where T : unmanaged, IFloatingPointIeee754<T> => Math.Sqrt(NormJob<T>.SumOfSquares(gradients));
+
+        /// <summary>Σ gᵢ² of one run, in double, by vectors in four partial sums.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static double SumOfSquares<T>(ReadOnlySpan<T> gradients)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             // The trainer measures the norm of every batch's gradients: one value at a time this was about 0.4 ms for
@@ -58,7 +64,7 @@ namespace NetGen.Optimizers
                 sum += d * d;
             }
 
-            return Math.Sqrt(sum);
+            return sum;
         }
 
         /// <summary>
@@ -125,6 +131,70 @@ namespace NetGen.Optimizers
             }
 
             return changed;
+        }
+    }
+}
+
+namespace NetGen.Optimizers
+{
+    /// <summary>
+    /// Σ gᵢ² of a long buffer by fixed chunks of 2¹⁵ values, their sums added in chunk order, the chunks split over the
+    /// worker pool from 2²⁰ values on: the result depends on the length only, not on the thread count. A buffer shorter
+    /// than two chunks is one run.
+    /// </summary>
+    internal sealed unsafe class NormJob<T> : IParallelWork
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private const int Chunk = 1 << 15;
+
+        /// <summary>Values from which the chunks are split over the worker pool: 2²⁰.</summary>
+        private const int ParallelLength = 1 << 20;
+
+        [ThreadStatic]
+        private static NormJob<T>? t_job;
+
+        private T* _values;
+        private int _length;
+        private double[] _sums = Array.Empty<double>();
+
+        public static double SumOfSquares(ReadOnlySpan<T> values)
+        {
+            if (values.Length < 2 * Chunk)
+            {
+                return GradientClipping.SumOfSquares(values);
+            }
+
+            int chunks = (values.Length + Chunk - 1) / Chunk;
+            NormJob<T> job = t_job ??= new NormJob<T>();
+            if (job._sums.Length < chunks)
+            {
+                job._sums = new double[chunks];
+            }
+
+            fixed (T* start = values)
+            {
+                job._values = start;
+                job._length = values.Length;
+                // A Fashion network's gradient (0.2–0.4 M values) is ~20 µs of work on one thread: split, it gained nothing
+                // on a busy 2-core machine and sometimes waited for a descheduled worker, so only long ones are split.
+                WorkerPool.Shared.Run(job, chunks, values.Length >= ParallelLength ? NetGenOptions.EffectiveDegreeOfParallelism : 1);
+                job._values = null;
+            }
+
+            double sum = 0;
+            for (int c = 0; c < chunks; c++)
+            {
+                sum += job._sums[c];
+            }
+
+            return sum;
+        }
+
+        /// <inheritdoc/>
+        public void Run(int part, int parts)
+        {
+            int from = part * Chunk;
+            _sums[part] = GradientClipping.SumOfSquares(new ReadOnlySpan<T>(_values + from, Math.Min(Chunk, _length - from)));
         }
     }
 }

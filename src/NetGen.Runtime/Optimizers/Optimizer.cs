@@ -46,6 +46,46 @@ namespace NetGen.Optimizers
         /// <inheritdoc/>
         public void Step(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
+            CheckStep(parameters, gradients);
+            StepCount++;
+            Update(parameters, gradients);
+            CanStepBack = KeepsPreviousState;
+        }
+
+        /// <summary>
+        /// <see cref="Step"/> for a trainer that can undo it: also copies the parameters from before the step into
+        /// <paramref name="previous"/> and returns whether every parameter after it is a number of magnitude ≤
+        /// <paramref name="limit"/>. An optimizer that overrides <see cref="UpdateGuarded"/> does both in its update's own
+        /// pass over the parameters instead of one pass before it and one after.
+        /// </summary>
+        internal bool StepGuarded(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit)
+        {
+            CheckStep(parameters, gradients);
+            if (previous.Length != parameters.Length)
+            {
+                throw new ArgumentException("The copy of the parameters must have their length.", nameof(previous));
+            }
+
+            StepCount++;
+            bool usable = UpdateGuarded(parameters, gradients, previous, limit);
+            CanStepBack = KeepsPreviousState;
+            return usable;
+        }
+
+        /// <summary>
+        /// <see cref="Update"/> that also copies the parameters from before it into <paramref name="previous"/> and returns
+        /// whether every parameter after it is a number of magnitude ≤ <paramref name="limit"/>. By default a copy, the
+        /// update and a scan; the lengths are checked.
+        /// </summary>
+        internal virtual bool UpdateGuarded(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit)
+        {
+            parameters.CopyTo(previous);
+            Update(parameters, gradients);
+            return GuardScan.AllWithin<T>(parameters, limit);
+        }
+
+        private void CheckStep(Span<T> parameters, ReadOnlySpan<T> gradients)
+        {
             if (parameters.Length != gradients.Length)
             {
                 throw new ArgumentException(
@@ -63,10 +103,6 @@ namespace NetGen.Optimizers
                     string.Create(CultureInfo.InvariantCulture, $"{KindName} was sized for {ParameterCount} parameters by its first Step but received {parameters.Length}. Use one optimizer per network, or call Reset(clearSize: true) first."),
                     nameof(parameters));
             }
-
-            StepCount++;
-            Update(parameters, gradients);
-            CanStepBack = KeepsPreviousState;
         }
 
         /// <inheritdoc/>

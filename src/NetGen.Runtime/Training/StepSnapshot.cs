@@ -13,8 +13,9 @@ namespace NetGen.Training
     /// <para>The optimizer's own state (moments, velocities, accumulators) is not copied: a NetGen optimizer is switched to
     /// keep the state from before its last step (<see cref="Optimizer{T}.KeepPreviousState"/>: it writes each update
     /// into a second set of buffers), and <see cref="Restore"/> steps it back. That leaves one parameter-sized copy per
-    /// batch instead of one per optimizer buffer as well. The state of an <see cref="IOptimizer{T}"/> that is not one of
-    /// NetGen's is invisible here and is not restored.</para>
+    /// batch instead of one per optimizer buffer as well, and a NetGen optimizer makes that copy itself in its step
+    /// (<see cref="Optimizer{T}.StepGuarded"/>, see <see cref="RollbackPoints{T}"/>). The state of an
+    /// <see cref="IOptimizer{T}"/> that is not one of NetGen's is invisible here and is not restored.</para>
     /// <para><see cref="INetwork{T}.Gradients"/> are not copied: every TrainStep overwrites them and nothing reads them
     /// across batches; after a rollback they hold the failing batch's gradient, which is what one wants to inspect.</para>
     /// </remarks>
@@ -37,10 +38,19 @@ namespace NetGen.Training
             _state = new T[network.State.Length];
         }
 
+        /// <summary>The copy of the parameters, for an optimizer step that writes the parameters from before it here (<see cref="Optimizer{T}.StepGuarded"/>).</summary>
+        public Span<T> Parameters => _parameters;
+
         /// <summary>Copies the network as it is now and notes the optimizer's step count.</summary>
         public void Save()
         {
             _network.Parameters.CopyTo(_parameters);
+            SaveExceptParameters();
+        }
+
+        /// <summary><see cref="Save"/> without the parameters: the optimizer step that follows copies them into <see cref="Parameters"/>.</summary>
+        public void SaveExceptParameters()
+        {
             _network.State.CopyTo(_state);
             _randomState = _network.RandomState;
             if (_optimizer is { } optimizer)
@@ -89,16 +99,38 @@ namespace NetGen.Training
         private (int Epoch, int Batch) _currentBatch;
         private (int Epoch, int Batch)? _previousBatch;
 
-        public RollbackPoints(INetwork<T> network, IOptimizer<T> optimizer)
+        private readonly bool _optimizerCopiesParameters;
+
+        /// <param name="network">The network.</param>
+        /// <param name="optimizer">Its optimizer.</param>
+        /// <param name="optimizerCopiesParameters">
+        /// Every batch's optimizer step writes the parameters from before it into <see cref="CurrentParameters"/>
+        /// (<see cref="Optimizer{T}.StepGuarded"/>), so <see cref="BeforeBatch"/> copies them only before the first batch.
+        /// A TrainStep leaves the parameters as they are: the copy made by the step is the one from before the batch.
+        /// </param>
+        public RollbackPoints(INetwork<T> network, IOptimizer<T> optimizer, bool optimizerCopiesParameters)
         {
             _current = new StepSnapshot<T>(network, optimizer);
             _previous = new StepSnapshot<T>(network, optimizer);
+            _optimizerCopiesParameters = optimizerCopiesParameters;
         }
+
+        /// <summary>Where this batch's optimizer step copies the parameters from before it, when it does.</summary>
+        public Span<T> CurrentParameters => _current.Parameters;
 
         /// <summary>Saves the point before batch <paramref name="batch"/> of epoch <paramref name="epoch"/>.</summary>
         public void BeforeBatch(int epoch, int batch)
         {
-            _current.Save();
+            // Without a previous point, a failing first TrainStep goes back to this one, so its parameters are copied now.
+            if (_optimizerCopiesParameters && _previousBatch is not null)
+            {
+                _current.SaveExceptParameters();
+            }
+            else
+            {
+                _current.Save();
+            }
+
             _currentBatch = (epoch, batch);
         }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using NetGen.Data;
 using NetGen.Optimizers;
@@ -38,7 +39,8 @@ namespace NetGen.Training
     /// step produced the parameters that failed), otherwise the one from before the failing batch. The network and the
     /// optimizer then hold exactly what they held at that point (<see cref="NonFiniteLossException.RestoredBatch"/>);
     /// <see cref="INetwork{T}.Gradients"/> hold the failing batch's gradient. The cost is one parameter-sized copy per
-    /// batch, and the optimizer's state buffers twice over in memory (see docs/benchmarks.md).</para>
+    /// batch, and the optimizer's state buffers twice over in memory (see docs/benchmarks.md); a NetGen optimizer writes
+    /// that copy, and checks the new parameters, in its own step (<see cref="Adam{T}"/> in the update's single pass).</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
@@ -282,9 +284,9 @@ namespace NetGen.Training
         /// </summary>
         private static void CheckFinite(T[] values, int width, string name, string what)
         {
-            // Vectorized (a scalar scan of the Fashion-MNIST training set costs tens of ms per Fit): MaxMagnitude is NaN or
-            // ±∞ exactly when some value is, and only then is the position searched.
-            if (values.Length == 0 || T.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<T>(values)))
+            // Vectorized and split over the worker pool (the Fashion-MNIST training set is 47M values, ~50 ms on one thread
+            // per Fit); only when something is wrong is the position searched.
+            if (GuardScan.AllFinite<T>(values))
             {
                 return;
             }
@@ -316,6 +318,7 @@ namespace NetGen.Training
             private readonly T[]? _targets;
             private readonly T[]? _outputs; // the batch's training-mode outputs, when the training accuracy is counted from them
             private readonly RollbackPoints<T> _rollback;
+            private readonly Optimizer<T>? _guardedOptimizer; // NetGen's: copies the parameters for the rollback and checks them in its step
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
             private readonly int _batches;
@@ -341,7 +344,8 @@ namespace NetGen.Training
                 _outputs = accuracy && _options.TrainingAccuracy && _options.TrainingAccuracySource == TrainingAccuracySource.Batches
                     ? new T[batch * _network.OutputSize]
                     : null;
-                _rollback = new RollbackPoints<T>(_network, trainer.Optimizer);
+                _guardedOptimizer = trainer.Optimizer as Optimizer<T>;
+                _rollback = new RollbackPoints<T>(_network, trainer.Optimizer, optimizerCopiesParameters: _guardedOptimizer is not null);
                 if (_options.EarlyStopping is not null)
                 {
                     _bestParameters = new T[_network.Parameters.Length];
@@ -445,6 +449,9 @@ namespace NetGen.Training
                 return context.StopTraining;
             }
 
+            // Compiled once, optimized: tiering would compile the batch loop three times during the first epoch, on a
+            // core the training threads need (see docs/benchmarks.md, "The epoch").
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private EpochMetrics RunEpoch(int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
             {
                 var clock = Stopwatch.StartNew();
@@ -492,6 +499,7 @@ namespace NetGen.Training
             }
 
             // correct: how many of the batch's samples its training-mode outputs classify correctly (0 when not counted).
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private double TrainBatch(int epoch, int batch, int start, int n, out double norm, out int correct)
             {
                 int outputSize = _network.OutputSize;
@@ -561,10 +569,20 @@ namespace NetGen.Training
                     }
                 }
 
-                _trainer.Optimizer.Step(_network.Parameters, gradients);
-                if (FirstUnusableParameter(_network.Parameters) is { } wild)
+                bool usable;
+                if (_guardedOptimizer is { } guarded)
                 {
-                    string problem = ParameterProblem(wild);
+                    usable = guarded.StepGuarded(_network.Parameters, gradients, _rollback.CurrentParameters, ParameterLimit);
+                }
+                else
+                {
+                    _trainer.Optimizer.Step(_network.Parameters, gradients);
+                    usable = GuardScan.AllWithin<T>(_network.Parameters, ParameterLimit);
+                }
+
+                if (!usable)
+                {
+                    string problem = ParameterProblem(FirstUnusableParameter(_network.Parameters) ?? 0);
                     var restored = _rollback.UndoOptimizerStep();
                     throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
                 }
@@ -589,23 +607,12 @@ namespace NetGen.Training
 
             /// <summary>
             /// The first parameter that is NaN, infinite or larger in magnitude than √MaxValue (its square, in an L2 term
-            /// or a product with a value ≥ itself, overflows: the next batch would fail), or null. Vectorized; the index is
-            /// searched only when something is wrong.
+            /// or a product with a value ≥ itself, overflows: the next batch would fail), or null. Searched only after the
+            /// optimizer step's own check (or <see cref="GuardScan.AllWithin{T}"/>) found one.
             /// </summary>
             private static int? FirstUnusableParameter(ReadOnlySpan<T> parameters)
             {
-                if (parameters.IsEmpty)
-                {
-                    return null;
-                }
-
                 T limit = ParameterLimit;
-                // MaxMagnitude returns the signed value of largest magnitude, or NaN if there is one (then the test is false).
-                if (T.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(parameters)) <= limit)
-                {
-                    return null;
-                }
-
                 for (int i = 0; i < parameters.Length; i++)
                 {
                     if (!(T.Abs(parameters[i]) <= limit))
