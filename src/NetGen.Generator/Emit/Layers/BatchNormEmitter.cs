@@ -89,9 +89,18 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
     {
         int n = layer.Number;
         string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
+        string momentum = context.Real(Spec(layer).Momentum), epsilon = context.Real(Spec(layer).Epsilon);
+        bool block = BatchNormBlock.Starts(context.Plan, layer);
+        if (block)
+        {
+            writer.Line($"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: A{N(n)}, A{N(n + 1)} = max(0, A{N(n)}), A{N(n + 2)} and argmax{N(n + 2)} as the three layers write them");
+        }
+
         writer.Line("if (training)");
         writer.Indent();
-        writer.Line($"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(Spec(layer).Momentum)}, epsilon: {context.Real(Spec(layer).Epsilon)});");
+        writer.Line(block
+            ? BatchNormBlock.ForwardCall(context.Plan, layer, context, momentum, epsilon)
+            : $"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {momentum}, epsilon: {epsilon});");
         writer.Unindent();
         writer.Line("else");
         writer.Indent();
@@ -108,6 +117,13 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
+        if (BatchNormBlock.Starts(context.Plan, layer))
+        {
+            writer.Line($"// with layers {N(n + 2)} and {N(n + 1)}, in one pass over each map: dA{N(n + 1)} unpooled, dA{N(n)} = dA{N(n + 1)} ⊙ [A{N(n)} > 0], then the above");
+            writer.Line(BatchNormBlock.BackwardCall(context.Plan, layer, context));
+            return;
+        }
+
         writer.Line($"{RuntimeTypes.BatchNorm}.Backward(xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
     }
 

@@ -1,0 +1,82 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>
+/// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the three layers run as one
+/// runtime kernel, one pass over each map forward and one backward (<c>BatchNorm.ForwardTrainingReLUMaxPool</c> and
+/// <c>BatchNorm.BackwardReLUMaxPool</c>): the same values in the same buffers as the three kernels one after the other,
+/// with the maps still in cache between the layers. Each layer keeps its comment; the ReLU and the pooling say where
+/// their training code went, and keep their own call for inference.
+/// </summary>
+internal static class BatchNormBlock
+{
+    /// <summary>Whether <paramref name="layer"/> is the BatchNorm of such a block.</summary>
+    public static bool Starts(NetworkPlan plan, PlannedLayer layer)
+    {
+        int i = layer.Number - 1;
+        return layer.Spec is BatchNormSpec
+            && i + 2 < plan.Layers.Count
+            && plan.Layers[i + 1].Spec is ActivationSpec { Function: ActivationFunction.ReLU }
+            && plan.Layers[i + 2].Spec is MaxPool2DSpec
+            && !plan.Layers[i + 2].FusedWithLoss;
+    }
+
+    /// <summary>The BatchNorm whose training pass also computes <paramref name="layer"/> (the block's ReLU or pooling), or null.</summary>
+    public static PlannedLayer? Head(NetworkPlan plan, PlannedLayer layer)
+    {
+        for (int back = 1; back <= 2 && layer.Number - 1 - back >= 0; back++)
+        {
+            PlannedLayer head = plan.Layers[layer.Number - 1 - back];
+            if (Starts(plan, head))
+            {
+                return head;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The line under a member's comment: where its training code is.</summary>
+    public static string MemberNote(PlannedLayer head, bool backward) => backward
+        ? $"// computed in layer {Literals.Int(head.Number)}'s pass below (BatchNorm, ReLU and pooling in one pass over each map)"
+        : $"// in training, computed in layer {Literals.Int(head.Number)}'s pass (BatchNorm, ReLU and pooling in one pass over each map)";
+
+    /// <summary>The training call of the block, in the forward pass.</summary>
+    public static string ForwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context, string momentum, string epsilon)
+    {
+        int n = head.Number;
+        PlannedLayer pool = plan.Layers[n + 1];
+        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(pool)}, momentum: {momentum}, epsilon: {epsilon});";
+    }
+
+    /// <summary>The block's backward call.</summary>
+    public static string BackwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
+    {
+        int n = head.Number;
+        PlannedLayer pool = plan.Layers[n + 1];
+        return $"{RuntimeTypes.BatchNorm}.BackwardReLUMaxPool(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n)}, {EmitContext.DA(n + 1)}, {EmitContext.DA(n)}, xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(head)}, batch, {Sizes(pool)});";
+    }
+
+    /// <summary>The spans <see cref="BackwardCall"/> uses.</summary>
+    public static IEnumerable<string> BackwardSpans(PlannedLayer head)
+    {
+        int n = head.Number;
+        var spans = new List<string> { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n), EmitContext.DA(n + 1), EmitContext.DA(n), $"xHat{N(n)}", $"inverseStd{N(n)}" };
+        if (n > 1)
+        {
+            spans.Add(EmitContext.DA(n - 1));
+        }
+
+        return spans;
+    }
+
+    private static string Sizes(PlannedLayer pool)
+    {
+        var spec = (MaxPool2DSpec)pool.Spec;
+        return $"channels: {N(pool.InputShape[0])}, height: {N(pool.InputShape[1])}, width: {N(pool.InputShape[2])}, size: {N(spec.Size)}, stride: {N(spec.Stride)}";
+    }
+
+    private static string N(int value) => Literals.Int(value);
+}
