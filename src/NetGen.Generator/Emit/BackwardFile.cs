@@ -93,7 +93,7 @@ internal static class BackwardFile
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.BackwardMath(layer)}");
                 if (BatchNormBlock.Head(plan, layer) is PlannedLayer head)
                 {
-                    body.Line(BatchNormBlock.MemberNote(head, backward: true));
+                    body.Line(BatchNormBlock.MemberNote(head));
                     continue;
                 }
 

@@ -321,17 +321,6 @@ internal static class ForwardFile
                 used.UnionWith(emitter.ForwardSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
-                if (BatchNormBlock.Head(plan, layer) is PlannedLayer head)
-                {
-                    // The block's BatchNorm wrote this layer's outputs in training; inference runs the layer's own kernel.
-                    body.Line(BatchNormBlock.MemberNote(head, backward: false));
-                    using (body.Block("if (!training)"))
-                    {
-                        emitter.Forward(body, layer, c);
-                    }
-                    continue;
-                }
-
                 emitter.Forward(body, layer, c);
             }
 

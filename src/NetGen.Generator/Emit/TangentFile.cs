@@ -266,19 +266,7 @@ internal static class TangentFile
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
                 body.Line($"//   tangent: {emitter.TangentMath(layer)}");
-                if (BatchNormBlock.Head(plan, layer) is PlannedLayer head)
-                {
-                    body.Line(BatchNormBlock.MemberNote(head, backward: false));
-                    using (body.Block("if (!training)"))
-                    {
-                        emitter.Forward(body, layer, c);
-                    }
-                }
-                else
-                {
-                    emitter.Forward(body, layer, c);
-                }
-
+                emitter.Forward(body, layer, c);
                 emitter.Tangent(body, layer, c);
             }
 

@@ -4,11 +4,12 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Emit.Layers;
 
 /// <summary>
-/// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the three layers run as one
-/// runtime kernel, one pass over each map forward and one backward (<c>BatchNorm.ForwardTrainingReLUMaxPool</c> and
-/// <c>BatchNorm.BackwardReLUMaxPool</c>): the same values in the same buffers as the three kernels one after the other,
-/// with the maps still in cache between the layers. Each layer keeps its comment; the ReLU and the pooling say where
-/// their training code went, and keep their own call for inference.
+/// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the backward steps of the
+/// three layers run as one runtime kernel, one pass over each map (<c>BatchNorm.BackwardReLUMaxPool</c>): the same
+/// values in the same buffers as the three kernels one after the other, with each map still in cache between the
+/// layers. Each layer keeps its comment; the pooling and the ReLU say that the BatchNorm's call computes them. (The
+/// forward passes stay three calls: the fused forward kernel, <c>BatchNorm.ForwardTrainingReLUMaxPool</c>, did not pay
+/// in the interleaved measurements; docs/benchmarks.md.)
 /// </summary>
 internal static class BatchNormBlock
 {
@@ -38,18 +39,9 @@ internal static class BatchNormBlock
         return null;
     }
 
-    /// <summary>The line under a member's comment: where its training code is.</summary>
-    public static string MemberNote(PlannedLayer head, bool backward) => backward
-        ? $"// computed in layer {Literals.Int(head.Number)}'s pass below (BatchNorm, ReLU and pooling in one pass over each map)"
-        : $"// in training, computed in layer {Literals.Int(head.Number)}'s pass (BatchNorm, ReLU and pooling in one pass over each map)";
-
-    /// <summary>The training call of the block, in the forward pass.</summary>
-    public static string ForwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context, string momentum, string epsilon)
-    {
-        int n = head.Number;
-        PlannedLayer pool = plan.Layers[n + 1];
-        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(pool)}, momentum: {momentum}, epsilon: {epsilon});";
-    }
+    /// <summary>The line under a member's comment in the backward pass: where its code is.</summary>
+    public static string MemberNote(PlannedLayer head) =>
+        $"// computed in layer {Literals.Int(head.Number)}'s pass below (unpooling, ReLU and BatchNorm in one pass over each map)";
 
     /// <summary>The block's backward call.</summary>
     public static string BackwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context)

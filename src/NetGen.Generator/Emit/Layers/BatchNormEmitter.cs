@@ -89,18 +89,9 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
     {
         int n = layer.Number;
         string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
-        string momentum = context.Real(Spec(layer).Momentum), epsilon = context.Real(Spec(layer).Epsilon);
-        bool block = BatchNormBlock.Starts(context.Plan, layer);
-        if (block)
-        {
-            writer.Line($"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: A{N(n)}, A{N(n + 1)} = max(0, A{N(n)}), A{N(n + 2)} and argmax{N(n + 2)} as the three layers write them");
-        }
-
         writer.Line("if (training)");
         writer.Indent();
-        writer.Line(block
-            ? BatchNormBlock.ForwardCall(context.Plan, layer, context, momentum, epsilon)
-            : $"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {momentum}, epsilon: {epsilon});");
+        writer.Line($"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(Spec(layer).Momentum)}, epsilon: {context.Real(Spec(layer).Epsilon)});");
         writer.Unindent();
         writer.Line("else");
         writer.Indent();
