@@ -9,7 +9,8 @@ namespace NetGen.Kernels
     // BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs, as one pass over each map: the map
     // that BatchNorm writes is still in the L1 cache when ReLU and the pooling read it, and in the backward pass the
     // unpooled, masked gradient is summed while it is. Every value equals what the three kernels compute one after the
-    // other, bit for bit, and every buffer they write is written.
+    // other, bit for bit, and every buffer they write is written. The generated code calls the backward one; the forward
+    // one lost to the three kernels in most interleaved runs (docs/benchmarks.md) and is here for callers and the A/B.
     public static unsafe partial class BatchNorm
     {
         /// <summary>
