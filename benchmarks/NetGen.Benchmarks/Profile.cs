@@ -58,6 +58,9 @@ internal static class Profile
         float[] dw13 = new float[w13.Length], db13 = new float[10];
         var random = new NetGenRandom(1);
 
+        var network = new FashionCnn();
+        var adam = new Adam<float>(learningRate: 0.001);
+        int[] labels = Data.Labels(b, 10);
         var steps = new List<(string Name, Action Call)>
         {
             ("conv1 fwd 1→32 28×28", () => Conv2D.Forward<float>(x, w1, b1, a1, ws1, b, 1, 28, 28, 32, 3, 1, 1)),
@@ -88,6 +91,11 @@ internal static class Profile
         float[] cols = Data.Inputs(288 * 196, 1), dyT = Data.Inputs(196 * 64, 1), rows = new float[196 * 288], y5 = new float[64 * 196];
         GemmPath path = Gemm.DefaultPath;
         steps.Add(("  conv5 Y=W·Cols 64×288×196 ×128", () => { for (int s = 0; s < b; s++) { Gemm.Multiply<float>(w5, cols, y5, 64, 288, 196, path, 1); } }));
+        float[] cols4 = Data.Inputs(288 * 784, 1), y4 = new float[64 * 784], dy4 = Data.Inputs(64 * 784, 2);
+        steps.Add(("  conv5 Y=W·Cols 64×288×784 ×32", () => { for (int s = 0; s < b / 4; s++) { Gemm.Multiply<float>(w5, cols4, y4, 64, 288, 784, path, 1); } }));
+        steps.Add(("  conv5 dW+=dY·Colsᵀ 64×784×288 ×32", () => { for (int s = 0; s < b / 4; s++) { Gemm.AddMultiplyTransposedB<float>(dy4, cols4, dw5, 64, 784, 288, path, 1); } }));
+        steps.Add(("  conv5 dCols=Wᵀ·dY 288×64×784 ×32", () => { for (int s = 0; s < b / 4; s++) { Gemm.TransposedAMultiply<float>(w5, dy4, cols4, 288, 64, 784, path, 1); } }));
+        steps.Add(("  conv5 dCols=Wᵀ·dY 288×64×196 ×128", () => { for (int s = 0; s < b; s++) { Gemm.TransposedAMultiply<float>(w5, y5, rows, 288, 64, 196, path, 1); } }));
         steps.Add(("  conv5 dW+=dY·Colsᵀ 64×196×288 ×128", () => { for (int s = 0; s < b; s++) { Gemm.AddMultiplyTransposedB<float>(y5, cols, dw5, 64, 196, 288, path, 1); } }));
         steps.Add(("  conv5 dRows=dYᵀ·W 196×64×288 ×128", () => { for (int s = 0; s < b; s++) { Gemm.Multiply<float>(dyT, w5, rows, 196, 64, 288, path, 1); } }));
         steps.Add(("  conv5 dCols+=Wᵀ·dY 288×64×196 ×128", () => { for (int s = 0; s < b; s++) { Gemm.AddTransposedAMultiply<float>(w5, y5, rows, 288, 64, 196, path, 1); } }));
@@ -99,9 +107,17 @@ internal static class Profile
         steps.Add(("  conv5 col2im ×128", () => { for (int s = 0; s < b; s++) { Convolution.AddColumnsBack<float>(cols, d4.AsSpan(s * 6272, 6272), g5); } }));
         steps.Add(("  conv1 im2col ×128", () => { for (int s = 0; s < b; s++) { Convolution.ToColumns<float>(x.AsSpan(s * 784, 784), cols1, g1); } }));
 
-        var network = new FashionCnn();
-        var adam = new Adam<float>(learningRate: 0.001);
-        int[] labels = Data.Labels(b, 10);
+        // BatchNorm → ReLU → MaxPool as three kernels and as the fused pass the generated code calls (the same values).
+        float[] dr3 = new float[a1.Length], dr7 = new float[a5.Length];
+        steps.Add(("bn2+relu3+pool4 fwd, 3 kernels", () => { BatchNorm.ForwardTraining<float>(a1, gamma2, beta2, rm2, rv2, xh2, is2, a2, b, 32, 784, 0.9f, 1e-5f); Activations.ReLU<float>(a2, a3); MaxPool2D.Forward<float>(a3, a4, am4, b, 32, 28, 28, 2, 2); }));
+        steps.Add(("bn2+relu3+pool4 fwd, fused", () => BatchNorm.ForwardTrainingReLUMaxPool<float>(a1, gamma2, beta2, rm2, rv2, xh2, is2, a2, a3, a4, am4, b, 32, 28, 28, 2, 2, 0.9f, 1e-5f)));
+        steps.Add(("bn6+relu7+pool8 fwd, 3 kernels", () => { BatchNorm.ForwardTraining<float>(a5, gamma6, beta6, rm6, rv6, xh6, is6, a6, b, 64, 196, 0.9f, 1e-5f); Activations.ReLU<float>(a6, a7); MaxPool2D.Forward<float>(a7, a8, am8, b, 64, 14, 14, 2, 2); }));
+        steps.Add(("bn6+relu7+pool8 fwd, fused", () => BatchNorm.ForwardTrainingReLUMaxPool<float>(a5, gamma6, beta6, rm6, rv6, xh6, is6, a6, a7, a8, am8, b, 64, 14, 14, 2, 2, 0.9f, 1e-5f)));
+        steps.Add(("pool8+relu7+bn6 bwd, 3 kernels", () => { MaxPool2D.Backward<float>(am8, d8, d7, b, 64, 14, 14, 2, 2); Activations.ReLUBackward<float>(a6, d7, d6); BatchNorm.Backward<float>(xh6, is6, gamma6, d6, dg6, dbt6, d5, b, 64, 196); }));
+        steps.Add(("pool8+relu7+bn6 bwd, fused", () => BatchNorm.BackwardReLUMaxPool<float>(am8, d8, a6, dr7, d6, xh6, is6, gamma6, dg6, dbt6, d5, b, 64, 14, 14, 2, 2)));
+        steps.Add(("pool4+relu3+bn2 bwd, 3 kernels", () => { MaxPool2D.Backward<float>(am4, d4, d3, b, 32, 28, 28, 2, 2); Activations.ReLUBackward<float>(a2, d3, d2); BatchNorm.Backward<float>(xh2, is2, gamma2, d2, dg2, dbt2, d1, b, 32, 784); }));
+        steps.Add(("pool4+relu3+bn2 bwd, fused", () => BatchNorm.BackwardReLUMaxPool<float>(am4, d4, a2, dr3, d2, xh2, is2, gamma2, dg2, dbt2, d1, b, 32, 28, 28, 2, 2)));
+
         steps.Add(("Adam step", () => adam.Step(network.Parameters, network.Gradients)));
         Report("CNN train step b=128", steps, ("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));
 
@@ -194,6 +210,12 @@ internal static class Profile
         if (s_wholeOnly)
         {
             steps = [];
+        }
+
+        // NETGEN_PROFILE_ONLY=text keeps the parts whose names contain it (an A/B of a few kernels in a short run).
+        if (Environment.GetEnvironmentVariable("NETGEN_PROFILE_ONLY") is { Length: > 0 } only)
+        {
+            steps = steps.FindAll(step => step.Name.Contains(only, StringComparison.Ordinal));
         }
 
         var times = new List<double>[steps.Count + 1];

@@ -257,6 +257,8 @@ namespace NetGen.Runtime.Tests
                 [2, 3, 9, 9, 4, 3, 2, 1], // stride 2 with Q = 27 > P = 25: dRows
                 [5, 3, 4, 5, 9, 2, 1, 0],
                 [4, 2, 7, 5, 3, 3, 2, 1],
+                [9, 2, 6, 7, 5, 3, 1, 1], // 9 samples: parts of one or two samples on 2 or 3 threads
+                [6, 3, 8, 7, 4, 3, 2, 1], // stride 2 on an odd map, Q = 27 > P = 16: general im2col, dRows
             ];
             foreach (GemmPath path in Gemm.SupportedPaths())
             {

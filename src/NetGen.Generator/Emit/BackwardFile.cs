@@ -89,9 +89,15 @@ internal static class BackwardFile
             {
                 PlannedLayer layer = plan.Layers[i];
                 LayerEmitter emitter = LayerEmitter.For(layer.Spec);
-                used.UnionWith(emitter.BackwardSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.BackwardMath(layer)}");
+                if (BatchNormBlock.Head(plan, layer) is PlannedLayer head)
+                {
+                    body.Line(BatchNormBlock.MemberNote(head));
+                    continue;
+                }
+
+                used.UnionWith(BatchNormBlock.Starts(plan, layer) ? BatchNormBlock.BackwardSpans(layer) : emitter.BackwardSpans(layer));
                 emitter.Backward(body, layer, c);
             }
 

@@ -12,7 +12,7 @@ namespace NetGen.Kernels
     /// over the <c>m = batch · spatial</c> values of that feature (<c>spatial</c> = 1 after a dense layer, H·W after a
     /// convolution, where the features are the channels). Element <c>(s, f, p)</c> sits at <c>(s·features + f)·spatial + p</c>.
     /// </summary>
-    public static unsafe class BatchNorm
+    public static unsafe partial class BatchNorm
     {
         /// <summary>
         /// Forward pass in training mode. Per feature f, over its m values: <c>μ = Σx / m</c>, biased
@@ -728,23 +728,7 @@ namespace NetGen.Kernels
             T keep = T.One - momentum;
             for (int f = f0; f < f1; f++)
             {
-                // μ = Σx / m
-                T sum = T.Zero;
-                for (int s = 0; s < batch; s++)
-                {
-                    sum += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
-                }
-
-                T mean = sum / m;
-
-                // σ² = Σ(x − μ)² / m, from the centred values (two passes: no cancellation)
-                T squares = T.Zero;
-                for (int s = 0; s < batch; s++)
-                {
-                    squares += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), mean);
-                }
-
-                T variance = squares / m;
+                (T mean, T variance) = PlaneStatistics(x, batch, features, spatial, f, m);
                 T invStd = T.One / T.Sqrt(variance + epsilon);
                 inverseStd[f] = invStd;
 
@@ -760,6 +744,30 @@ namespace NetGen.Kernels
                 runningMean[f] = (momentum * runningMean[f]) + (keep * mean);
                 runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance);
             }
+        }
+
+        /// <summary>
+        /// The batch mean and biased variance of feature <paramref name="f"/> over its maps of <paramref name="spatial"/>
+        /// values each: <c>μ = Σx / m</c>, then <c>σ² = Σ(x − μ)² / m</c> from the centred values (two passes: no cancellation).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static (T Mean, T Variance) PlaneStatistics<T>(ReadOnlySpan<T> x, int batch, int features, int spatial, int f, T m)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T sum = T.Zero;
+            for (int s = 0; s < batch; s++)
+            {
+                sum += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
+            }
+
+            T mean = sum / m;
+            T squares = T.Zero;
+            for (int s = 0; s < batch; s++)
+            {
+                squares += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), mean);
+            }
+
+            return (mean, squares / m);
         }
 
         /// <summary>Features <c>[f0, f1)</c> of <see cref="Backward{T}"/> over maps of at least a vector.</summary>

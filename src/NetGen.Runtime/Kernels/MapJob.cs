@@ -17,6 +17,12 @@ namespace NetGen.Kernels
         /// <summary>2×2 max pooling with stride 2, split by planes.</summary>
         MaxPool2By2,
 
+        /// <summary><see cref="BatchNorm.ForwardTrainingReLUMaxPool{T}"/>, split by features.</summary>
+        BatchNormReLUMaxPoolForward,
+
+        /// <summary><see cref="BatchNorm.BackwardReLUMaxPool{T}"/>, split by features.</summary>
+        BatchNormReLUMaxPoolBackward,
+
         /// <summary><see cref="Activations.ReLU{T}"/>, split into runs.</summary>
         ReLU,
 
@@ -40,8 +46,8 @@ namespace NetGen.Kernels
         [ThreadStatic]
         private static MapJob<T>? t_job;
 
-        private readonly T*[] _pointers = new T*[8];
-        private readonly int[] _lengths = new int[8];
+        private readonly T*[] _pointers = new T*[10];
+        private readonly int[] _lengths = new int[10];
         private int* _indexes;
         private int _indexLength;
 
@@ -105,6 +111,12 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.BatchNormBackward:
                     BatchNorm.BackwardPlanes(Read(0), Read(1), Read(2), Read(3), Write(4), Write(5), Write(6), Batch, Features, Spatial, Flag, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolForward:
+                    BatchNorm.ForwardTrainingReLUMaxPoolPlanes(Read(0), Read(1), Read(2), Write(3), Write(4), Write(5), Write(6), Write(7), Write(8), Write(9), new Span<int>(_indexes, _indexLength), Batch, Geometry, First, Second, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolBackward:
+                    BatchNorm.BackwardReLUMaxPoolPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Write(2), Write(3), Read(4), Read(5), Read(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
                     break;
                 case MapKind.MaxPool2By2:
                     Pooling.MaxForward2By2(Read(0), Write(1), new Span<int>(_indexes, _indexLength), u0, u1, Geometry, Flag);

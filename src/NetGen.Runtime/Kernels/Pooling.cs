@@ -20,11 +20,8 @@ namespace NetGen.Kernels
         public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, in WindowGeometry g, bool keepIndexes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int width = g.Width, planeLength = g.Height * width, positions = g.Positions;
-            int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth;
-            int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int planes = batch * g.Channels;
-            if (kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2)
+            if (g.KernelHeight == 2 && g.KernelWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2)
             {
                 int threads = MapJob<T>.Threads(x.Length);
                 if (threads <= 1)
@@ -50,7 +47,28 @@ namespace NetGen.Kernels
                 return;
             }
 
-            for (int plane = 0; plane < planes; plane++)
+            MaxForwardPlanes(x, y, argmax, 0, planes, g, keepIndexes);
+        }
+
+        /// <summary>
+        /// Planes <c>[plane0, plane1)</c> of <see cref="MaxForward{T}"/> on one thread, any window: the 2 × 2 loop for 2 × 2
+        /// windows of stride 2. <paramref name="x"/>, <paramref name="y"/> and <paramref name="argmax"/> are the whole
+        /// batch's, and the indexes are into the whole of <paramref name="x"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void MaxForwardPlanes<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int plane0, int plane1, in WindowGeometry g, bool keepIndexes)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int width = g.Width, planeLength = g.Height * width, positions = g.Positions;
+            int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth;
+            int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
+            if (kernelHeight == 2 && kernelWidth == 2 && strideHeight == 2 && strideWidth == 2)
+            {
+                MaxForward2By2(x, y, argmax, plane0, plane1, g, keepIndexes);
+                return;
+            }
+
+            for (int plane = plane0; plane < plane1; plane++)
             {
                 int start = plane * planeLength;
                 ReadOnlySpan<T> input = x.Slice(start, planeLength);

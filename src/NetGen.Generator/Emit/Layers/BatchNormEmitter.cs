@@ -108,6 +108,13 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
     public override void Backward(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         int n = layer.Number;
+        if (BatchNormBlock.Starts(context.Plan, layer))
+        {
+            writer.Line($"// with layers {N(n + 2)} and {N(n + 1)}, in one pass over each map: dA{N(n + 1)} unpooled, dA{N(n)} = dA{N(n + 1)} ⊙ [A{N(n)} > 0], then the above");
+            writer.Line(BatchNormBlock.BackwardCall(context.Plan, layer, context));
+            return;
+        }
+
         writer.Line($"{RuntimeTypes.BatchNorm}.Backward(xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, {DA(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(layer)}, batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))});");
     }
 

@@ -1,0 +1,74 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Layers;
+
+/// <summary>
+/// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the backward steps of the
+/// three layers run as one runtime kernel, one pass over each map (<c>BatchNorm.BackwardReLUMaxPool</c>): the same
+/// values in the same buffers as the three kernels one after the other, with each map still in cache between the
+/// layers. Each layer keeps its comment; the pooling and the ReLU say that the BatchNorm's call computes them. (The
+/// forward passes stay three calls: the fused forward kernel, <c>BatchNorm.ForwardTrainingReLUMaxPool</c>, did not pay
+/// in the interleaved measurements; docs/benchmarks.md.)
+/// </summary>
+internal static class BatchNormBlock
+{
+    /// <summary>Whether <paramref name="layer"/> is the BatchNorm of such a block.</summary>
+    public static bool Starts(NetworkPlan plan, PlannedLayer layer)
+    {
+        int i = layer.Number - 1;
+        return layer.Spec is BatchNormSpec
+            && i + 2 < plan.Layers.Count
+            && plan.Layers[i + 1].Spec is ActivationSpec { Function: ActivationFunction.ReLU }
+            && plan.Layers[i + 2].Spec is MaxPool2DSpec
+            && !plan.Layers[i + 2].FusedWithLoss;
+    }
+
+    /// <summary>The BatchNorm whose training pass also computes <paramref name="layer"/> (the block's ReLU or pooling), or null.</summary>
+    public static PlannedLayer? Head(NetworkPlan plan, PlannedLayer layer)
+    {
+        for (int back = 1; back <= 2 && layer.Number - 1 - back >= 0; back++)
+        {
+            PlannedLayer head = plan.Layers[layer.Number - 1 - back];
+            if (Starts(plan, head))
+            {
+                return head;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The line under a member's comment in the backward pass: where its code is.</summary>
+    public static string MemberNote(PlannedLayer head) =>
+        $"// computed in layer {Literals.Int(head.Number)}'s pass below (unpooling, ReLU and BatchNorm in one pass over each map)";
+
+    /// <summary>The block's backward call.</summary>
+    public static string BackwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
+    {
+        int n = head.Number;
+        PlannedLayer pool = plan.Layers[n + 1];
+        return $"{RuntimeTypes.BatchNorm}.BackwardReLUMaxPool(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n)}, {EmitContext.DA(n + 1)}, {EmitContext.DA(n)}, xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(head)}, batch, {Sizes(pool)});";
+    }
+
+    /// <summary>The spans <see cref="BackwardCall"/> uses.</summary>
+    public static IEnumerable<string> BackwardSpans(PlannedLayer head)
+    {
+        int n = head.Number;
+        var spans = new List<string> { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n), EmitContext.DA(n + 1), EmitContext.DA(n), $"xHat{N(n)}", $"inverseStd{N(n)}" };
+        if (n > 1)
+        {
+            spans.Add(EmitContext.DA(n - 1));
+        }
+
+        return spans;
+    }
+
+    private static string Sizes(PlannedLayer pool)
+    {
+        var spec = (MaxPool2DSpec)pool.Spec;
+        return $"channels: {N(pool.InputShape[0])}, height: {N(pool.InputShape[1])}, width: {N(pool.InputShape[2])}, size: {N(spec.Size)}, stride: {N(spec.Stride)}";
+    }
+
+    private static string N(int value) => Literals.Int(value);
+}
