@@ -748,12 +748,44 @@ namespace NetGen.Kernels
             StoreRow(c + ldc, w, c10, c11, add, bias);
         }
 
+        /// <summary>
+        /// One row of C by 2 vectors. A single row (a batch of one: <c>dX = dY · W</c>) has only 2 accumulators, so a
+        /// long k is a chain of dependent multiply-adds; 4 interleaved partial sums over k (added at the end) make it
+        /// 4 shorter chains when <see cref="GemmTuning.SplitRowChains"/> is on.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
         {
             int w = TOps.Count;
             TVector c0 = TOps.Zero, c1 = TOps.Zero;
-            for (int p = 0; p < k; p++)
+            int p = 0;
+            if (GemmTuning.SplitRowChains && k >= 8)
+            {
+                TVector d0 = TOps.Zero, d1 = TOps.Zero, e0 = TOps.Zero, e1 = TOps.Zero, f0 = TOps.Zero, f1 = TOps.Zero;
+                nint s2 = 2 * ss, s3 = 3 * ss, l2 = 2 * ldb, l3 = 3 * ldb;
+                for (; p + 4 <= k; p += 4)
+                {
+                    TVector x = TOps.Broadcast(a[0]);
+                    c0 = TOps.MultiplyAdd(x, TOps.Load(b), c0);
+                    c1 = TOps.MultiplyAdd(x, TOps.Load(b + w), c1);
+                    x = TOps.Broadcast(a[ss]);
+                    d0 = TOps.MultiplyAdd(x, TOps.Load(b + ldb), d0);
+                    d1 = TOps.MultiplyAdd(x, TOps.Load(b + ldb + w), d1);
+                    x = TOps.Broadcast(a[s2]);
+                    e0 = TOps.MultiplyAdd(x, TOps.Load(b + l2), e0);
+                    e1 = TOps.MultiplyAdd(x, TOps.Load(b + l2 + w), e1);
+                    x = TOps.Broadcast(a[s3]);
+                    f0 = TOps.MultiplyAdd(x, TOps.Load(b + l3), f0);
+                    f1 = TOps.MultiplyAdd(x, TOps.Load(b + l3 + w), f1);
+                    a += 4 * ss;
+                    b += 4 * ldb;
+                }
+
+                c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
+                c1 = TOps.Add(TOps.Add(c1, d1), TOps.Add(e1, f1));
+            }
+
+            for (; p < k; p++)
             {
                 TVector x = TOps.Broadcast(a[0]);
                 c0 = TOps.MultiplyAdd(x, TOps.Load(b), c0);
@@ -796,11 +828,30 @@ namespace NetGen.Kernels
             StoreVector(c + (7 * ldc), c7, add, bias);
         }
 
+        /// <summary>One row of C by 1 vector; like <see cref="Outer1x2"/>, 4 partial sums over a long k.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer1x1(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
         {
             TVector c0 = TOps.Zero;
-            for (int p = 0; p < k; p++)
+            int p = 0;
+            if (GemmTuning.SplitRowChains && k >= 8)
+            {
+                TVector d0 = TOps.Zero, e0 = TOps.Zero, f0 = TOps.Zero;
+                nint s2 = 2 * ss, s3 = 3 * ss, l2 = 2 * ldb, l3 = 3 * ldb;
+                for (; p + 4 <= k; p += 4)
+                {
+                    c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), TOps.Load(b), c0);
+                    d0 = TOps.MultiplyAdd(TOps.Broadcast(a[ss]), TOps.Load(b + ldb), d0);
+                    e0 = TOps.MultiplyAdd(TOps.Broadcast(a[s2]), TOps.Load(b + l2), e0);
+                    f0 = TOps.MultiplyAdd(TOps.Broadcast(a[s3]), TOps.Load(b + l3), f0);
+                    a += 4 * ss;
+                    b += 4 * ldb;
+                }
+
+                c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
+            }
+
+            for (; p < k; p++)
             {
                 c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), TOps.Load(b), c0);
                 a += ss;
@@ -830,5 +881,8 @@ namespace NetGen.Kernels
 
         /// <summary>Whether dot tiles sum their four accumulators' lanes in one reduction tree (the default) or one vector at a time (before).</summary>
         public static bool TreeSums { get; set; } = true;
+
+        /// <summary>Whether single-row outer products split a long k into 4 interleaved partial sums (the default) or run one chain (before).</summary>
+        public static bool SplitRowChains { get; set; } = true;
     }
 }
