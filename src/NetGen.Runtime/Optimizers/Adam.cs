@@ -2,6 +2,9 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using NetGen.Kernels;
 
 namespace NetGen.Optimizers
 {
@@ -145,23 +148,63 @@ namespace NetGen.Optimizers
             ReadOnlySpan<T> v = _second;
             Span<T> nextM = _previousFirst ?? _first; // with a previous set, the old moments stay where they are
             Span<T> nextV = _previousSecond ?? _second;
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
+            // The same operations in the same order as the scalar loop below, a vector at a time (every width gives the
+            // same bits), read through refs: a slice per vector cost more than the arithmetic at small sizes. The width
+            // follows the kernels' path (NETGEN_KERNEL_PATH included).
+            ref T p0 = ref MemoryMarshal.GetReference(parameters);
+            ref T g0 = ref MemoryMarshal.GetReference(gradients);
+            ref T m0 = ref MemoryMarshal.GetReference(m);
+            ref T v0 = ref MemoryMarshal.GetReference(v);
+            ref T nm0 = ref MemoryMarshal.GetReference(nextM);
+            ref T nv0 = ref MemoryMarshal.GetReference(nextV);
+            nuint n = (nuint)parameters.Length, j = 0;
+            GemmPath path = KernelPaths.PathOrScalar;
+            if (path >= GemmPath.Vector512 && Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
             {
-                // The same operations in the same order as the scalar loop below, a vector at a time.
-                Vector<T> vb1 = new(b1), v1b1 = new(oneMinusB1), vb2 = new(b2), v1b2 = new(oneMinusB2);
-                Vector<T> vAlpha = new(alpha), vc1 = new(correction1), vc2 = new(correction2), vEps = new(eps);
-                for (; i <= parameters.Length - Vector<T>.Count; i += Vector<T>.Count)
+                Vector512<T> vb1 = Vector512.Create(b1), v1b1 = Vector512.Create(oneMinusB1), vb2 = Vector512.Create(b2), v1b2 = Vector512.Create(oneMinusB2);
+                Vector512<T> vAlpha = Vector512.Create(alpha), vc1 = Vector512.Create(correction1), vc2 = Vector512.Create(correction2), vEps = Vector512.Create(eps);
+                for (; j + (nuint)Vector512<T>.Count <= n; j += (nuint)Vector512<T>.Count)
                 {
-                    var g = new Vector<T>(gradients.Slice(i));
-                    Vector<T> mi = (vb1 * new Vector<T>(m.Slice(i))) + (v1b1 * g);
-                    Vector<T> vi = (vb2 * new Vector<T>(v.Slice(i))) + (v1b2 * g * g);
-                    mi.CopyTo(nextM.Slice(i));
-                    vi.CopyTo(nextV.Slice(i));
-                    (new Vector<T>(parameters.Slice(i)) - (vAlpha * (mi * vc1) / (Vector.SquareRoot(vi * vc2) + vEps))).CopyTo(parameters.Slice(i));
+                    Vector512<T> g = Vector512.LoadUnsafe(ref g0, j);
+                    Vector512<T> mi = (vb1 * Vector512.LoadUnsafe(ref m0, j)) + (v1b1 * g);
+                    Vector512<T> vi = (vb2 * Vector512.LoadUnsafe(ref v0, j)) + (v1b2 * g * g);
+                    mi.StoreUnsafe(ref nm0, j);
+                    vi.StoreUnsafe(ref nv0, j);
+                    (Vector512.LoadUnsafe(ref p0, j) - (vAlpha * (mi * vc1) / (Vector512.Sqrt(vi * vc2) + vEps))).StoreUnsafe(ref p0, j);
                 }
             }
 
+            if (path >= GemmPath.Vector256 && Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            {
+                Vector256<T> vb1 = Vector256.Create(b1), v1b1 = Vector256.Create(oneMinusB1), vb2 = Vector256.Create(b2), v1b2 = Vector256.Create(oneMinusB2);
+                Vector256<T> vAlpha = Vector256.Create(alpha), vc1 = Vector256.Create(correction1), vc2 = Vector256.Create(correction2), vEps = Vector256.Create(eps);
+                for (; j + (nuint)Vector256<T>.Count <= n; j += (nuint)Vector256<T>.Count)
+                {
+                    Vector256<T> g = Vector256.LoadUnsafe(ref g0, j);
+                    Vector256<T> mi = (vb1 * Vector256.LoadUnsafe(ref m0, j)) + (v1b1 * g);
+                    Vector256<T> vi = (vb2 * Vector256.LoadUnsafe(ref v0, j)) + (v1b2 * g * g);
+                    mi.StoreUnsafe(ref nm0, j);
+                    vi.StoreUnsafe(ref nv0, j);
+                    (Vector256.LoadUnsafe(ref p0, j) - (vAlpha * (mi * vc1) / (Vector256.Sqrt(vi * vc2) + vEps))).StoreUnsafe(ref p0, j);
+                }
+            }
+
+            if (path >= GemmPath.Vector128 && Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+            {
+                Vector128<T> vb1 = Vector128.Create(b1), v1b1 = Vector128.Create(oneMinusB1), vb2 = Vector128.Create(b2), v1b2 = Vector128.Create(oneMinusB2);
+                Vector128<T> vAlpha = Vector128.Create(alpha), vc1 = Vector128.Create(correction1), vc2 = Vector128.Create(correction2), vEps = Vector128.Create(eps);
+                for (; j + (nuint)Vector128<T>.Count <= n; j += (nuint)Vector128<T>.Count)
+                {
+                    Vector128<T> g = Vector128.LoadUnsafe(ref g0, j);
+                    Vector128<T> mi = (vb1 * Vector128.LoadUnsafe(ref m0, j)) + (v1b1 * g);
+                    Vector128<T> vi = (vb2 * Vector128.LoadUnsafe(ref v0, j)) + (v1b2 * g * g);
+                    mi.StoreUnsafe(ref nm0, j);
+                    vi.StoreUnsafe(ref nv0, j);
+                    (Vector128.LoadUnsafe(ref p0, j) - (vAlpha * (mi * vc1) / (Vector128.Sqrt(vi * vc2) + vEps))).StoreUnsafe(ref p0, j);
+                }
+            }
+
+            int i = (int)j;
             for (; i < parameters.Length; i++)
             {
                 T g = gradients[i];
