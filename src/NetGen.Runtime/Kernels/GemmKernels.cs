@@ -508,9 +508,7 @@ namespace NetGen.Kernels
                 c3 = TOps.MultiplyAdd(x, TOps.Load(b3 + p), c3);
             }
 
-            T* sums = stackalloc T[DotTile];
-            SumLanes(c0, c1, c2, c3, sums);
-            T s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
+            SumLanes(c0, c1, c2, c3, out T s0, out T s1, out T s2, out T s3);
             for (; p < k; p++)
             {
                 T x = a[p];
@@ -564,19 +562,17 @@ namespace NetGen.Kernels
                 c33 = TOps.MultiplyAdd(x, y3, c33);
             }
 
-            T* sums = stackalloc T[DotTile];
-            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03, add, sums);
-            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13, add, sums);
-            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23, add, sums);
-            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33, add, sums);
+            StoreDotRow(a0, b0, c, bias, k, kv, c00, c01, c02, c03, add);
+            StoreDotRow(a1, b0, c + ldc, bias, k, kv, c10, c11, c12, c13, add);
+            StoreDotRow(a2, b0, c + (2 * ldc), bias, k, kv, c20, c21, c22, c23, add);
+            StoreDotRow(a3, b0, c + (3 * ldc), bias, k, kv, c30, c31, c32, c33, add);
         }
 
-        /// <summary>Sums the 4 accumulators of one row of a dot tile (through <paramref name="sums"/>, 4 values of scratch), adds the scalar tail of k and the bias, and stores.</summary>
+        /// <summary>Sums the 4 accumulators of one row of a dot tile, adds the scalar tail of k and the bias, and stores.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3, bool add, T* sums)
+        private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3, bool add)
         {
-            SumLanes(v0, v1, v2, v3, sums);
-            T s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
+            SumLanes(v0, v1, v2, v3, out T s0, out T s1, out T s2, out T s3);
             for (int p = kv; p < k; p++)
             {
                 T x = a[p];
@@ -591,18 +587,15 @@ namespace NetGen.Kernels
 
         /// <summary>The lane sums of four accumulators: one reduction tree, or four <c>Sum</c> calls when <see cref="GemmTuning.TreeSums"/> is off.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SumLanes(TVector v0, TVector v1, TVector v2, TVector v3, T* sums)
+        private static void SumLanes(TVector v0, TVector v1, TVector v2, TVector v3, out T s0, out T s1, out T s2, out T s3)
         {
             if (GemmTuning.TreeSums)
             {
-                TOps.Sum4(v0, v1, v2, v3, sums);
+                TOps.Sum4(v0, v1, v2, v3, out s0, out s1, out s2, out s3);
                 return;
             }
 
-            sums[0] = TOps.Sum(v0);
-            sums[1] = TOps.Sum(v1);
-            sums[2] = TOps.Sum(v2);
-            sums[3] = TOps.Sum(v3);
+            (s0, s1, s2, s3) = (TOps.Sum(v0), TOps.Sum(v1), TOps.Sum(v2), TOps.Sum(v3));
         }
 
         /// <summary>Stores (or adds, when <paramref name="add"/>) four sums of a dot tile, plus the bias when storing.</summary>
