@@ -26,6 +26,12 @@ if (args is ["--profile", ..])
     return;
 }
 
+if (args is ["--tiny", ..])
+{
+    TinyProfile.Run();
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();

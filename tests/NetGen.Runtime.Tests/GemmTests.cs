@@ -122,6 +122,48 @@ namespace NetGen.Runtime.Tests
             }
         }
 
+        public static IEnumerable<object[]> Paths()
+        {
+            foreach (GemmPath path in Gemm.SupportedPaths())
+            {
+                yield return [path.ToString()];
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void Small_products_at_random_shapes_match_the_reference(string path)
+        {
+            // A batch of one to three rows, as tiny networks run: the dot tiles' one-tree lane sums (k around the
+            // vector widths, and the scalar tail of k), single-row outer products with their 4 partial sums over k
+            // (k from 8, tails of k mod 4), and the column tails, on every path, for all three products.
+            var random = new Random(17 + (int)Parse(path));
+            for (int trial = 0; trial < 150; trial++)
+            {
+                int m = random.Next(1, 4), k = random.Next(0, 41), n = random.Next(1, 41);
+                double[] a = Values(m * k, 20 + trial), b = Values(n * k, 21 + trial), bias = Values(n, 22 + trial), c0 = Values(m * n, 23 + trial);
+
+                T[] y = Garbage(m * n);
+                Gemm.MultiplyTransposedB<T>(TestMath.To<T>(a), TestMath.To<T>(b), TestMath.To<T>(bias), y, m, k, n, Parse(path), 1);
+                (double[] expected, double[] scale) = Reference(m, k, n, (i, p) => a[(i * k) + p], (p, j) => b[(j * k) + p]);
+                AddBias(expected, scale, bias, m, n);
+                AssertClose(expected, scale, y, $"A·Bᵀ+bias {m}×{k}×{n}");
+
+                T[] dx = Garbage(m * n);
+                Gemm.Multiply<T>(TestMath.To<T>(a), TestMath.To<T>(b), dx, m, k, n, Parse(path), 1);
+                (expected, scale) = Reference(m, k, n, (i, p) => a[(i * k) + p], (p, j) => b[(p * n) + j]);
+                AssertClose(expected, scale, dx, $"A·B {m}×{k}×{n}");
+
+                // dW += dYᵀ · X at a batch of m: C [n × k] from A [m × n], B [m × k].
+                double[] w0 = Values(n * k, 24 + trial);
+                T[] dw = TestMath.To<T>(w0);
+                Gemm.AddTransposedAMultiply<T>(TestMath.To<T>(c0), TestMath.To<T>(a), dw, n, m, k, Parse(path), 1);
+                (expected, scale) = Reference(n, m, k, (o, s) => c0[(s * n) + o], (s, i) => a[(s * k) + i]);
+                AddBias(expected, scale, w0, n, k, wholeMatrix: true);
+                AssertClose(expected, scale, dw, $"C+=Aᵀ·B {n}×{m}×{k}");
+            }
+        }
+
         [Fact]
         public void A_split_product_allocates_nothing_after_warm_up()
         {

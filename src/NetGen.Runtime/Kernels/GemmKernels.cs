@@ -508,7 +508,7 @@ namespace NetGen.Kernels
                 c3 = TOps.MultiplyAdd(x, TOps.Load(b3 + p), c3);
             }
 
-            T s0 = TOps.Sum(c0), s1 = TOps.Sum(c1), s2 = TOps.Sum(c2), s3 = TOps.Sum(c3);
+            SumLanes(c0, c1, c2, c3, out T s0, out T s1, out T s2, out T s3);
             for (; p < k; p++)
             {
                 T x = a[p];
@@ -572,7 +572,7 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void StoreDotRow(T* a, T* b0, T* c, T* bias, int k, int kv, TVector v0, TVector v1, TVector v2, TVector v3, bool add)
         {
-            T s0 = TOps.Sum(v0), s1 = TOps.Sum(v1), s2 = TOps.Sum(v2), s3 = TOps.Sum(v3);
+            SumLanes(v0, v1, v2, v3, out T s0, out T s1, out T s2, out T s3);
             for (int p = kv; p < k; p++)
             {
                 T x = a[p];
@@ -583,6 +583,19 @@ namespace NetGen.Kernels
             }
 
             StoreDots(c, bias, add, s0, s1, s2, s3);
+        }
+
+        /// <summary>The lane sums of four accumulators: one reduction tree, or four <c>Sum</c> calls when <see cref="GemmTuning.TreeSums"/> is off.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void SumLanes(TVector v0, TVector v1, TVector v2, TVector v3, out T s0, out T s1, out T s2, out T s3)
+        {
+            if (GemmTuning.TreeSums)
+            {
+                TOps.Sum4(v0, v1, v2, v3, out s0, out s1, out s2, out s3);
+                return;
+            }
+
+            (s0, s1, s2, s3) = (TOps.Sum(v0), TOps.Sum(v1), TOps.Sum(v2), TOps.Sum(v3));
         }
 
         /// <summary>Stores (or adds, when <paramref name="add"/>) four sums of a dot tile, plus the bias when storing.</summary>
@@ -728,12 +741,44 @@ namespace NetGen.Kernels
             StoreRow(c + ldc, w, c10, c11, add, bias);
         }
 
+        /// <summary>
+        /// One row of C by 2 vectors. A single row (a batch of one: <c>dX = dY · W</c>) has only 2 accumulators, so a
+        /// long k is a chain of dependent multiply-adds; 4 interleaved partial sums over k (added at the end) make it
+        /// 4 shorter chains when <see cref="GemmTuning.SplitRowChains"/> is on.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
         {
             int w = TOps.Count;
             TVector c0 = TOps.Zero, c1 = TOps.Zero;
-            for (int p = 0; p < k; p++)
+            int p = 0;
+            if (GemmTuning.SplitRowChains && k >= 8)
+            {
+                TVector d0 = TOps.Zero, d1 = TOps.Zero, e0 = TOps.Zero, e1 = TOps.Zero, f0 = TOps.Zero, f1 = TOps.Zero;
+                nint s2 = 2 * ss, s3 = 3 * ss, l2 = 2 * ldb, l3 = 3 * ldb;
+                for (; p + 4 <= k; p += 4)
+                {
+                    TVector x = TOps.Broadcast(a[0]);
+                    c0 = TOps.MultiplyAdd(x, TOps.Load(b), c0);
+                    c1 = TOps.MultiplyAdd(x, TOps.Load(b + w), c1);
+                    x = TOps.Broadcast(a[ss]);
+                    d0 = TOps.MultiplyAdd(x, TOps.Load(b + ldb), d0);
+                    d1 = TOps.MultiplyAdd(x, TOps.Load(b + ldb + w), d1);
+                    x = TOps.Broadcast(a[s2]);
+                    e0 = TOps.MultiplyAdd(x, TOps.Load(b + l2), e0);
+                    e1 = TOps.MultiplyAdd(x, TOps.Load(b + l2 + w), e1);
+                    x = TOps.Broadcast(a[s3]);
+                    f0 = TOps.MultiplyAdd(x, TOps.Load(b + l3), f0);
+                    f1 = TOps.MultiplyAdd(x, TOps.Load(b + l3 + w), f1);
+                    a += 4 * ss;
+                    b += 4 * ldb;
+                }
+
+                c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
+                c1 = TOps.Add(TOps.Add(c1, d1), TOps.Add(e1, f1));
+            }
+
+            for (; p < k; p++)
             {
                 TVector x = TOps.Broadcast(a[0]);
                 c0 = TOps.MultiplyAdd(x, TOps.Load(b), c0);
@@ -776,11 +821,30 @@ namespace NetGen.Kernels
             StoreVector(c + (7 * ldc), c7, add, bias);
         }
 
+        /// <summary>One row of C by 1 vector; like <see cref="Outer1x2"/>, 4 partial sums over a long k.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer1x1(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
         {
             TVector c0 = TOps.Zero;
-            for (int p = 0; p < k; p++)
+            int p = 0;
+            if (GemmTuning.SplitRowChains && k >= 8)
+            {
+                TVector d0 = TOps.Zero, e0 = TOps.Zero, f0 = TOps.Zero;
+                nint s2 = 2 * ss, s3 = 3 * ss, l2 = 2 * ldb, l3 = 3 * ldb;
+                for (; p + 4 <= k; p += 4)
+                {
+                    c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), TOps.Load(b), c0);
+                    d0 = TOps.MultiplyAdd(TOps.Broadcast(a[ss]), TOps.Load(b + ldb), d0);
+                    e0 = TOps.MultiplyAdd(TOps.Broadcast(a[s2]), TOps.Load(b + l2), e0);
+                    f0 = TOps.MultiplyAdd(TOps.Broadcast(a[s3]), TOps.Load(b + l3), f0);
+                    a += 4 * ss;
+                    b += 4 * ldb;
+                }
+
+                c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
+            }
+
+            for (; p < k; p++)
             {
                 c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), TOps.Load(b), c0);
                 a += ss;
@@ -807,5 +871,11 @@ namespace NetGen.Kernels
     {
         /// <summary>Whether 16-register paths (AVX2, 128-bit) use 6 × 2-vector outer-product tiles (the default) or 8 × 1 (before).</summary>
         public static bool SixRowTiles { get; set; } = true;
+
+        /// <summary>Whether dot tiles sum their four accumulators' lanes in one reduction tree (the default) or one vector at a time (before).</summary>
+        public static bool TreeSums { get; set; } = true;
+
+        /// <summary>Whether single-row outer products split a long k into 4 interleaved partial sums (the default) or run one chain (before).</summary>
+        public static bool SplitRowChains { get; set; } = true;
     }
 }

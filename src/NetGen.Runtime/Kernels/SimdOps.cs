@@ -39,6 +39,12 @@ namespace NetGen.Kernels
 
         /// <summary>The sum of the lanes.</summary>
         static abstract T Sum(TVector value);
+
+        /// <summary>
+        /// The lane sums of four vectors: one reduction tree for all four (horizontal adds), where four <see cref="Sum"/>
+        /// calls cost four. A dot tile at a small k spends most of its time here. Results stay in registers.
+        /// </summary>
+        static abstract void Sum4(TVector v0, TVector v1, TVector v2, TVector v3, out T s0, out T s1, out T s2, out T s3);
     }
 
     /// <summary>AVX-512: 16 floats or 8 doubles per vector.</summary>
@@ -81,6 +87,10 @@ namespace NetGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Sum4(Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, Vector512<T> v3, out T s0, out T s1, out T s2, out T s3) =>
+            Simd256<T>.Sum4(v0.GetLower() + v0.GetUpper(), v1.GetLower() + v1.GetUpper(), v2.GetLower() + v2.GetUpper(), v3.GetLower() + v3.GetUpper(), out s0, out s1, out s2, out s3);
     }
 
     /// <summary>AVX2 with FMA: 8 floats or 4 doubles per vector.</summary>
@@ -123,13 +133,35 @@ namespace NetGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Sum4(Vector256<T> v0, Vector256<T> v1, Vector256<T> v2, Vector256<T> v3, out T s0, out T s1, out T s2, out T s3)
+        {
+            if (Avx.IsSupported && typeof(T) == typeof(float))
+            {
+                // Per 128-bit half: [Σv0, Σv1, Σv2, Σv3] of that half; the two halves are then added.
+                Vector256<float> h = Avx.HorizontalAdd(
+                    Avx.HorizontalAdd(v0.AsSingle(), v1.AsSingle()),
+                    Avx.HorizontalAdd(v2.AsSingle(), v3.AsSingle()));
+                Vector128<T> r = (h.GetLower() + h.GetUpper()).As<float, T>();
+                (s0, s1, s2, s3) = (r.GetElement(0), r.GetElement(1), r.GetElement(2), r.GetElement(3));
+                return;
+            }
+
+            if (Avx.IsSupported && typeof(T) == typeof(double))
+            {
+                Vector256<double> h01 = Avx.HorizontalAdd(v0.AsDouble(), v1.AsDouble());
+                Vector256<double> h23 = Avx.HorizontalAdd(v2.AsDouble(), v3.AsDouble());
+                Vector128<T> r01 = (h01.GetLower() + h01.GetUpper()).As<double, T>();
+                Vector128<T> r23 = (h23.GetLower() + h23.GetUpper()).As<double, T>();
+                (s0, s1, s2, s3) = (r01.GetElement(0), r01.GetElement(1), r23.GetElement(0), r23.GetElement(1));
+                return;
+            }
+
+            Simd128<T>.Sum4(v0.GetLower() + v0.GetUpper(), v1.GetLower() + v1.GetUpper(), v2.GetLower() + v2.GetUpper(), v3.GetLower() + v3.GetUpper(), out s0, out s1, out s2, out s3);
+        }
     }
 
-    /// <summary>
-    /// 128-bit vectors: 4 floats or 2 doubles, on any x64 (SSE2 and up) and on ARM64 (AdvSimd). The multiply-add is fused
-    /// where the processor has FMA (x64 with FMA3, every ARM64), and a multiply then an add otherwise (a default Native
-    /// AOT build for x64, which may not assume FMA).
-    /// </summary>
     internal readonly unsafe struct Simd128<T> : ISimdOps<Vector128<T>, T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -185,5 +217,30 @@ namespace NetGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Sum4(Vector128<T> v0, Vector128<T> v1, Vector128<T> v2, Vector128<T> v3, out T s0, out T s1, out T s2, out T s3)
+        {
+            if (typeof(T) == typeof(float) && (Sse3.IsSupported || AdvSimd.Arm64.IsSupported))
+            {
+                Vector128<float> r = Sse3.IsSupported
+                    ? Sse3.HorizontalAdd(Sse3.HorizontalAdd(v0.AsSingle(), v1.AsSingle()), Sse3.HorizontalAdd(v2.AsSingle(), v3.AsSingle()))
+                    : AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(v0.AsSingle(), v1.AsSingle()), AdvSimd.Arm64.AddPairwise(v2.AsSingle(), v3.AsSingle()));
+                Vector128<T> rt = r.As<float, T>();
+                (s0, s1, s2, s3) = (rt.GetElement(0), rt.GetElement(1), rt.GetElement(2), rt.GetElement(3));
+                return;
+            }
+
+            if (typeof(T) == typeof(double) && (Sse3.IsSupported || AdvSimd.Arm64.IsSupported))
+            {
+                Vector128<double> r01 = Sse3.IsSupported ? Sse3.HorizontalAdd(v0.AsDouble(), v1.AsDouble()) : AdvSimd.Arm64.AddPairwise(v0.AsDouble(), v1.AsDouble());
+                Vector128<double> r23 = Sse3.IsSupported ? Sse3.HorizontalAdd(v2.AsDouble(), v3.AsDouble()) : AdvSimd.Arm64.AddPairwise(v2.AsDouble(), v3.AsDouble());
+                Vector128<T> t01 = r01.As<double, T>(), t23 = r23.As<double, T>();
+                (s0, s1, s2, s3) = (t01.GetElement(0), t01.GetElement(1), t23.GetElement(0), t23.GetElement(1));
+                return;
+            }
+
+            (s0, s1, s2, s3) = (Vector128.Sum(v0), Vector128.Sum(v1), Vector128.Sum(v2), Vector128.Sum(v3));
+        }
     }
 }
