@@ -8,8 +8,8 @@ namespace NetGen.Generator.Emit.Layers;
 /// three layers run as one runtime kernel, one pass over each map (<c>BatchNorm.BackwardReLUMaxPool</c>): the same
 /// values in the same buffers as the three kernels one after the other, with each map still in cache between the
 /// layers. Each layer keeps its comment; the pooling and the ReLU say that the BatchNorm's call computes them. (The
-/// forward passes stay three calls: the fused forward kernel, <c>BatchNorm.ForwardTrainingReLUMaxPool</c>, did not pay
-/// in the interleaved measurements; docs/benchmarks.md.)
+/// forward passes stay three calls: a fused forward kernel did not pay in the interleaved measurements;
+/// docs/benchmarks.md.)
 /// </summary>
 internal static class BatchNormBlock
 {
