@@ -802,20 +802,45 @@ namespace NetGen.Kernels
                     sumDyXHat += partialDyXHat;
                 }
 
-                dgamma[f] += sumDyXHat;
-                dbeta[f] += sumDy;
-                if (!hasInputGradient)
-                {
-                    continue;
-                }
+                FinishChannel(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, f, m, sumDy, sumDyXHat);
+            }
+        }
 
-                // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
-                T scale = gamma[f] * inverseStd[f] / m;
-                for (int s = 0; s < batch; s++)
-                {
-                    int start = ((s * features) + f) * spatial;
-                    Planes.InputGradient(dy.Slice(start, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
-                }
+        /// <summary>
+        /// One channel's end of the backward pass over maps, from its sums Σdy and Σdy·x̂: <c>dγ += Σdy·x̂</c>,
+        /// <c>dβ += Σdy</c> and, when wanted, <c>dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)</c>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FinishChannel<T>(
+            ReadOnlySpan<T> xHat,
+            ReadOnlySpan<T> inverseStd,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> dy,
+            Span<T> dgamma,
+            Span<T> dbeta,
+            Span<T> dx,
+            int batch,
+            int features,
+            int spatial,
+            bool hasInputGradient,
+            int f,
+            T m,
+            T sumDy,
+            T sumDyXHat)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            dgamma[f] += sumDyXHat;
+            dbeta[f] += sumDy;
+            if (!hasInputGradient)
+            {
+                return;
+            }
+
+            T scale = gamma[f] * inverseStd[f] / m;
+            for (int s = 0; s < batch; s++)
+            {
+                int start = ((s * features) + f) * spatial;
+                Planes.InputGradient(dy.Slice(start, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
             }
         }
 

@@ -175,20 +175,7 @@ namespace NetGen.Kernels
                     sumDyXHat += partialDyXHat;
                 }
 
-                dgamma[f] += sumDyXHat;
-                dbeta[f] += sumDy;
-                if (!hasInputGradient)
-                {
-                    continue;
-                }
-
-                // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
-                T scale = gamma[f] * inverseStd[f] / m;
-                for (int s = 0; s < batch; s++)
-                {
-                    int start = ((s * features) + f) * spatial;
-                    Planes.InputGradient<T>(dy.Slice(start, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
-                }
+                FinishChannel(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, f, m, sumDy, sumDyXHat);
             }
         }
     }
