@@ -57,7 +57,7 @@ internal static class Quick
     {
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; OpenBLAS core: {OpenBlas.Describe() ?? "not found"}");
         OpenBlas.SetThreads(1);
-        foreach (GemmShape shape in GemmShape.MlpShapes)
+        foreach (GemmShape shape in GemmShape.MlpShapes.Concat(GemmShape.CnnShapes))
         {
             float[] a = GemmBenchmarks.Random(shape.M * shape.K, 1), b = GemmBenchmarks.Random(shape.K * shape.N, 2), c = GemmBenchmarks.Random(shape.M * shape.N, 3);
             double blas = Time(() => GemmBenchmarks.RunOpenBlas(shape, a, b, c));
