@@ -32,6 +32,12 @@ if (args is ["--tiny", ..])
     return;
 }
 
+if (args is ["--direct-conv", ..])
+{
+    Quick.CompareDirectConvolution();
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();
@@ -105,6 +111,32 @@ internal static class Quick
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// The Fashion CNN's first layer (1 → 32 channels, 3 × 3, padding 1, 28 × 28, batch 128) forward on one thread: the
+    /// direct one-channel kernel against im2col and the GEMM, alternating the two 15 times and keeping each one's best.
+    /// </summary>
+    public static void CompareDirectConvolution()
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}");
+        int previous = NetGenOptions.MaxDegreeOfParallelism;
+        NetGenOptions.MaxDegreeOfParallelism = 1;
+        const int batch = 128, filters = 32;
+        float[] x = GemmBenchmarks.Random(batch * 784, 1), w = GemmBenchmarks.Random(filters * 9, 2), b = GemmBenchmarks.Random(filters, 3);
+        float[] y = new float[batch * filters * 784], workspace = new float[NetGen.Kernels.Conv2D.WorkspaceLength(1, 28, 28, filters, 3, 1, 1)];
+        double direct = double.MaxValue, gemm = double.MaxValue;
+        for (int round = 0; round < 15; round++)
+        {
+            NetGen.Kernels.DirectConvolution.Enabled = true;
+            direct = Math.Min(direct, Time(() => NetGen.Kernels.Conv2D.Forward<float>(x, w, b, y, workspace, batch, 1, 28, 28, filters, 3, 1, 1)));
+            NetGen.Kernels.DirectConvolution.Enabled = false;
+            gemm = Math.Min(gemm, Time(() => NetGen.Kernels.Conv2D.Forward<float>(x, w, b, y, workspace, batch, 1, 28, 28, filters, 3, 1, 1)));
+        }
+
+        NetGen.Kernels.DirectConvolution.Enabled = true;
+        NetGenOptions.MaxDegreeOfParallelism = previous;
+        Console.WriteLine($"conv 1→32 3×3 28×28 b=128 forward: direct {direct * 1e3:F3} ms, im2col + GEMM {gemm * 1e3:F3} ms ({gemm / direct:F2}×)");
     }
 
     /// <summary>

@@ -259,6 +259,9 @@ namespace NetGen.Runtime.Tests
                 [4, 2, 7, 5, 3, 3, 2, 1],
                 [9, 2, 6, 7, 5, 3, 1, 1], // 9 samples: parts of one or two samples on 2 or 3 threads
                 [6, 3, 8, 7, 4, 3, 2, 1], // stride 2 on an odd map, Q = 27 > P = 16: general im2col, dRows
+                [2, 1, 5, 19, 6, 3, 1, 1], // one channel, direct: rows of 19 (an overlapping last vector), 4 + 2 filters
+                [3, 1, 6, 13, 3, 2, 1, 1], // one channel, direct, 2 × 2 kernel: maps of 7 × 14, larger than the input
+                [2, 1, 9, 7, 5, 5, 1, 0], // one channel, rows of 3: the direct kernel on none of the paths, the GEMM instead
             ];
             foreach (GemmPath path in Gemm.SupportedPaths())
             {
@@ -317,6 +320,21 @@ namespace NetGen.Runtime.Tests
             {
                 Gemm.ParallelGrain = grain;
             }
+        }
+
+        /// <summary>The direct one-channel kernel takes the Fashion CNN's first layer on every vector path, and leaves what it cannot take to the GEMM.</summary>
+        [Fact]
+        public void One_channel_layers_with_stride_1_take_the_direct_kernel_on_vector_paths()
+        {
+            var first = WindowGeometry.Create(1, 28, 28, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false);
+            foreach (GemmPath path in Gemm.SupportedPaths())
+            {
+                Assert.Equal(path != GemmPath.Scalar, DirectConvolution.Applies<T>(first, path));
+            }
+
+            Assert.False(DirectConvolution.Applies<T>(WindowGeometry.Create(2, 28, 28, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false), GemmPath.Vector128));
+            Assert.False(DirectConvolution.Applies<T>(WindowGeometry.Create(1, 28, 28, 3, 3, 2, 2, 1, 1, "kernel", oneDimensional: false), GemmPath.Vector128));
+            Assert.False(DirectConvolution.Applies<T>(WindowGeometry.Create(1, 9, 1, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false), GemmPath.Vector128));
         }
 
         [Fact]

@@ -256,6 +256,16 @@ namespace NetGen.Kernels
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
             int outputLength = filters * positions;
             Span<T> columns = workspace.Slice(0, patch * positions);
+            if (DirectConvolution.Applies<T>(geometry, path))
+            {
+                for (int s = s0; s < s1; s++)
+                {
+                    DirectConvolution.Forward(x.Slice(s * inputLength, inputLength), w, b, y.Slice(s * outputLength, outputLength), columns, geometry, filters, hasBias, path);
+                }
+
+                return;
+            }
+
             for (int s = s0; s < s1; s++)
             {
                 ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);

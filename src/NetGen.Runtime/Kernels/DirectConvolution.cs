@@ -1,0 +1,193 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// The forward pass of a one-channel convolution with stride 1 (the first layer of a network on grey images), computed
+    /// directly instead of through im2col and a GEMM: with one channel the GEMM's inner dimension is only kh·kw (9 for a
+    /// 3 × 3 kernel), too short for its tiles, and the patch matrix is kh·kw times the image.
+    /// </summary>
+    /// <remarks>
+    /// The sample is copied once into a zero-padded plane <c>[(H + 2·ph) × (W + 2·pw)]</c>, so that every tap of the window
+    /// is a plain vector load at a fixed offset. Each output row is cut into vectors, the last one overlapping the one
+    /// before it where the row is not a whole number of vectors (it writes the same values again). Four filters share each
+    /// load of the input. Every output is <c>(Σ over the taps, in row-major window order, by fused multiply-adds from 0)
+    /// + b</c>, whichever block or vector computed it, so the result does not depend on the path's width beyond the
+    /// rounding of each multiply-add.
+    /// </remarks>
+    internal static unsafe class DirectConvolution
+    {
+        /// <summary>Whether the kernel is used where it applies (the default); only the benchmarks turn it off, to compare it with im2col and the GEMM in one run.</summary>
+        internal static bool Enabled { get; set; } = true;
+
+        /// <summary>
+        /// Whether <see cref="Forward{T}"/> computes this layer on <paramref name="path"/>: one input channel, stride 1, an
+        /// output row at least one vector long, and a padded plane that fits the workspace's patch part.
+        /// </summary>
+        public static bool Applies<T>(in WindowGeometry g, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (!Enabled)
+            {
+                return false;
+            }
+
+            int lanes = path switch
+            {
+                GemmPath.Vector512 => Vector512<T>.Count,
+                GemmPath.Vector256 => Vector256<T>.Count,
+                GemmPath.Vector128 => Vector128<T>.Count,
+                _ => 0,
+            };
+
+            return lanes > 0
+                && g.Channels == 1
+                && g.StrideHeight == 1
+                && g.StrideWidth == 1
+                && !g.IsPointwise
+                && g.OutputWidth >= lanes
+                && PaddedLength(g) <= (long)g.PatchLength * g.Positions;
+        }
+
+        /// <summary>The values of the zero-padded plane: <c>(H + 2·ph) · (W + 2·pw)</c>.</summary>
+        public static long PaddedLength(in WindowGeometry g) =>
+            (long)(g.Height + (2 * g.PaddingHeight)) * (g.Width + (2 * g.PaddingWidth));
+
+        /// <summary>
+        /// <c>y[f, i, j] = Σ_u Σ_v w[f, u, v] · x[i − ph + u, j − pw + v] + b[f]</c> for one sample (x is 0 outside the image),
+        /// with <paramref name="padded"/> (at least <see cref="PaddedLength"/> values) as scratch. Only for a layer where
+        /// <see cref="Applies{T}"/> holds.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> padded, in WindowGeometry g, int filters, bool hasBias, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Pad(x, padded, g);
+            fixed (T* px = padded, pw = w, pb = b, py = y)
+            {
+                switch (path)
+                {
+                    case GemmPath.Vector512:
+                        Forward<Simd512<T>, Vector512<T>, T>(px, pw, hasBias ? pb : null, py, g, filters);
+                        break;
+                    case GemmPath.Vector256:
+                        Forward<Simd256<T>, Vector256<T>, T>(px, pw, hasBias ? pb : null, py, g, filters);
+                        break;
+                    case GemmPath.Vector128:
+                        Forward<Simd128<T>, Vector128<T>, T>(px, pw, hasBias ? pb : null, py, g, filters);
+                        break;
+                    default:
+                        throw new InvalidOperationException($"GemmPath {path} has no direct convolution.");
+                }
+            }
+        }
+
+        /// <summary>The sample in the middle of a zero plane of <c>(H + 2·ph) × (W + 2·pw)</c>.</summary>
+        private static void Pad<T>(ReadOnlySpan<T> x, Span<T> padded, in WindowGeometry g)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int paddedWidth = g.Width + (2 * g.PaddingWidth);
+            Span<T> plane = padded.Slice(0, (int)PaddedLength(g));
+            if (g.PaddingHeight > 0 || g.PaddingWidth > 0)
+            {
+                plane.Clear();
+            }
+
+            for (int row = 0; row < g.Height; row++)
+            {
+                x.Slice(row * g.Width, g.Width).CopyTo(plane.Slice(((row + g.PaddingHeight) * paddedWidth) + g.PaddingWidth, g.Width));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Forward<TOps, TVector, T>(T* padded, T* w, T* b, T* y, in WindowGeometry g, int filters)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int lanes = TOps.Count, outputWidth = g.OutputWidth, outputHeight = g.OutputHeight;
+            int paddedWidth = g.Width + (2 * g.PaddingWidth), taps = g.PatchLength, positions = g.Positions;
+            int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth;
+            int f = 0;
+            for (; f + 4 <= filters; f += 4)
+            {
+                T* w0 = w + (f * taps);
+                for (int i = 0; i < outputHeight; i++)
+                {
+                    T* top = padded + (i * paddedWidth);
+                    T* output = y + (f * positions) + (i * outputWidth);
+                    for (int j = 0; ; j += lanes)
+                    {
+                        // The last vector of the row ends at its end, overlapping the one before it.
+                        int column = Math.Min(j, outputWidth - lanes);
+                        TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+                        T* weights = w0;
+                        for (int u = 0; u < kernelHeight; u++)
+                        {
+                            T* line = top + (u * paddedWidth) + column;
+                            for (int v = 0; v < kernelWidth; v++, weights++)
+                            {
+                                TVector value = TOps.Load(line + v);
+                                a0 = TOps.MultiplyAdd(TOps.Broadcast(weights[0]), value, a0);
+                                a1 = TOps.MultiplyAdd(TOps.Broadcast(weights[taps]), value, a1);
+                                a2 = TOps.MultiplyAdd(TOps.Broadcast(weights[2 * taps]), value, a2);
+                                a3 = TOps.MultiplyAdd(TOps.Broadcast(weights[3 * taps]), value, a3);
+                            }
+                        }
+
+                        StoreWithBias<TOps, TVector, T>(a0, b, f, output + column);
+                        StoreWithBias<TOps, TVector, T>(a1, b, f + 1, output + positions + column);
+                        StoreWithBias<TOps, TVector, T>(a2, b, f + 2, output + (2 * positions) + column);
+                        StoreWithBias<TOps, TVector, T>(a3, b, f + 3, output + (3 * positions) + column);
+                        if (column + lanes >= outputWidth)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+
+            for (; f < filters; f++)
+            {
+                T* w0 = w + (f * taps);
+                for (int i = 0; i < outputHeight; i++)
+                {
+                    T* top = padded + (i * paddedWidth);
+                    T* output = y + (f * positions) + (i * outputWidth);
+                    for (int j = 0; ; j += lanes)
+                    {
+                        int column = Math.Min(j, outputWidth - lanes);
+                        TVector a0 = TOps.Zero;
+                        T* weights = w0;
+                        for (int u = 0; u < kernelHeight; u++)
+                        {
+                            T* line = top + (u * paddedWidth) + column;
+                            for (int v = 0; v < kernelWidth; v++, weights++)
+                            {
+                                a0 = TOps.MultiplyAdd(TOps.Broadcast(weights[0]), TOps.Load(line + v), a0);
+                            }
+                        }
+
+                        StoreWithBias<TOps, TVector, T>(a0, b, f, output + column);
+                        if (column + lanes >= outputWidth)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreWithBias<TOps, TVector, T>(TVector sum, T* b, int f, T* destination)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            TOps.Store(b is null ? sum : TOps.Add(sum, TOps.Broadcast(b[f])), destination);
+        }
+    }
+}
