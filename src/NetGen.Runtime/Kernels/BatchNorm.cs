@@ -802,13 +802,15 @@ namespace NetGen.Kernels
                     sumDyXHat += partialDyXHat;
                 }
 
-                FinishChannel(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, f, m, sumDy, sumDyXHat);
+                FinishChannel(xHat, inverseStd, gamma, dy, f, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, f, m, sumDy, sumDyXHat);
             }
         }
 
         /// <summary>
         /// One channel's end of the backward pass over maps, from its sums Σdy and Σdy·x̂: <c>dγ += Σdy·x̂</c>,
-        /// <c>dβ += Σdy</c> and, when wanted, <c>dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)</c>.
+        /// <c>dβ += Σdy</c> and, when wanted, <c>dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)</c>. Channel
+        /// <paramref name="f"/>'s dy of sample s is the plane of channel <paramref name="dyChannel"/> in
+        /// <paramref name="dy"/> (the channel itself, or the planes a fused pass used as its scratch).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void FinishChannel<T>(
@@ -816,6 +818,7 @@ namespace NetGen.Kernels
             ReadOnlySpan<T> inverseStd,
             ReadOnlySpan<T> gamma,
             ReadOnlySpan<T> dy,
+            int dyChannel,
             Span<T> dgamma,
             Span<T> dbeta,
             Span<T> dx,
@@ -840,7 +843,7 @@ namespace NetGen.Kernels
             for (int s = 0; s < batch; s++)
             {
                 int start = ((s * features) + f) * spatial;
-                Planes.InputGradient(dy.Slice(start, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
+                Planes.InputGradient(dy.Slice(((s * features) + dyChannel) * spatial, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
             }
         }
 

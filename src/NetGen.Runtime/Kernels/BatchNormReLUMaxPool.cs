@@ -7,24 +7,27 @@ using System.Runtime.CompilerServices;
 namespace NetGen.Kernels
 {
     // The backward pass of BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs, as one pass over
-    // each map: the unpooled, masked gradient is summed while it is still in the L1 cache. Every value equals what the
-    // three kernels compute one after the other, bit for bit, and every buffer they write is written. (A fused forward
-    // pass lost to the three kernels in most interleaved runs, docs/benchmarks.md, and was removed.)
+    // each map: the unpooled, masked gradient is summed while it is still in the L1 cache. dγ, dβ and dx equal what the
+    // three kernels compute one after the other, bit for bit. The two intermediate gradients are only scratch: the maps
+    // are memory-bound, and writing both in full (then reading dy back) was about a third of the pass's memory traffic,
+    // so each part reuses the planes of its first channel of dy for all its channels and leaves dRelu alone. (A fused
+    // forward pass lost to the three kernels in most interleaved runs, docs/benchmarks.md, and was removed.)
     public static unsafe partial class BatchNorm
     {
         /// <summary>
         /// The backward pass of BatchNorm → ReLU → MaxPool2D: <see cref="MaxPool2D.Backward"/>, then
-        /// <see cref="Activations.ReLUBackward"/>, then <see cref="Backward"/>, in one pass per map, writing the same
-        /// values to the same spans: <c>dRelu = 0</c>, then <c>dRelu[argmax[k]] += dPooled[k]</c>;
+        /// <see cref="Activations.ReLUBackward"/>, then <see cref="Backward"/>, in one pass per map, with the same values
+        /// of dγ, dβ and dx: <c>dRelu = 0</c>, then <c>dRelu[argmax[k]] += dPooled[k]</c>;
         /// <c>dy = y &gt; 0 ? dRelu : 0</c>; <c>dγ += Σ dy ⊙ x̂</c>, <c>dβ += Σ dy</c> and
-        /// <c>dx = (γ · inverseStd / m) · (m · dy − Σ dy − x̂ · Σ dy ⊙ x̂)</c> per channel.
+        /// <c>dx = (γ · inverseStd / m) · (m · dy − Σ dy − x̂ · Σ dy ⊙ x̂)</c> per channel. dRelu and dy are scratch: read
+        /// neither afterwards.
         /// </summary>
         /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
         /// <param name="argmax">The indexes the forward pass wrote <c>[batch × channels × Ho × Wo]</c>; each must lie in its own map.</param>
         /// <param name="dPooled">The gradient with respect to the pooled maps, as <paramref name="argmax"/>.</param>
         /// <param name="y">BatchNorm's outputs (ReLU's inputs) <c>[batch × channels × height × width]</c>.</param>
-        /// <param name="dRelu">The gradient with respect to ReLU's outputs, as <paramref name="y"/>, overwritten.</param>
-        /// <param name="dy">The gradient with respect to BatchNorm's outputs, as <paramref name="y"/>, overwritten.</param>
+        /// <param name="dRelu">Room for the gradient with respect to ReLU's outputs, as <paramref name="y"/>: scratch, its values afterwards unspecified.</param>
+        /// <param name="dy">Room for the gradient with respect to BatchNorm's outputs, as <paramref name="y"/>: scratch, its values afterwards unspecified.</param>
         /// <param name="xHat">The normalized inputs the forward pass kept, as <paramref name="y"/>.</param>
         /// <param name="inverseStd">The values <c>1/√(σ² + ε)</c> the forward pass kept <c>[channels]</c>.</param>
         /// <param name="gamma">The scales γ <c>[channels]</c>.</param>
@@ -84,11 +87,11 @@ namespace NetGen.Kernels
             int threads = MapJob<T>.Threads(length);
             if (threads <= 1)
             {
-                BackwardReLUMaxPoolPlanes(argmax, dPooled, y, dRelu, dy, xHat, inverseStd, gamma, dgamma, dbeta, dx, batch, pool, hasInputGradient, 0, channels);
+                BackwardReLUMaxPoolPlanes(argmax, dPooled, y, dy, xHat, inverseStd, gamma, dgamma, dbeta, dx, batch, pool, hasInputGradient, 0, channels);
                 return;
             }
 
-            fixed (T* pdPooled = dPooled, py = y, pdRelu = dRelu, pdy = dy, pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
+            fixed (T* pdPooled = dPooled, py = y, pdy = dy, pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
             fixed (int* pargmax = argmax)
             {
                 MapJob<T> job = MapJob<T>.ForThisThread();
@@ -96,7 +99,6 @@ namespace NetGen.Kernels
                 (job.Batch, job.Features, job.Spatial, job.Units, job.Flag, job.Geometry) = (batch, channels, spatial, channels, hasInputGradient, pool);
                 job.Set(0, pdPooled, dPooled.Length);
                 job.Set(1, py, y.Length);
-                job.Set(2, pdRelu, dRelu.Length);
                 job.Set(3, pdy, dy.Length);
                 job.Set(4, pxHat, xHat.Length);
                 job.Set(5, pinverseStd, inverseStd.Length);
@@ -122,13 +124,16 @@ namespace NetGen.Kernels
             return WindowGeometry.Create(channels, height, width, size, size, stride, stride, 0, 0, nameof(size), oneDimensional: false);
         }
 
-        /// <summary>Channels <c>[f0, f1)</c> of <see cref="BackwardReLUMaxPool"/>: each map unpooled and masked, then summed while in cache, then <see cref="BackwardPlanes"/>'s input gradient.</summary>
+        /// <summary>
+        /// Channels <c>[f0, f1)</c> of <see cref="BackwardReLUMaxPool"/>: each map unpooled and masked in place in the
+        /// planes of channel f0 of dy, summed while in cache, then <see cref="BackwardPlanes"/>'s input gradient from
+        /// those planes. dRelu is not used.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void BackwardReLUMaxPoolPlanes<T>(
             ReadOnlySpan<int> argmax,
             ReadOnlySpan<T> dPooled,
             ReadOnlySpan<T> y,
-            Span<T> dRelu,
             Span<T> dy,
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
@@ -152,9 +157,10 @@ namespace NetGen.Kernels
                 for (int s = 0; s < batch; s++)
                 {
                     int plane = (s * features) + f, start = plane * spatial;
-                    Span<T> dRelus = dRelu.Slice(start, spatial), dys = dy.Slice(start, spatial);
+                    Span<T> dys = dy.Slice(((s * features) + f0) * spatial, spatial);
 
-                    // dRelu = 0, then dRelu[argmax[k]] += dPooled[k];  dy = y > 0 ? dRelu : 0
+                    // dRelu = 0, then dRelu[argmax[k]] += dPooled[k];  dy = y > 0 ? dRelu : 0 (both in dy's scratch plane)
+                    Span<T> dRelus = dys;
                     dRelus.Clear();
                     for (int k = plane * positions, end = k + positions; k < end; k++)
                     {
@@ -175,7 +181,7 @@ namespace NetGen.Kernels
                     sumDyXHat += partialDyXHat;
                 }
 
-                FinishChannel(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, f, m, sumDy, sumDyXHat);
+                FinishChannel(xHat, inverseStd, gamma, dy, f0, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, f, m, sumDy, sumDyXHat);
             }
         }
     }

@@ -110,7 +110,7 @@ namespace NetGen.Kernels
                     BatchNorm.BackwardPlanes(Read(0), Read(1), Read(2), Read(3), Write(4), Write(5), Write(6), Batch, Features, Spatial, Flag, u0, u1);
                     break;
                 case MapKind.BatchNormReLUMaxPoolBackward:
-                    BatchNorm.BackwardReLUMaxPoolPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Write(2), Write(3), Read(4), Read(5), Read(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
+                    BatchNorm.BackwardReLUMaxPoolPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Write(3), Read(4), Read(5), Read(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
                     break;
                 case MapKind.MaxPool2By2:
                     Pooling.MaxForward2By2(Read(0), Write(1), new Span<int>(_indexes, _indexLength), u0, u1, Geometry, Flag);

@@ -6,8 +6,8 @@ namespace NetGen.Generator.Emit.Layers;
 /// <summary>
 /// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the backward steps of the
 /// three layers run as one runtime kernel, one pass over each map (<c>BatchNorm.BackwardReLUMaxPool</c>): the same
-/// values in the same buffers as the three kernels one after the other, with each map still in cache between the
-/// layers. Each layer keeps its comment; the pooling and the ReLU say that the BatchNorm's call computes them. (The
+/// dγ, dβ and dx as the three kernels one after the other, with each map still in cache between the layers (the
+/// gradients between them are the kernel's scratch). Each layer keeps its comment; the pooling and the ReLU say that the BatchNorm's call computes them. (The
 /// forward passes stay three calls: a fused forward kernel did not pay in the interleaved measurements;
 /// docs/benchmarks.md.)
 /// </summary>
