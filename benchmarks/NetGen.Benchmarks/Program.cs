@@ -32,6 +32,12 @@ if (args is ["--tiny", ..])
     return;
 }
 
+if (args is ["--mlp-train", ..])
+{
+    MlpTrainProfile.Run();
+    return;
+}
+
 if (args is ["--direct-conv", ..])
 {
     Quick.CompareDirectConvolution();

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using FashionMnistSample;
+using NetGen.Kernels;
+using NetGen.Optimizers;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// <c>-- --mlp-train</c>: the Fashion MLP's train step (batch 128, Adam) kernel by kernel, as the generated code calls
+/// them, at 1 and at 2 threads in alternating rounds, with each part's speed-up from the second thread. It shows which
+/// parts keep two threads from halving the step; the figures that count come from BenchmarkDotNet and the peers.
+/// </summary>
+internal static class MlpTrainProfile
+{
+    public static void Run()
+    {
+        const int b = 128;
+        float[] x = Data.Inputs(b, 784);
+        int[] labels = Data.Labels(b, 10);
+        float[] t = new float[b * 10];
+        Losses.LabelsToTargets<float>(labels, t, 10);
+        float[] w1 = Data.Inputs(256 * 784, 1), b1 = new float[256], a1 = new float[b * 256], xh2 = new float[a1.Length], a2 = new float[a1.Length], a3 = new float[a1.Length], m4 = new float[a1.Length], a4 = new float[a1.Length];
+        float[] g2 = Ones(256), be2 = new float[256], rm2 = new float[256], rv2 = Ones(256), is2 = new float[256];
+        float[] w5 = Data.Inputs(128 * 256, 1), b5 = new float[128], a5 = new float[b * 128], xh6 = new float[a5.Length], a6 = new float[a5.Length], a7 = new float[a5.Length], m8 = new float[a5.Length], a8 = new float[a5.Length];
+        float[] g6 = Ones(128), be6 = new float[128], rm6 = new float[128], rv6 = Ones(128), is6 = new float[128];
+        float[] w9 = Data.Inputs(1280, 1), b9 = new float[10], a9 = new float[b * 10], a10 = new float[b * 10], d9 = new float[b * 10];
+        float[] dw1 = new float[w1.Length], db1 = new float[256], d1 = new float[a1.Length], d2 = new float[a1.Length], d3 = new float[a1.Length], dg2 = new float[256], dbe2 = new float[256];
+        float[] dw5 = new float[w5.Length], db5 = new float[128], d4 = new float[a1.Length], d5 = new float[a5.Length], d6 = new float[a5.Length], d7 = new float[a5.Length], dg6 = new float[128], dbe6 = new float[128];
+        float[] dw9 = new float[w9.Length], db9 = new float[10], d8 = new float[a5.Length];
+        var random = new NetGenRandom(1);
+        Scale(w1, 0.05f);
+        Scale(w5, 0.1f);
+
+        var steps = new List<(string Name, Action Call)>
+        {
+            ("dense1 fwd 128×784×256", () => Linear.Forward<float>(x, w1, b1, a1, b, 784, 256)),
+            ("bn2 train + relu3 + dropout4", () => { BatchNorm.ForwardTraining<float>(a1, g2, be2, rm2, rv2, xh2, is2, a2, b, 256, 1, 0.9f, 1e-5f); Activations.ReLU<float>(a2, a3); Dropout.ForwardTraining<float>(a3, m4, a4, 0.2f, random); }),
+            ("dense5 fwd 128×256×128", () => Linear.Forward<float>(a4, w5, b5, a5, b, 256, 128)),
+            ("bn6 train + relu7 + dropout8", () => { BatchNorm.ForwardTraining<float>(a5, g6, be6, rm6, rv6, xh6, is6, a6, b, 128, 1, 0.9f, 1e-5f); Activations.ReLU<float>(a6, a7); Dropout.ForwardTraining<float>(a7, m8, a8, 0.2f, random); }),
+            ("dense9 fwd + softmax + loss", () => { Linear.Forward<float>(a8, w9, b9, a9, b, 128, 10); Activations.Softmax<float>(a9, a10, b, 10); Losses.SoftmaxCrossEntropy<float>(a9, a10, t, d9, b, 10); }),
+            ("clear gradients", () => { dw1.AsSpan().Clear(); dw5.AsSpan().Clear(); dw9.AsSpan().Clear(); }),
+            ("dense9 bwd", () => Linear.Backward<float>(a8, w9, d9, dw9, db9, d8, b, 128, 10)),
+            ("dropout8 + relu7 + bn6 bwd", () => { Dropout.Backward<float>(m8, d8, d7); Activations.ReLUBackward<float>(a6, d7, d6); BatchNorm.Backward<float>(xh6, is6, g6, d6, dg6, dbe6, d5, b, 128, 1); }),
+            ("dense5 bwd 128×256×128", () => Linear.Backward<float>(a4, w5, d5, dw5, db5, d4, b, 256, 128)),
+            ("dropout4 + relu3 + bn2 bwd", () => { Dropout.Backward<float>(m4, d4, d3); Activations.ReLUBackward<float>(a2, d3, d2); BatchNorm.Backward<float>(xh2, is2, g2, d2, dg2, dbe2, d1, b, 256, 1); }),
+            ("dense1 bwd (dW) 128×784×256", () => Linear.Backward<float>(x, w1, d1, dw1, db1, Span<float>.Empty, b, 784, 256)),
+        };
+
+        var network = new FashionMlp();
+        var adam = new Adam<float>(learningRate: 0.001);
+        steps.Add(("Adam step", () => adam.Step(network.Parameters, network.Gradients)));
+        steps.Add(("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));
+
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}");
+        var times = new List<double>[steps.Count, 2];
+        for (int i = 0; i < steps.Count; i++)
+        {
+            times[i, 0] = [];
+            times[i, 1] = [];
+        }
+
+        for (int round = 0; round < 12; round++)
+        {
+            for (int threads = 1; threads <= 2; threads++)
+            {
+                NetGenOptions.MaxDegreeOfParallelism = threads;
+                for (int i = 0; i < steps.Count; i++)
+                {
+                    times[i, threads - 1].Add(Time(steps[i].Call));
+                }
+            }
+        }
+
+        double sum1 = 0, sum2 = 0;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            double one = Median(times[i, 0]), two = Median(times[i, 1]);
+            if (i < steps.Count - 1)
+            {
+                sum1 += one;
+                sum2 += two;
+            }
+            else
+            {
+                Console.WriteLine($"{"sum of the parts",-32} {sum1 * 1e6,8:F0} µs {sum2 * 1e6,8:F0} µs  {sum1 / sum2,5:F2}×");
+            }
+
+            Console.WriteLine($"{steps[i].Name,-32} {one * 1e6,8:F0} µs {two * 1e6,8:F0} µs  {one / two,5:F2}×");
+        }
+    }
+
+    private static double Time(Action action)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            action();
+        }
+
+        var watch = Stopwatch.StartNew();
+        int count = 0;
+        while (watch.Elapsed.TotalMilliseconds < 25 || count < 3)
+        {
+            action();
+            count++;
+        }
+
+        return watch.Elapsed.TotalSeconds / count;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static float[] Ones(int n) => Enumerable.Repeat(1f, n).ToArray();
+
+    private static void Scale(float[] values, float scale)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (values[i] - 0.5f) * scale;
+        }
+    }
+}
