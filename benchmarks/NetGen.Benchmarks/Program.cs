@@ -38,7 +38,7 @@ if (args is ["--mlp-train", ..])
     return;
 }
 
-if (args is ["--direct-conv", ..])
+if (args is ["--conv", ..])
 {
     Quick.CompareDirectConvolution();
     return;
@@ -120,8 +120,9 @@ internal static class Quick
     }
 
     /// <summary>
-    /// The Fashion CNN's first layer (1 → 32 channels, 3 × 3, padding 1, 28 × 28, batch 128) forward on one thread: the
-    /// direct one-channel kernel against im2col and the GEMM, alternating the two 15 times and keeping each one's best.
+    /// The Fashion CNN's convolutions at batch 128 on one thread, alternating the two ways 15 times and keeping each one's
+    /// best: the first layer's forward pass (1 → 32 channels, 28 × 28) by the direct one-channel kernel against im2col and
+    /// the GEMM, and the second layer's (32 → 64, 14 × 14) forward and backward passes by Winograd against im2col.
     /// </summary>
     public static void CompareDirectConvolution()
     {
@@ -141,8 +142,30 @@ internal static class Quick
         }
 
         NetGen.Kernels.DirectConvolution.Enabled = true;
-        NetGenOptions.MaxDegreeOfParallelism = previous;
         Console.WriteLine($"conv 1→32 3×3 28×28 b=128 forward: direct {direct * 1e3:F3} ms, im2col + GEMM {gemm * 1e3:F3} ms ({gemm / direct:F2}×)");
+
+        // The second layer, 32 → 64 on 14 × 14 maps: Winograd's F(2 × 2, 3 × 3) against im2col and the GEMM.
+        float[] x5 = GemmBenchmarks.Random(batch * 32 * 196, 4), w5 = GemmBenchmarks.Random(64 * 288, 5), b5 = GemmBenchmarks.Random(64, 6);
+        float[] y5 = new float[batch * 64 * 196], dy5 = GemmBenchmarks.Random(y5.Length, 7), dx5 = new float[x5.Length], dw5 = new float[w5.Length], db5 = new float[64];
+        float[] ws5 = new float[NetGen.Kernels.Conv2D.WorkspaceLength(32, 14, 14, 64, 3, 1, 1)];
+        double[] winograd = [double.MaxValue, double.MaxValue], columns = [double.MaxValue, double.MaxValue];
+        for (int round = 0; round < 15; round++)
+        {
+            foreach (bool on in new[] { true, false })
+            {
+                NetGen.Kernels.Winograd.Enabled = on;
+                double forward = Time(() => NetGen.Kernels.Conv2D.Forward<float>(x5, w5, b5, y5, ws5, batch, 32, 14, 14, 64, 3, 1, 1));
+                double backward = Time(() => NetGen.Kernels.Conv2D.Backward<float>(x5, w5, dy5, dw5, db5, dx5, ws5, batch, 32, 14, 14, 64, 3, 1, 1));
+                double[] best = on ? winograd : columns;
+                best[0] = Math.Min(best[0], forward);
+                best[1] = Math.Min(best[1], backward);
+            }
+        }
+
+        NetGen.Kernels.Winograd.Enabled = true;
+        NetGenOptions.MaxDegreeOfParallelism = previous;
+        Console.WriteLine($"conv 32→64 3×3 14×14 b=128 forward: Winograd {winograd[0] * 1e3:F3} ms, im2col + GEMM {columns[0] * 1e3:F3} ms ({columns[0] / winograd[0]:F2}×)");
+        Console.WriteLine($"conv 32→64 3×3 14×14 b=128 backward (dW, db, dX): Winograd dX {winograd[1] * 1e3:F3} ms, col2im dX {columns[1] * 1e3:F3} ms ({columns[1] / winograd[1]:F2}×)");
     }
 
     /// <summary>

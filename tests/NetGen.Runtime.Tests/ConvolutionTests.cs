@@ -262,6 +262,10 @@ namespace NetGen.Runtime.Tests
                 [2, 1, 5, 19, 6, 3, 1, 1], // one channel, direct: rows of 19 (an overlapping last vector), 4 + 2 filters
                 [3, 1, 6, 13, 3, 2, 1, 1], // one channel, direct, 2 × 2 kernel: maps of 7 × 14, larger than the input
                 [2, 1, 9, 7, 5, 5, 1, 0], // one channel, rows of 3: the direct kernel on none of the paths, the GEMM instead
+                [3, 8, 7, 9, 8, 3, 1, 1], // Winograd: odd maps (blocks over the edge), 3 samples in one group
+                [2, 9, 6, 5, 10, 3, 1, 0], // Winograd without padding (the input gradient pads by 2)
+                [2, 8, 4, 3, 9, 3, 1, 2], // Winograd with padding 2: maps larger than the input, the input gradient unpadded
+                [20, 8, 3, 3, 8, 3, 1, 1], // Winograd: 4 tiles a map, groups of 20 samples split over threads
             ];
             foreach (GemmPath path in Gemm.SupportedPaths())
             {
@@ -319,6 +323,58 @@ namespace NetGen.Runtime.Tests
             finally
             {
                 Gemm.ParallelGrain = grain;
+            }
+        }
+
+        /// <summary>Winograd's F(2 × 2, 3 × 3) takes the Fashion CNN's second layer, forward and input gradient, on every vector path, and only 3 × 3 windows with stride 1.</summary>
+        [Fact]
+        public void Three_by_three_layers_with_stride_1_and_8_channels_take_winograd_on_vector_paths()
+        {
+            var second = WindowGeometry.Create(32, 14, 14, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false);
+            foreach (GemmPath path in Gemm.SupportedPaths())
+            {
+                bool vector = path != GemmPath.Scalar && System.Numerics.Vector.IsHardwareAccelerated;
+                Assert.Equal(vector, Winograd.Applies(second, 64, path));
+                Assert.Equal(vector, Winograd.AppliesToInputGradient(second, 64, path));
+            }
+
+            Assert.False(Winograd.Applies(WindowGeometry.Create(32, 14, 14, 3, 3, 2, 2, 1, 1, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
+            Assert.False(Winograd.Applies(WindowGeometry.Create(32, 14, 14, 5, 5, 1, 1, 2, 2, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
+            Assert.False(Winograd.Applies(WindowGeometry.Create(4, 14, 14, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
+            Assert.False(Winograd.AppliesToInputGradient(WindowGeometry.Create(8, 4, 4, 3, 3, 1, 1, 3, 3, "kernel", oneDimensional: false), 8, GemmPath.Vector128));
+        }
+
+        /// <summary>Winograd's transforms without the AVX2 shuffles (as on Arm64): the same results as the naive convolution.</summary>
+        [Theory]
+        [InlineData(3, 8, 7, 9, 8, 1)]
+        [InlineData(2, 16, 14, 14, 8, 1)]
+        [InlineData(2, 8, 6, 5, 9, 0)]
+        [InlineData(2, 8, 4, 3, 9, 2)]
+        public void Winograd_without_shuffles_matches_the_direct_convolution(int batch, int channels, int height, int width, int filters, int padding)
+        {
+            var geometry = WindowGeometry.Create(channels, height, width, 3, 3, 1, 1, padding, padding, "kernel", oneDimensional: false);
+            double[] x = TestMath.Rounded<T>(TestMath.Uniform(batch * geometry.InputLength, 1));
+            double[] w = TestMath.Rounded<T>(TestMath.Uniform(filters * geometry.PatchLength, 2));
+            double[] b = TestMath.Rounded<T>(TestMath.Uniform(filters, 3));
+            double[] dy = TestMath.Rounded<T>(TestMath.Uniform(batch * filters * geometry.Positions, 4));
+            double[] yRef = NaiveConvolution.Forward(x, w, b, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
+            (_, _, double[] dxRef) = NaiveConvolution.Backward(x, w, dy, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
+            GemmPath path = Gemm.SupportedPaths()[^1];
+            Assert.True(path == GemmPath.Scalar || Winograd.AppliesToInputGradient(geometry, filters, path));
+            Winograd.UseShuffles = false;
+            try
+            {
+                T[] workspace = TestMath.Garbage<T>(Convolution.WorkspaceLength(geometry, filters));
+                T[] y = TestMath.Garbage<T>(yRef.Length);
+                Convolution.Forward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(b), y, workspace, batch, geometry, filters, hasBias: true, path, 1);
+                TestMath.AllClose(yRef, y, TestMath.Tolerance<T>() * (geometry.PatchLength + 1), "y");
+                T[] dx = TestMath.Garbage<T>(x.Length);
+                Convolution.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), new T[w.Length], new T[filters], dx, workspace, batch, geometry, filters, hasBias: true, hasInputGradient: true, path, 1);
+                TestMath.AllClose(dxRef, dx, TestMath.Tolerance<T>() * ((filters * 9) + 1), "dx");
+            }
+            finally
+            {
+                Winograd.UseShuffles = true;
             }
         }
 

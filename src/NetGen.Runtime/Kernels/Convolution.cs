@@ -256,6 +256,12 @@ namespace NetGen.Kernels
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
             int outputLength = filters * positions;
             Span<T> columns = workspace.Slice(0, patch * positions);
+            if (Winograd.Applies(geometry, filters, path))
+            {
+                Winograd.Forward(x, w, b, y, s0, s1, geometry, filters, hasBias, path, maxThreads);
+                return;
+            }
+
             if (DirectConvolution.Applies<T>(geometry, path))
             {
                 for (int s = s0; s < s1; s++)
@@ -318,6 +324,7 @@ namespace NetGen.Kernels
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
             int outputLength = filters * positions;
             bool patchRows = patch > positions && geometry.StrideWidth != 1;
+            bool winograd = hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path);
             Span<T> columns = workspace.Slice(0, patch * positions);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
             for (int s = s0; s < s1; s++)
@@ -340,7 +347,7 @@ namespace NetGen.Kernels
                     }
                 }
 
-                if (!hasInputGradient)
+                if (!hasInputGradient || winograd)
                 {
                     continue;
                 }
@@ -369,6 +376,12 @@ namespace NetGen.Kernels
                     Gemm.TransposedAMultiply(w, dys, columns, patch, filters, positions, path, maxThreads);
                     AddColumnsBack(columns, dxs, geometry);
                 }
+            }
+
+            // dX = Σ_f flip(W[f]) ⋆ dY[f], all the part's samples at once (Winograd's tiles over a group of samples)
+            if (winograd)
+            {
+                Winograd.InputGradient(dy, w, dx, s0, s1, geometry, filters, path, maxThreads);
             }
         }
 
