@@ -877,5 +877,8 @@ namespace NetGen.Kernels
 
         /// <summary>Whether single-row outer products split a long k into 4 interleaved partial sums (the default) or run one chain (before).</summary>
         public static bool SplitRowChains { get; set; } = true;
+
+        /// <summary>Whether <see cref="Linear"/> runs a batch of one through <see cref="SingleSample"/> (the default) or through <see cref="Gemm"/> (before).</summary>
+        public static bool SingleSampleLayers { get; set; } = true;
     }
 }
