@@ -7,7 +7,8 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// <c>--tiny</c>: the 16-32-32-4 tanh network at batch 1 (train step + SGD, predict) and its dense layers' kernel calls
-/// at their shapes, each timed with the single-sample switches of <see cref="GemmTuning"/> (<c>SingleSampleLayers</c>) off (before) and on (after), alternating in one process: 9 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
+/// at their shapes, each timed with the single-sample switches of <see cref="GemmTuning"/> (<c>SingleSampleLayers</c>,
+/// <c>LeanSgd</c>) off (before) and on (after), alternating in one process: 9 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
 /// calls, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared machine.
 /// </summary>
 internal static class TinyProfile
@@ -54,6 +55,7 @@ internal static class TinyProfile
     private static void Switch(bool on)
     {
         GemmTuning.SingleSampleLayers = on;
+        GemmTuning.LeanSgd = on;
     }
 
     private static double Time(Action call)

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -49,19 +50,24 @@ namespace NetGen.Kernels
         public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int inputs, int outputs, GemmPath path)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdb = db, pdx = dx)
+            if (!db.IsEmpty)
             {
-                T* gw = dw.IsEmpty ? null : pdw, gb = db.IsEmpty ? null : pdb, gx = dx.IsEmpty ? null : pdx;
+                TensorPrimitives.Add(db, dy, db);
+            }
+
+            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdx = dx)
+            {
+                T* gw = dw.IsEmpty ? null : pdw, gx = dx.IsEmpty ? null : pdx;
                 switch (path)
                 {
                     case GemmPath.Vector512:
-                        Backward<Simd512<T>, Vector512<T>, T>(px, pw, pdy, gw, gb, gx, inputs, outputs);
+                        Backward<Simd512<T>, Vector512<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
                         break;
                     case GemmPath.Vector256:
-                        Backward<Simd256<T>, Vector256<T>, T>(px, pw, pdy, gw, gb, gx, inputs, outputs);
+                        Backward<Simd256<T>, Vector256<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
                         break;
                     default:
-                        Backward<Simd128<T>, Vector128<T>, T>(px, pw, pdy, gw, gb, gx, inputs, outputs);
+                        Backward<Simd128<T>, Vector128<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
                         break;
                 }
             }
@@ -72,7 +78,7 @@ namespace NetGen.Kernels
         /// tiles at k = 1 (rows of dW = outputs, A(o, 0) = dy[o]), dX by the single-row outer products over k = outputs.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Backward<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* db, T* dx, int inputs, int outputs)
+        private static void Backward<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs)
             where TOps : struct, ISimdOps<TVector, T>
             where TVector : unmanaged
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -80,14 +86,6 @@ namespace NetGen.Kernels
             if (dw != null)
             {
                 GemmKernels<TOps, TVector, T>.OuterProducts(dy, 1, outputs, x, inputs, dw, inputs, 1, 0, outputs, 0, inputs, true);
-            }
-
-            if (db != null)
-            {
-                for (int o = 0; o < outputs; o++)
-                {
-                    db[o] += dy[o];
-                }
             }
 
             if (dx != null)
