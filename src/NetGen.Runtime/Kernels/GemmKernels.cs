@@ -881,6 +881,9 @@ namespace NetGen.Kernels
         /// <summary>Whether <see cref="Linear"/> runs a batch of one through <see cref="SingleSample"/> (the default) or through <see cref="Gemm"/> (before).</summary>
         public static bool SingleSampleLayers { get; set; } = true;
 
+        /// <summary>Whether a single sample's float forward on 256- and 512-bit vectors takes 8 outputs at a time with one vector store (the default), or the 1 × 4 dot tiles (before).</summary>
+        public static bool EightRowDots { get; set; } = true;
+
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
     }

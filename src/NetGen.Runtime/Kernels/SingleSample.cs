@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels
 {
@@ -28,19 +29,120 @@ namespace NetGen.Kernels
             fixed (T* px = x, pw = w, pb = b, py = y)
             {
                 T* bias = b.IsEmpty ? null : pb;
+
+                // Float on 256- and 512-bit vectors, k a whole number of vectors: the first outputs 8 at a time.
+                int j = 0;
+                if (typeof(T) == typeof(float) && GemmTuning.EightRowDots && Fma.IsSupported)
+                {
+                    if (path == GemmPath.Vector512 && inputs % Vector512<float>.Count == 0)
+                    {
+                        j = EightRows512((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
+                    }
+                    else if (path == GemmPath.Vector256 && inputs % Vector256<float>.Count == 0)
+                    {
+                        j = EightRows256((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
+                    }
+                }
+
+                if (j == outputs)
+                {
+                    return;
+                }
+
                 switch (path)
                 {
                     case GemmPath.Vector512:
-                        GemmKernels<Simd512<T>, Vector512<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, 0, outputs, false);
+                        GemmKernels<Simd512<T>, Vector512<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, j, outputs, false);
                         break;
                     case GemmPath.Vector256:
-                        GemmKernels<Simd256<T>, Vector256<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, 0, outputs, false);
+                        GemmKernels<Simd256<T>, Vector256<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, j, outputs, false);
                         break;
                     default:
-                        GemmKernels<Simd128<T>, Vector128<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, 0, outputs, false);
+                        GemmKernels<Simd128<T>, Vector128<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, j, outputs, false);
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// <c>y[o] = x · w[o] + b[o]</c> for the outputs 8 at a time, 256-bit accumulators along k (a multiple of 8), and the 8
+        /// lane sums in one tree into one vector, stored with its biases at once. Returns how many outputs it did. The same
+        /// operations as <see cref="GemmKernels{TOps, TVector, T}.DotProducts"/>' 1 × 4 tiles (each accumulator along k,
+        /// then <see cref="Simd256{T}.Sum4"/>'s tree), so the same bits, without the tiles' 4 lane extractions and 4 scalar stores.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int EightRows256(float* x, float* w, float* y, float* bias, int k, int n)
+        {
+            int o = 0;
+            for (; o + 8 <= n; o += 8)
+            {
+                float* r = w + ((nint)o * k);
+                Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> v = Vector256.Load(x + p);
+                    c0 = Fma.MultiplyAdd(v, Vector256.Load(r + p), c0);
+                    c1 = Fma.MultiplyAdd(v, Vector256.Load(r + k + p), c1);
+                    c2 = Fma.MultiplyAdd(v, Vector256.Load(r + (2 * k) + p), c2);
+                    c3 = Fma.MultiplyAdd(v, Vector256.Load(r + (3 * k) + p), c3);
+                    c4 = Fma.MultiplyAdd(v, Vector256.Load(r + (4 * k) + p), c4);
+                    c5 = Fma.MultiplyAdd(v, Vector256.Load(r + (5 * k) + p), c5);
+                    c6 = Fma.MultiplyAdd(v, Vector256.Load(r + (6 * k) + p), c6);
+                    c7 = Fma.MultiplyAdd(v, Vector256.Load(r + (7 * k) + p), c7);
+                }
+
+                StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+            }
+
+            return o;
+        }
+
+        /// <summary>
+        /// <see cref="EightRows256"/> with 512-bit accumulators (k a multiple of 16), each halved to 256 bits before the tree
+        /// as <see cref="Simd512{T}.Sum4"/> does.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int EightRows512(float* x, float* w, float* y, float* bias, int k, int n)
+        {
+            int o = 0;
+            for (; o + 8 <= n; o += 8)
+            {
+                float* r = w + ((nint)o * k);
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (int p = 0; p < k; p += 16)
+                {
+                    Vector512<float> v = Vector512.Load(x + p);
+                    c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + p), c0);
+                    c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + k + p), c1);
+                    c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (2 * k) + p), c2);
+                    c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (3 * k) + p), c3);
+                    c4 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (4 * k) + p), c4);
+                    c5 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (5 * k) + p), c5);
+                    c6 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (6 * k) + p), c6);
+                    c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (7 * k) + p), c7);
+                }
+
+                StoreEight(
+                    c0.GetLower() + c0.GetUpper(), c1.GetLower() + c1.GetUpper(), c2.GetLower() + c2.GetUpper(), c3.GetLower() + c3.GetUpper(),
+                    c4.GetLower() + c4.GetUpper(), c5.GetLower() + c5.GetUpper(), c6.GetLower() + c6.GetUpper(), c7.GetLower() + c7.GetUpper(),
+                    y + o,
+                    bias == null ? null : bias + o);
+            }
+
+            return o;
+        }
+
+        /// <summary>
+        /// <c>y[q] = Σ lanes of c_q (+ bias[q])</c> for q &lt; 8: per 128-bit half, two rounds of horizontal adds give
+        /// [Σc0 … Σc3] and [Σc4 … Σc7] of that half (as <see cref="Simd256{T}.Sum4"/>), then the halves are added.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreEight(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, Vector256<float> c4, Vector256<float> c5, Vector256<float> c6, Vector256<float> c7, float* y, float* bias)
+        {
+            Vector256<float> low = Avx.HorizontalAdd(Avx.HorizontalAdd(c0, c1), Avx.HorizontalAdd(c2, c3));
+            Vector256<float> high = Avx.HorizontalAdd(Avx.HorizontalAdd(c4, c5), Avx.HorizontalAdd(c6, c7));
+            Vector256<float> sums = Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
+            (bias == null ? sums : sums + Vector256.Load(bias)).Store(y);
         }
 
         /// <summary>
