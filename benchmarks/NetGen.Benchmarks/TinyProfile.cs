@@ -8,7 +8,8 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// <c>--tiny</c>: the 16-32-32-4 tanh network at batch 1 (train step + SGD, predict) and its dense layers' kernel calls
 /// at their shapes, each timed with the single-sample switches of <see cref="GemmTuning"/> (<c>SingleSampleLayers</c>,
-/// <c>LeanSgd</c>, <c>EightRowDots</c>) off (before) and on (after), alternating in one process: 9 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
+/// <c>LeanSgd</c>, <c>EightRowDots</c>,
+/// <c>RankOneRows</c>) off (before) and on (after), alternating in one process: 9 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
 /// calls, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared machine.
 /// </summary>
 internal static class TinyProfile
@@ -57,6 +58,7 @@ internal static class TinyProfile
         GemmTuning.SingleSampleLayers = on;
         GemmTuning.LeanSgd = on;
         GemmTuning.EightRowDots = on;
+        GemmTuning.RankOneRows = on;
     }
 
     private static double Time(Action call)

@@ -884,6 +884,9 @@ namespace NetGen.Kernels
         /// <summary>Whether a single sample's float forward on 256- and 512-bit vectors takes 8 outputs at a time with one vector store (the default), or the 1 × 4 dot tiles (before).</summary>
         public static bool EightRowDots { get; set; } = true;
 
+        /// <summary>Whether a single sample's weight gradient is a rank-1 update 4 rows at a time (the default), or outer-product tiles at k = 1 (before).</summary>
+        public static bool RankOneRows { get; set; } = true;
+
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
     }

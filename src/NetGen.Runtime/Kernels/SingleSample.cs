@@ -176,6 +176,58 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// <c>dw[o,i] += dy[o] · x[i]</c>, 4 rows of dw at a time: each product rounded by a fused multiply-add onto zero, then
+        /// added, as the outer-product tiles do at k = 1, so the same bits, without their per-tile calls and zeroed accumulators.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void RankOne<TOps, TVector, T>(T* x, T* dy, T* dw, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int kv = inputs - (inputs % TOps.Count);
+            nint k = inputs;
+            int o = 0;
+            for (; o + 4 <= outputs; o += 4)
+            {
+                TVector d0 = TOps.Broadcast(dy[o]), d1 = TOps.Broadcast(dy[o + 1]), d2 = TOps.Broadcast(dy[o + 2]), d3 = TOps.Broadcast(dy[o + 3]);
+                T* r0 = dw + ((nint)o * k);
+                for (int i = 0; i < kv; i += TOps.Count)
+                {
+                    TVector v = TOps.Load(x + i);
+                    T* c = r0 + i;
+                    TOps.Store(TOps.Add(TOps.Load(c), TOps.MultiplyAdd(d0, v, TOps.Zero)), c);
+                    TOps.Store(TOps.Add(TOps.Load(c + k), TOps.MultiplyAdd(d1, v, TOps.Zero)), c + k);
+                    TOps.Store(TOps.Add(TOps.Load(c + (2 * k)), TOps.MultiplyAdd(d2, v, TOps.Zero)), c + (2 * k));
+                    TOps.Store(TOps.Add(TOps.Load(c + (3 * k)), TOps.MultiplyAdd(d3, v, TOps.Zero)), c + (3 * k));
+                }
+            }
+
+            for (; o < outputs; o++)
+            {
+                TVector d = TOps.Broadcast(dy[o]);
+                T* row = dw + ((nint)o * k);
+                for (int i = 0; i < kv; i += TOps.Count)
+                {
+                    TOps.Store(TOps.Add(TOps.Load(row + i), TOps.MultiplyAdd(d, TOps.Load(x + i), TOps.Zero)), row + i);
+                }
+            }
+
+            if (kv < inputs)
+            {
+                for (int r = 0; r < outputs; r++)
+                {
+                    T g = dy[r];
+                    T* row = dw + ((nint)r * k);
+                    for (int i = kv; i < inputs; i++)
+                    {
+                        row[i] += T.FusedMultiplyAdd(g, x[i], T.Zero);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
         /// The backward pass on one width, with the kernels and arguments <see cref="Gemm"/> would use: dW by the outer-product
         /// tiles at k = 1 (rows of dW = outputs, A(o, 0) = dy[o]), dX by the single-row outer products over k = outputs.
         /// </summary>
@@ -187,7 +239,14 @@ namespace NetGen.Kernels
         {
             if (dw != null)
             {
-                GemmKernels<TOps, TVector, T>.OuterProducts(dy, 1, outputs, x, inputs, dw, inputs, 1, 0, outputs, 0, inputs, true);
+                if (GemmTuning.RankOneRows)
+                {
+                    RankOne<TOps, TVector, T>(x, dy, dw, inputs, outputs);
+                }
+                else
+                {
+                    GemmKernels<TOps, TVector, T>.OuterProducts(dy, 1, outputs, x, inputs, dw, inputs, 1, 0, outputs, 0, inputs, true);
+                }
             }
 
             if (dx != null)
