@@ -7,8 +7,9 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// <c>--tiny</c>: the 16-32-32-4 tanh network at batch 1 (train step + SGD, predict) and its dense layers' kernel calls
-/// at their shapes, each timed with the small-product switches of <see cref="GemmTuning"/> off (before) and on (after),
-/// alternating in one process: 5 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
+/// at their shapes, each timed with the single-sample switches of <see cref="GemmTuning"/> (<c>SingleSampleLayers</c>,
+/// <c>LeanSgd</c>, <c>EightRowDots</c>,
+/// <c>RankOneRows</c>) off (before) and on (after), alternating in one process: 9 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
 /// calls, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared machine.
 /// </summary>
 internal static class TinyProfile
@@ -32,11 +33,12 @@ internal static class TinyProfile
             ("Linear.Forward 32 → 32", () => Linear.Forward<float>(a2, w3, b3, a3, 1, 32, 32)),
             ("Linear.Backward 32 → 32", () => Linear.Backward<float>(a2, w3, dy, dw3, db3, dx, 1, 32, 32)),
             ("Linear.Backward 16 → 32 (no dX)", () => Linear.Backward<float>(x, w1, dy, dw1, db1, Span<float>.Empty, 1, 16, 32)),
+            ("SGD step, 1,732 parameters", () => sgd.Step(net.Parameters, net.Gradients)),
         ];
         foreach ((string name, Action call) in cases)
         {
-            var off = new double[5];
-            var on = new double[5];
+            var off = new double[9];
+            var on = new double[9];
             for (int round = 0; round < off.Length; round++)
             {
                 Switch(false);
@@ -47,14 +49,16 @@ internal static class TinyProfile
 
             Array.Sort(off);
             Array.Sort(on);
-            Console.WriteLine($"{name,-32} {off[2],8:F0} → {on[2],6:F0}  {off[2] / on[2]:F2}×");
+            Console.WriteLine($"{name,-32} {off[4],8:F0} → {on[4],6:F0}  {off[4] / on[4]:F2}×");
         }
     }
 
     private static void Switch(bool on)
     {
-        GemmTuning.TreeSums = on;
-        GemmTuning.SplitRowChains = on;
+        GemmTuning.SingleSampleLayers = on;
+        GemmTuning.LeanSgd = on;
+        GemmTuning.EightRowDots = on;
+        GemmTuning.RankOneRows = on;
     }
 
     private static double Time(Action call)

@@ -240,7 +240,7 @@ namespace NetGen.Runtime.Tests
             const int length = 37;
             IOptimizer<T>[] optimizers =
             [
-                new Adam<T>(0.01), new AdamW<T>(0.01, weightDecay: 0.1), new Sgd<T>(0.1), new Sgd<T>(0.1, momentum: 0.9, weightDecay: 0.01),
+                new Adam<T>(0.01), new AdamW<T>(0.01, weightDecay: 0.1), new Sgd<T>(0.1), new Sgd<T>(0.1, weightDecay: 0.01), new Sgd<T>(0.1, momentum: 0.9, weightDecay: 0.01),
                 new Sgd<T>(0.1, momentum: 0.9, nesterov: true), new RMSProp<T>(0.01), new AdaGrad<T>(0.1),
             ];
             foreach (IOptimizer<T> optimizer in optimizers)
@@ -259,6 +259,26 @@ namespace NetGen.Runtime.Tests
                 }
 
                 Assert.NotEqual(T.CreateTruncating(0.3), parameters[0]);
+            }
+        }
+
+        [Theory]
+        [InlineData(0.0)]
+        [InlineData(0.01)]
+        public void Sgd_steps_are_the_scalar_formula_bit_for_bit_in_every_loop(double weightDecay)
+        {
+            // 203 different elements: 4 vectors per loop step (plain SGD), then one vector at a time, then the scalar tail,
+            // at every width; each must be θ − α·(g + λ·θ), or θ − α·g without decay, rounded as the scalar code rounds it.
+            const int length = 203;
+            double[] theta = TestMath.Uniform(length, 31), gradient = TestMath.Uniform(length, 32);
+            T[] parameters = TestMath.To<T>(theta), gradients = TestMath.To<T>(gradient);
+            new Sgd<T>(0.1, weightDecay: weightDecay).Step(parameters, gradients);
+            T alpha = T.CreateTruncating(0.1), lambda = T.CreateTruncating(weightDecay);
+            for (int i = 0; i < length; i++)
+            {
+                T p = T.CreateTruncating(theta[i]), g = T.CreateTruncating(gradient[i]);
+                T expected = p - (alpha * (weightDecay == 0 ? g : g + (lambda * p)));
+                Assert.True(expected == parameters[i], $"λ = {weightDecay}: [{i}] = {parameters[i]} but θ − α·g gives {expected}");
             }
         }
 

@@ -877,5 +877,17 @@ namespace NetGen.Kernels
 
         /// <summary>Whether single-row outer products split a long k into 4 interleaved partial sums (the default) or run one chain (before).</summary>
         public static bool SplitRowChains { get; set; } = true;
+
+        /// <summary>Whether <see cref="Linear"/> runs a batch of one through <see cref="SingleSample"/> (the default) or through <see cref="Gemm"/> (before).</summary>
+        public static bool SingleSampleLayers { get; set; } = true;
+
+        /// <summary>Whether a single sample's float forward on 256- and 512-bit vectors takes 8 outputs at a time with one vector store (the default), or the 1 × 4 dot tiles (before).</summary>
+        public static bool EightRowDots { get; set; } = true;
+
+        /// <summary>Whether a single sample's weight gradient is a rank-1 update 4 rows at a time (the default), or outer-product tiles at k = 1 (before).</summary>
+        public static bool RankOneRows { get; set; } = true;
+
+        /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
+        public static bool LeanSgd { get; set; } = true;
     }
 }

@@ -31,7 +31,14 @@ namespace NetGen.Kernels
             bool hasBias = Check.Optional(b.Length, outputs, nameof(b), "outputs");
             Check.Length(y.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(y), "batch × outputs");
 
-            // The bias is added by the product's kernel as it stores each value.
+            // One sample calls the dot-product kernel directly; otherwise the bias is added by the product's kernel as it stores each value.
+            GemmPath path = Gemm.DefaultPath;
+            if (batch == 1 && SingleSample.Applies<T>(path, inputs, outputs))
+            {
+                SingleSample.Forward(x, w, hasBias ? b : ReadOnlySpan<T>.Empty, y, inputs, outputs, path);
+                return;
+            }
+
             Gemm.MultiplyTransposedB(x, w, hasBias ? b : ReadOnlySpan<T>.Empty, y, batch, inputs, outputs, Gemm.DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
         }
 
@@ -87,6 +94,13 @@ namespace NetGen.Kernels
             bool hasWeightGradient = Check.Optional(dw.Length, weightLength, nameof(dw), "outputs × inputs");
             bool hasBias = Check.Optional(db.Length, outputs, nameof(db), "outputs");
             bool hasInputGradient = Check.Optional(dx.Length, inputLength, nameof(dx), "batch × inputs");
+
+            GemmPath path = Gemm.DefaultPath;
+            if (batch == 1 && SingleSample.Applies<T>(path, inputs, outputs))
+            {
+                SingleSample.Backward(x, w, dy, hasWeightGradient ? dw : Span<T>.Empty, hasBias ? db : Span<T>.Empty, hasInputGradient ? dx : Span<T>.Empty, inputs, outputs, path);
+                return;
+            }
 
             // dW += dYᵀ · X
             if (hasWeightGradient)

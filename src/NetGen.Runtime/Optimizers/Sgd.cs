@@ -98,10 +98,13 @@ namespace NetGen.Optimizers
             T lambda = Cast(WeightDecay);
             if (Momentum == 0)
             {
-                int j = Descend(parameters, gradients, alpha, lambda);
+                // Without weight decay the term λ·θ is left out, not added as zeros: half the arithmetic (the same
+                // values; only a non-finite θ or the sign of a zero gradient could tell the two apart).
+                bool decay = WeightDecay != 0 || !GemmTuning.LeanSgd;
+                int j = Descend(parameters, gradients, alpha, lambda, decay);
                 for (int i = j; i < parameters.Length; i++)
                 {
-                    T g = gradients[i] + lambda * parameters[i];
+                    T g = decay ? gradients[i] + lambda * parameters[i] : gradients[i];
                     parameters[i] -= alpha * g;
                 }
 
@@ -124,10 +127,11 @@ namespace NetGen.Optimizers
         }
 
         // The vector loops below do the same operations in the same order as the scalar loops above, element by
-        // element (no fused multiply-add, nothing across lanes), so every width gives the same bits. They read through
+        // element (no fused multiply-add, nothing across lanes), so every width gives the same bits. Plain descent
+        // takes 4 vectors per loop step: with one, the loop's own instructions, not the arithmetic, set the pace. They read through
         // refs, not slices: a slice per vector cost more than the arithmetic at small sizes (1,732 parameters: 3×).
         // The width follows the kernels' path (NETGEN_KERNEL_PATH included). They return the first index not done.
-        private static int Descend(Span<T> parameters, ReadOnlySpan<T> gradients, T alpha, T lambda)
+        private static int Descend(Span<T> parameters, ReadOnlySpan<T> gradients, T alpha, T lambda, bool decay)
         {
             ref T p0 = ref MemoryMarshal.GetReference(parameters);
             ref T g0 = ref MemoryMarshal.GetReference(gradients);
@@ -136,30 +140,60 @@ namespace NetGen.Optimizers
             if (path >= GemmPath.Vector512 && Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
             {
                 Vector512<T> vAlpha = Vector512.Create(alpha), vLambda = Vector512.Create(lambda);
-                for (; j + (nuint)Vector512<T>.Count <= n; j += (nuint)Vector512<T>.Count)
+                nuint c = (nuint)Vector512<T>.Count;
+                for (; !decay && j + (4 * c) <= n; j += 4 * c)
+                {
+                    (Vector512.LoadUnsafe(ref p0, j) - (vAlpha * Vector512.LoadUnsafe(ref g0, j))).StoreUnsafe(ref p0, j);
+                    (Vector512.LoadUnsafe(ref p0, j + c) - (vAlpha * Vector512.LoadUnsafe(ref g0, j + c))).StoreUnsafe(ref p0, j + c);
+                    (Vector512.LoadUnsafe(ref p0, j + (2 * c)) - (vAlpha * Vector512.LoadUnsafe(ref g0, j + (2 * c)))).StoreUnsafe(ref p0, j + (2 * c));
+                    (Vector512.LoadUnsafe(ref p0, j + (3 * c)) - (vAlpha * Vector512.LoadUnsafe(ref g0, j + (3 * c)))).StoreUnsafe(ref p0, j + (3 * c));
+                }
+
+                for (; j + c <= n; j += c)
                 {
                     Vector512<T> p = Vector512.LoadUnsafe(ref p0, j);
-                    (p - (vAlpha * (Vector512.LoadUnsafe(ref g0, j) + (vLambda * p)))).StoreUnsafe(ref p0, j);
+                    Vector512<T> g = Vector512.LoadUnsafe(ref g0, j);
+                    (p - (vAlpha * (decay ? g + (vLambda * p) : g))).StoreUnsafe(ref p0, j);
                 }
             }
 
             if (path >= GemmPath.Vector256 && Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
             {
                 Vector256<T> vAlpha = Vector256.Create(alpha), vLambda = Vector256.Create(lambda);
-                for (; j + (nuint)Vector256<T>.Count <= n; j += (nuint)Vector256<T>.Count)
+                nuint c = (nuint)Vector256<T>.Count;
+                for (; !decay && j + (4 * c) <= n; j += 4 * c)
+                {
+                    (Vector256.LoadUnsafe(ref p0, j) - (vAlpha * Vector256.LoadUnsafe(ref g0, j))).StoreUnsafe(ref p0, j);
+                    (Vector256.LoadUnsafe(ref p0, j + c) - (vAlpha * Vector256.LoadUnsafe(ref g0, j + c))).StoreUnsafe(ref p0, j + c);
+                    (Vector256.LoadUnsafe(ref p0, j + (2 * c)) - (vAlpha * Vector256.LoadUnsafe(ref g0, j + (2 * c)))).StoreUnsafe(ref p0, j + (2 * c));
+                    (Vector256.LoadUnsafe(ref p0, j + (3 * c)) - (vAlpha * Vector256.LoadUnsafe(ref g0, j + (3 * c)))).StoreUnsafe(ref p0, j + (3 * c));
+                }
+
+                for (; j + c <= n; j += c)
                 {
                     Vector256<T> p = Vector256.LoadUnsafe(ref p0, j);
-                    (p - (vAlpha * (Vector256.LoadUnsafe(ref g0, j) + (vLambda * p)))).StoreUnsafe(ref p0, j);
+                    Vector256<T> g = Vector256.LoadUnsafe(ref g0, j);
+                    (p - (vAlpha * (decay ? g + (vLambda * p) : g))).StoreUnsafe(ref p0, j);
                 }
             }
 
             if (path >= GemmPath.Vector128 && Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
             {
                 Vector128<T> vAlpha = Vector128.Create(alpha), vLambda = Vector128.Create(lambda);
-                for (; j + (nuint)Vector128<T>.Count <= n; j += (nuint)Vector128<T>.Count)
+                nuint c = (nuint)Vector128<T>.Count;
+                for (; !decay && j + (4 * c) <= n; j += 4 * c)
+                {
+                    (Vector128.LoadUnsafe(ref p0, j) - (vAlpha * Vector128.LoadUnsafe(ref g0, j))).StoreUnsafe(ref p0, j);
+                    (Vector128.LoadUnsafe(ref p0, j + c) - (vAlpha * Vector128.LoadUnsafe(ref g0, j + c))).StoreUnsafe(ref p0, j + c);
+                    (Vector128.LoadUnsafe(ref p0, j + (2 * c)) - (vAlpha * Vector128.LoadUnsafe(ref g0, j + (2 * c)))).StoreUnsafe(ref p0, j + (2 * c));
+                    (Vector128.LoadUnsafe(ref p0, j + (3 * c)) - (vAlpha * Vector128.LoadUnsafe(ref g0, j + (3 * c)))).StoreUnsafe(ref p0, j + (3 * c));
+                }
+
+                for (; j + c <= n; j += c)
                 {
                     Vector128<T> p = Vector128.LoadUnsafe(ref p0, j);
-                    (p - (vAlpha * (Vector128.LoadUnsafe(ref g0, j) + (vLambda * p)))).StoreUnsafe(ref p0, j);
+                    Vector128<T> g = Vector128.LoadUnsafe(ref g0, j);
+                    (p - (vAlpha * (decay ? g + (vLambda * p) : g))).StoreUnsafe(ref p0, j);
                 }
             }
 

@@ -1,0 +1,258 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// A dense layer on one sample (batch 1) on a SIMD path, without the product machinery of <see cref="Gemm"/>: the
+    /// same micro-kernels called directly, with no product record, thread count or path choice per product. Every value
+    /// is computed by the kernel <see cref="Gemm"/> would run on one thread, with the same arguments, so the results are
+    /// the same bits. A tiny network's step is mostly such per-call costs (16-32-32-4: about 5,000 multiply-adds).
+    /// </summary>
+    internal static unsafe class SingleSample
+    {
+        /// <summary>Whether a layer of these sizes on this path takes the single-sample kernels (for batch 1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Applies<T>(GemmPath path, int inputs, int outputs)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            GemmTuning.SingleSampleLayers && path != GemmPath.Scalar && inputs > 0 && outputs > 0
+            && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+        /// <summary><c>y[o] = Σᵢ x[i] · w[o,i] + b[o]</c> (no bias when <paramref name="b"/> is empty); lengths checked by the caller.</summary>
+        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int inputs, int outputs, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            fixed (T* px = x, pw = w, pb = b, py = y)
+            {
+                T* bias = b.IsEmpty ? null : pb;
+
+                // Float on 256- and 512-bit vectors, k a whole number of vectors: the first outputs 8 at a time.
+                int j = 0;
+                if (typeof(T) == typeof(float) && GemmTuning.EightRowDots && Fma.IsSupported)
+                {
+                    if (path == GemmPath.Vector512 && inputs % Vector512<float>.Count == 0)
+                    {
+                        j = EightRows512((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
+                    }
+                    else if (path == GemmPath.Vector256 && inputs % Vector256<float>.Count == 0)
+                    {
+                        j = EightRows256((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
+                    }
+                }
+
+                if (j == outputs)
+                {
+                    return;
+                }
+
+                switch (path)
+                {
+                    case GemmPath.Vector512:
+                        GemmKernels<Simd512<T>, Vector512<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, j, outputs, false);
+                        break;
+                    case GemmPath.Vector256:
+                        GemmKernels<Simd256<T>, Vector256<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, j, outputs, false);
+                        break;
+                    default:
+                        GemmKernels<Simd128<T>, Vector128<T>, T>.DotProducts(px, pw, py, bias, inputs, outputs, 0, 1, j, outputs, false);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <c>y[o] = x · w[o] + b[o]</c> for the outputs 8 at a time, 256-bit accumulators along k (a multiple of 8), and the 8
+        /// lane sums in one tree into one vector, stored with its biases at once. Returns how many outputs it did. The same
+        /// operations as <see cref="GemmKernels{TOps, TVector, T}.DotProducts"/>' 1 × 4 tiles (each accumulator along k,
+        /// then <see cref="Simd256{T}.Sum4"/>'s tree), so the same bits, without the tiles' 4 lane extractions and 4 scalar stores.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int EightRows256(float* x, float* w, float* y, float* bias, int k, int n)
+        {
+            int o = 0;
+            for (; o + 8 <= n; o += 8)
+            {
+                float* r = w + ((nint)o * k);
+                Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> v = Vector256.Load(x + p);
+                    c0 = Fma.MultiplyAdd(v, Vector256.Load(r + p), c0);
+                    c1 = Fma.MultiplyAdd(v, Vector256.Load(r + k + p), c1);
+                    c2 = Fma.MultiplyAdd(v, Vector256.Load(r + (2 * k) + p), c2);
+                    c3 = Fma.MultiplyAdd(v, Vector256.Load(r + (3 * k) + p), c3);
+                    c4 = Fma.MultiplyAdd(v, Vector256.Load(r + (4 * k) + p), c4);
+                    c5 = Fma.MultiplyAdd(v, Vector256.Load(r + (5 * k) + p), c5);
+                    c6 = Fma.MultiplyAdd(v, Vector256.Load(r + (6 * k) + p), c6);
+                    c7 = Fma.MultiplyAdd(v, Vector256.Load(r + (7 * k) + p), c7);
+                }
+
+                StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+            }
+
+            return o;
+        }
+
+        /// <summary>
+        /// <see cref="EightRows256"/> with 512-bit accumulators (k a multiple of 16), each halved to 256 bits before the tree
+        /// as <see cref="Simd512{T}.Sum4"/> does.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int EightRows512(float* x, float* w, float* y, float* bias, int k, int n)
+        {
+            int o = 0;
+            for (; o + 8 <= n; o += 8)
+            {
+                float* r = w + ((nint)o * k);
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (int p = 0; p < k; p += 16)
+                {
+                    Vector512<float> v = Vector512.Load(x + p);
+                    c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + p), c0);
+                    c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + k + p), c1);
+                    c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (2 * k) + p), c2);
+                    c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (3 * k) + p), c3);
+                    c4 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (4 * k) + p), c4);
+                    c5 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (5 * k) + p), c5);
+                    c6 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (6 * k) + p), c6);
+                    c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r + (7 * k) + p), c7);
+                }
+
+                StoreEight(
+                    c0.GetLower() + c0.GetUpper(), c1.GetLower() + c1.GetUpper(), c2.GetLower() + c2.GetUpper(), c3.GetLower() + c3.GetUpper(),
+                    c4.GetLower() + c4.GetUpper(), c5.GetLower() + c5.GetUpper(), c6.GetLower() + c6.GetUpper(), c7.GetLower() + c7.GetUpper(),
+                    y + o,
+                    bias == null ? null : bias + o);
+            }
+
+            return o;
+        }
+
+        /// <summary>
+        /// <c>y[q] = Σ lanes of c_q (+ bias[q])</c> for q &lt; 8: per 128-bit half, two rounds of horizontal adds give
+        /// [Σc0 … Σc3] and [Σc4 … Σc7] of that half (as <see cref="Simd256{T}.Sum4"/>), then the halves are added.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreEight(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, Vector256<float> c4, Vector256<float> c5, Vector256<float> c6, Vector256<float> c7, float* y, float* bias)
+        {
+            Vector256<float> low = Avx.HorizontalAdd(Avx.HorizontalAdd(c0, c1), Avx.HorizontalAdd(c2, c3));
+            Vector256<float> high = Avx.HorizontalAdd(Avx.HorizontalAdd(c4, c5), Avx.HorizontalAdd(c6, c7));
+            Vector256<float> sums = Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
+            (bias == null ? sums : sums + Vector256.Load(bias)).Store(y);
+        }
+
+        /// <summary>
+        /// <c>dw[o,i] += dy[o] · x[i]</c>, <c>db[o] += dy[o]</c>, <c>dx[i] = Σₒ dy[o] · w[o,i]</c>; each of dw, db and dx is
+        /// skipped when empty. Lengths checked by the caller.
+        /// </summary>
+        public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int inputs, int outputs, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (!db.IsEmpty)
+            {
+                TensorPrimitives.Add(db, dy, db);
+            }
+
+            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdx = dx)
+            {
+                T* gw = dw.IsEmpty ? null : pdw, gx = dx.IsEmpty ? null : pdx;
+                switch (path)
+                {
+                    case GemmPath.Vector512:
+                        Backward<Simd512<T>, Vector512<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
+                        break;
+                    case GemmPath.Vector256:
+                        Backward<Simd256<T>, Vector256<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
+                        break;
+                    default:
+                        Backward<Simd128<T>, Vector128<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <c>dw[o,i] += dy[o] · x[i]</c>, 4 rows of dw at a time: each product rounded by a fused multiply-add onto zero, then
+        /// added, as the outer-product tiles do at k = 1, so the same bits, without their per-tile calls and zeroed accumulators.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void RankOne<TOps, TVector, T>(T* x, T* dy, T* dw, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int kv = inputs - (inputs % TOps.Count);
+            nint k = inputs;
+            int o = 0;
+            for (; o + 4 <= outputs; o += 4)
+            {
+                TVector d0 = TOps.Broadcast(dy[o]), d1 = TOps.Broadcast(dy[o + 1]), d2 = TOps.Broadcast(dy[o + 2]), d3 = TOps.Broadcast(dy[o + 3]);
+                T* r0 = dw + ((nint)o * k);
+                for (int i = 0; i < kv; i += TOps.Count)
+                {
+                    TVector v = TOps.Load(x + i);
+                    T* c = r0 + i;
+                    TOps.Store(TOps.Add(TOps.Load(c), TOps.MultiplyAdd(d0, v, TOps.Zero)), c);
+                    TOps.Store(TOps.Add(TOps.Load(c + k), TOps.MultiplyAdd(d1, v, TOps.Zero)), c + k);
+                    TOps.Store(TOps.Add(TOps.Load(c + (2 * k)), TOps.MultiplyAdd(d2, v, TOps.Zero)), c + (2 * k));
+                    TOps.Store(TOps.Add(TOps.Load(c + (3 * k)), TOps.MultiplyAdd(d3, v, TOps.Zero)), c + (3 * k));
+                }
+            }
+
+            for (; o < outputs; o++)
+            {
+                TVector d = TOps.Broadcast(dy[o]);
+                T* row = dw + ((nint)o * k);
+                for (int i = 0; i < kv; i += TOps.Count)
+                {
+                    TOps.Store(TOps.Add(TOps.Load(row + i), TOps.MultiplyAdd(d, TOps.Load(x + i), TOps.Zero)), row + i);
+                }
+            }
+
+            if (kv < inputs)
+            {
+                for (int r = 0; r < outputs; r++)
+                {
+                    T g = dy[r];
+                    T* row = dw + ((nint)r * k);
+                    for (int i = kv; i < inputs; i++)
+                    {
+                        row[i] += T.FusedMultiplyAdd(g, x[i], T.Zero);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The backward pass on one width, with the kernels and arguments <see cref="Gemm"/> would use: dW by the outer-product
+        /// tiles at k = 1 (rows of dW = outputs, A(o, 0) = dy[o]), dX by the single-row outer products over k = outputs.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Backward<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (dw != null)
+            {
+                if (GemmTuning.RankOneRows)
+                {
+                    RankOne<TOps, TVector, T>(x, dy, dw, inputs, outputs);
+                }
+                else
+                {
+                    GemmKernels<TOps, TVector, T>.OuterProducts(dy, 1, outputs, x, inputs, dw, inputs, 1, 0, outputs, 0, inputs, true);
+                }
+            }
+
+            if (dx != null)
+            {
+                GemmKernels<TOps, TVector, T>.OuterProducts(dy, outputs, 1, w, inputs, dx, inputs, outputs, 0, 1, 0, inputs, false);
+            }
+        }
+    }
+}

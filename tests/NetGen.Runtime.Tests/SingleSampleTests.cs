@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using NetGen.Kernels;
+
+namespace NetGen.Runtime.Tests
+{
+    /// <summary>
+    /// The single-sample dense kernels (batch 1, <see cref="SingleSample"/>) on every SIMD path this processor has, against
+    /// the <see cref="Gemm"/> products on the same path, bit for bit: sizes 1 to 40 and around the vector widths (2, 4, 8
+    /// and 16 lanes ± 1), with and without bias, with and without each gradient; and against a product in double.
+    /// </summary>
+    public abstract class SingleSampleTests<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static IEnumerable<object[]> Paths()
+        {
+            foreach (GemmPath path in Gemm.SupportedPaths())
+            {
+                if (path != GemmPath.Scalar)
+                {
+                    yield return [path.ToString()];
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void Forward_gives_the_bits_of_the_product_and_matches_the_reference(string name)
+        {
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            foreach ((int inputs, int outputs, int seed) in Shapes())
+            {
+                double[] x = Values(inputs, seed), w = Values(outputs * inputs, seed + 1), b = Values(outputs, seed + 2);
+                foreach (bool withBias in new[] { true, false })
+                {
+                    T[] bias = withBias ? TestMath.To<T>(b) : [];
+                    T[] expected = TestMath.Garbage<T>(outputs), actual = TestMath.Garbage<T>(outputs);
+                    Gemm.MultiplyTransposedB<T>(TestMath.To<T>(x), TestMath.To<T>(w), bias, expected, 1, inputs, outputs, path, 1);
+                    SingleSample.Forward<T>(TestMath.To<T>(x), TestMath.To<T>(w), bias, actual, inputs, outputs, path);
+                    AssertSameBits(expected, actual, $"{path} y {inputs} → {outputs} bias={withBias}");
+
+                    var reference = new double[outputs];
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        reference[o] = withBias ? b[o] : 0;
+                        for (int i = 0; i < inputs; i++)
+                        {
+                            reference[o] += x[i] * w[(o * inputs) + i];
+                        }
+                    }
+
+                    TestMath.AllClose(reference, actual, TestMath.Tolerance<T>() * inputs, $"{path} y {inputs} → {outputs}");
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void Backward_gives_the_bits_of_the_products_and_matches_the_reference(string name)
+        {
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            foreach ((int inputs, int outputs, int seed) in Shapes())
+            {
+                double[] x = Values(inputs, seed), w = Values(outputs * inputs, seed + 1), dy = Values(outputs, seed + 2);
+                double[] dw0 = Values(outputs * inputs, seed + 3), db0 = Values(outputs, seed + 4);
+
+                // Through the products, as Linear.Backward runs a larger batch: dW += dYᵀ · X, db += dY, dX = dY · W.
+                T[] dwExpected = TestMath.To<T>(dw0), dbExpected = TestMath.To<T>(db0), dxExpected = TestMath.Garbage<T>(inputs);
+                Gemm.AddTransposedAMultiply<T>(TestMath.To<T>(dy), TestMath.To<T>(x), dwExpected, outputs, 1, inputs, path, 1);
+                for (int o = 0; o < outputs; o++)
+                {
+                    dbExpected[o] += T.CreateTruncating(dy[o]);
+                }
+
+                Gemm.Multiply<T>(TestMath.To<T>(dy), TestMath.To<T>(w), dxExpected, 1, outputs, inputs, path, 1);
+
+                T[] dw = TestMath.To<T>(dw0), db = TestMath.To<T>(db0), dx = TestMath.Garbage<T>(inputs);
+                SingleSample.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dw, db, dx, inputs, outputs, path);
+                string what = $"{path} {inputs} → {outputs}";
+                AssertSameBits(dwExpected, dw, "dW " + what);
+                AssertSameBits(dbExpected, db, "db " + what);
+                AssertSameBits(dxExpected, dx, "dX " + what);
+
+                var dwReference = new double[outputs * inputs];
+                var dxReference = new double[inputs];
+                for (int o = 0; o < outputs; o++)
+                {
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        dwReference[(o * inputs) + i] = dw0[(o * inputs) + i] + (dy[o] * x[i]);
+                        dxReference[i] += dy[o] * w[(o * inputs) + i];
+                    }
+                }
+
+                TestMath.AllClose(dwReference, dw, TestMath.Tolerance<T>(), "dW " + what);
+                TestMath.AllClose(dxReference, dx, TestMath.Tolerance<T>() * outputs, "dX " + what);
+
+                // Each gradient may be left out: the others are unchanged by that.
+                T[] dwOnly = TestMath.To<T>(dw0), dbOnly = TestMath.To<T>(db0), dxOnly = TestMath.Garbage<T>(inputs);
+                SingleSample.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dwOnly, [], [], inputs, outputs, path);
+                SingleSample.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), [], dbOnly, [], inputs, outputs, path);
+                SingleSample.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), [], [], dxOnly, inputs, outputs, path);
+                AssertSameBits(dwExpected, dwOnly, "dW alone " + what);
+                AssertSameBits(dbExpected, dbOnly, "db alone " + what);
+                AssertSameBits(dxExpected, dxOnly, "dX alone " + what);
+            }
+        }
+
+        [Fact]
+        public void Linear_at_batch_one_gives_the_bits_of_the_products_at_the_default_path()
+        {
+            // The tiny network's layers, through Linear's own dispatch, with the single-sample kernels on and off.
+            foreach ((int inputs, int outputs) in new[] { (16, 32), (32, 32), (32, 4), (7, 9) })
+            {
+                T[] x = TestMath.To<T>(Values(inputs, 1)), w = TestMath.To<T>(Values(outputs * inputs, 2)), b = TestMath.To<T>(Values(outputs, 3));
+                T[] dy = TestMath.To<T>(Values(outputs, 4));
+                var results = new List<T[]>();
+                foreach (bool single in new[] { true, false })
+                {
+                    bool saved = GemmTuning.SingleSampleLayers;
+                    GemmTuning.SingleSampleLayers = single;
+                    try
+                    {
+                        T[] y = TestMath.Garbage<T>(outputs), dw = TestMath.To<T>(Values(outputs * inputs, 5)), db = TestMath.To<T>(Values(outputs, 6));
+                        T[] dx = TestMath.Garbage<T>(inputs);
+                        Linear.Forward<T>(x, w, b, y, 1, inputs, outputs);
+                        Linear.Backward<T>(x, w, dy, dw, db, dx, 1, inputs, outputs);
+                        results.Add([.. y, .. dw, .. db, .. dx]);
+                    }
+                    finally
+                    {
+                        GemmTuning.SingleSampleLayers = saved;
+                    }
+                }
+
+                AssertSameBits(results[1], results[0], $"Linear {inputs} → {outputs}");
+            }
+        }
+
+        /// <summary>Sizes 1 to 40 in both directions at random, plus every pair of a few sizes around the vector widths.</summary>
+        private static IEnumerable<(int Inputs, int Outputs, int Seed)> Shapes()
+        {
+            int[] edges = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32, 33];
+            int seed = 100;
+            foreach (int inputs in edges)
+            {
+                foreach (int outputs in edges)
+                {
+                    yield return (inputs, outputs, seed += 5);
+                }
+            }
+
+            var random = new Random(23);
+            for (int trial = 0; trial < 60; trial++)
+            {
+                yield return (random.Next(1, 41), random.Next(1, 41), seed += 5);
+            }
+        }
+
+        private static double[] Values(int count, int seed) => TestMath.Rounded<T>(TestMath.Uniform(count, seed, -1, 1));
+
+        private static void AssertSameBits(T[] expected, T[] actual, string what)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(expected[i].Equals(actual[i]) && T.IsNegative(expected[i]) == T.IsNegative(actual[i]), $"{what} [{i}]: expected {expected[i]}, got {actual[i]}");
+            }
+        }
+    }
+
+    public sealed class SingleSampleSingleTests : SingleSampleTests<float>
+    {
+    }
+
+    public sealed class SingleSampleDoubleTests : SingleSampleTests<double>
+    {
+    }
+}
