@@ -94,9 +94,17 @@ namespace NetGen.Runtime.Tests
             before.AssertBackwardEqual(block, "after refused calls");
 
             // An index outside its own map: the fused pass cannot send a gradient to another map.
-            block.Argmax[block.Argmax.Length - 1] = 0;
-            error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
-            Assert.Equal("argmax", error.ParamName);
+            // The indexes are all checked first: the earlier maps, whose indexes are good, are not written either.
+            foreach (int bad in new[] { 0, -1, block.Y.Length })
+            {
+                int saved = block.Argmax[block.Argmax.Length - 1];
+                block.Argmax[block.Argmax.Length - 1] = bad;
+                error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
+                Assert.Equal("argmax", error.ParamName);
+                Assert.Contains($"argmax[{block.Argmax.Length - 1}] = {bad}", error.Message);
+                before.AssertBackwardEqual(block, $"after a refused index {bad}");
+                block.Argmax[block.Argmax.Length - 1] = saved;
+            }
         }
 
         /// <summary>The spans of one block's call and the three ways to compute them.</summary>

@@ -73,6 +73,7 @@ namespace NetGen.Kernels
             CheckFeatures(dgamma.Length, channels, nameof(dgamma));
             CheckFeatures(dbeta.Length, channels, nameof(dbeta));
             bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × channels × height × width");
+            CheckOwnMaps(argmax, batch * channels, pool.Positions, spatial);
             if (!FusesPlanes<T>(spatial))
             {
                 MaxPool2D.Backward(argmax, dPooled, dRelu, batch, channels, height, width, size, stride);
@@ -106,6 +107,23 @@ namespace NetGen.Kernels
                 job.Set(9, pdx, dx.Length);
                 job.SetIndexes(pargmax, argmax.Length);
                 job.Run(threads);
+            }
+        }
+
+        /// <summary>
+        /// Throws unless each of the <paramref name="maps"/> maps' <paramref name="positions"/> indexes lies in that map of
+        /// <paramref name="spatial"/> values: checked before anything is written.
+        /// </summary>
+        private static void CheckOwnMaps(ReadOnlySpan<int> argmax, int maps, int positions, int spatial)
+        {
+            for (int plane = 0; plane < maps; plane++)
+            {
+                int start = plane * spatial, bad = Pooling.FirstOutside(argmax.Slice(plane * positions, positions), start, spatial);
+                if (bad >= 0)
+                {
+                    int k = (plane * positions) + bad;
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"argmax[{k}] = {argmax[k]} is not an index of its map [{start}, {start + spatial}) of y: pass the indexes written by the forward pass."), nameof(argmax));
+                }
             }
         }
 
@@ -158,13 +176,7 @@ namespace NetGen.Kernels
                     dRelus.Clear();
                     for (int k = plane * positions, end = k + positions; k < end; k++)
                     {
-                        int index = argmax[k] - start;
-                        if ((uint)index >= (uint)spatial)
-                        {
-                            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"argmax[{k}] = {argmax[k]} is not an index of its map [{start}, {start + spatial}) of y: pass the indexes written by the forward pass."), nameof(argmax));
-                        }
-
-                        dRelus[index] += dPooled[k];
+                        dRelus[argmax[k] - start] += dPooled[k];
                     }
 
                     Activations.ReLUBackwardRun<T>(y.Slice(start, spatial), dRelus, dys);
