@@ -5,9 +5,9 @@ using NetGen.Kernels;
 namespace NetGen.Runtime.Tests
 {
     /// <summary>
-    /// The backward pass of BatchNorm → ReLU → MaxPool2D in one pass per map against the three kernels one after the
-    /// other: every span they write, bit for bit, over odd map sizes (shorter and longer than a vector), windows and
-    /// strides, on one thread and split over threads. The forward pass is the three kernels'.
+    /// BatchNorm → ReLU → MaxPool2D in one pass per map against the three kernels one after the other: every span they
+    /// write, bit for bit, over odd map sizes (shorter and longer than a vector), windows and strides, on one thread and
+    /// split over threads.
     /// </summary>
     public abstract class BatchNormReLUMaxPoolTests<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,15 +24,26 @@ namespace NetGen.Runtime.Tests
         [InlineData(2, 6, 28, 28, 2, 2)]
         [InlineData(3, 2, 11, 13, 1, 1)]
         [InlineData(1, 3, 17, 5, 4, 3)]
-        public void The_fused_backward_pass_writes_what_the_three_kernels_write(int batch, int channels, int height, int width, int size, int stride)
+        [InlineData(2, 3, 9, 15, 2, 2)]
+        [InlineData(2, 2, 6, 41, 2, 2)]
+        [InlineData(3, 2, 5, 66, 2, 2)]
+        public void The_fused_passes_write_what_the_three_kernels_write(int batch, int channels, int height, int width, int size, int stride)
         {
             var block = new Block(batch, channels, height, width, size, stride, seed: 10 + height);
-            block.ForwardOneByOne();
             Block expected = block.Copy(), fused = block.Copy(), planes = block.Copy();
+            expected.ForwardOneByOne();
+            fused.ForwardFused();
+            planes.ForwardPlanes();
+            expected.AssertForwardEqual(fused, "fused");
 
             // Maps shorter than a vector go through the three kernels (BatchNorm's one-at-a-time loops, which sum in
             // another order), so only longer maps are the per-map pass itself.
             bool vectorMaps = Vector.IsHardwareAccelerated && height * width >= Vector<T>.Count;
+            if (vectorMaps)
+            {
+                expected.AssertForwardEqual(planes, "planes");
+            }
+
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             planes.BackwardPlanes(inputGradient: true);
@@ -53,8 +64,10 @@ namespace NetGen.Runtime.Tests
         {
             // 4 × 4 maps of 96 × 96 (147,456 values): above the split threshold on a machine with 2 or more processors.
             var block = new Block(4, 4, 96, 96, 2, 2, seed: 3);
-            block.ForwardOneByOne();
             Block expected = block.Copy(), fused = block.Copy();
+            expected.ForwardOneByOne();
+            fused.ForwardFused();
+            expected.AssertForwardEqual(fused, "fused");
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
@@ -71,8 +84,10 @@ namespace NetGen.Runtime.Tests
             }
 
             block.X[37] = T.NaN;
-            block.ForwardOneByOne();
             Block expected = block.Copy(), fused = block.Copy();
+            expected.ForwardOneByOne();
+            fused.ForwardFused();
+            expected.AssertForwardEqual(fused, "fused");
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
@@ -84,9 +99,9 @@ namespace NetGen.Runtime.Tests
             var block = new Block(2, 3, 8, 8, 2, 2, seed: 5);
             block.ForwardOneByOne();
             Block before = block.Copy();
-            var error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled.AsSpan(1), block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
-            Assert.Equal("dPooled", error.ParamName);
-            error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, 9, block.Stride));
+            var error = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTrainingReLUMaxPool<T>(block.X, block.Gamma, block.Beta, block.RunningMean, block.RunningVariance, block.XHat, block.InverseStd, block.Y, block.Relu, block.Pooled.AsSpan(1), block.Argmax, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride, Momentum, Epsilon));
+            Assert.Equal("pooled", error.ParamName);
+            error = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTrainingReLUMaxPool<T>(block.X, block.Gamma, block.Beta, block.RunningMean, block.RunningVariance, block.XHat, block.InverseStd, block.Y, block.Relu, block.Pooled, block.Argmax, block.Batch, block.Channels, block.Height, block.Width, 9, block.Stride, Momentum, Epsilon));
             Assert.Equal("size", error.ParamName);
             error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX.AsSpan(2), block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
             Assert.Equal("dx", error.ParamName);
@@ -199,6 +214,13 @@ namespace NetGen.Runtime.Tests
                 MaxPool2D.Forward<T>(Relu, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride);
             }
 
+            public void ForwardFused() =>
+                BatchNorm.ForwardTrainingReLUMaxPool<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride, Momentum, Epsilon);
+
+            /// <summary>The per-map pass itself on one thread, whatever the map size (the public call takes it only for maps of a vector or more).</summary>
+            public void ForwardPlanes() =>
+                BatchNorm.ForwardTrainingReLUMaxPoolPlanes<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Geometry(), Momentum, Epsilon, 0, Channels);
+
             public void BackwardOneByOne(bool inputGradient)
             {
                 MaxPool2D.Backward<T>(Argmax, DPooled, DRelu, Batch, Channels, Height, Width, Size, Stride);
@@ -209,7 +231,6 @@ namespace NetGen.Runtime.Tests
             public void BackwardFused(bool inputGradient) =>
                 BatchNorm.BackwardReLUMaxPool<T>(Argmax, DPooled, Y, DRelu, DY, XHat, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, Batch, Channels, Height, Width, Size, Stride);
 
-            /// <summary>The per-map pass itself on one thread, whatever the map size (the public call takes it only for maps of a vector or more).</summary>
             public void BackwardPlanes(bool inputGradient) =>
                 BatchNorm.BackwardReLUMaxPoolPlanes<T>(Argmax, DPooled, Y, DRelu, DY, XHat, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, Batch, Geometry(), inputGradient, 0, Channels);
 

@@ -738,16 +738,64 @@ namespace NetGen.Kernels
                 return;
             }
 
-            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            T[]? rented = null;
+            Span<T> statistics = 2 * count <= StackLimit ? stackalloc T[2 * count] : (rented = ArrayPool<T>.Shared.Rent(2 * count)).AsSpan(0, 2 * count);
+            Span<T> means = statistics.Slice(0, count), variances = statistics.Slice(count, count);
+            MapStatistics(x, batch, features, spatial, f0, f1, means, variances);
+            UpdateStatistics(runningMean, runningVariance, inverseStd, f0, f1, means, variances, momentum, epsilon);
+
+            // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+            for (int s = 0; s < batch; s++)
+            {
+                for (int f = f0; f < f1; f++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    Planes.Normalize(x.Slice(start, spatial), means[f - f0], inverseStd[f], gamma[f], beta[f], xHat.Slice(start, spatial), y.Slice(start, spatial));
+                }
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>
+        /// <c>inverseStd = 1/√(σ² + ε)</c> and <c>running = momentum · running + (1 − momentum) · batch value</c> for features
+        /// <c>[f0, f1)</c>, from their batch means and variances.
+        /// </summary>
+        private static void UpdateStatistics<T>(Span<T> runningMean, Span<T> runningVariance, Span<T> inverseStd, int f0, int f1, ReadOnlySpan<T> means, ReadOnlySpan<T> variances, T momentum, T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             T keep = T.One - momentum;
-            double[]? rented = null;
-            Span<double> sums = 2 * count <= StackLimit ? stackalloc double[2 * count] : (rented = ArrayPool<double>.Shared.Rent(2 * count)).AsSpan(0, 2 * count);
-            sums.Clear();
-            Span<double> first = sums.Slice(0, count), second = sums.Slice(count, count);
-            T[]? rentedMeans = null;
-            Span<T> means = count <= StackLimit ? stackalloc T[count] : (rentedMeans = ArrayPool<T>.Shared.Rent(count)).AsSpan(0, count);
+            for (int f = f0; f < f1; f++)
+            {
+                T mean = means[f - f0], variance = variances[f - f0];
+                inverseStd[f] = T.One / T.Sqrt(variance + epsilon);
+                runningMean[f] = (momentum * runningMean[f]) + (keep * mean);
+                runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance);
+            }
+        }
+
+        /// <summary>
+        /// The batch means and biased variances of features <c>[f0, f1)</c> over their maps, into
+        /// <paramref name="means"/> and <paramref name="variances"/> (one per feature of the range), going through x in
+        /// memory order. For float one pass of shifted sums in double; for double two passes, the mean then the
+        /// centred squares.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MapStatistics<T>(ReadOnlySpan<T> x, int batch, int features, int spatial, int f0, int f1, Span<T> means, Span<T> variances)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int count = f1 - f0;
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
             if (typeof(T) == typeof(float))
             {
+                double[]? rented = null;
+                Span<double> sums = 2 * count <= StackLimit ? stackalloc double[2 * count] : (rented = ArrayPool<double>.Shared.Rent(2 * count)).AsSpan(0, 2 * count);
+                sums.Clear();
+                Span<double> first = sums.Slice(0, count), second = sums.Slice(count, count);
+
                 // One pass, shifted by each feature's first value K (0 if it is not finite, so ∞ and NaN still give
                 // NaN statistics): Σ(x − K) and Σ(x − K)² in double, then μ = K + Σ(x − K)/m and
                 // σ² = Σ(x − K)²/m − (Σ(x − K)/m)². With K one of the values, (μ − K)² is a few σ², so the subtraction
@@ -771,71 +819,47 @@ namespace NetGen.Kernels
                 double md = double.CreateTruncating(m);
                 for (int i = 0; i < count; i++)
                 {
-                    double d = first[i] / md, shift = double.CreateTruncating(means[i]);
-                    means[i] = T.CreateTruncating(shift + d);
-                    first[i] = Math.Max((second[i] / md) - (d * d), 0);
-                }
-            }
-            else
-            {
-                // μ = Σx / m, then σ² = Σ(x − μ)² / m from the centred values (two passes: no cancellation); the
-                // same operations per feature as before, so the same bits.
-                Span<T> squares = inverseStd.Slice(f0, count); // Σ(x − μ)² until replaced by 1/√(σ² + ε)
-                means.Clear();
-                squares.Clear();
-                for (int s = 0; s < batch; s++)
-                {
-                    for (int f = f0; f < f1; f++)
-                    {
-                        means[f - f0] += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
-                    }
+                    double d = first[i] / md;
+                    means[i] = T.CreateTruncating(double.CreateTruncating(means[i]) + d);
+                    variances[i] = T.CreateTruncating(Math.Max((second[i] / md) - (d * d), 0));
                 }
 
-                for (int i = 0; i < count; i++)
+                if (rented is not null)
                 {
-                    means[i] /= m;
+                    ArrayPool<double>.Shared.Return(rented);
                 }
 
-                for (int s = 0; s < batch; s++)
-                {
-                    for (int f = f0; f < f1; f++)
-                    {
-                        squares[f - f0] += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), means[f - f0]);
-                    }
-                }
-
-                for (int i = 0; i < count; i++)
-                {
-                    first[i] = double.CreateTruncating(squares[i] / m);
-                }
+                return;
             }
 
-            for (int f = f0; f < f1; f++)
-            {
-                T mu = means[f - f0], sigma2 = T.CreateTruncating(first[f - f0]);
-                inverseStd[f] = T.One / T.Sqrt(sigma2 + epsilon);
-                runningMean[f] = (momentum * runningMean[f]) + (keep * mu);
-                runningVariance[f] = (momentum * runningVariance[f]) + (keep * sigma2);
-            }
-
-            // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+            // μ = Σx / m, then σ² = Σ(x − μ)² / m from the centred values (two passes: no cancellation); the same
+            // operations per feature as before, so the same bits.
+            means.Clear();
+            variances.Clear();
             for (int s = 0; s < batch; s++)
             {
                 for (int f = f0; f < f1; f++)
                 {
-                    int start = ((s * features) + f) * spatial;
-                    Planes.Normalize(x.Slice(start, spatial), means[f - f0], inverseStd[f], gamma[f], beta[f], xHat.Slice(start, spatial), y.Slice(start, spatial));
+                    means[f - f0] += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
                 }
             }
 
-            if (rented is not null)
+            for (int i = 0; i < count; i++)
             {
-                ArrayPool<double>.Shared.Return(rented);
+                means[i] /= m;
             }
 
-            if (rentedMeans is not null)
+            for (int s = 0; s < batch; s++)
             {
-                ArrayPool<T>.Shared.Return(rentedMeans);
+                for (int f = f0; f < f1; f++)
+                {
+                    variances[f - f0] += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), means[f - f0]);
+                }
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                variances[i] /= m;
             }
         }
 
