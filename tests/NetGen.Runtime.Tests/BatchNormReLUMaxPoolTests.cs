@@ -5,9 +5,10 @@ using NetGen.Kernels;
 namespace NetGen.Runtime.Tests
 {
     /// <summary>
-    /// The backward pass of BatchNorm → ReLU → MaxPool2D in one pass per map against the three kernels one after the
-    /// other: dγ, dβ and dx bit for bit (dRelu and dy are the fused pass's scratch), over odd map sizes (shorter and longer than a vector), windows and
-    /// strides, on one thread and split over threads. The forward pass is the three kernels'.
+    /// BatchNorm → ReLU → MaxPool2D in one pass per map against the three kernels one after the other: the forward
+    /// pass writes every span they write, the backward pass gives their dγ, dβ and dx (dRelu and dy are its scratch), bit
+    /// for bit, over odd map sizes (shorter and longer than a vector), windows and strides, on one thread and split over
+    /// threads.
     /// </summary>
     public abstract class BatchNormReLUMaxPoolTests<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,15 +25,26 @@ namespace NetGen.Runtime.Tests
         [InlineData(2, 6, 28, 28, 2, 2)]
         [InlineData(3, 2, 11, 13, 1, 1)]
         [InlineData(1, 3, 17, 5, 4, 3)]
-        public void The_fused_backward_pass_gives_the_gradients_of_the_three_kernels(int batch, int channels, int height, int width, int size, int stride)
+        [InlineData(2, 3, 9, 15, 2, 2)]
+        [InlineData(2, 2, 6, 41, 2, 2)]
+        [InlineData(3, 2, 5, 66, 2, 2)]
+        public void The_fused_passes_match_the_three_kernels(int batch, int channels, int height, int width, int size, int stride)
         {
             var block = new Block(batch, channels, height, width, size, stride, seed: 10 + height);
-            block.ForwardOneByOne();
             Block expected = block.Copy(), fused = block.Copy(), planes = block.Copy();
+            expected.ForwardOneByOne();
+            fused.ForwardFused();
+            planes.ForwardPlanes();
+            expected.AssertForwardEqual(fused, "fused");
 
             // Maps shorter than a vector go through the three kernels (BatchNorm's one-at-a-time loops, which sum in
             // another order), so only longer maps are the per-map pass itself.
             bool vectorMaps = Vector.IsHardwareAccelerated && height * width >= Vector<T>.Count;
+            if (vectorMaps)
+            {
+                expected.AssertForwardEqual(planes, "planes");
+            }
+
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             planes.BackwardPlanes(inputGradient: true);
@@ -53,8 +65,10 @@ namespace NetGen.Runtime.Tests
         {
             // 4 × 4 maps of 96 × 96 (147,456 values): above the split threshold on a machine with 2 or more processors.
             var block = new Block(4, 4, 96, 96, 2, 2, seed: 3);
-            block.ForwardOneByOne();
             Block expected = block.Copy(), fused = block.Copy();
+            expected.ForwardOneByOne();
+            fused.ForwardFused();
+            expected.AssertForwardEqual(fused, "fused");
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
@@ -71,8 +85,10 @@ namespace NetGen.Runtime.Tests
             }
 
             block.X[37] = T.NaN;
-            block.ForwardOneByOne();
             Block expected = block.Copy(), fused = block.Copy();
+            expected.ForwardOneByOne();
+            fused.ForwardFused();
+            expected.AssertForwardEqual(fused, "fused");
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
@@ -84,19 +100,29 @@ namespace NetGen.Runtime.Tests
             var block = new Block(2, 3, 8, 8, 2, 2, seed: 5);
             block.ForwardOneByOne();
             Block before = block.Copy();
-            var error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled.AsSpan(1), block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
-            Assert.Equal("dPooled", error.ParamName);
-            error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, 9, block.Stride));
+            var error = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTrainingReLUMaxPool<T>(block.X, block.Gamma, block.Beta, block.RunningMean, block.RunningVariance, block.XHat, block.InverseStd, block.Y, block.Relu, block.Pooled.AsSpan(1), block.Argmax, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride, Momentum, Epsilon));
+            Assert.Equal("pooled", error.ParamName);
+            error = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTrainingReLUMaxPool<T>(block.X, block.Gamma, block.Beta, block.RunningMean, block.RunningVariance, block.XHat, block.InverseStd, block.Y, block.Relu, block.Pooled, block.Argmax, block.Batch, block.Channels, block.Height, block.Width, 9, block.Stride, Momentum, Epsilon));
             Assert.Equal("size", error.ParamName);
             error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX.AsSpan(2), block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
             Assert.Equal("dx", error.ParamName);
             before.AssertForwardEqual(block, "after refused calls");
             before.AssertBackwardEqual(block, "after refused calls");
+            before.AssertScratchEqual(block, "after refused calls");
 
             // An index outside its own map: the fused pass cannot send a gradient to another map.
-            block.Argmax[block.Argmax.Length - 1] = 0;
-            error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
-            Assert.Equal("argmax", error.ParamName);
+            // The indexes are all checked first: the earlier maps, whose indexes are good, are not written either.
+            foreach (int bad in new[] { 0, -1, block.Y.Length })
+            {
+                int saved = block.Argmax[block.Argmax.Length - 1];
+                block.Argmax[block.Argmax.Length - 1] = bad;
+                error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
+                Assert.Equal("argmax", error.ParamName);
+                Assert.Contains($"argmax[{block.Argmax.Length - 1}] = {bad}", error.Message);
+                before.AssertBackwardEqual(block, $"after a refused index {bad}");
+                before.AssertScratchEqual(block, $"after a refused index {bad}");
+                block.Argmax[block.Argmax.Length - 1] = saved;
+            }
         }
 
         /// <summary>The spans of one block's call and the three ways to compute them.</summary>
@@ -191,6 +217,13 @@ namespace NetGen.Runtime.Tests
                 MaxPool2D.Forward<T>(Relu, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride);
             }
 
+            public void ForwardFused() =>
+                BatchNorm.ForwardTrainingReLUMaxPool<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride, Momentum, Epsilon);
+
+            /// <summary>The per-map pass itself on one thread, whatever the map size (the public call takes it only for maps of a vector or more).</summary>
+            public void ForwardPlanes() =>
+                BatchNorm.ForwardTrainingReLUMaxPoolPlanes<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Geometry(), Momentum, Epsilon, 0, Channels);
+
             public void BackwardOneByOne(bool inputGradient)
             {
                 MaxPool2D.Backward<T>(Argmax, DPooled, DRelu, Batch, Channels, Height, Width, Size, Stride);
@@ -201,7 +234,6 @@ namespace NetGen.Runtime.Tests
             public void BackwardFused(bool inputGradient) =>
                 BatchNorm.BackwardReLUMaxPool<T>(Argmax, DPooled, Y, DRelu, DY, XHat, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, Batch, Channels, Height, Width, Size, Stride);
 
-            /// <summary>The per-map pass itself on one thread, whatever the map size (the public call takes it only for maps of a vector or more).</summary>
             public void BackwardPlanes(bool inputGradient) =>
                 BatchNorm.BackwardReLUMaxPoolPlanes<T>(Argmax, DPooled, Y, DY, XHat, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, Batch, Geometry(), inputGradient, 0, Channels);
 
@@ -222,6 +254,13 @@ namespace NetGen.Runtime.Tests
                 Equal(DGamma, actual.DGamma, what + ": dgamma");
                 Equal(DBeta, actual.DBeta, what + ": dbeta");
                 Equal(DX, actual.DX, what + ": dx");
+            }
+
+            /// <summary>The backward pass's scratch too: a refused call must not have touched it either.</summary>
+            public void AssertScratchEqual(Block actual, string what)
+            {
+                Equal(DRelu, actual.DRelu, what + ": dRelu");
+                Equal(DY, actual.DY, what + ": dy");
             }
 
             private WindowGeometry Geometry() => new(Channels, Height, Width, Size, Size, Stride, Stride, 0, 0);

@@ -143,6 +143,104 @@ namespace NetGen.Runtime.Tests
             Assert.Equal(dbeta, dbetaOnly);
         }
 
+        /// <summary>
+        /// Maps after a convolution: the statistics from values far from zero with a small spread (where float sums lose
+        /// digits) are within a few units of the last place of the exact ones, computed in double from the same values;
+        /// and any range of features, as the threads split them, gives the same bits as the whole call.
+        /// </summary>
+        [Theory]
+        [InlineData(16, 3, 196)]
+        [InlineData(5, 4, 37)]
+        [InlineData(128, 2, 784)]
+        [InlineData(3, 5, 8)]
+        public void Map_statistics_are_accurate_and_independent_of_the_feature_split(int batch, int features, int spatial)
+        {
+            int length = batch * features * spatial;
+            double[] noise = TestMath.Uniform(length, 21, -1, 1);
+            double[] x = new double[length];
+            for (int i = 0; i < length; i++)
+            {
+                int f = (i / spatial) % features;
+                x[i] = double.CreateTruncating(T.CreateTruncating((f == 0 ? 1000.0 : f == 1 ? -3.0 : 0.25 * f) + (0.01 * (f + 1) * noise[i])));
+            }
+
+            T[] input = TestMath.To<T>(x), gamma = TestMath.To<T>(TestMath.Uniform(features, 1, 0.5, 2)), beta = TestMath.To<T>(TestMath.Uniform(features, 2));
+            T[] runningMean = new T[features], runningVariance = new T[features], xHat = new T[length], inverseStd = new T[features], y = new T[length];
+            T momentum = T.CreateTruncating(0.5), epsilon = T.CreateTruncating(1e-12);
+            BatchNorm.ForwardTraining<T>(input, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon);
+
+            int m = batch * spatial;
+            for (int f = 0; f < features; f++)
+            {
+                double sum = 0, squares = 0;
+                for (int s = 0; s < batch; s++)
+                {
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        sum += x[(((s * features) + f) * spatial) + p];
+                    }
+                }
+
+                double mean = sum / m;
+                for (int s = 0; s < batch; s++)
+                {
+                    for (int p = 0; p < spatial; p++)
+                    {
+                        double c = x[(((s * features) + f) * spatial) + p] - mean;
+                        squares += c * c;
+                    }
+                }
+
+                // float: a few of its units in the last place; double: the reference itself rounds in another order.
+                double variance = squares / m, ulp = typeof(T) == typeof(float) ? 6e-8 : 1e-14;
+                TestMath.Close(0.5 * mean, double.CreateTruncating(runningMean[f]), 4 * ulp * Math.Abs(mean), $"mean of feature {f}");
+                TestMath.Close(0.5 * variance, double.CreateTruncating(runningVariance[f]), 8 * ulp * variance, $"variance of feature {f}");
+                TestMath.Close(1 / Math.Sqrt(variance + 1e-12), double.CreateTruncating(inverseStd[f]), 8 * ulp / Math.Sqrt(variance), $"inverseStd of feature {f}");
+            }
+
+            for (int f0 = 0; f0 < features; f0++)
+            {
+                for (int f1 = f0 + 1; f1 <= features; f1++)
+                {
+                    T[] partMean = new T[features], partVariance = new T[features], partXHat = new T[length], partInverseStd = new T[features], partY = new T[length];
+                    BatchNorm.ForwardTrainingPlanes<T>(input, gamma, beta, partMean, partVariance, partXHat, partInverseStd, partY, batch, features, spatial, momentum, epsilon, f0, f1);
+                    for (int f = f0; f < f1; f++)
+                    {
+                        Assert.Equal(runningMean[f], partMean[f]);
+                        Assert.Equal(runningVariance[f], partVariance[f]);
+                        Assert.Equal(inverseStd[f], partInverseStd[f]);
+                        for (int s = 0; s < batch; s++)
+                        {
+                            int start = ((s * features) + f) * spatial;
+                            Assert.True(xHat.AsSpan(start, spatial).SequenceEqual(partXHat.AsSpan(start, spatial)), $"xHat of feature {f}, [{f0}, {f1})");
+                            Assert.True(y.AsSpan(start, spatial).SequenceEqual(partY.AsSpan(start, spatial)), $"y of feature {f}, [{f0}, {f1})");
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>An infinite or NaN value makes its feature's statistics NaN, on the map path as on the reference loops.</summary>
+        [Fact]
+        public void Map_statistics_of_a_feature_with_an_infinity_or_a_NaN_are_NaN()
+        {
+            const int batch = 3, features = 2, spatial = 20;
+            foreach (T bad in new[] { T.PositiveInfinity, T.NegativeInfinity, T.NaN })
+            {
+                foreach (int at in new[] { 0, 7, (2 * features * spatial) + 5 })
+                {
+                    T[] x = TestMath.To<T>(TestMath.Uniform(batch * features * spatial, 4));
+                    x[at] = bad;
+                    T[] runningMean = new T[features], runningVariance = new T[features], inverseStd = new T[features];
+                    BatchNorm.ForwardTraining<T>(x, new T[] { T.One, T.One }, new T[features], runningMean, runningVariance, new T[x.Length], inverseStd, new T[x.Length], batch, features, spatial, T.Zero, T.CreateTruncating(1e-5));
+                    int f = (at / spatial) % features;
+                    Assert.True(T.IsNaN(runningVariance[f]), $"variance with {bad} at {at}");
+                    Assert.True(T.IsNaN(inverseStd[f]), $"inverseStd with {bad} at {at}");
+                    Assert.False(T.IsNaN(runningVariance[1 - f]), $"the other feature's variance with {bad} at {at}");
+                }
+            }
+        }
+
         [Fact]
         public void ForwardTraining_rejects_an_empty_batch_of_features()
         {

@@ -187,6 +187,85 @@ namespace NetGen.Runtime.Tests
             TestMath.AllClose(expected, y, 0, "y");
         }
 
+        /// <summary>
+        /// The 2×2 stride-2 pool on every kernel path this processor runs against the scalar loop, bit for bit in values
+        /// and indexes: rows from 2 to 40 outputs wide (shorter than a vector, with a partial last vector), odd input
+        /// sizes, values with many ties, ±0, ±∞ and NaNs, a range of planes as a thread takes them.
+        /// </summary>
+        [Fact]
+        public void Two_by_two_pooling_on_every_path_is_the_scalar_loop_bit_for_bit()
+        {
+            var random = new Random(17);
+            T[] pool = [T.Zero, -T.Zero, T.One, -T.One, T.CreateTruncating(0.5), T.PositiveInfinity, T.NegativeInfinity, T.NaN];
+            int compared = 0;
+            for (int trial = 0; trial < 300; trial++)
+            {
+                int batch = random.Next(1, 3), channels = random.Next(1, 4);
+                int height = random.Next(2, 7), width = trial < 80 ? 2 * (trial % 40) + 4 + random.Next(2) : random.Next(2, 82);
+                var g = new WindowGeometry(channels, height, width, 2, 2, 2, 2, 0, 0);
+                int planes = batch * channels;
+                int mode = trial % 4;
+                double nanRate = mode == 3 ? 0.05 : 0.0;
+                T[] x = new T[planes * height * width];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = random.NextDouble() < nanRate ? T.NaN
+                        : mode == 0 ? T.CreateTruncating(random.NextDouble() * 4 - 2)
+                        : mode == 1 ? T.CreateTruncating(random.Next(3))
+                        : pool[random.Next(pool.Length - 1)];
+                }
+
+                int plane0 = planes > 1 && trial % 5 == 0 ? 1 : 0;
+                T[] expected = TestMath.Garbage<T>(planes * g.Positions);
+                int[] expectedArgmax = new int[expected.Length];
+                Array.Fill(expectedArgmax, -7);
+                Pooling.MaxForward2By2Scalar<T>(x, expected, expectedArgmax, plane0, planes, g, keepIndexes: true);
+                foreach (GemmPath path in KernelPaths.Supported())
+                {
+                    T[] y = (T[])TestMath.Garbage<T>(expected.Length).Clone();
+                    Array.Copy(expected, y, plane0 * g.Positions);
+                    int[] argmax = new int[expected.Length];
+                    Array.Fill(argmax, -7);
+                    Pooling.MaxForward2By2<T>(x, y, argmax, plane0, planes, g, keepIndexes: true, path);
+                    string what = $"{path}, {batch}×{channels}×{height}×{width}, mode {mode}";
+                    Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes<T>(expected).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes<T>(y)), $"y differs: {what}");
+                    Assert.True(expectedArgmax.AsSpan().SequenceEqual(argmax), $"argmax differs: {what}");
+
+                    T[] values = TestMath.Garbage<T>(expected.Length);
+                    Array.Copy(expected, values, plane0 * g.Positions);
+                    Pooling.MaxForward2By2<T>(x, values, Span<int>.Empty, plane0, planes, g, keepIndexes: false, path);
+                    Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes<T>(expected).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes<T>(values)), $"y without indexes differs: {what}");
+                    compared++;
+                }
+            }
+
+            Assert.True(compared >= 300 * 2);
+        }
+
+        /// <summary>The scalar loop itself against the definition (the reference above), with ties and odd sizes.</summary>
+        [Fact]
+        public void Two_by_two_scalar_loop_matches_the_definition()
+        {
+            var random = new Random(5);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                int height = random.Next(2, 9), width = random.Next(2, 40);
+                double[] x = new double[2 * height * width];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = random.Next(4);
+                }
+
+                (double[] expected, int[] expectedArgmax) = NaivePooling.Forward(x, 1, 2, height, width, 2, 2, 2, 2);
+                var g = new WindowGeometry(2, height, width, 2, 2, 2, 2, 0, 0);
+                T[] y = new T[expected.Length];
+                int[] argmax = new int[expected.Length];
+                Pooling.MaxForward2By2Scalar<T>(TestMath.To<T>(x), y, argmax, 0, 2, g, keepIndexes: true);
+                TestMath.AllClose(expected, y, 0, "y");
+                Assert.Equal(expectedArgmax, argmax);
+            }
+        }
+
         [Fact]
         public void Rejects_wrong_lengths_and_foreign_indexes()
         {
@@ -205,6 +284,41 @@ namespace NetGen.Runtime.Tests
             var foreign = Assert.Throws<ArgumentException>(() => MaxPool2D.Backward<T>(new[] { 0, 1, 2, 16 }, new T[4], new T[16], 1, 1, 4, 4, 2, 2));
             Assert.Equal("argmax", foreign.ParamName);
             Assert.Contains("argmax[3] = 16", foreign.Message);
+        }
+
+        /// <summary>A bad index anywhere (here the last, after many good ones) is refused before dx or ẏ is written.</summary>
+        [Fact]
+        public void A_bad_index_is_refused_and_leaves_the_output_unchanged()
+        {
+            const int batch = 2, channels = 3, size = 8;
+            T[] x = TestMath.To<T>(TestMath.Uniform(batch * channels * size * size, 9));
+            T[] y = new T[batch * channels * 16];
+            int[] argmax = new int[y.Length];
+            MaxPool2D.Forward<T>(x, y, argmax, batch, channels, size, size, 2, 2);
+            foreach (int bad in new[] { -1, x.Length, int.MinValue, int.MaxValue })
+            {
+                foreach (int at in new[] { 0, 9, argmax.Length - 1 })
+                {
+                    int[] indexes = (int[])argmax.Clone();
+                    indexes[at] = bad;
+                    T[] dx = TestMath.Garbage<T>(x.Length), dxBefore = (T[])dx.Clone();
+                    var error = Assert.Throws<ArgumentException>(() => MaxPool2D.Backward<T>(indexes, y, dx, batch, channels, size, size, 2, 2));
+                    Assert.Equal("argmax", error.ParamName);
+                    Assert.Contains($"argmax[{at}] = {bad}", error.Message);
+                    Assert.Equal(dxBefore, dx);
+
+                    T[] tangent = TestMath.Garbage<T>(y.Length), tangentBefore = (T[])tangent.Clone();
+                    error = Assert.Throws<ArgumentException>(() => MaxPool2D.Tangent<T>(indexes, x, tangent, batch, channels, size, size, 2, 2));
+                    Assert.Equal("argmax", error.ParamName);
+                    Assert.Equal(tangentBefore, tangent);
+
+                    // The same indexes as one-dimensional pooling of rows of 64 values.
+                    dx = (T[])dxBefore.Clone();
+                    error = Assert.Throws<ArgumentException>(() => MaxPool1D.Backward<T>(indexes, y, dx, batch, channels, 64, 4, 4));
+                    Assert.Equal("argmax", error.ParamName);
+                    Assert.Equal(dxBefore, dx);
+                }
+            }
         }
 
         [Fact]

@@ -361,7 +361,7 @@ internal static class ForwardFile
                 used.UnionWith(emitter.ForwardSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
-                emitter.Forward(body, layer, c);
+                BatchNormBlock.Forward(body, plan, layer, emitter, c, used);
             }
 
             WithSpans(w, c, body.ToString(), used, trainingFlag: "training");

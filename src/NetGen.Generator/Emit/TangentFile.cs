@@ -266,7 +266,7 @@ internal static class TangentFile
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
                 body.Line($"//   tangent: {emitter.TangentMath(layer)}");
-                emitter.Forward(body, layer, c);
+                BatchNormBlock.Forward(body, plan, layer, emitter, c, used);
                 emitter.Tangent(body, layer, c);
             }
 

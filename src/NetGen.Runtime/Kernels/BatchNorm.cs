@@ -702,9 +702,17 @@ namespace NetGen.Kernels
 
         // After a convolution (spatial > 1) each feature's values are batch maps of `spatial` contiguous values. The
         // methods below go through each map by vectors, with several partial sums: sums then round in a different order
-        // than the one-at-a-time loops (the results agree to rounding, not bit for bit).
+        // than the one-at-a-time loops (the results agree to rounding, not bit for bit; float statistics are summed in
+        // double here).
 
-        /// <summary>Features <c>[f0, f1)</c> of <see cref="ForwardTraining{T}"/> over maps of at least a vector.</summary>
+        /// <summary>
+        /// Features <c>[f0, f1)</c> of <see cref="ForwardTraining{T}"/> over maps of at least a vector. Both passes go
+        /// through x in memory order (sample by sample, its maps of these features one after the other: long streams the
+        /// prefetcher follows, where a feature's maps alone are a page apart), each feature's sums taken over the
+        /// samples in order, so a range of features gives the same bits as the whole. For float the statistics are one
+        /// pass of shifted sums in double (<see cref="Planes.ShiftedSums"/>); for double two passes, the mean then the
+        /// centred squares, as before.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardTrainingPlanes<T>(
             ReadOnlySpan<T> x,
@@ -724,50 +732,135 @@ namespace NetGen.Kernels
             int f1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            int count = f1 - f0;
+            if (count <= 0)
+            {
+                return;
+            }
+
+            T[]? rented = null;
+            Span<T> statistics = 2 * count <= StackLimit ? stackalloc T[2 * count] : (rented = ArrayPool<T>.Shared.Rent(2 * count)).AsSpan(0, 2 * count);
+            Span<T> means = statistics.Slice(0, count), variances = statistics.Slice(count, count);
+            MapStatistics(x, batch, features, spatial, f0, f1, means, variances);
+            UpdateStatistics(runningMean, runningVariance, inverseStd, f0, f1, means, variances, momentum, epsilon);
+
+            // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+            for (int s = 0; s < batch; s++)
+            {
+                for (int f = f0; f < f1; f++)
+                {
+                    int start = ((s * features) + f) * spatial;
+                    Planes.Normalize(x.Slice(start, spatial), means[f - f0], inverseStd[f], gamma[f], beta[f], xHat.Slice(start, spatial), y.Slice(start, spatial));
+                }
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>
+        /// <c>inverseStd = 1/√(σ² + ε)</c> and <c>running = momentum · running + (1 − momentum) · batch value</c> for features
+        /// <c>[f0, f1)</c>, from their batch means and variances.
+        /// </summary>
+        private static void UpdateStatistics<T>(Span<T> runningMean, Span<T> runningVariance, Span<T> inverseStd, int f0, int f1, ReadOnlySpan<T> means, ReadOnlySpan<T> variances, T momentum, T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
             T keep = T.One - momentum;
             for (int f = f0; f < f1; f++)
             {
-                (T mean, T variance) = PlaneStatistics(x, batch, features, spatial, f, m);
-                T invStd = T.One / T.Sqrt(variance + epsilon);
-                inverseStd[f] = invStd;
-
-                // x̂ = (x − μ) · invStd;  y = γ x̂ + β
-                T g = gamma[f];
-                T b = beta[f];
-                for (int s = 0; s < batch; s++)
-                {
-                    int start = ((s * features) + f) * spatial;
-                    Planes.Normalize(x.Slice(start, spatial), mean, invStd, g, b, xHat.Slice(start, spatial), y.Slice(start, spatial));
-                }
-
+                T mean = means[f - f0], variance = variances[f - f0];
+                inverseStd[f] = T.One / T.Sqrt(variance + epsilon);
                 runningMean[f] = (momentum * runningMean[f]) + (keep * mean);
                 runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance);
             }
         }
 
         /// <summary>
-        /// The batch mean and biased variance of feature <paramref name="f"/> over its maps of <paramref name="spatial"/>
-        /// values each: <c>μ = Σx / m</c>, then <c>σ² = Σ(x − μ)² / m</c> from the centred values (two passes: no cancellation).
+        /// The batch means and biased variances of features <c>[f0, f1)</c> over their maps, into
+        /// <paramref name="means"/> and <paramref name="variances"/> (one per feature of the range), going through x in
+        /// memory order. For float one pass of shifted sums in double; for double two passes, the mean then the
+        /// centred squares.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static (T Mean, T Variance) PlaneStatistics<T>(ReadOnlySpan<T> x, int batch, int features, int spatial, int f, T m)
+        private static void MapStatistics<T>(ReadOnlySpan<T> x, int batch, int features, int spatial, int f0, int f1, Span<T> means, Span<T> variances)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            T sum = T.Zero;
-            for (int s = 0; s < batch; s++)
+            int count = f1 - f0;
+            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
+            if (typeof(T) == typeof(float))
             {
-                sum += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
+                double[]? rented = null;
+                Span<double> sums = 2 * count <= StackLimit ? stackalloc double[2 * count] : (rented = ArrayPool<double>.Shared.Rent(2 * count)).AsSpan(0, 2 * count);
+                sums.Clear();
+                Span<double> first = sums.Slice(0, count), second = sums.Slice(count, count);
+
+                // One pass, shifted by each feature's first value K (0 if it is not finite, so ∞ and NaN still give
+                // NaN statistics): Σ(x − K) and Σ(x − K)² in double, then μ = K + Σ(x − K)/m and
+                // σ² = Σ(x − K)²/m − (Σ(x − K)/m)². With K one of the values, (μ − K)² is a few σ², so the subtraction
+                // loses a few bits of double's 53: far less rounding than the float sums of the two-pass loops.
+                for (int f = f0; f < f1; f++)
+                {
+                    double k = double.CreateTruncating(x[f * spatial]);
+                    means[f - f0] = T.CreateTruncating(double.IsFinite(k) ? k : 0);
+                }
+
+                for (int s = 0; s < batch; s++)
+                {
+                    for (int f = f0; f < f1; f++)
+                    {
+                        (double s1, double s2) = Planes.ShiftedSums(x.Slice(((s * features) + f) * spatial, spatial), means[f - f0]);
+                        first[f - f0] += s1;
+                        second[f - f0] += s2;
+                    }
+                }
+
+                double md = double.CreateTruncating(m);
+                for (int i = 0; i < count; i++)
+                {
+                    double d = first[i] / md;
+                    means[i] = T.CreateTruncating(double.CreateTruncating(means[i]) + d);
+                    variances[i] = T.CreateTruncating(Math.Max((second[i] / md) - (d * d), 0));
+                }
+
+                if (rented is not null)
+                {
+                    ArrayPool<double>.Shared.Return(rented);
+                }
+
+                return;
             }
 
-            T mean = sum / m;
-            T squares = T.Zero;
+            // μ = Σx / m, then σ² = Σ(x − μ)² / m from the centred values (two passes: no cancellation); the same
+            // operations per feature as before, so the same bits.
+            means.Clear();
+            variances.Clear();
             for (int s = 0; s < batch; s++)
             {
-                squares += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), mean);
+                for (int f = f0; f < f1; f++)
+                {
+                    means[f - f0] += Planes.Sum(x.Slice(((s * features) + f) * spatial, spatial));
+                }
             }
 
-            return (mean, squares / m);
+            for (int i = 0; i < count; i++)
+            {
+                means[i] /= m;
+            }
+
+            for (int s = 0; s < batch; s++)
+            {
+                for (int f = f0; f < f1; f++)
+                {
+                    variances[f - f0] += Planes.SumOfSquaredDifferences(x.Slice(((s * features) + f) * spatial, spatial), means[f - f0]);
+                }
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                variances[i] /= m;
+            }
         }
 
         /// <summary>Features <c>[f0, f1)</c> of <see cref="Backward{T}"/> over maps of at least a vector.</summary>
@@ -878,6 +971,60 @@ namespace NetGen.Kernels
                 }
 
                 return sum;
+            }
+
+            /// <summary>
+            /// <c>(Σ (v − shift), Σ (v − shift)²)</c> of float values, computed in double, in four partial sums each.
+            /// </summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static (double First, double Second) ShiftedSums<T>(ReadOnlySpan<T> values, T shift)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ReadOnlySpan<float> v = MemoryMarshal.Cast<T, float>(values);
+                ref float start = ref MemoryMarshal.GetReference(v);
+                int n = v.Length, width = Vector<float>.Count, i = 0;
+                double k = double.CreateTruncating(shift);
+                var kv = new Vector<double>(k);
+                Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
+                Vector<double> q0 = Vector<double>.Zero, q1 = Vector<double>.Zero, q2 = Vector<double>.Zero, q3 = Vector<double>.Zero;
+                for (; i <= n - (2 * width); i += 2 * width)
+                {
+                    Vector.Widen(Vector.LoadUnsafe(ref start, (nuint)i), out Vector<double> w0, out Vector<double> w1);
+                    Vector.Widen(Vector.LoadUnsafe(ref start, (nuint)(i + width)), out Vector<double> w2, out Vector<double> w3);
+                    w0 -= kv;
+                    w1 -= kv;
+                    w2 -= kv;
+                    w3 -= kv;
+                    a0 += w0;
+                    a1 += w1;
+                    a2 += w2;
+                    a3 += w3;
+                    q0 += w0 * w0;
+                    q1 += w1 * w1;
+                    q2 += w2 * w2;
+                    q3 += w3 * w3;
+                }
+
+                for (; i <= n - width; i += width)
+                {
+                    Vector.Widen(Vector.LoadUnsafe(ref start, (nuint)i), out Vector<double> w0, out Vector<double> w1);
+                    w0 -= kv;
+                    w1 -= kv;
+                    a0 += w0;
+                    a1 += w1;
+                    q0 += w0 * w0;
+                    q1 += w1 * w1;
+                }
+
+                double sum = Vector.Sum((a0 + a1) + (a2 + a3)), squares = Vector.Sum((q0 + q1) + (q2 + q3));
+                for (; i < n; i++)
+                {
+                    double c = v[i] - k;
+                    sum += c;
+                    squares += c * c;
+                }
+
+                return (sum, squares);
             }
 
             /// <summary><c>Σ (values − mean)²</c>, in four partial sums.</summary>

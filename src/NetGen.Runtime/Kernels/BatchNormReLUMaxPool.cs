@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -6,14 +7,117 @@ using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels
 {
-    // The backward pass of BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs, as one pass over
-    // each map: the unpooled, masked gradient is summed while it is still in the L1 cache. dγ, dβ and dx equal what the
-    // three kernels compute one after the other, bit for bit. The two intermediate gradients are only scratch: the maps
-    // are memory-bound, and writing both in full (then reading dy back) was about a third of the pass's memory traffic,
-    // so each part reuses the planes of its first channel of dy for all its channels and leaves dRelu alone. (A fused
-    // forward pass lost to the three kernels in most interleaved runs, docs/benchmarks.md, and was removed.)
+    // BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs, as one pass over each map: the map
+    // that BatchNorm writes is still in the L1 cache when ReLU and the pooling read it, and in the backward pass the
+    // unpooled, masked gradient is summed while it is. The forward pass writes what the three kernels write, bit for bit
+    // (the same per-element code). The backward pass gives their dγ, dβ and dx bit for bit; its two intermediate
+    // gradients are only scratch: the maps are memory-bound, and writing both in full (then reading dy back) was about a
+    // third of the pass's memory traffic, so each part reuses the planes of its first channel of dy for all its channels
+    // and leaves dRelu alone.
     public static unsafe partial class BatchNorm
     {
+        /// <summary>
+        /// <see cref="ForwardTraining"/>, then <see cref="Activations.ReLU"/> of its output, then
+        /// <see cref="MaxPool2D.Forward"/> of that, over NCHW maps in one pass per map. Writes the same values to the same
+        /// spans as the three calls: <c>y = γ x̂ + β</c>, <c>relu = max(0, y)</c>,
+        /// <c>pooled[s,c,i,j] = max_(u,v &lt; size) relu[s, c, i·stride + u, j·stride + v]</c> and <c>argmax</c>, the
+        /// index in <paramref name="relu"/> of each maximum.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The inputs <c>[batch × channels × height × width]</c>.</param>
+        /// <param name="gamma">The scales γ <c>[channels]</c>.</param>
+        /// <param name="beta">The shifts β <c>[channels]</c>.</param>
+        /// <param name="runningMean">The running means <c>[channels]</c>, updated.</param>
+        /// <param name="runningVariance">The running variances <c>[channels]</c>, updated.</param>
+        /// <param name="xHat">The normalized inputs, as <paramref name="x"/>, kept for the backward pass.</param>
+        /// <param name="inverseStd">The values <c>1/√(σ² + ε)</c> <c>[channels]</c>, kept for the backward pass.</param>
+        /// <param name="y">BatchNorm's outputs, as <paramref name="x"/>.</param>
+        /// <param name="relu">ReLU's outputs, as <paramref name="x"/>.</param>
+        /// <param name="pooled">The pooled maps <c>[batch × channels × Ho × Wo]</c>, <c>Ho = ⌊(height − size)/stride⌋ + 1</c>.</param>
+        /// <param name="argmax">Where each maximum came from, an index into <paramref name="relu"/>, as <paramref name="pooled"/>.</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="channels">Channels (BatchNorm's features).</param>
+        /// <param name="height">Map height.</param>
+        /// <param name="width">Map width.</param>
+        /// <param name="size">The pooling window's size (size × size).</param>
+        /// <param name="stride">The pooling stride on both axes.</param>
+        /// <param name="momentum">The weight of the old running value, in [0, 1).</param>
+        /// <param name="epsilon">Added to the variance, &gt; 0.</param>
+        /// <exception cref="ArgumentException">A size is out of range, a span's length does not match the sizes, or a channel has no values; nothing is changed.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void ForwardTrainingReLUMaxPool<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            Span<T> relu,
+            Span<T> pooled,
+            Span<int> argmax,
+            int batch,
+            int channels,
+            int height,
+            int width,
+            int size,
+            int stride,
+            T momentum,
+            T epsilon)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            WindowGeometry pool = PoolGeometry(batch, channels, height, width, size, stride);
+            int spatial = height * width;
+            int length = CheckInput(x.Length, batch, channels, spatial);
+            CheckFeatures(gamma.Length, channels, nameof(gamma));
+            CheckFeatures(beta.Length, channels, nameof(beta));
+            CheckFeatures(runningMean.Length, channels, nameof(runningMean));
+            CheckFeatures(runningVariance.Length, channels, nameof(runningVariance));
+            Check.Length(xHat.Length, length, nameof(xHat), "batch × channels × height × width");
+            CheckFeatures(inverseStd.Length, channels, nameof(inverseStd));
+            Check.Length(y.Length, length, nameof(y), "batch × channels × height × width");
+            Check.Length(relu.Length, length, nameof(relu), "batch × channels × height × width");
+            int pooledLength = batch * channels * pool.Positions;
+            Check.Length(pooled.Length, pooledLength, nameof(pooled), "batch × channels × Ho × Wo");
+            Check.Length(argmax.Length, pooledLength, nameof(argmax), "batch × channels × Ho × Wo");
+            if (length == 0 || !FusesPlanes<T>(spatial))
+            {
+                // Too short a map for the vector loops (or no values, which ForwardTraining refuses): the three kernels.
+                ForwardTraining(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, channels, spatial, momentum, epsilon);
+                Activations.ReLU<T>(y, relu);
+                MaxPool2D.Forward<T>(relu, pooled, argmax, batch, channels, height, width, size, stride);
+                return;
+            }
+
+            int threads = MapJob<T>.Threads(length);
+            if (threads <= 1)
+            {
+                ForwardTrainingReLUMaxPoolPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, relu, pooled, argmax, batch, pool, momentum, epsilon, 0, channels);
+                return;
+            }
+
+            fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = runningMean, pvariance = runningVariance, pxHat = xHat, pinverseStd = inverseStd, py = y, prelu = relu, ppooled = pooled)
+            fixed (int* pargmax = argmax)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.BatchNormReLUMaxPoolForward;
+                (job.Batch, job.Features, job.Spatial, job.Units, job.First, job.Second, job.Geometry) = (batch, channels, spatial, channels, momentum, epsilon, pool);
+                job.Set(0, px, x.Length);
+                job.Set(1, pgamma, gamma.Length);
+                job.Set(2, pbeta, beta.Length);
+                job.Set(3, pmean, runningMean.Length);
+                job.Set(4, pvariance, runningVariance.Length);
+                job.Set(5, pxHat, xHat.Length);
+                job.Set(6, pinverseStd, inverseStd.Length);
+                job.Set(7, py, y.Length);
+                job.Set(8, prelu, relu.Length);
+                job.Set(9, ppooled, pooled.Length);
+                job.SetIndexes(pargmax, argmax.Length);
+                job.Run(threads);
+            }
+        }
+
         /// <summary>
         /// The backward pass of BatchNorm → ReLU → MaxPool2D: <see cref="MaxPool2D.Backward"/>, then
         /// <see cref="Activations.ReLUBackward"/>, then <see cref="Backward"/>, in one pass per map, with the same values
@@ -76,6 +180,7 @@ namespace NetGen.Kernels
             CheckFeatures(dgamma.Length, channels, nameof(dgamma));
             CheckFeatures(dbeta.Length, channels, nameof(dbeta));
             bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × channels × height × width");
+            CheckOwnMaps(argmax, batch * channels, pool.Positions, spatial);
             if (!FusesPlanes<T>(spatial))
             {
                 MaxPool2D.Backward(argmax, dPooled, dRelu, batch, channels, height, width, size, stride);
@@ -111,7 +216,24 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Whether the fused kernel runs its pass per map: when <see cref="Backward"/> would take its per-map vector loops.</summary>
+        /// <summary>
+        /// Throws unless each of the <paramref name="maps"/> maps' <paramref name="positions"/> indexes lies in that map of
+        /// <paramref name="spatial"/> values: checked before anything is written.
+        /// </summary>
+        private static void CheckOwnMaps(ReadOnlySpan<int> argmax, int maps, int positions, int spatial)
+        {
+            for (int plane = 0; plane < maps; plane++)
+            {
+                int start = plane * spatial, bad = Pooling.FirstOutside(argmax.Slice(plane * positions, positions), start, spatial);
+                if (bad >= 0)
+                {
+                    int k = (plane * positions) + bad;
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"argmax[{k}] = {argmax[k]} is not an index of its map [{start}, {start + spatial}) of y: pass the indexes written by the forward pass."), nameof(argmax));
+                }
+            }
+        }
+
+        /// <summary>Whether the fused kernels run their pass per map: when <see cref="ForwardTraining"/> and <see cref="Backward"/> would take their per-map vector loops.</summary>
         private static bool FusesPlanes<T>(int spatial)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count;
@@ -122,6 +244,69 @@ namespace NetGen.Kernels
             Check.Positive(size, nameof(size));
             Check.Positive(stride, nameof(stride));
             return WindowGeometry.Create(channels, height, width, size, size, stride, stride, 0, 0, nameof(size), oneDimensional: false);
+        }
+
+        /// <summary>
+        /// Channels <c>[f0, f1)</c> of <see cref="ForwardTrainingReLUMaxPool"/>: <see cref="ForwardTrainingPlanes"/>'s
+        /// statistics, then each map normalized, rectified and pooled while it is in the L1 cache, in memory order.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ForwardTrainingReLUMaxPoolPlanes<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> xHat,
+            Span<T> inverseStd,
+            Span<T> y,
+            Span<T> relu,
+            Span<T> pooled,
+            Span<int> argmax,
+            int batch,
+            in WindowGeometry pool,
+            T momentum,
+            T epsilon,
+            int f0,
+            int f1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int features = pool.Channels, spatial = pool.Height * pool.Width, count = f1 - f0;
+            if (count <= 0)
+            {
+                return;
+            }
+
+            T[]? rented = null;
+            Span<T> statistics = 2 * count <= StackLimit ? stackalloc T[2 * count] : (rented = ArrayPool<T>.Shared.Rent(2 * count)).AsSpan(0, 2 * count);
+            Span<T> means = statistics.Slice(0, count), variances = statistics.Slice(count, count);
+            MapStatistics(x, batch, features, spatial, f0, f1, means, variances);
+            UpdateStatistics(runningMean, runningVariance, inverseStd, f0, f1, means, variances, momentum, epsilon);
+            bool twoByTwo = pool.KernelHeight == 2 && pool.KernelWidth == 2 && pool.StrideHeight == 2 && pool.StrideWidth == 2;
+            for (int s = 0; s < batch; s++)
+            {
+                for (int f = f0; f < f1; f++)
+                {
+                    // x̂ = (x − μ) · invStd, y = γ x̂ + β;  relu = max(0, y);  pooled, argmax = max over each window of relu
+                    int plane = (s * features) + f, start = plane * spatial;
+                    Span<T> ys = y.Slice(start, spatial);
+                    Planes.Normalize(x.Slice(start, spatial), means[f - f0], inverseStd[f], gamma[f], beta[f], xHat.Slice(start, spatial), ys);
+                    TensorPrimitives.Max(ys, T.Zero, relu.Slice(start, spatial));
+                    if (twoByTwo)
+                    {
+                        Pooling.MaxForward2By2<T>(relu, pooled, argmax, plane, plane + 1, pool, keepIndexes: true);
+                    }
+                    else
+                    {
+                        Pooling.MaxForwardPlanes<T>(relu, pooled, argmax, plane, plane + 1, pool, keepIndexes: true);
+                    }
+                }
+            }
+
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
         }
 
         /// <summary>
@@ -164,13 +349,7 @@ namespace NetGen.Kernels
                     dRelus.Clear();
                     for (int k = plane * positions, end = k + positions; k < end; k++)
                     {
-                        int index = argmax[k] - start;
-                        if ((uint)index >= (uint)spatial)
-                        {
-                            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"argmax[{k}] = {argmax[k]} is not an index of its map [{start}, {start + spatial}) of y: pass the indexes written by the forward pass."), nameof(argmax));
-                        }
-
-                        dRelus[index] += dPooled[k];
+                        dRelus[argmax[k] - start] += dPooled[k];
                     }
 
                     Activations.ReLUBackwardRun<T>(y.Slice(start, spatial), dRelus, dys);

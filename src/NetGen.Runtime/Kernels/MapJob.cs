@@ -17,6 +17,9 @@ namespace NetGen.Kernels
         /// <summary>2×2 max pooling with stride 2, split by planes.</summary>
         MaxPool2By2,
 
+        /// <summary><see cref="BatchNorm.ForwardTrainingReLUMaxPool{T}"/>, split by features.</summary>
+        BatchNormReLUMaxPoolForward,
+
         /// <summary><see cref="BatchNorm.BackwardReLUMaxPool{T}"/>, split by features.</summary>
         BatchNormReLUMaxPoolBackward,
 
@@ -108,6 +111,9 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.BatchNormBackward:
                     BatchNorm.BackwardPlanes(Read(0), Read(1), Read(2), Read(3), Write(4), Write(5), Write(6), Batch, Features, Spatial, Flag, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolForward:
+                    BatchNorm.ForwardTrainingReLUMaxPoolPlanes(Read(0), Read(1), Read(2), Write(3), Write(4), Write(5), Write(6), Write(7), Write(8), Write(9), new Span<int>(_indexes, _indexLength), Batch, Geometry, First, Second, u0, u1);
                     break;
                 case MapKind.BatchNormReLUMaxPoolBackward:
                     BatchNorm.BackwardReLUMaxPoolPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Write(3), Read(4), Read(5), Read(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);

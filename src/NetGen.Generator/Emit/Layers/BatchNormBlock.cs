@@ -4,12 +4,12 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Emit.Layers;
 
 /// <summary>
-/// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the backward steps of the
-/// three layers run as one runtime kernel, one pass over each map (<c>BatchNorm.BackwardReLUMaxPool</c>): the same
-/// dγ, dβ and dx as the three kernels one after the other, with each map still in cache between the layers (the
-/// gradients between them are the kernel's scratch). Each layer keeps its comment; the pooling and the ReLU say that the BatchNorm's call computes them. (The
-/// forward passes stay three calls: a fused forward kernel did not pay in the interleaved measurements;
-/// docs/benchmarks.md.)
+/// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the forward steps and the
+/// backward steps of the three layers each run as one runtime kernel, one pass over each map
+/// (<c>BatchNorm.ForwardTrainingReLUMaxPool</c>, <c>BatchNorm.BackwardReLUMaxPool</c>), with each map still in cache
+/// between the layers: the forward writes the three kernels' values to their buffers; the backward gives their dγ, dβ
+/// and dx (the gradients between the layers are its scratch). Each layer keeps its comment; the pooling and the ReLU
+/// say that the BatchNorm's call computes them (in inference they are their own calls).
 /// </summary>
 internal static class BatchNormBlock
 {
@@ -37,6 +37,49 @@ internal static class BatchNormBlock
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A layer's forward code in a pass over the layers (the forward pass, the tangent pass): a block's ReLU and pooling
+    /// run as their own calls only in inference, the BatchNorm's training call computing them.
+    /// </summary>
+    public static void Forward(SourceWriter body, NetworkPlan plan, PlannedLayer layer, LayerEmitter emitter, EmitContext context, ISet<string> used)
+    {
+        if (Starts(plan, layer))
+        {
+            used.UnionWith(ForwardSpans(layer));
+        }
+
+        if (Head(plan, layer) is PlannedLayer head)
+        {
+            body.Line(ForwardNote(head));
+            body.Line("if (!training)");
+            body.Indent();
+            emitter.Forward(body, layer, context);
+            body.Unindent();
+            return;
+        }
+
+        emitter.Forward(body, layer, context);
+    }
+
+    /// <summary>The line under a member's comment in the forward pass: where its training code is.</summary>
+    public static string ForwardNote(PlannedLayer head) =>
+        $"// in training computed by layer {Literals.Int(head.Number)}'s call above (normalize, rectify and pool each map in one pass)";
+
+    /// <summary>The block's forward call in training.</summary>
+    public static string ForwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
+    {
+        int n = head.Number;
+        var spec = (BatchNormSpec)head.Spec;
+        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(plan.Layers[n + 1])}, momentum: {context.Real(spec.Momentum)}, epsilon: {context.Real(spec.Epsilon)});";
+    }
+
+    /// <summary>The spans <see cref="ForwardCall"/> uses.</summary>
+    public static IEnumerable<string> ForwardSpans(PlannedLayer head)
+    {
+        int n = head.Number;
+        return new[] { EmitContext.A(n - 1), $"xHat{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n), EmitContext.A(n + 1), EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
     }
 
     /// <summary>The line under a member's comment in the backward pass: where its code is.</summary>

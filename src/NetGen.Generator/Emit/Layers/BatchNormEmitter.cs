@@ -89,9 +89,23 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
     {
         int n = layer.Number;
         string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
+        bool block = BatchNormBlock.Starts(context.Plan, layer);
+        if (block)
+        {
+            writer.Line($"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: the above, A{N(n + 1)} = max(A{N(n)}, 0), A{N(n + 2)} and argmax{N(n + 2)} pooled");
+        }
+
         writer.Line("if (training)");
         writer.Indent();
-        writer.Line($"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(Spec(layer).Momentum)}, epsilon: {context.Real(Spec(layer).Epsilon)});");
+        if (block)
+        {
+            writer.Line(BatchNormBlock.ForwardCall(context.Plan, layer, context));
+        }
+        else
+        {
+            writer.Line($"{RuntimeTypes.BatchNorm}.ForwardTraining({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {A(n)}, {sizes}, momentum: {context.Real(Spec(layer).Momentum)}, epsilon: {context.Real(Spec(layer).Epsilon)});");
+        }
+
         writer.Unindent();
         writer.Line("else");
         writer.Indent();
