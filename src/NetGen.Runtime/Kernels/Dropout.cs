@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
 {
@@ -23,6 +24,7 @@ namespace NetGen.Kernels
         /// <param name="random">The generator the masks are drawn from.</param>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ForwardTraining<T>(ReadOnlySpan<T> x, Span<T> mask, Span<T> y, T rate, NetGenRandom random)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -42,7 +44,7 @@ namespace NetGen.Kernels
                 mask[i] = random.NextDouble() < threshold ? T.Zero : scale;
             }
 
-            TensorPrimitives.Multiply(x, mask, y);
+            Multiply(x, mask, y);
         }
 
         /// <summary>Backward pass: effectively computes <c>dx[i] = dy[i] · mask[i]</c>.</summary>
@@ -51,12 +53,40 @@ namespace NetGen.Kernels
         /// <param name="dy">The gradient with respect to the outputs.</param>
         /// <param name="dx">The gradient with respect to the inputs, overwritten; may be the same span as <paramref name="dy"/>.</param>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward<T>(ReadOnlySpan<T> mask, ReadOnlySpan<T> dy, Span<T> dx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(dy.Length, mask.Length, nameof(dy), "mask.Length");
             Check.Length(dx.Length, mask.Length, nameof(dx), "mask.Length");
-            TensorPrimitives.Multiply(dy, mask, dx);
+            Multiply(dy, mask, dx);
+        }
+
+        /// <summary>
+        /// <c>z[i] = a[i] · b[i]</c> over spans of one length (checked by the callers), the values
+        /// <c>TensorPrimitives.Multiply</c> gives. Its own loop, compiled once optimized: the BCL's generic one is compiled
+        /// three times over during a process's first training steps.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> z)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                ref T sa = ref MemoryMarshal.GetReference(a);
+                ref T sb = ref MemoryMarshal.GetReference(b);
+                ref T sz = ref MemoryMarshal.GetReference(z);
+                for (; i <= a.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    (Vector.LoadUnsafe(ref sa, (nuint)i) * Vector.LoadUnsafe(ref sb, (nuint)i)).StoreUnsafe(ref sz, (nuint)i);
+                }
+            }
+
+            for (; i < a.Length; i++)
+            {
+                z[i] = a[i] * b[i];
+            }
         }
     }
 }
