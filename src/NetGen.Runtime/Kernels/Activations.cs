@@ -36,7 +36,7 @@ namespace NetGen.Kernels
             int threads = MapJob<T>.Threads(x.Length);
             if (threads <= 1)
             {
-                ReLURun(x, y);
+                TensorPrimitives.Max(x, T.Zero, y);
                 return;
             }
 
@@ -80,35 +80,6 @@ namespace NetGen.Kernels
                 job.Set(1, pdy, dy.Length);
                 job.Set(2, pdx, dx.Length);
                 job.Run(threads);
-            }
-        }
-
-        /// <summary>
-        /// The loop of <see cref="ReLU{T}"/> over spans of one length: <c>y = x</c> where x &gt; 0 or x is NaN, else +0, the
-        /// values <c>TensorPrimitives.Max(x, 0)</c> gives. Its own loop, compiled once optimized: the BCL's generic one is
-        /// compiled three times over during a process's first training steps.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void ReLURun<T>(ReadOnlySpan<T> x, Span<T> y)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                ref T xs = ref MemoryMarshal.GetReference(x);
-                ref T ys = ref MemoryMarshal.GetReference(y);
-                for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
-                {
-                    Vector<T> v = Vector.LoadUnsafe(ref xs, (nuint)i);
-                    Vector<T> keep = Vector.GreaterThan(v, Vector<T>.Zero) | ~Vector.Equals(v, v);
-                    Vector.ConditionalSelect(keep, v, Vector<T>.Zero).StoreUnsafe(ref ys, (nuint)i);
-                }
-            }
-
-            for (; i < x.Length; i++)
-            {
-                T v = x[i];
-                y[i] = v > T.Zero || T.IsNaN(v) ? v : T.Zero;
             }
         }
 

@@ -116,7 +116,7 @@ namespace NetGen.Kernels
                     Pooling.MaxForward2By2(Read(0), Write(1), new Span<int>(_indexes, _indexLength), u0, u1, Geometry, Flag);
                     break;
                 case MapKind.ReLU:
-                    Activations.ReLURun(Read(0).Slice(u0, u1 - u0), Write(1).Slice(u0, u1 - u0));
+                    TensorPrimitives.Max(Read(0).Slice(u0, u1 - u0), T.Zero, Write(1).Slice(u0, u1 - u0));
                     break;
                 case MapKind.ReLUBackward:
                     Activations.ReLUBackwardRun(Read(0).Slice(u0, u1 - u0), Read(1).Slice(u0, u1 - u0), Write(2).Slice(u0, u1 - u0));
