@@ -20,7 +20,7 @@ internal static class NetworkEmitter
     /// <summary>
     /// Networks from this many multiply-adds per sample get their step and prediction members compiled once, optimized
     /// (<see cref="Optimized"/>); smaller ones, whose calls take a few microseconds or less, keep tiered compilation: its
-    /// profile-guided tier 1 inlines more of their many small calls (the 16-32-32-4 step ran 2–20 % slower without it in
+    /// profile-guided tier 1 inlines more of their many small calls (the 16-32-32-4 step ran 1.5–20 % slower without it in
     /// an interleaved A/B on a busy machine).
     /// </summary>
     internal const long OptimizedFromMultiplyAdds = 1 << 16;
