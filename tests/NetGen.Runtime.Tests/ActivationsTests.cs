@@ -36,6 +36,33 @@ namespace NetGen.Runtime.Tests
             TestMath.AllClose(Map(x, dy, (v, g) => v > 0 ? g : 0), dx, Tolerance, "dx");
         }
 
+        [Theory]
+        [InlineData(1)]
+        [InlineData(7)]
+        [InlineData(16)]
+        [InlineData(33)]
+        [InlineData(1000)]
+        public void ReLU_gives_the_bits_of_TensorPrimitives_Max_with_zero_for_NaN_and_signed_zeros(int n)
+        {
+            // NaN must stay NaN (the trainer's rollback sees it), −0 becomes +0, as TensorPrimitives.Max(x, 0) does.
+            T[] specials = [T.NaN, T.NegativeZero, T.Zero, T.NegativeInfinity, T.PositiveInfinity, T.Epsilon, -T.Epsilon];
+            var x = new T[n];
+            var random = new Random(n);
+            for (int i = 0; i < n; i++)
+            {
+                x[i] = i % 3 == 0 ? specials[random.Next(specials.Length)] : T.CreateTruncating((random.NextDouble() * 2) - 1);
+            }
+
+            var expected = new T[n];
+            System.Numerics.Tensors.TensorPrimitives.Max<T>(x, T.Zero, expected);
+            T[] y = TestMath.Garbage<T>(n);
+            Activations.ReLU<T>(x, y);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.True(T.IsNaN(expected[i]) ? T.IsNaN(y[i]) : expected[i].Equals(y[i]) && T.IsNegative(expected[i]) == T.IsNegative(y[i]), $"x[{i}] = {x[i]}: {y[i]}, expected {expected[i]}");
+            }
+        }
+
         [Fact]
         public void ReLU_works_in_place_and_gives_zero_gradient_at_zero()
         {

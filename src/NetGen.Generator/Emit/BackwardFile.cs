@@ -24,6 +24,7 @@ internal static class BackwardFile
         w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, a label out of range, or a NaN or infinite input; nothing is changed.</exception>");
         w.Line("/// <exception cref=\"InvalidOperationException\">Another <c>TrainStep</c> on this instance is running.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
@@ -49,6 +50,7 @@ internal static class BackwardFile
         w.Line("/// <exception cref=\"ArgumentException\">A wrong length, an empty batch, or a NaN or infinite value; nothing is changed.</exception>");
         w.Line("/// <exception cref=\"InvalidOperationException\">Another <c>TrainStep</c> on this instance is running.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
@@ -64,6 +66,7 @@ internal static class BackwardFile
         w.Line();
         WriteWithOutputs(w, c, labels: false);
         w.Line("// outputs is empty, or [batch × OutputSize]: it receives this forward pass's outputs, before the loss reads them.");
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"private {t} Train(Workspace ws, {c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets, int batch, {c.Span} outputs)"))
         {
             w.Line("Forward(ws, inputs, batch, training: true);");
@@ -81,6 +84,7 @@ internal static class BackwardFile
 
         w.Line();
         w.Line("// The backward pass: from the loss's gradient back to the first layer. dAn = ∂J/∂An, already divided by B.");
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"private void Backward(Workspace ws, {c.ReadOnlySpan} a0, int batch)"))
         {
             var body = new SourceWriter();
@@ -129,6 +133,7 @@ internal static class BackwardFile
         w.Line("/// <exception cref=\"InvalidOperationException\">Another <c>TrainStep</c> on this instance is running.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
         string second = labels ? "global::System.ReadOnlySpan<int> labels" : $"{c.ReadOnlySpan} targets";
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"public {t} TrainStep({c.ReadOnlySpan} inputs, {second}, {c.Span} outputs)"))
         {
             w.Line(labels ? "int batch = CheckLabels(inputs, labels);" : "int batch = CheckTargets(inputs, targets);");

@@ -94,6 +94,7 @@ internal static class ForwardFile
             w.Line();
             w.Line("// Grows every buffer to hold batch samples. Lengths are checked in long before anything is allocated, and the");
             w.Line("// fields are assigned only after every allocation succeeded: a batch too large leaves the workspace as it was.");
+            NetworkEmitter.Optimized(w, c);
             using (w.Block("public void EnsureCapacity(int batch)"))
             {
                 using (w.Block("if (batch <= Capacity)"))
@@ -214,6 +215,7 @@ internal static class ForwardFile
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"ArgumentException\">A length is not a whole number of samples, the batch is empty, or it is too large for one array; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"public void Predict({c.ReadOnlySpan} inputs, {c.Span} outputs)"))
         {
             w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
@@ -325,6 +327,7 @@ internal static class ForwardFile
     {
         string t = c.T;
         w.Line("// Every check runs before anything is written, so bad input leaves the network as it was.");
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"private static int CheckLabels({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
@@ -335,6 +338,7 @@ internal static class ForwardFile
         }
 
         w.Line();
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"private static int CheckTargets({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line($"int batch = {RuntimeTypes.Guard}.BatchSize(inputs.Length, InputSize, nameof(inputs), nameof(InputSize));");
@@ -351,6 +355,7 @@ internal static class ForwardFile
     {
         NetworkPlan plan = c.Plan;
         w.Line("// The forward pass, layer after layer. A0 is the input batch; B is the batch size. Inference writes only ws.");
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"private void Forward(Workspace ws, {c.ReadOnlySpan} a0, int batch, bool training)"))
         {
             var body = new SourceWriter();
@@ -372,6 +377,7 @@ internal static class ForwardFile
 
     private static void WriteLoss(SourceWriter w, EmitContext c)
     {
+        NetworkEmitter.Optimized(w, c);
         using (w.Block($"private {c.T} ComputeLoss(Workspace ws, {c.ReadOnlySpan} a0, {c.ReadOnlySpan} targets, int batch, bool withGradient)"))
         {
             LossEmitter.For(c.Plan.Spec.Loss).Write(w, c);

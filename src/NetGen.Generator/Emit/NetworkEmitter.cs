@@ -17,6 +17,27 @@ internal static class NetworkEmitter
 
     public static string GeneratedCode => $"[global::System.CodeDom.Compiler.GeneratedCode(\"NetGen.Generator\", \"{s_version}\")]";
 
+    /// <summary>
+    /// Networks from this many multiply-adds per sample get their step and prediction members compiled once, optimized
+    /// (<see cref="Optimized"/>); smaller ones, whose calls take a few microseconds or less, keep tiered compilation: its
+    /// profile-guided tier 1 inlines more of their many small calls (the 16-32-32-4 step ran 1.5–20 % slower without it in
+    /// an interleaved A/B on a busy machine).
+    /// </summary>
+    internal const long OptimizedFromMultiplyAdds = 1 << 16;
+
+    /// <summary>
+    /// Writes <c>[MethodImpl(AggressiveOptimization)]</c> before a member every training step or prediction runs, unless the
+    /// network is small: compiled once, optimized, at its first call, instead of three times over (tier 0, instrumented,
+    /// tier 1) while a process's first epoch runs on the cores the JIT needs.
+    /// </summary>
+    public static void Optimized(SourceWriter w, EmitContext c)
+    {
+        if (ForwardFile.MultiplyAddsPerSample(c.Plan) >= OptimizedFromMultiplyAdds)
+        {
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        }
+    }
+
     public static IReadOnlyList<(string HintName, string Source)> Emit(NetworkPlan plan)
     {
         var context = new EmitContext(plan);

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using NetGen.Threading;
 using NetGen.Training;
@@ -59,6 +60,7 @@ namespace NetGen.Data
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void CopyFeatures(ReadOnlySpan<int> order, int start, int n, Span<T> destination) =>
             RowGather<T>.Copy(Data.Features, Data.FeatureCount, order.Slice(start, n), destination);
 
@@ -90,6 +92,7 @@ namespace NetGen.Data
         private int _size;
 
         /// <summary>Copies row <c>rows[i]</c> of <paramref name="source"/> (<paramref name="size"/> values a row) to row i of <paramref name="destination"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Copy(ReadOnlySpan<T> source, int size, ReadOnlySpan<int> rows, Span<T> destination)
         {
             int threads = NetGenOptions.EffectiveDegreeOfParallelism;

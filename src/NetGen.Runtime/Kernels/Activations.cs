@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
@@ -27,6 +28,7 @@ namespace NetGen.Kernels
         /// <param name="x">The inputs.</param>
         /// <param name="y">The outputs, same length as <paramref name="x"/>.</param>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ReLU<T>(ReadOnlySpan<T> x, Span<T> y)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -56,6 +58,7 @@ namespace NetGen.Kernels
         /// <param name="dy">The gradient with respect to the outputs.</param>
         /// <param name="dx">The gradient with respect to the inputs, overwritten.</param>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ReLUBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -81,6 +84,7 @@ namespace NetGen.Kernels
         }
 
         /// <summary>The loop of <see cref="ReLUBackward{T}"/> over spans of one length.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ReLUBackwardRun<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -440,6 +444,7 @@ namespace NetGen.Kernels
         /// <param name="batch">The number of samples.</param>
         /// <param name="features">Values per sample.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Softmax<T>(ReadOnlySpan<T> x, Span<T> y, int batch, int features)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels
 {
@@ -23,6 +24,7 @@ namespace NetGen.Kernels
         /// <param name="random">The generator the masks are drawn from.</param>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ForwardTraining<T>(ReadOnlySpan<T> x, Span<T> mask, Span<T> y, T rate, NetGenRandom random)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -51,6 +53,7 @@ namespace NetGen.Kernels
         /// <param name="dy">The gradient with respect to the outputs.</param>
         /// <param name="dx">The gradient with respect to the inputs, overwritten; may be the same span as <paramref name="dy"/>.</param>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward<T>(ReadOnlySpan<T> mask, ReadOnlySpan<T> dy, Span<T> dx)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels
@@ -93,6 +94,7 @@ namespace NetGen.Kernels
         /// <param name="classes">The number of classes, ≥ 1.</param>
         /// <param name="parameterName">The span's parameter name, e.g. <c>labels</c>.</param>
         /// <exception cref="ArgumentException">A label is out of range.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Labels(ReadOnlySpan<int> labels, int classes, string parameterName)
         {
             if (classes < 1)
@@ -116,6 +118,7 @@ namespace NetGen.Kernels
         /// <param name="values">The values.</param>
         /// <param name="parameterName">The span's parameter name, e.g. <c>inputs</c>.</param>
         /// <exception cref="ArgumentException">A value is NaN, +∞ or −∞.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Finite<T>(ReadOnlySpan<T> values, string parameterName)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

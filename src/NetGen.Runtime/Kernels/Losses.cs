@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels
 {
@@ -111,6 +112,7 @@ namespace NetGen.Kernels
         /// <param name="classes">Classes per sample, ≥ 1.</param>
         /// <returns>The mean loss J.</returns>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> probabilities, ReadOnlySpan<T> targets, Span<T> dLogits, int batch, int classes)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -256,6 +258,7 @@ namespace NetGen.Kernels
         /// <param name="targets">The targets <c>[labels.Length × outputs]</c>, overwritten.</param>
         /// <param name="outputs">Values per sample, ≥ 1.</param>
         /// <exception cref="ArgumentException">A length does not match, or a label is out of range.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void LabelsToTargets<T>(ReadOnlySpan<int> labels, Span<T> targets, int outputs)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

@@ -76,6 +76,7 @@ namespace NetGen.Optimizers
             _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount);
 
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override bool UpdateGuarded(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit) =>
             _moments.Update(parameters, gradients, LearningRate, Beta1, Beta2, Epsilon, StepCount, previous, limit);
     }
@@ -145,6 +146,7 @@ namespace NetGen.Optimizers
         /// it returns whether every parameter after it is a number of magnitude ≤ <paramref name="limit"/> (the trainer's
         /// rollback copy and check, in this pass instead of two more).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Update(Span<T> parameters, ReadOnlySpan<T> gradients, double learningRate, double beta1, double beta2, double epsilon, long step, Span<T> previous, T limit)
         {
             // The bias corrections 1/(1 − βᵗ) are computed once per step, in double.
@@ -192,6 +194,7 @@ namespace NetGen.Optimizers
         private AdamConstants<T> _constants;
         private int _unusable;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static bool Run(Span<T> parameters, ReadOnlySpan<T> gradients, ReadOnlySpan<T> m, ReadOnlySpan<T> v, Span<T> nextM, Span<T> nextV, Span<T> previous, in AdamConstants<T> constants)
         {
             fixed (T* p = parameters, g = gradients, pm = m, pv = v, nm = nextM, nv = nextV, save = previous)
@@ -220,6 +223,7 @@ namespace NetGen.Optimizers
         }
 
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int part, int parts)
         {
             int width = Vector<T>.Count;

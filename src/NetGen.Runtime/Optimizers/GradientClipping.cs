@@ -157,6 +157,7 @@ namespace NetGen.Optimizers
         private int _length;
         private double[] _sums = Array.Empty<double>();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double SumOfSquares(ReadOnlySpan<T> values)
         {
             if (values.Length < 2 * Chunk)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Optimizers
 {
@@ -58,6 +59,7 @@ namespace NetGen.Optimizers
         /// <paramref name="limit"/>. An optimizer that overrides <see cref="UpdateGuarded"/> does both in its update's own
         /// pass over the parameters instead of one pass before it and one after.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal bool StepGuarded(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit)
         {
             CheckStep(parameters, gradients);
@@ -84,6 +86,7 @@ namespace NetGen.Optimizers
             return GuardScan.AllWithin<T>(parameters, limit);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void CheckStep(Span<T> parameters, ReadOnlySpan<T> gradients)
         {
             if (parameters.Length != gradients.Length)

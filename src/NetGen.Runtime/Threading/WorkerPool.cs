@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
@@ -77,6 +78,7 @@ namespace NetGen.Threading
         /// <paramref name="threads"/> − 1 workers, and returns when all parts are done. An exception from a part is
         /// rethrown here, after every part has finished.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(IParallelWork work, int parts, int threads)
         {
             if (parts <= 1 || threads <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
@@ -129,6 +131,7 @@ namespace NetGen.Threading
         }
 
         /// <summary>Claims and runs parts of generation <paramref name="generation"/> until none is left or the generation is closed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunParts(int generation, IParallelWork work, int parts)
         {
             while (true)
@@ -158,6 +161,7 @@ namespace NetGen.Threading
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EnsureThreads(int count)
         {
             if (_threads.Length >= count)
@@ -182,6 +186,7 @@ namespace NetGen.Threading
             _threads = threads;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void WorkerLoop(int index, int seen)
         {
             while (true)
