@@ -326,7 +326,7 @@ namespace NetGen.Runtime.Tests
             }
         }
 
-        /// <summary>Winograd's F(2 × 2, 3 × 3) takes the Fashion CNN's second layer, forward and input gradient, on every vector path, and only 3 × 3 windows with stride 1.</summary>
+        /// <summary>Winograd's F(2 × 2, 3 × 3) applies to the Fashion CNN's second layer, forward and input gradient, on every vector path (the input gradient is taken off the 512-bit one), and only to 3 × 3 windows with stride 1.</summary>
         [Fact]
         public void Three_by_three_layers_with_stride_1_and_8_channels_take_winograd_on_vector_paths()
         {
@@ -336,12 +336,39 @@ namespace NetGen.Runtime.Tests
                 bool vector = path != GemmPath.Scalar && System.Numerics.Vector.IsHardwareAccelerated;
                 Assert.Equal(vector, Winograd.Applies(second, 64, path));
                 Assert.Equal(vector, Winograd.AppliesToInputGradient(second, 64, path));
+                Assert.Equal(path != GemmPath.Vector512, Winograd.PaysForInputGradient(path));
             }
 
             Assert.False(Winograd.Applies(WindowGeometry.Create(32, 14, 14, 3, 3, 2, 2, 1, 1, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
             Assert.False(Winograd.Applies(WindowGeometry.Create(32, 14, 14, 5, 5, 1, 1, 2, 2, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
             Assert.False(Winograd.Applies(WindowGeometry.Create(4, 14, 14, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
             Assert.False(Winograd.AppliesToInputGradient(WindowGeometry.Create(8, 4, 4, 3, 3, 1, 1, 3, 3, "kernel", oneDimensional: false), 8, GemmPath.Vector128));
+        }
+
+        /// <summary>The direct one-channel kernel on every vector path (the convolution takes it only where it pays), against the naive convolution.</summary>
+        [Theory]
+        [InlineData(28, 28, 32, 3, 1)]
+        [InlineData(5, 19, 6, 3, 1)]
+        [InlineData(6, 13, 3, 2, 1)]
+        [InlineData(9, 17, 5, 5, 0)]
+        public void The_direct_one_channel_kernel_matches_the_naive_convolution_on_every_path(int height, int width, int filters, int kernel, int padding)
+        {
+            var geometry = WindowGeometry.Create(1, height, width, kernel, kernel, 1, 1, padding, padding, "kernel", oneDimensional: false);
+            double[] x = TestMath.Rounded<T>(TestMath.Uniform(geometry.InputLength, 1));
+            double[] w = TestMath.Rounded<T>(TestMath.Uniform(filters * geometry.PatchLength, 2));
+            double[] b = TestMath.Rounded<T>(TestMath.Uniform(filters, 3));
+            double[] yRef = NaiveConvolution.Forward(x, w, b, 1, 1, height, width, filters, kernel, kernel, 1, padding, padding, 1);
+            foreach (GemmPath path in Gemm.SupportedPaths())
+            {
+                if (!DirectConvolution.Applies<T>(geometry, path))
+                {
+                    continue;
+                }
+
+                T[] y = TestMath.Garbage<T>(yRef.Length), padded = TestMath.Garbage<T>(Convolution.WorkspaceLength(geometry, filters));
+                DirectConvolution.Forward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(b), y, padded, geometry, filters, hasBias: true, path);
+                TestMath.AllClose(yRef, y, TestMath.Tolerance<T>() * (geometry.PatchLength + 1), $"y on {path}");
+            }
         }
 
         /// <summary>Winograd's transforms without the AVX2 shuffles (as on Arm64): the same results as the naive convolution.</summary>
@@ -362,6 +389,7 @@ namespace NetGen.Runtime.Tests
             GemmPath path = Gemm.SupportedPaths()[^1];
             Assert.True(path == GemmPath.Scalar || Winograd.AppliesToInputGradient(geometry, filters, path));
             Winograd.UseShuffles = false;
+            Winograd.InputGradientOnEveryPath = true;
             try
             {
                 T[] workspace = TestMath.Garbage<T>(Convolution.WorkspaceLength(geometry, filters));
@@ -375,10 +403,11 @@ namespace NetGen.Runtime.Tests
             finally
             {
                 Winograd.UseShuffles = true;
+                Winograd.InputGradientOnEveryPath = false;
             }
         }
 
-        /// <summary>The direct one-channel kernel takes the Fashion CNN's first layer on every vector path, and leaves what it cannot take to the GEMM.</summary>
+        /// <summary>The direct one-channel kernel applies to the Fashion CNN's first layer on every vector path (and is taken on the 512-bit one), and leaves what it cannot take to the GEMM.</summary>
         [Fact]
         public void One_channel_layers_with_stride_1_take_the_direct_kernel_on_vector_paths()
         {
@@ -386,6 +415,7 @@ namespace NetGen.Runtime.Tests
             foreach (GemmPath path in Gemm.SupportedPaths())
             {
                 Assert.Equal(path != GemmPath.Scalar, DirectConvolution.Applies<T>(first, path));
+                Assert.Equal(path == GemmPath.Vector512, DirectConvolution.Pays(path));
             }
 
             Assert.False(DirectConvolution.Applies<T>(WindowGeometry.Create(2, 28, 28, 3, 3, 1, 1, 1, 1, "kernel", oneDimensional: false), GemmPath.Vector128));

@@ -262,7 +262,7 @@ namespace NetGen.Kernels
                 return;
             }
 
-            if (DirectConvolution.Applies<T>(geometry, path))
+            if (DirectConvolution.Applies<T>(geometry, path) && DirectConvolution.Pays(path))
             {
                 for (int s = s0; s < s1; s++)
                 {
@@ -324,7 +324,7 @@ namespace NetGen.Kernels
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
             int outputLength = filters * positions;
             bool patchRows = patch > positions && geometry.StrideWidth != 1;
-            bool winograd = hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path);
+            bool winograd = hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path) && Winograd.PaysForInputGradient(path);
             Span<T> columns = workspace.Slice(0, patch * positions);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
             for (int s = s0; s < s1; s++)

@@ -52,6 +52,13 @@ namespace NetGen.Kernels
                 && PaddedLength(g) <= (long)g.PatchLength * g.Positions;
         }
 
+        /// <summary>
+        /// Whether the layer's forward pass takes this kernel on <paramref name="path"/> where it applies: on the 512-bit
+        /// path only. There it ran the Fashion CNN's first layer 1.26× faster than im2col and the GEMM; on the 256-bit
+        /// path, whose 16 registers hold too few accumulators and weights, 0.87× (docs/benchmarks.md).
+        /// </summary>
+        public static bool Pays(GemmPath path) => path == GemmPath.Vector512;
+
         /// <summary>The values of the zero-padded plane: <c>(H + 2·ph) · (W + 2·pw)</c>.</summary>
         public static long PaddedLength(in WindowGeometry g) =>
             (long)(g.Height + (2 * g.PaddingHeight)) * (g.Width + (2 * g.PaddingWidth));

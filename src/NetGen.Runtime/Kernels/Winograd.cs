@@ -61,6 +61,17 @@ namespace NetGen.Kernels
             Applies(g, filters, path) && g.PaddingHeight <= 2 && g.PaddingWidth <= 2 && g.Height >= 2 && g.Width >= 2;
 
         /// <summary>
+        /// Whether the input gradient takes the transform on <paramref name="path"/> where it applies: not on the 512-bit
+        /// path, whose GEMMs are fast enough that the transforms of the 64-channel gradient cost what they save (0.96× the
+        /// col2im pass at the Fashion CNN's second layer, against 1.07–1.09× on the 256-bit path; docs/benchmarks.md).
+        /// Tests set <see cref="InputGradientOnEveryPath"/> to run it there too.
+        /// </summary>
+        public static bool PaysForInputGradient(GemmPath path) => path != GemmPath.Vector512 || InputGradientOnEveryPath;
+
+        /// <summary>Whether <see cref="PaysForInputGradient"/> holds on every path (tests only).</summary>
+        internal static bool InputGradientOnEveryPath { get; set; }
+
+        /// <summary>
         /// <c>y[s, f] = b[f] + Σ_c w[f, c] ⋆ x[s, c]</c> (cross-correlation with zero padding) for samples
         /// <c>[s0, s1)</c>; overwrites their outputs. The GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>
