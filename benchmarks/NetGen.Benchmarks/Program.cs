@@ -138,17 +138,21 @@ internal static class Quick
         const int batch = 128, filters = 32;
         float[] x = GemmBenchmarks.Random(batch * 784, 1), w = GemmBenchmarks.Random(filters * 9, 2), b = GemmBenchmarks.Random(filters, 3);
         float[] y = new float[batch * filters * 784], workspace = new float[NetGen.Kernels.Conv2D.WorkspaceLength(1, 28, 28, filters, 3, 1, 1)];
-        double direct = double.MaxValue, gemm = double.MaxValue;
+        float[] dy = GemmBenchmarks.Random(y.Length, 8), dw = new float[w.Length], db = new float[filters];
+        double direct = double.MaxValue, gemm = double.MaxValue, directBackward = double.MaxValue, gemmBackward = double.MaxValue;
         for (int round = 0; round < 15; round++)
         {
             NetGen.Kernels.DirectConvolution.Enabled = true;
             direct = Math.Min(direct, Time(() => NetGen.Kernels.Conv2D.Forward<float>(x, w, b, y, workspace, batch, 1, 28, 28, filters, 3, 1, 1)));
+            directBackward = Math.Min(directBackward, Time(() => NetGen.Kernels.Conv2D.Backward<float>(x, w, dy, dw, db, Span<float>.Empty, workspace, batch, 1, 28, 28, filters, 3, 1, 1)));
             NetGen.Kernels.DirectConvolution.Enabled = false;
             gemm = Math.Min(gemm, Time(() => NetGen.Kernels.Conv2D.Forward<float>(x, w, b, y, workspace, batch, 1, 28, 28, filters, 3, 1, 1)));
+            gemmBackward = Math.Min(gemmBackward, Time(() => NetGen.Kernels.Conv2D.Backward<float>(x, w, dy, dw, db, Span<float>.Empty, workspace, batch, 1, 28, 28, filters, 3, 1, 1)));
         }
 
         NetGen.Kernels.DirectConvolution.Enabled = true;
         Console.WriteLine($"conv 1→32 3×3 28×28 b=128 forward: direct {direct * 1e3:F3} ms, im2col + GEMM {gemm * 1e3:F3} ms ({gemm / direct:F2}×)");
+        Console.WriteLine($"conv 1→32 3×3 28×28 b=128 backward (dW, db): nine-tap dots {directBackward * 1e3:F3} ms, GEMM {gemmBackward * 1e3:F3} ms ({gemmBackward / directBackward:F2}×)");
 
         // The second layer, 32 → 64 on 14 × 14 maps: Winograd's F(2 × 2, 3 × 3) against im2col and the GEMM.
         float[] x5 = GemmBenchmarks.Random(batch * 32 * 196, 4), w5 = GemmBenchmarks.Random(64 * 288, 5), b5 = GemmBenchmarks.Random(64, 6);

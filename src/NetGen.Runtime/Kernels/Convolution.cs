@@ -325,6 +325,7 @@ namespace NetGen.Kernels
             int outputLength = filters * positions;
             bool patchRows = patch > positions && geometry.StrideWidth != 1;
             bool winograd = hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path) && Winograd.PaysForInputGradient(path);
+            bool directWeightGradient = DirectConvolution.AppliesToWeightGradient(geometry, path);
             Span<T> columns = workspace.Slice(0, patch * positions);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
             for (int s = s0; s < s1; s++)
@@ -335,7 +336,14 @@ namespace NetGen.Kernels
                 // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]; an empty dW (input gradients only) skips it
                 if (!dw.IsEmpty)
                 {
-                    Gemm.AddMultiplyTransposedB(dys, Patches(xs, columns, geometry), dw, filters, positions, patch, path, maxThreads);
+                    if (directWeightGradient)
+                    {
+                        DirectConvolution.AddWeightGradient(dys, Patches(xs, columns, geometry), dw, filters, positions, path);
+                    }
+                    else
+                    {
+                        Gemm.AddMultiplyTransposedB(dys, Patches(xs, columns, geometry), dw, filters, positions, patch, path, maxThreads);
+                    }
                 }
 
                 // db[f] += Σ_p dY[f, p]

@@ -92,6 +92,97 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>
+        /// Whether <see cref="AddWeightGradient{T}"/> computes this layer's kernel gradient on <paramref name="path"/>: one
+        /// input channel, a 3 × 3 window (nine taps, one accumulator each) and a vector path. The GEMM's dot products at
+        /// n = 9 reload each output gradient for every few taps; this reads it once for all nine.
+        /// </summary>
+        public static bool AppliesToWeightGradient(in WindowGeometry g, GemmPath path) =>
+            Enabled && path != GemmPath.Scalar && g.Channels == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.Positions >= 64;
+
+        /// <summary>
+        /// <c>dw[f, t] += Σ_p dy[f, p] · columns[t, p]</c> for one sample: the kernel gradient of a one-channel 3 × 3 layer
+        /// from its patch matrix <c>[9 × P]</c>, each filter's nine sums by vectors over the positions, then one reduction each.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void AddWeightGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> columns, Span<T> dw, int filters, int positions, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            fixed (T* pdy = dy, pcolumns = columns, pdw = dw)
+            {
+                switch (path)
+                {
+                    case GemmPath.Vector512:
+                        AddWeightGradient<Simd512<T>, Vector512<T>, T>(pdy, pcolumns, pdw, filters, positions);
+                        break;
+                    case GemmPath.Vector256:
+                        AddWeightGradient<Simd256<T>, Vector256<T>, T>(pdy, pcolumns, pdw, filters, positions);
+                        break;
+                    case GemmPath.Vector128:
+                        AddWeightGradient<Simd128<T>, Vector128<T>, T>(pdy, pcolumns, pdw, filters, positions);
+                        break;
+                    default:
+                        throw new InvalidOperationException($"GemmPath {path} has no direct convolution.");
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void AddWeightGradient<TOps, TVector, T>(T* dy, T* columns, T* dw, int filters, int positions)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int lanes = TOps.Count, whole = positions - (positions % lanes);
+            T* c0 = columns, c1 = c0 + positions, c2 = c1 + positions, c3 = c2 + positions, c4 = c3 + positions;
+            T* c5 = c4 + positions, c6 = c5 + positions, c7 = c6 + positions, c8 = c7 + positions;
+            for (int f = 0; f < filters; f++)
+            {
+                T* g = dy + (f * positions);
+                TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero, a8 = TOps.Zero;
+                for (int p = 0; p < whole; p += lanes)
+                {
+                    TVector d = TOps.Load(g + p);
+                    a0 = TOps.MultiplyAdd(d, TOps.Load(c0 + p), a0);
+                    a1 = TOps.MultiplyAdd(d, TOps.Load(c1 + p), a1);
+                    a2 = TOps.MultiplyAdd(d, TOps.Load(c2 + p), a2);
+                    a3 = TOps.MultiplyAdd(d, TOps.Load(c3 + p), a3);
+                    a4 = TOps.MultiplyAdd(d, TOps.Load(c4 + p), a4);
+                    a5 = TOps.MultiplyAdd(d, TOps.Load(c5 + p), a5);
+                    a6 = TOps.MultiplyAdd(d, TOps.Load(c6 + p), a6);
+                    a7 = TOps.MultiplyAdd(d, TOps.Load(c7 + p), a7);
+                    a8 = TOps.MultiplyAdd(d, TOps.Load(c8 + p), a8);
+                }
+
+                T s0 = TOps.Sum(a0), s1 = TOps.Sum(a1), s2 = TOps.Sum(a2), s3 = TOps.Sum(a3), s4 = TOps.Sum(a4);
+                T s5 = TOps.Sum(a5), s6 = TOps.Sum(a6), s7 = TOps.Sum(a7), s8 = TOps.Sum(a8);
+                for (int p = whole; p < positions; p++)
+                {
+                    T d = g[p];
+                    s0 += d * c0[p];
+                    s1 += d * c1[p];
+                    s2 += d * c2[p];
+                    s3 += d * c3[p];
+                    s4 += d * c4[p];
+                    s5 += d * c5[p];
+                    s6 += d * c6[p];
+                    s7 += d * c7[p];
+                    s8 += d * c8[p];
+                }
+
+                T* row = dw + (f * 9);
+                row[0] += s0;
+                row[1] += s1;
+                row[2] += s2;
+                row[3] += s3;
+                row[4] += s4;
+                row[5] += s5;
+                row[6] += s6;
+                row[7] += s7;
+                row[8] += s8;
+            }
+        }
+
         /// <summary>The sample in the middle of a zero plane of <c>(H + 2·ph) × (W + 2·pw)</c>.</summary>
         private static void Pad<T>(ReadOnlySpan<T> x, Span<T> padded, in WindowGeometry g)
             where T : unmanaged, IFloatingPointIeee754<T>
