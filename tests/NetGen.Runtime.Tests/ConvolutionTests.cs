@@ -261,6 +261,7 @@ namespace NetGen.Runtime.Tests
                 [6, 3, 8, 7, 4, 3, 2, 1], // stride 2 on an odd map, Q = 27 > P = 16: general im2col, dRows
                 [2, 1, 5, 19, 6, 3, 1, 1], // one channel, direct: rows of 19 (an overlapping last vector), 4 + 2 filters
                 [3, 1, 6, 13, 3, 2, 1, 1], // one channel, direct, 2 × 2 kernel: maps of 7 × 14, larger than the input
+                [2, 1, 9, 13, 5, 3, 1, 0], // one channel, 3 × 3, no padding: the nine-tap kernel gradient's scalar tail on real values
                 [2, 1, 9, 7, 5, 5, 1, 0], // one channel, rows of 3: the direct kernel on none of the paths, the GEMM instead
                 [3, 8, 7, 9, 8, 3, 1, 1], // Winograd: odd maps (blocks over the edge), 3 samples in one group
                 [2, 9, 6, 5, 10, 3, 1, 0], // Winograd without padding (the input gradient pads by 2)
@@ -438,10 +439,14 @@ namespace NetGen.Runtime.Tests
         }
     }
 
+    // The 2-D tests set process-wide switches (Gemm.ParallelGrain, Winograd's), which another class's test restoring them
+    // at the same moment would undo under a running assertion: they run alone, with the allocation tests.
+    [Collection(AllThreadsCollection.Name)]
     public sealed class Conv2DSingleTests : Conv2DTests<float>
     {
     }
 
+    [Collection(AllThreadsCollection.Name)]
     public sealed class Conv2DDoubleTests : Conv2DTests<double>
     {
         [Theory]
