@@ -66,7 +66,7 @@ internal static class MlpTrainProfile
                 NetGenOptions.MaxDegreeOfParallelism = threads;
                 for (int i = 0; i < steps.Count; i++)
                 {
-                    times[i, threads - 1].Add(Time(steps[i].Call));
+                    times[i, threads - 1].Add(Profile.Time(steps[i].Call));
                 }
             }
         }
@@ -74,7 +74,7 @@ internal static class MlpTrainProfile
         double sum1 = 0, sum2 = 0;
         for (int i = 0; i < steps.Count; i++)
         {
-            double one = Median(times[i, 0]), two = Median(times[i, 1]);
+            double one = Profile.Median(times[i, 0]), two = Profile.Median(times[i, 1]);
             if (i < steps.Count - 1)
             {
                 sum1 += one;
@@ -87,30 +87,6 @@ internal static class MlpTrainProfile
 
             Console.WriteLine($"{steps[i].Name,-32} {one * 1e6,8:F0} µs {two * 1e6,8:F0} µs  {one / two,5:F2}×");
         }
-    }
-
-    private static double Time(Action action)
-    {
-        for (int i = 0; i < 3; i++)
-        {
-            action();
-        }
-
-        var watch = Stopwatch.StartNew();
-        int count = 0;
-        while (watch.Elapsed.TotalMilliseconds < 25 || count < 3)
-        {
-            action();
-            count++;
-        }
-
-        return watch.Elapsed.TotalSeconds / count;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 
     private static float[] Ones(int n) => Enumerable.Repeat(1f, n).ToArray();

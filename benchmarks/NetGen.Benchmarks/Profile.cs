@@ -251,7 +251,8 @@ internal static class Profile
         Console.WriteLine($"{whole.Name,-34} {Median(times[steps.Count]) * 1e3,9:F3} ms");
     }
 
-    private static double Time(Action action)
+    /// <summary>Seconds per call: one call to warm up, then calls for at least 20 ms (and at least 2).</summary>
+    internal static double Time(Action action)
     {
         action();
         var watch = Stopwatch.StartNew();
@@ -265,7 +266,7 @@ internal static class Profile
         return watch.Elapsed.TotalSeconds / count;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         return values[values.Count / 2];
