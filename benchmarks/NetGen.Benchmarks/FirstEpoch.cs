@@ -27,15 +27,7 @@ internal static class FirstEpoch
     public static void Run(string mode, int threads)
     {
         NetGenOptions.MaxDegreeOfParallelism = threads;
-        float[] features = GemmBenchmarks.Random(Samples * FashionMlp.InputSize, 7);
-        var labels = new int[Samples];
-        var random = new Random(3);
-        for (int i = 0; i < labels.Length; i++)
-        {
-            labels[i] = random.Next(FashionMlp.OutputSize);
-        }
-
-        var data = new Dataset<float>(features, FashionMlp.InputSize, labels);
+        (float[] features, int[] labels, Dataset<float> data) = TrainerOverhead.StandInData(Samples);
         var network = new FashionMlp(1);
         var adam = new Adam<float>(learningRate: 0.001);
         double firstBatch = double.NaN, steady = double.NaN;

@@ -21,15 +21,7 @@ internal static class TrainerOverhead
     public static void Run(int rounds)
     {
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; threads {NetGenOptions.MaxDegreeOfParallelism}; {Environment.ProcessorCount} cores; {Samples} samples, batch {Batch}, {rounds} rounds");
-        float[] features = GemmBenchmarks.Random(Samples * FashionMlp.InputSize, 7);
-        var labels = new int[Samples];
-        var random = new Random(3);
-        for (int i = 0; i < labels.Length; i++)
-        {
-            labels[i] = random.Next(FashionMlp.OutputSize);
-        }
-
-        var data = new Dataset<float>(features, FashionMlp.InputSize, labels);
+        (float[] features, int[] labels, Dataset<float> data) = TrainerOverhead.StandInData(Samples);
 
         // The bare loop trains on the batches Fit would draw with its seed, gathered once beforehand.
         var order = new int[Samples];
@@ -131,6 +123,20 @@ internal static class TrainerOverhead
     }
 
     private static int StepsPerEpoch => (Samples + Batch - 1) / Batch;
+
+    /// <summary>Stand-in Fashion-MNIST: pixel-like features and seeded labels for the MLP, the same in every probe.</summary>
+    internal static (float[] Features, int[] Labels, Dataset<float> Data) StandInData(int samples)
+    {
+        float[] features = GemmBenchmarks.Random(samples * FashionMlp.InputSize, 7);
+        var labels = new int[samples];
+        var random = new Random(3);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = random.Next(FashionMlp.OutputSize);
+        }
+
+        return (features, labels, new Dataset<float>(features, FashionMlp.InputSize, labels));
+    }
 
     private static void Warm(Dataset<float> data, float[] features, int[] labels)
     {
