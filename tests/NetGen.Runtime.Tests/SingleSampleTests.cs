@@ -107,6 +107,79 @@ namespace NetGen.Runtime.Tests
             }
         }
 
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void BackwardOverwrite_gives_the_bits_of_clearing_and_accumulating(string name)
+        {
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            foreach ((int inputs, int outputs, int seed) in Shapes())
+            {
+                // Zeros among dy and x (negative x included): a product −0 must come out +0, as 0 + (−0) did.
+                double[] x = Values(inputs, seed), w = Values(outputs * inputs, seed + 1), dy = Values(outputs, seed + 2);
+                x[seed % inputs] = 0;
+                dy[seed % outputs] = 0;
+                if (outputs > 1)
+                {
+                    dy[(seed + 1) % outputs] = -0.0;
+                }
+
+                T[] dwExpected = new T[outputs * inputs], dbExpected = new T[outputs], dxExpected = TestMath.Garbage<T>(inputs);
+                SingleSample.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dwExpected, dbExpected, dxExpected, inputs, outputs, path);
+
+                // Garbage (NaN included) where the gradients go: every value must be written, none read.
+                T[] dw = TestMath.Garbage<T>(outputs * inputs), db = TestMath.Garbage<T>(outputs), dx = TestMath.Garbage<T>(inputs);
+                dw[0] = T.NaN;
+                db[0] = T.NaN;
+                SingleSample.BackwardOverwrite<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dw, db, dx, inputs, outputs, path);
+                string what = $"{path} {inputs} → {outputs}";
+                AssertSameBits(dwExpected, dw, "dW " + what);
+                AssertSameBits(dbExpected, db, "db " + what);
+                AssertSameBits(dxExpected, dx, "dX " + what);
+
+                T[] dwOnly = TestMath.Garbage<T>(outputs * inputs), dbOnly = TestMath.Garbage<T>(outputs), dxOnly = TestMath.Garbage<T>(inputs);
+                SingleSample.BackwardOverwrite<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dwOnly, [], [], inputs, outputs, path);
+                SingleSample.BackwardOverwrite<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), [], dbOnly, [], inputs, outputs, path);
+                SingleSample.BackwardOverwrite<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), [], [], dxOnly, inputs, outputs, path);
+                AssertSameBits(dwExpected, dwOnly, "dW alone " + what);
+                AssertSameBits(dbExpected, dbOnly, "db alone " + what);
+                AssertSameBits(dxExpected, dxOnly, "dX alone " + what);
+            }
+        }
+
+        [Fact]
+        public void Linear_BackwardOverwrite_gives_the_bits_of_clearing_and_Backward_at_any_batch()
+        {
+            foreach ((int batch, int inputs, int outputs) in new[] { (1, 16, 32), (1, 32, 32), (1, 32, 4), (1, 7, 9), (3, 16, 32), (5, 7, 9) })
+            {
+                T[] x = TestMath.To<T>(Values(batch * inputs, 1)), w = TestMath.To<T>(Values(outputs * inputs, 2)), dy = TestMath.To<T>(Values(batch * outputs, 4));
+                foreach (bool overwrite in new[] { true, false })
+                {
+                    bool saved = GemmTuning.OverwriteGradients;
+                    GemmTuning.OverwriteGradients = overwrite;
+                    try
+                    {
+                        T[] dwExpected = new T[outputs * inputs], dbExpected = new T[outputs], dxExpected = TestMath.Garbage<T>(batch * inputs);
+                        Linear.Backward<T>(x, w, dy, dwExpected, dbExpected, dxExpected, batch, inputs, outputs);
+                        T[] dw = TestMath.Garbage<T>(outputs * inputs), db = TestMath.Garbage<T>(outputs), dx = TestMath.Garbage<T>(batch * inputs);
+                        Linear.BackwardOverwrite<T>(x, w, dy, dw, db, dx, batch, inputs, outputs);
+                        string what = $"batch {batch}, {inputs} → {outputs}, overwrite {overwrite}";
+                        AssertSameBits(dwExpected, dw, "dW " + what);
+                        AssertSameBits(dbExpected, db, "db " + what);
+                        AssertSameBits(dxExpected, dx, "dX " + what);
+                    }
+                    finally
+                    {
+                        GemmTuning.OverwriteGradients = saved;
+                    }
+                }
+
+                // A wrong length is refused before anything is written.
+                T[] untouched = TestMath.Garbage<T>(outputs * inputs), copy = (T[])untouched.Clone();
+                Assert.Throws<ArgumentException>(() => Linear.BackwardOverwrite<T>(x, w, dy, untouched, new T[outputs + 1], [], batch, inputs, outputs));
+                AssertSameBits(copy, untouched, "dW after a refused call");
+            }
+        }
+
         [Fact]
         public void Linear_at_batch_one_gives_the_bits_of_the_products_at_the_default_path()
         {

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit.Layers;
 using NetGen.Generator.Model;
 
@@ -76,7 +77,7 @@ internal static class BackwardFile
             w.Close();
             w.Line();
             w.Line($"{t} loss = ComputeLoss(ws, inputs, targets, batch, withGradient: true);");
-            w.Line("_gradients.AsSpan().Clear(); // parameter gradients accumulate below");
+            ClearGradients(w, c);
             w.Line("loss += Penalty(withGradient: true);");
             w.Line("Backward(ws, inputs, batch);");
             w.Line("return loss;");
@@ -94,7 +95,7 @@ internal static class BackwardFile
                 PlannedLayer layer = plan.Layers[i];
                 LayerEmitter emitter = LayerEmitter.For(layer.Spec);
                 body.Line();
-                body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.BackwardMath(layer)}");
+                body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.TrainingBackwardMath(layer, c)}");
                 if (BatchNormBlock.Head(plan, layer) is PlannedLayer head)
                 {
                     body.Line(BatchNormBlock.MemberNote(head));
@@ -106,6 +107,60 @@ internal static class BackwardFile
             }
 
             ForwardFile.WithSpans(w, c, body.ToString(), used);
+        }
+    }
+
+    /// <summary>
+    /// Clears the parameter gradients that the backward pass adds to. The layers that write theirs (Dense layers on the
+    /// kernels, without L1 or L2) need no clearing: for a tiny network the clear was a pass as long as the update's.
+    /// </summary>
+    private static void ClearGradients(SourceWriter w, EmitContext c)
+    {
+        var ranges = new System.Collections.Generic.List<(long Start, long Length, System.Collections.Generic.List<int> Layers)>();
+        long total = 0;
+        foreach (PlannedLayer layer in c.Plan.Layers)
+        {
+            foreach (TensorPlan tensor in layer.Tensors)
+            {
+                total += tensor.Length;
+                if (c.WritesGradients(layer))
+                {
+                    continue;
+                }
+
+                if (ranges.Count > 0 && ranges[ranges.Count - 1].Start + ranges[ranges.Count - 1].Length == tensor.Offset)
+                {
+                    var last = ranges[ranges.Count - 1];
+                    if (last.Layers[last.Layers.Count - 1] != layer.Number)
+                    {
+                        last.Layers.Add(layer.Number);
+                    }
+
+                    ranges[ranges.Count - 1] = (last.Start, last.Length + tensor.Length, last.Layers);
+                }
+                else
+                {
+                    ranges.Add((tensor.Offset, tensor.Length, new System.Collections.Generic.List<int> { layer.Number }));
+                }
+            }
+        }
+
+        if (ranges.Count == 1 && ranges[0].Start == 0 && ranges[0].Length == total)
+        {
+            w.Line("_gradients.AsSpan().Clear(); // parameter gradients accumulate below");
+            return;
+        }
+
+        if (ranges.Count == 0)
+        {
+            w.Line("// No clearing: every layer below writes its parameter gradients (=), none adds to them.");
+            return;
+        }
+
+        foreach (var range in ranges)
+        {
+            string which = range.Layers.Count == 1 ? "layer " + Literals.Int(range.Layers[0]) : "layers " + string.Join(", ", range.Layers.Select(Literals.Int));
+            w.Line($"_gradients.AsSpan({Literals.Int((int)range.Start)}, {Literals.Int((int)range.Length)}).Clear(); // the gradients of {which} accumulate below (+=); the other layers write theirs (=)");
         }
     }
 

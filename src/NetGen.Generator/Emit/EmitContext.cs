@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -54,6 +55,18 @@ internal sealed class EmitContext
 
     /// <summary>Gradient of the loss with respect to the output of layer <paramref name="number"/>.</summary>
     public static string DA(int number) => "dA" + Int(number);
+
+    /// <summary>
+    /// Whether the training step's backward pass writes this layer's parameter gradients instead of adding to them, so
+    /// that the step need not clear them first: a Dense layer that calls the kernels, in a network whose penalty adds
+    /// nothing to the gradients before the backward pass (no L1 or L2 on weights).
+    /// </summary>
+    public bool WritesGradients(PlannedLayer layer) =>
+        layer.Spec is DenseSpec && !layer.Unrolled && layer.Tensors.Count > 0 && !PenaltyWritesGradients;
+
+    /// <summary>Whether <c>Penalty(withGradient: true)</c> adds to the parameter gradients: L1 or L2 set and some weight matrix.</summary>
+    public bool PenaltyWritesGradients =>
+        (Plan.Spec.L1 > 0 || Plan.Spec.L2 > 0) && Plan.Layers.Any(l => l.Tensors.Any(x => x.Name == "W"));
 
     /// <summary>The gradient to write for a layer's input, or an empty span for the first layer (no one needs it).</summary>
     public string DInput(PlannedLayer layer) => layer.Number == 1 ? EmptySpan : DA(layer.Number - 1);

@@ -887,6 +887,9 @@ namespace NetGen.Kernels
         /// <summary>Whether a single sample's weight gradient is a rank-1 update 4 rows at a time (the default), or outer-product tiles at k = 1 (before).</summary>
         public static bool RankOneRows { get; set; } = true;
 
+        /// <summary>Whether <see cref="Linear.BackwardOverwrite"/> on one sample writes the parameter gradients directly (the default), or clears them and accumulates (before).</summary>
+        public static bool OverwriteGradients { get; set; } = true;
+
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
     }

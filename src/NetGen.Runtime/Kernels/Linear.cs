@@ -124,6 +124,58 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>
+        /// <see cref="Backward"/> that writes the parameter gradients instead of adding to them: effectively computes
+        /// <c>dw[o,i] = Σₛ dy[s,o] · x[s,i]</c>, <c>db[o] = Σₛ dy[s,o]</c> and <c>dx[s,i] = Σₒ dy[s,o] · w[o,i]</c> (all
+        /// overwritten), so a training step need not clear them first. The same values as clearing <paramref name="dw"/> and
+        /// <paramref name="db"/> and calling <see cref="Backward"/>; for one sample only a weight gradient whose product
+        /// underflows to zero can differ, in the sign of that zero.
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="x">The forward inputs <c>[batch × inputs]</c>.</param>
+        /// <param name="w">The weights <c>[outputs × inputs]</c>.</param>
+        /// <param name="dy">The gradient of the loss with respect to the outputs <c>[batch × outputs]</c>.</param>
+        /// <param name="dw">The weight gradient <c>[outputs × inputs]</c>, overwritten; empty to skip it.</param>
+        /// <param name="db">The bias gradient <c>[outputs]</c>, overwritten; empty to skip it.</param>
+        /// <param name="dx">The input gradient <c>[batch × inputs]</c>, overwritten; empty to skip it (first layer).</param>
+        /// <param name="batch">The number of samples.</param>
+        /// <param name="inputs">Features per input sample.</param>
+        /// <param name="outputs">Units of the layer.</param>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes; nothing is written.</exception>
+        public static void BackwardOverwrite<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int batch, int inputs, int outputs)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            CheckSizes(batch, inputs, outputs);
+            int inputLength = Check.Product(batch, inputs, "batch × inputs");
+            int weightLength = Check.Product(outputs, inputs, "outputs × inputs");
+            Check.Length(x.Length, inputLength, nameof(x), "batch × inputs");
+            Check.Length(w.Length, weightLength, nameof(w), "outputs × inputs");
+            Check.Length(dy.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(dy), "batch × outputs");
+            bool hasWeightGradient = Check.Optional(dw.Length, weightLength, nameof(dw), "outputs × inputs");
+            bool hasBias = Check.Optional(db.Length, outputs, nameof(db), "outputs");
+            bool hasInputGradient = Check.Optional(dx.Length, inputLength, nameof(dx), "batch × inputs");
+
+            GemmPath path = Gemm.DefaultPath;
+            if (batch == 1 && GemmTuning.OverwriteGradients && SingleSample.Applies<T>(path, inputs, outputs))
+            {
+                SingleSample.BackwardOverwrite(x, w, dy, hasWeightGradient ? dw : Span<T>.Empty, hasBias ? db : Span<T>.Empty, hasInputGradient ? dx : Span<T>.Empty, inputs, outputs, path);
+                return;
+            }
+
+            // Larger batches: the products accumulate onto zeros, exactly what clearing and accumulating gave.
+            if (hasWeightGradient)
+            {
+                dw.Clear();
+            }
+
+            if (hasBias)
+            {
+                db.Clear();
+            }
+
+            Backward(x, w, dy, dw, db, dx, batch, inputs, outputs);
+        }
+
         private static void CheckSizes(int batch, int inputs, int outputs)
         {
             Check.NonNegative(batch, nameof(batch));

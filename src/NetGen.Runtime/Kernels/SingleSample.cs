@@ -176,6 +176,105 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// <see cref="Backward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, Span{T}, int, int, GemmPath)"/>
+        /// that writes <c>dw[o,i] = dy[o] · x[i]</c> and <c>db[o] = dy[o]</c> instead of adding them: each product is the same
+        /// fused multiply-add onto zero that <see cref="RankOne{TOps, TVector, T}"/> adds to a cleared gradient, and
+        /// <c>db = dy + 0</c> is what <c>0 + dy</c> gave (a −0 becomes +0), so the same bits; only a product that underflows
+        /// to −0 keeps its sign here (a cleared gradient made it +0).
+        /// </summary>
+        public static void BackwardOverwrite<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int inputs, int outputs, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (!db.IsEmpty)
+            {
+                TensorPrimitives.Add(dy, T.Zero, db);
+            }
+
+            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdx = dx)
+            {
+                T* gw = dw.IsEmpty ? null : pdw, gx = dx.IsEmpty ? null : pdx;
+                switch (path)
+                {
+                    case GemmPath.Vector512:
+                        BackwardOverwrite<Simd512<T>, Vector512<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
+                        break;
+                    case GemmPath.Vector256:
+                        BackwardOverwrite<Simd256<T>, Vector256<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
+                        break;
+                    default:
+                        BackwardOverwrite<Simd128<T>, Vector128<T>, T>(px, pw, pdy, gw, gx, inputs, outputs);
+                        break;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardOverwrite<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (dw != null)
+            {
+                RankOneOverwrite<TOps, TVector, T>(x, dy, dw, inputs, outputs);
+            }
+
+            if (dx != null)
+            {
+                GemmKernels<TOps, TVector, T>.OuterProducts(dy, outputs, 1, w, inputs, dx, inputs, outputs, 0, 1, 0, inputs, false);
+            }
+        }
+
+        /// <summary><c>dw[o,i] = dy[o] · x[i]</c>, 4 rows at a time: <see cref="RankOne{TOps, TVector, T}"/> storing each product instead of adding it.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void RankOneOverwrite<TOps, TVector, T>(T* x, T* dy, T* dw, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int kv = inputs - (inputs % TOps.Count);
+            nint k = inputs;
+            int o = 0;
+            for (; o + 4 <= outputs; o += 4)
+            {
+                TVector d0 = TOps.Broadcast(dy[o]), d1 = TOps.Broadcast(dy[o + 1]), d2 = TOps.Broadcast(dy[o + 2]), d3 = TOps.Broadcast(dy[o + 3]);
+                T* r0 = dw + ((nint)o * k);
+                for (int i = 0; i < kv; i += TOps.Count)
+                {
+                    TVector v = TOps.Load(x + i);
+                    T* c = r0 + i;
+                    TOps.Store(TOps.MultiplyAdd(d0, v, TOps.Zero), c);
+                    TOps.Store(TOps.MultiplyAdd(d1, v, TOps.Zero), c + k);
+                    TOps.Store(TOps.MultiplyAdd(d2, v, TOps.Zero), c + (2 * k));
+                    TOps.Store(TOps.MultiplyAdd(d3, v, TOps.Zero), c + (3 * k));
+                }
+            }
+
+            for (; o < outputs; o++)
+            {
+                TVector d = TOps.Broadcast(dy[o]);
+                T* row = dw + ((nint)o * k);
+                for (int i = 0; i < kv; i += TOps.Count)
+                {
+                    TOps.Store(TOps.MultiplyAdd(d, TOps.Load(x + i), TOps.Zero), row + i);
+                }
+            }
+
+            if (kv < inputs)
+            {
+                for (int r = 0; r < outputs; r++)
+                {
+                    T g = dy[r];
+                    T* row = dw + ((nint)r * k);
+                    for (int i = kv; i < inputs; i++)
+                    {
+                        row[i] = T.FusedMultiplyAdd(g, x[i], T.Zero);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
         /// <c>dw[o,i] += dy[o] · x[i]</c>, 4 rows of dw at a time: each product rounded by a fused multiply-add onto zero, then
         /// added, as the outer-product tiles do at k = 1, so the same bits, without their per-tile calls and zeroed accumulators.
         /// </summary>

@@ -33,6 +33,9 @@ internal sealed class DenseEmitter : LayerEmitter<DenseSpec>
         return string.Join(";  ", parts);
     }
 
+    public override string TrainingBackwardMath(PlannedLayer layer, EmitContext context) =>
+        context.WritesGradients(layer) ? BackwardMath(layer).Replace(" += ", " = ") : BackwardMath(layer);
+
     public override string OnnxMath(PlannedLayer layer)
     {
         int n = layer.Number;
@@ -159,7 +162,8 @@ internal sealed class DenseEmitter : LayerEmitter<DenseSpec>
         string db = Spec(layer).Bias ? $"db{N(n)}" : context.EmptySpan;
         if (!layer.Unrolled)
         {
-            writer.Line($"{RuntimeTypes.Linear}.Backward({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, {db}, {context.DInput(layer)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
+            string kernel = context.WritesGradients(layer) ? "BackwardOverwrite" : "Backward";
+            writer.Line($"{RuntimeTypes.Linear}.{kernel}({A(n - 1)}, W{N(n)}, {DA(n)}, dW{N(n)}, {db}, {context.DInput(layer)}, batch, inputs: {N(inputs)}, outputs: {N(outputs)});");
             return;
         }
 

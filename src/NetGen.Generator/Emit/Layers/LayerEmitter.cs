@@ -21,6 +21,9 @@ internal abstract class LayerEmitter
     /// <summary>The backward math, e.g. <c>dW1 += dA1ᵀ · A0;  dA0 = dA1 · W1</c>.</summary>
     public abstract string BackwardMath(PlannedLayer layer);
 
+    /// <summary>The math of the training step's backward pass: <see cref="BackwardMath"/>, unless the layer writes its parameter gradients.</summary>
+    public virtual string TrainingBackwardMath(PlannedLayer layer, EmitContext context) => BackwardMath(layer);
+
     public virtual IEnumerable<BatchBuffer> BatchBuffers(PlannedLayer layer) => System.Array.Empty<BatchBuffer>();
 
     public virtual IEnumerable<FixedBuffer> FixedBuffers(PlannedLayer layer) => System.Array.Empty<FixedBuffer>();
