@@ -890,6 +890,9 @@ namespace NetGen.Kernels
         /// <summary>Whether <see cref="Linear.BackwardOverwrite"/> on one sample writes the parameter gradients directly (the default), or clears them and accumulates (before).</summary>
         public static bool OverwriteGradients { get; set; } = true;
 
+        /// <summary>Whether a float tanh runs TensorPrimitives' formula on whole vectors itself (the default), or calls <c>TensorPrimitives.Tanh</c> (before); the same bits.</summary>
+        public static bool DirectTanh { get; set; } = true;
+
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
     }
