@@ -25,7 +25,7 @@ internal static class GeneratedNames
     {
         "Forward", "Backward", "Train", "CheckLabels", "CheckTargets", "ComputeLoss", "Penalty", "Initialize", "CreateLayers",
         "Workspace", "RentWorkspace", "ReturnWorkspace", "_parameters", "_gradients", "_state", "_random", "_layers",
-        "_workspaces", "_trainingWorkspace", "_trainingBusy", "BuildOnnxGraph",
+        "_workspaces", "_threadWorkspace", "_trainingWorkspace", "_trainingBusy", "BuildOnnxGraph",
         "ForwardTangent", "LossTangent", "ZeroInputTangent",
         "PrepareInputGradients", "InputGradientsBackward",
     };

@@ -61,9 +61,10 @@ internal static class ForwardFile
         batchBuffers.Add(("Targets", t, plan.OutputSize, null, "T: targets, one-hot rows when training on labels"));
         int largest = batchBuffers.Max(b => b.PerSample);
 
-        w.Line("// Every buffer a call writes lives in a Workspace, so calls on different threads never share one: inference");
-        w.Line("// rents a workspace from a small lock-free pool (a new one only while all pooled ones are in use), training");
-        w.Line("// has its own. Buffers are sized for the largest batch seen and reused: after warm-up a call allocates nothing.");
+        w.Line("// Every buffer a call writes lives in a Workspace, so calls on different threads never share one: inference on");
+        w.Line("// one sample takes its thread's own, on more rents one from a small lock-free pool (a new one only while all");
+        w.Line("// pooled ones are in use), training has its own. Buffers are sized for the largest batch seen and reused: after");
+        w.Line("// warm-up a call allocates nothing.");
         using (w.Block("private sealed partial class Workspace"))
         {
             w.Line("public readonly bool ForTraining;");
@@ -126,9 +127,23 @@ internal static class ForwardFile
         w.Line("private readonly Workspace _trainingWorkspace = new Workspace(forTraining: true);");
         w.Line("private int _trainingBusy;   // 1 while a TrainStep runs: a second one at the same time is refused");
         w.Line();
-        w.Line("// Takes a pooled workspace, or makes a new one when every pooled one is in use by another thread.");
-        using (w.Block("private Workspace RentWorkspace()"))
+        w.Line("// One inference workspace per thread for one-sample calls, shared by the instances of this class (a workspace holds");
+        w.Line("// no parameters): such a call takes it without touching the pool. Null while in use, so a nested call makes its own.");
+        w.Line("[global::System.ThreadStatic]");
+        w.Line("private static Workspace? _threadWorkspace;");
+        w.Line();
+        w.Line("// One sample: this thread's workspace (made on its first such call). More: a pooled workspace, or a new one when");
+        w.Line("// every pooled one is in use by another thread.");
+        using (w.Block("private Workspace RentWorkspace(int batch)"))
         {
+            using (w.Block("if (batch == 1)"))
+            {
+                w.Line("Workspace? own = _threadWorkspace;");
+                w.Line("_threadWorkspace = null;");
+                w.Line("return own ?? new Workspace(forTraining: false);");
+            }
+
+            w.Line();
             using (w.Block("for (int i = 0; i < _workspaces.Length; i++)"))
             {
                 w.Line("Workspace? pooled = global::System.Threading.Interlocked.Exchange(ref _workspaces[i], null);");
@@ -143,9 +158,17 @@ internal static class ForwardFile
         }
 
         w.Line();
-        w.Line("// Puts a workspace back into a free slot; when every slot is taken it is left to the garbage collector.");
-        using (w.Block("private void ReturnWorkspace(Workspace workspace)"))
+        w.Line("// Puts a workspace back where RentWorkspace took it from: a one-sample one is this thread's again; others go into a");
+        w.Line("// free slot, and when every slot is taken they are left to the garbage collector.");
+        using (w.Block("private void ReturnWorkspace(Workspace workspace, int batch)"))
         {
+            using (w.Block("if (batch == 1)"))
+            {
+                w.Line("_threadWorkspace = workspace;");
+                w.Line("return;");
+            }
+
+            w.Line();
             using (w.Block("for (int i = 0; i < _workspaces.Length; i++)"))
             {
                 using (w.Block("if (global::System.Threading.Interlocked.CompareExchange(ref _workspaces[i], workspace, null) is null)"))
@@ -209,9 +232,9 @@ internal static class ForwardFile
         w.Line("/// <param name=\"inputs\">A batch of samples, row-major [batch × InputSize].</param>");
         w.Line($"/// <param name=\"outputs\">Receives [batch × OutputSize]: {OutputMeaning(c.Plan)}.</param>");
         w.Line("/// <remarks>");
-        w.Line("/// Safe to call from any number of threads at once: each call works in its own pooled workspace and only reads");
-        w.Line("/// the parameters and state. Inputs are not checked for NaN or infinity (that would cost a pass over them): a");
-        w.Line("/// non-finite input gives non-finite outputs.");
+        w.Line("/// Safe to call from any number of threads at once: each call works in its own workspace (its thread's for one");
+        w.Line("/// sample, a pooled one for more) and only reads the parameters and state. Inputs are not checked for NaN or");
+        w.Line("/// infinity (that would cost a pass over them): a non-finite input gives non-finite outputs.");
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"ArgumentException\">A length is not a whole number of samples, the batch is empty, or it is too large for one array; nothing is changed.</exception>");
         w.Line(NetworkEmitter.GeneratedCode);
@@ -231,7 +254,7 @@ internal static class ForwardFile
             }
 
             w.Line();
-            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("Workspace ws = RentWorkspace(batch);");
             w.Line("try");
             w.Open();
             w.Line("ws.EnsureCapacity(batch);");
@@ -240,7 +263,7 @@ internal static class ForwardFile
             w.Close();
             w.Line("finally");
             w.Open();
-            w.Line("ReturnWorkspace(ws);");
+            w.Line("ReturnWorkspace(ws, batch);");
             w.Close();
         }
 
@@ -282,7 +305,7 @@ internal static class ForwardFile
         using (w.Block($"public {t} Evaluate({c.ReadOnlySpan} inputs, global::System.ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
-            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("Workspace ws = RentWorkspace(batch);");
             w.Line("try");
             w.Open();
             w.Line("ws.EnsureCapacity(batch);");
@@ -293,7 +316,7 @@ internal static class ForwardFile
             w.Close();
             w.Line("finally");
             w.Open();
-            w.Line("ReturnWorkspace(ws);");
+            w.Line("ReturnWorkspace(ws, batch);");
             w.Close();
         }
 
@@ -307,7 +330,7 @@ internal static class ForwardFile
         using (w.Block($"public {t} Evaluate({c.ReadOnlySpan} inputs, {c.ReadOnlySpan} targets)"))
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
-            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("Workspace ws = RentWorkspace(batch);");
             w.Line("try");
             w.Open();
             w.Line("ws.EnsureCapacity(batch);");
@@ -316,7 +339,7 @@ internal static class ForwardFile
             w.Close();
             w.Line("finally");
             w.Open();
-            w.Line("ReturnWorkspace(ws);");
+            w.Line("ReturnWorkspace(ws, batch);");
             w.Close();
         }
 

@@ -35,7 +35,7 @@ internal static class InputGradientsFile
         {
             w.Line("int batch = CheckLabels(inputs, labels);");
             CheckGradients(w);
-            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("Workspace ws = RentWorkspace(batch);");
             w.Line("try");
             w.Open();
             w.Line("PrepareInputGradients(ws, batch);");
@@ -59,7 +59,7 @@ internal static class InputGradientsFile
         {
             w.Line("int batch = CheckTargets(inputs, targets);");
             CheckGradients(w);
-            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("Workspace ws = RentWorkspace(batch);");
             w.Line("try");
             w.Open();
             w.Line("PrepareInputGradients(ws, batch);");
@@ -149,7 +149,7 @@ internal static class InputGradientsFile
     {
         w.Line("finally");
         w.Open();
-        w.Line("ReturnWorkspace(ws);");
+        w.Line("ReturnWorkspace(ws, batch);");
         w.Close();
     }
 }

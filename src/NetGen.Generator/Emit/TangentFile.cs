@@ -142,7 +142,7 @@ internal static class TangentFile
             CheckParameterTangents(w);
             w.Line($"{RuntimeTypes.Guard}.BatchLength(outputs.Length, batch, OutputSize, nameof(outputs), nameof(OutputSize));");
             w.Line($"{RuntimeTypes.Guard}.BatchLength(outputTangents.Length, batch, OutputSize, nameof(outputTangents), nameof(OutputSize));");
-            w.Line("Workspace ws = RentWorkspace();");
+            w.Line("Workspace ws = RentWorkspace(batch);");
             w.Line("try");
             w.Open();
             w.Line("ws.EnsureCapacity(batch);");
@@ -154,7 +154,7 @@ internal static class TangentFile
             w.Close();
             w.Line("finally");
             w.Open();
-            w.Line("ReturnWorkspace(ws);");
+            w.Line("ReturnWorkspace(ws, batch);");
             w.Close();
         }
 
