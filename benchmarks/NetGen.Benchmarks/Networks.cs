@@ -16,3 +16,11 @@ public partial class XorNet;
 [Dense(32)] [Tanh]
 [Dense(4)]
 public partial class TanhMlp;
+
+/// <summary><see cref="TanhMlp"/> with no layer unrolled (its 32 → 4 layer calls the kernels too), for <c>--tiny unroll</c>.</summary>
+[Network(Loss = LossFunction.MeanSquaredError, Seed = 3, UnrollLimit = 0)]
+[Input(16)]
+[Dense(32)] [Tanh]
+[Dense(32)] [Tanh]
+[Dense(4)]
+public partial class TanhMlpKernelsOnly;

@@ -32,9 +32,15 @@ if (args is ["--profile", ..])
     return;
 }
 
+if (args is ["--tiny-parts", ..])
+{
+    TinyProfile.Parts();
+    return;
+}
+
 if (args is ["--tiny", ..])
 {
-    TinyProfile.Run();
+    TinyProfile.Run(args.Length > 1 ? args[1] : "all");
     return;
 }
 

@@ -6,16 +6,45 @@ using NetGen.Optimizers;
 namespace NetGen.Benchmarks;
 
 /// <summary>
-/// <c>--tiny</c>: the 16-32-32-4 tanh network at batch 1 (train step + SGD, predict) and its dense layers' kernel calls
-/// at their shapes, each timed with the single-sample switches of <see cref="GemmTuning"/> (<c>SingleSampleLayers</c>,
-/// <c>LeanSgd</c>, <c>EightRowDots</c>,
-/// <c>RankOneRows</c>) off (before) and on (after), alternating in one process: 9 rounds, medians of the rounds. A round's figure is the 3rd-fastest of 41 groups of 2,000
-/// calls, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared machine.
+/// <c>--tiny [NAME]</c>: the 16-32-32-4 tanh network at batch 1 (train step + SGD, predict) and its dense layers' kernel
+/// calls at their shapes, each timed with switches of <see cref="GemmTuning"/> off (before) and on (after), alternating in
+/// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
+/// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
+/// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh), <c>all</c> (the default) every one; <c>workspace</c>
+/// and <c>unroll</c> compare a one-sample call's workspace hand-over and an unrolled last layer against the kernels.
+/// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
 internal static class TinyProfile
 {
-    public static void Run()
+    /// <summary>
+    /// The switches to compare: <c>all</c> (the default) flips every switch below at once; a name flips one switch,
+    /// and only the whole-network cases are timed.
+    /// </summary>
+    private static readonly (string Name, Action<bool> Set)[] Switches =
+    [
+        ("single-sample", on => { GemmTuning.SingleSampleLayers = on; GemmTuning.LeanSgd = on; GemmTuning.EightRowDots = on; GemmTuning.RankOneRows = on; }),
+        ("overwrite", on => GemmTuning.OverwriteGradients = on),
+        ("tanh", on => GemmTuning.DirectTanh = on),
+    ];
+
+    public static void Run(string which = "all")
     {
+        if (which == "workspace")
+        {
+            Workspaces();
+            return;
+        }
+
+        if (which == "unroll")
+        {
+            Unrolled();
+            return;
+        }
+
+        Action<bool> set = which == "all"
+            ? on => { foreach ((string _, Action<bool> s) in Switches) { s(on); } }
+            : Array.Find(Switches, s => s.Name == which).Set ?? throw new ArgumentException($"No switch {which}: all, {string.Join(", ", Array.ConvertAll(Switches, s => s.Name))}.");
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         NetGenOptions.MaxDegreeOfParallelism = 1;
         Console.WriteLine($"kernel path {NetGenOptions.KernelPath}; ns per call, switches off → on");
@@ -35,16 +64,19 @@ internal static class TinyProfile
             ("Linear.Backward 16 → 32 (no dX)", () => Linear.Backward<float>(x, w1, dy, dw1, db1, Span<float>.Empty, 1, 16, 32)),
             ("SGD step, 1,732 parameters", () => sgd.Step(net.Parameters, net.Gradients)),
         ];
+        if (which != "all")
+        {
+            cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1]];
+        }
+
+        Console.WriteLine($"switch {which}");
         foreach ((string name, Action call) in cases)
         {
             var off = new double[9];
             var on = new double[9];
             for (int round = 0; round < off.Length; round++)
             {
-                Switch(false);
-                off[round] = Time(call);
-                Switch(true);
-                on[round] = Time(call);
+                (off[round], on[round]) = TimePair(call, set);
             }
 
             Array.Sort(off);
@@ -53,12 +85,197 @@ internal static class TinyProfile
         }
     }
 
-    private static void Switch(bool on)
+    /// <summary><c>--tiny-parts</c>: the step, predict and each of their pieces alone, current switches, the median of 5 rounds.</summary>
+    public static void Parts()
     {
-        GemmTuning.SingleSampleLayers = on;
-        GemmTuning.LeanSgd = on;
-        GemmTuning.EightRowDots = on;
-        GemmTuning.RankOneRows = on;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        NetGenOptions.MaxDegreeOfParallelism = 1;
+        Console.WriteLine($"kernel path {NetGenOptions.KernelPath}");
+        var net = new TanhMlp();
+        var sgd = new Sgd<float>(learningRate: 0.01);
+        float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
+        float[] a = Data.Inputs(1, 32), b = new float[32], d = Data.Inputs(1, 32), g = new float[1732], y4 = new float[4], d4 = new float[4];
+        float[] w1 = Data.Inputs(32, 16), b1 = Data.Inputs(1, 32), w3 = Data.Inputs(32, 32), b3 = Data.Inputs(1, 32);
+        float[] dw1 = new float[512], b1g = new float[32], dw3 = new float[1024], b3g = new float[32];
+        (string Name, Action Call)[] cases =
+        [
+            ("train step + SGD", () => { net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); }),
+            ("train step", () => net.TrainStep(x, targets)),
+            ("predict", () => net.Predict(x, outputs)),
+            ("Linear.Forward 16 → 32", () => Linear.Forward<float>(x, w1, b1, b, 1, 16, 32)),
+            ("Linear.Forward 32 → 32", () => Linear.Forward<float>(a, w3, b3, b, 1, 32, 32)),
+            ("Linear.Backward 32 → 32", () => Linear.BackwardOverwrite<float>(a, w3, d, dw3, b3g, b, 1, 32, 32)),
+            ("Linear.Backward 16 → 32", () => Linear.BackwardOverwrite<float>(x, w1, d, dw1, b1g, Span<float>.Empty, 1, 16, 32)),
+            ("tanh 32", () => Activations.Tanh<float>(a, b)),
+            ("tanh backward 32", () => Activations.TanhBackward<float>(a, d, b)),
+            ("mse 4", () => Losses.MeanSquaredError<float>(y4, targets, d4, 1, 4)),
+            ("clear 1732", () => g.AsSpan().Clear()),
+            ("SGD step", () => sgd.Step(net.Parameters, net.Gradients)),
+        ];
+        foreach ((string name, Action call) in cases)
+        {
+            var t = new double[5];
+            for (int round = 0; round < t.Length; round++)
+            {
+                t[round] = Time(call);
+            }
+
+            Array.Sort(t);
+            Console.WriteLine($"{name,-32} {t[2],8:F0}");
+        }
+    }
+
+    /// <summary>
+    /// <c>--tiny workspace</c>: what a one-sample Predict pays to take and give back its workspace, before (the pool's
+    /// Interlocked exchange and compare-exchange on a free slot) and after (this thread's [ThreadStatic] workspace), each
+    /// around the same Predict-sized work (a 32-value copy), in the generated code's own shape.
+    /// </summary>
+    private static void Workspaces()
+    {
+        var pool = new WorkspacePool();
+        float[] source = Data.Inputs(1, 32), target = new float[32];
+        bool threadLocal = false;
+        Action call = () =>
+        {
+            float[] ws = pool.Rent(threadLocal);
+            try
+            {
+                source.AsSpan().CopyTo(ws);
+                ws.AsSpan().CopyTo(target);
+            }
+            finally
+            {
+                pool.Return(ws, threadLocal);
+            }
+        };
+        var off = new double[9];
+        var on = new double[9];
+        for (int round = 0; round < off.Length; round++)
+        {
+            (off[round], on[round]) = TimePair(call, v => threadLocal = v);
+        }
+
+        Array.Sort(off);
+        Array.Sort(on);
+        Console.WriteLine($"{"rent + copy + return",-32} {off[4],8:F1} → {on[4],6:F1}  {off[4] - on[4]:F1} ns less");
+    }
+
+    /// <summary>
+    /// <c>--tiny unroll</c>: <see cref="TanhMlp"/> (its 32 → 4 layer unrolled to scalar statements) before, against
+    /// <see cref="TanhMlpKernelsOnly"/> (the same weights, that layer on the kernels) after.
+    /// </summary>
+    private static void Unrolled()
+    {
+        var unrolled = new TanhMlp();
+        var kernels = new TanhMlpKernelsOnly();
+        var sgdUnrolled = new Sgd<float>(learningRate: 0.01);
+        var sgdKernels = new Sgd<float>(learningRate: 0.01);
+        float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
+        bool after = false;
+        (string Name, Action Call)[] cases =
+        [
+            ("train step + SGD", () => { if (after) { kernels.TrainStep(x, targets); sgdKernels.Step(kernels.Parameters, kernels.Gradients); } else { unrolled.TrainStep(x, targets); sgdUnrolled.Step(unrolled.Parameters, unrolled.Gradients); } }),
+            ("train step", () => { if (after) { kernels.TrainStep(x, targets); } else { unrolled.TrainStep(x, targets); } }),
+            ("predict", () => { if (after) { kernels.Predict(x, outputs); } else { unrolled.Predict(x, outputs); } }),
+        ];
+        Console.WriteLine("unrolled 32 → 4 → on the kernels");
+        foreach ((string name, Action call) in cases)
+        {
+            var off = new double[9];
+            var on = new double[9];
+            for (int round = 0; round < off.Length; round++)
+            {
+                (off[round], on[round]) = TimePair(call, v => after = v);
+            }
+
+            Array.Sort(off);
+            Array.Sort(on);
+            Console.WriteLine($"{name,-32} {off[4],8:F0} → {on[4],6:F0}  {off[4] / on[4]:F2}×");
+        }
+    }
+
+    private sealed class WorkspacePool
+    {
+        [ThreadStatic]
+        private static float[]? _threadWorkspace;
+
+        private readonly float[]?[] _workspaces = new float[]?[Math.Clamp(Environment.ProcessorCount, 4, 64)];
+
+        public float[] Rent(bool threadLocal)
+        {
+            if (threadLocal)
+            {
+                float[]? own = _threadWorkspace;
+                _threadWorkspace = null;
+                return own ?? new float[32];
+            }
+
+            for (int i = 0; i < _workspaces.Length; i++)
+            {
+                float[]? pooled = Interlocked.Exchange(ref _workspaces[i], null);
+                if (pooled is not null)
+                {
+                    return pooled;
+                }
+            }
+
+            return new float[32];
+        }
+
+        public void Return(float[] workspace, bool threadLocal)
+        {
+            if (threadLocal)
+            {
+                _threadWorkspace = workspace;
+                return;
+            }
+
+            for (int i = 0; i < _workspaces.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref _workspaces[i], workspace, null) is null)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Before and after in alternating groups of 1,000 calls (41 of each after a warm-up of both), so that both see the
+    /// same moments of a busy machine; each side's figure is its 3rd-fastest group.
+    /// </summary>
+    private static (double Off, double On) TimePair(Action call, Action<bool> set)
+    {
+        foreach (bool on in new[] { false, true })
+        {
+            set(on);
+            for (int i = 0; i < 10_000; i++)
+            {
+                call();
+            }
+        }
+
+        var groups = new double[2][];
+        groups[0] = new double[41];
+        groups[1] = new double[41];
+        for (int g = 0; g < 41; g++)
+        {
+            for (int side = 0; side < 2; side++)
+            {
+                set(side == 1);
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < 1_000; i++)
+                {
+                    call();
+                }
+
+                groups[side][g] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / 1_000;
+            }
+        }
+
+        Array.Sort(groups[0]);
+        Array.Sort(groups[1]);
+        return (groups[0][2], groups[1][2]);
     }
 
     private static double Time(Action call)
