@@ -66,14 +66,22 @@ namespace NetGen.Training
             _parameters.CopyTo(_network.Parameters);
             _state.CopyTo(_network.State);
             _network.RandomState = _randomState;
-            if (_optimizer is not { } optimizer || optimizer.StepCount == _stepCount)
+            if (_optimizer is not { } optimizer)
             {
                 return;
             }
 
             if (!_optimizerSized)
             {
-                optimizer.Reset(clearSize: true); // as unsized as it was
+                // As unsized as it was; a step it dropped itself (Optimizer.StepChecked) may still have sized it.
+                if (optimizer.StepCount != _stepCount || optimizer.ParameterCount >= 0)
+                {
+                    optimizer.Reset(clearSize: true);
+                }
+            }
+            else if (optimizer.StepCount == _stepCount)
+            {
+                return;
             }
             else if (optimizer.StepCount == _stepCount + 1 && optimizer.CanStepBack)
             {
