@@ -21,7 +21,7 @@ internal static class FitCheckAB
     {
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; threads {NetGenOptions.MaxDegreeOfParallelism}; {Environment.ProcessorCount} cores; {rounds} rounds");
         (float[] features, int[] labels, Dataset<float> data) = TrainerOverhead.StandInData(Samples);
-        var names = new[] { "bare", "Fit fused", "Fit separate norm", "Fit fused (no accuracy)", "Fit separate norm (no accuracy)" };
+        var names = new[] { "bare", "Fit new", "Fit old", "Fit new (no accuracy)", "Fit old (no accuracy)" };
         var times = names.Select(_ => new List<double>()).ToArray();
         var withAccuracy = new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, ReportBatches = false };
         var noAccuracy = new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, TrainingAccuracy = false, ComputeAccuracy = false, ReportBatches = false };
@@ -55,7 +55,7 @@ internal static class FitCheckAB
             Console.WriteLine($"{names[v],-32} median {m:F3} s  ({m / bare:F3} × bare, {(m - bare) / Steps * 1e6:F0} µs per step over bare)");
         }
 
-        Console.WriteLine($"fused / separate: {Profile.Median(times[1]) / Profile.Median(times[2]):F3} (accuracy), {Profile.Median(times[3]) / Profile.Median(times[4]):F3} (no accuracy)");
+        Console.WriteLine($"new / old: {Profile.Median(times[1]) / Profile.Median(times[2]):F3} (accuracy), {Profile.Median(times[3]) / Profile.Median(times[4]):F3} (no accuracy)");
         Optimizer(features, labels, rounds);
     }
 
@@ -66,14 +66,16 @@ internal static class FitCheckAB
     {
         var network = new FashionMlp(1);
         float limit = MathF.Sqrt(float.MaxValue);
-        var names = new[] { "plain 1t", "plain 2t (2 parts/thread)", "plain 2t (1 part/thread)", "guarded 1t", "guarded 2t", "checked 1t", "checked 2t", "norm pass 1t", "norm pass 2t" };
+        var names = new[] { "plain 1t", "plain 2t (2 parts/thread)", "plain 2t (1 part/thread)", "guarded 1t", "guarded 2t", "checked 1t", "checked 2t", "checked 1t streamed", "checked 2t streamed", "norm pass 1t", "norm pass 2t" };
         var optimizers = names.Select(_ => new Adam<float>(learningRate: 1e-4)).ToArray();
-        for (int i = 3; i < 7; i++)
+        for (int i = 3; i < 9; i++)
         {
             optimizers[i].KeepPreviousState();
         }
 
-        var previous = new float[network.Parameters.Length];
+        // Aligned, as the trainer's copy is, so that the streamed variants stream.
+        float[] storage = GC.AllocateArray<float>(network.Parameters.Length + 16, pinned: true);
+        Span<float> previous = Aligned(storage, network.Parameters.Length);
         var times = names.Select(_ => new List<double>()).ToArray();
         int threadsBefore = NetGenOptions.MaxDegreeOfParallelism;
         for (int round = 0; round < rounds + 1; round++)
@@ -83,6 +85,7 @@ internal static class FitCheckAB
                 int v = (round + k) % names.Length;
                 NetGenOptions.MaxDegreeOfParallelism = names[v].Contains("1t") ? 1 : 2;
                 AdamJobParts(names[v].Contains("1 part") ? 1 : 2);
+                AdamJob<float>.StreamPrevious = names[v].Contains("streamed");
                 long ticks = 0;
                 for (int s = 0; s < 100; s++)
                 {
@@ -97,7 +100,7 @@ internal static class FitCheckAB
                         case 3 or 4:
                             optimizers[v].StepGuarded(network.Parameters, network.Gradients, previous, limit);
                             break;
-                        case 5 or 6:
+                        case 5 or 6 or 7 or 8:
                             optimizers[v].StepChecked(network.Parameters, network.Gradients, previous, limit, out _);
                             break;
                         default:
@@ -117,11 +120,21 @@ internal static class FitCheckAB
 
         NetGenOptions.MaxDegreeOfParallelism = threadsBefore;
         AdamJobParts(2);
+        AdamJob<float>.StreamPrevious = true;
         double plain1 = Profile.Median(times[0]);
         for (int v = 0; v < names.Length; v++)
         {
             double m = Profile.Median(times[v]);
             Console.WriteLine($"optimizer {names[v],-28} median {m,6:F1} µs  ({m / plain1:F3} × plain 1t)");
+        }
+    }
+
+    private static unsafe Span<float> Aligned(float[] storage, int length)
+    {
+        fixed (float* start = storage)
+        {
+            int offset = (int)((64 - ((nuint)start % 64)) % 64) / sizeof(float);
+            return storage.AsSpan(offset, length);
         }
     }
 
@@ -144,7 +157,9 @@ internal static class FitCheckAB
 
     private static double Fit(Dataset<float> data, TrainerOptions options, bool fused)
     {
+        // Old: the norm in a pass of its own, the copy of the parameters through the caches.
         Trainer<float>.FusedGradientCheck = fused;
+        AdamJob<float>.StreamPrevious = fused;
         try
         {
             var network = new FashionMlp(1);
@@ -156,6 +171,7 @@ internal static class FitCheckAB
         finally
         {
             Trainer<float>.FusedGradientCheck = true;
+            AdamJob<float>.StreamPrevious = true;
         }
     }
 }

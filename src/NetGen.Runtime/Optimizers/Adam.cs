@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
+using System.Runtime.Intrinsics.X86;
 using NetGen.Threading;
 
 namespace NetGen.Optimizers
@@ -246,6 +247,9 @@ namespace NetGen.Optimizers
         /// <summary>Values per partial sum of squares: 2¹⁴, a multiple of every vector width; parts are whole chunks.</summary>
         private const int Chunk = 1 << 14;
 
+        /// <summary>Whether an aligned copy of the old parameters is written with streaming stores (benchmarks switch it off).</summary>
+        internal static bool StreamPrevious { get; set; } = true;
+
         /// <summary>Parts per thread (benchmarks switch it: 1 keeps one contiguous range per core).</summary>
         internal static int PartsPerThread { get; set; } = 2;
 
@@ -353,6 +357,10 @@ namespace NetGen.Optimizers
             where TMode : struct, ISumMode
         {
             bool usable = true;
+
+            // The copy of the old parameters is read only to undo a step (rarely): streamed past the caches when it is
+            // aligned (the trainer's is), so it costs no read of its lines and evicts none of the moments.
+            bool stream = StreamPrevious && previous != null && (nuint)previous % (nuint)Unsafe.SizeOf<Vector<T>>() == 0;
             for (int chunk = fromChunk; chunk < toChunk; chunk++)
             {
                 int i = chunk * Chunk;
@@ -388,7 +396,11 @@ namespace NetGen.Optimizers
                         Vector.Store(mi, nextM + i);
                         Vector.Store(vi, nextV + i);
                         Vector<T> old = Vector.Load(parameters + i);
-                        if (previous != null)
+                        if (stream)
+                        {
+                            Vector.StoreAlignedNonTemporal(old, previous + i);
+                        }
+                        else if (previous != null)
                         {
                             Vector.Store(old, previous + i);
                         }
@@ -432,6 +444,11 @@ namespace NetGen.Optimizers
                 {
                     sums[chunk] = sum;
                 }
+            }
+
+            if (stream && Sse.IsSupported)
+            {
+                Sse.StoreFence(); // streamed stores are weakly ordered: done before the part is
             }
 
             return usable;
