@@ -39,8 +39,11 @@ namespace NetGen.Training
     /// step produced the parameters that failed), otherwise the one from before the failing batch. The network and the
     /// optimizer then hold exactly what they held at that point (<see cref="NonFiniteLossException.RestoredBatch"/>);
     /// <see cref="INetwork{T}.Gradients"/> hold the failing batch's gradient. The cost is one parameter-sized copy per
-    /// batch, and the optimizer's state buffers twice over in memory (see docs/benchmarks.md); a NetGen optimizer writes
-    /// that copy, and checks the new parameters, in its own step (<see cref="Adam{T}"/> in the update's single pass).</para>
+    /// batch, and the optimizer's state buffers twice over in memory (three times for <see cref="Adam{T}"/>; see
+    /// docs/benchmarks.md); a NetGen optimizer writes that copy, and checks the new parameters, in its own step
+    /// (<see cref="Adam{T}"/> in the update's single pass). Without clipping, <see cref="Adam{T}"/> also measures the
+    /// gradient's norm in that pass instead of the trainer in one of its own: the loss and <see cref="INetwork{T}.State"/>
+    /// are checked first, and a gradient holding a NaN or ∞ makes Adam drop the step it is in before the rollback.</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
