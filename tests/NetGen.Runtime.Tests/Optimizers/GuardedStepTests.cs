@@ -183,6 +183,30 @@ namespace NetGen.Runtime.Tests.Optimizers
             Enumerable.Range(0, optimizer.StateBufferCount).Select(i => System.Runtime.InteropServices.MemoryMarshal.AsBytes(optimizer.StateBuffer(i)).ToArray()).ToArray();
 
         [Fact]
+        public void A_checked_Adam_step_in_double_matches_a_plain_one_and_drops_a_step_whose_gradient_squared_overflows()
+        {
+            Adam<double> plain = new(learningRate: 0.01), checkedAdam = new(learningRate: 0.01);
+            Assert.True(checkedAdam.KeepPreviousState());
+            double[] a = Values(Length, 1).Select(v => (double)v).ToArray(), b = a.ToArray(), previous = new double[Length];
+            double[] g = Values(Length, 2).Select(v => (double)v).ToArray();
+            WithThreads(1, () => { plain.Step(a, g); return 0; });
+            double norm = 0;
+            Assert.Equal(GuardedOutcome.Usable, WithThreads(2, () => checkedAdam.StepChecked(b, g, previous, 1e150, out norm)));
+            Assert.Equal(a, b);
+            Assert.Equal(Math.Sqrt(g.Sum(v => v * v)), norm, 1e-12 * norm);
+
+            // A finite gradient whose square overflows double has no finite norm either: the step is dropped, as the
+            // separate norm pass would have refused it.
+            double[] after = b.ToArray();
+            g[Length - 2] = 1e200;
+            Assert.Equal(GuardedOutcome.NonFiniteGradient, WithThreads(2, () => checkedAdam.StepChecked(b, g, previous, 1e150, out norm)));
+            Assert.True(double.IsPositiveInfinity(norm));
+            Assert.Equal(after, b);
+            Assert.Equal(1, checkedAdam.StepCount);
+            Assert.True(plain.StateBuffer(0).SequenceEqual(checkedAdam.StateBuffer(0)) && plain.StateBuffer(1).SequenceEqual(checkedAdam.StateBuffer(1)));
+        }
+
+        [Fact]
         public void A_checked_step_of_an_optimizer_without_the_fused_check_measures_the_norm_first_and_does_not_step_on_a_bad_gradient()
         {
             var sgd = new Sgd<float>(learningRate: 0.1, momentum: 0.9);
