@@ -20,6 +20,12 @@ if (args is ["--trainer", ..])
     return;
 }
 
+if (args is ["--fit-ab", ..])
+{
+    FitCheckAB.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9);
+    return;
+}
+
 if (args is ["--first-epoch", ..])
 {
     FirstEpoch.Run(args.Length > 1 ? args[1] : "fit", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2);

@@ -118,8 +118,13 @@ internal static class TrainerOverhead
             snapshot.SaveExceptParameters();
             keeping.StepGuarded(network.Parameters, network.Gradients, copy, limit);
         });
+        double checkedStep = Micro(() =>
+        {
+            snapshot.SaveExceptParameters();
+            keeping.StepChecked(network.Parameters, network.Gradients, snapshot.Parameters, limit, out _);
+        });
         Console.WriteLine($"per step, µs: gather {gather:F0}, snapshot {save:F0}, gradient norm {norm:F0}, parameter check {check:F0}, Adam {adamPlain:F0} (keeping the previous moments {adamKeeping:F0}; "
-            + $"the trainer's guarded step, copy and check fused, with the state snapshot {guarded:F0})");
+            + $"the guarded step, copy and check fused, with the state snapshot {guarded:F0}; the trainer's checked step without clipping, the norm fused too, into the aligned snapshot {checkedStep:F0})");
     }
 
     private static int StepsPerEpoch => (Samples + Batch - 1) / Batch;

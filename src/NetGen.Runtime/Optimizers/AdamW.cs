@@ -51,7 +51,7 @@ namespace NetGen.Optimizers
         public double Epsilon { get; }
 
         /// <inheritdoc/>
-        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount, KeepsPreviousState);
+        protected override void Allocate(int parameterCount) => _moments = new AdamMoments<T>(parameterCount, KeepsPreviousState, keptSets: 2);
 
         /// <inheritdoc/>
         internal override bool AllocatePrevious(int parameterCount)
@@ -61,7 +61,7 @@ namespace NetGen.Optimizers
         }
 
         /// <inheritdoc/>
-        internal override void SwapState() => _moments.Swap();
+        internal override void SwapState() => _moments.Retreat();
 
         /// <inheritdoc/>
         protected override IReadOnlyList<T[]> StateBuffers() => _moments.Buffers;

@@ -75,6 +75,70 @@ namespace NetGen.Optimizers
         }
 
         /// <summary>
+        /// <see cref="StepGuarded"/> that also checks the gradient: a gradient holding a NaN or ∞ (its norm, measured in
+        /// double, is not finite) leaves the parameters, the state, the step count and <see cref="CanStepBack"/> exactly as
+        /// before the call and returns <see cref="GuardedOutcome.NonFiniteGradient"/>. An optimizer with
+        /// <see cref="ChecksGradientInUpdate"/> measures the norm in its update's own pass (and drops the step when it is not
+        /// finite); any other measures it first, with <see cref="GradientClipping.GlobalNorm{T}"/>, and does not step then.
+        /// </summary>
+        /// <param name="parameters">Updated in place.</param>
+        /// <param name="gradients">The gradient; not changed.</param>
+        /// <param name="previous">Receives the parameters from before the step.</param>
+        /// <param name="limit">The largest magnitude a usable parameter may have.</param>
+        /// <param name="gradientNorm">‖g‖, accumulated in double (NaN or ∞ when the gradient holds one).</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal GuardedOutcome StepChecked(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit, out double gradientNorm)
+        {
+            if (!ChecksGradientInUpdate)
+            {
+                gradientNorm = GradientClipping.GlobalNorm(gradients);
+                if (!double.IsFinite(gradientNorm))
+                {
+                    return GuardedOutcome.NonFiniteGradient;
+                }
+
+                return StepGuarded(parameters, gradients, previous, limit) ? GuardedOutcome.Usable : GuardedOutcome.UnusableParameter;
+            }
+
+            CheckStep(parameters, gradients);
+            if (previous.Length != parameters.Length)
+            {
+                throw new ArgumentException("The copy of the parameters must have their length.", nameof(previous));
+            }
+
+            bool couldStepBack = CanStepBack;
+            StepCount++;
+            GuardedOutcome outcome = UpdateChecked(parameters, gradients, previous, limit, out gradientNorm);
+            if (outcome == GuardedOutcome.NonFiniteGradient)
+            {
+                StepCount--;
+                CanStepBack = couldStepBack; // the dropped step never happened: the one before it can still be undone
+            }
+            else
+            {
+                CanStepBack = KeepsPreviousState;
+            }
+
+            return outcome;
+        }
+
+        /// <summary>
+        /// Whether <see cref="UpdateChecked"/> measures the gradient's norm in the update's own pass (and so has to be able
+        /// to drop a step it has written: Adam keeps a third set of moments for it). False by default.
+        /// </summary>
+        internal virtual bool ChecksGradientInUpdate => false;
+
+        /// <summary>
+        /// The update of <see cref="StepChecked"/> for an optimizer with <see cref="ChecksGradientInUpdate"/>: as
+        /// <see cref="UpdateGuarded"/>, and the gradient's norm from the same pass; when that is not finite, the update is
+        /// undone (parameters from <paramref name="previous"/>, state as before) and the result is
+        /// <see cref="GuardedOutcome.NonFiniteGradient"/>. <see cref="StepCount"/> is already incremented; the caller
+        /// decrements it again after a dropped step.
+        /// </summary>
+        internal virtual GuardedOutcome UpdateChecked(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> previous, T limit, out double gradientNorm) =>
+            throw new NotSupportedException("Only an optimizer with ChecksGradientInUpdate checks the gradient in its update.");
+
+        /// <summary>
         /// <see cref="Update"/> that also copies the parameters from before it into <paramref name="previous"/> and returns
         /// whether every parameter after it is a number of magnitude ≤ <paramref name="limit"/>. By default a copy, the
         /// update and a scan; the lengths are checked.
@@ -288,5 +352,18 @@ namespace NetGen.Optimizers
 
             return value;
         }
+    }
+
+    /// <summary>What <see cref="Optimizer{T}.StepChecked"/> found.</summary>
+    internal enum GuardedOutcome
+    {
+        /// <summary>The step was taken and every parameter is usable.</summary>
+        Usable,
+
+        /// <summary>The step was taken and made a parameter NaN, infinite or larger than the limit (the caller undoes it).</summary>
+        UnusableParameter,
+
+        /// <summary>The gradient holds a NaN or ∞: no step was taken, or it was dropped; nothing is changed.</summary>
+        NonFiniteGradient,
     }
 }

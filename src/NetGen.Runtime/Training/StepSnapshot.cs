@@ -25,6 +25,7 @@ namespace NetGen.Training
         private readonly INetwork<T> _network;
         private readonly Optimizer<T>? _optimizer;
         private readonly T[] _parameters;
+        private readonly int _parameterOffset;
         private readonly T[] _state;
         private ulong _randomState;
         private long _stepCount;
@@ -34,17 +35,33 @@ namespace NetGen.Training
         {
             _network = network;
             _optimizer = optimizer is Optimizer<T> own && own.KeepPreviousState() ? own : null;
-            _parameters = new T[network.Parameters.Length];
+            _parameters = AlignedBuffer(network.Parameters.Length, out _parameterOffset);
             _state = new T[network.State.Length];
         }
 
+        /// <summary>
+        /// A pinned array with <paramref name="length"/> values from <paramref name="offset"/> on, aligned to 64 bytes: the
+        /// optimizer's step streams its copy of the parameters there past the caches (<see cref="AdamJob{T}"/>).
+        /// </summary>
+        private static unsafe T[] AlignedBuffer(int length, out int offset)
+        {
+            int pad = 64 / sizeof(T);
+            T[] buffer = GC.AllocateArray<T>(length + pad, pinned: true);
+            fixed (T* start = buffer)
+            {
+                offset = (int)((64 - ((nuint)start % 64)) % 64) / sizeof(T);
+            }
+
+            return buffer;
+        }
+
         /// <summary>The copy of the parameters, for an optimizer step that writes the parameters from before it here (<see cref="Optimizer{T}.StepGuarded"/>).</summary>
-        public Span<T> Parameters => _parameters;
+        public Span<T> Parameters => _parameters.AsSpan(_parameterOffset, _network.Parameters.Length);
 
         /// <summary>Copies the network as it is now and notes the optimizer's step count.</summary>
         public void Save()
         {
-            _network.Parameters.CopyTo(_parameters);
+            _network.Parameters.CopyTo(Parameters);
             SaveExceptParameters();
         }
 
@@ -63,17 +80,25 @@ namespace NetGen.Training
         /// <summary>Puts back what <see cref="Save"/> copied; the optimizer may have taken at most one step since.</summary>
         public void Restore()
         {
-            _parameters.CopyTo(_network.Parameters);
+            Parameters.CopyTo(_network.Parameters);
             _state.CopyTo(_network.State);
             _network.RandomState = _randomState;
-            if (_optimizer is not { } optimizer || optimizer.StepCount == _stepCount)
+            if (_optimizer is not { } optimizer)
             {
                 return;
             }
 
             if (!_optimizerSized)
             {
-                optimizer.Reset(clearSize: true); // as unsized as it was
+                // As unsized as it was; a step it dropped itself (Optimizer.StepChecked) may still have sized it.
+                if (optimizer.StepCount != _stepCount || optimizer.ParameterCount >= 0)
+                {
+                    optimizer.Reset(clearSize: true);
+                }
+            }
+            else if (optimizer.StepCount == _stepCount)
+            {
+                return;
             }
             else if (optimizer.StepCount == _stepCount + 1 && optimizer.CanStepBack)
             {

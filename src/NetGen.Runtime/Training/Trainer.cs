@@ -39,8 +39,11 @@ namespace NetGen.Training
     /// step produced the parameters that failed), otherwise the one from before the failing batch. The network and the
     /// optimizer then hold exactly what they held at that point (<see cref="NonFiniteLossException.RestoredBatch"/>);
     /// <see cref="INetwork{T}.Gradients"/> hold the failing batch's gradient. The cost is one parameter-sized copy per
-    /// batch, and the optimizer's state buffers twice over in memory (see docs/benchmarks.md); a NetGen optimizer writes
-    /// that copy, and checks the new parameters, in its own step (<see cref="Adam{T}"/> in the update's single pass).</para>
+    /// batch, and the optimizer's state buffers twice over in memory (three times for <see cref="Adam{T}"/>; see
+    /// docs/benchmarks.md); a NetGen optimizer writes that copy, and checks the new parameters, in its own step
+    /// (<see cref="Adam{T}"/> in the update's single pass). Without clipping, <see cref="Adam{T}"/> also measures the
+    /// gradient's norm in that pass instead of the trainer in one of its own: the loss and <see cref="INetwork{T}.State"/>
+    /// are checked first, and a gradient holding a NaN or ∞ makes Adam drop the step it is in before the rollback.</para>
     /// <para>Cancellation is checked before every batch: <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> then throws
     /// <see cref="OperationCanceledException"/>, the network holds the parameters after the last completed batch, and
     /// <see cref="History"/> the completed epochs.</para>
@@ -82,6 +85,13 @@ namespace NetGen.Training
 
         /// <summary>The shuffling generator's state after <see cref="CompletedEpochs"/> epochs (for training checkpoints).</summary>
         internal ulong ShuffleState { get; private set; }
+
+        /// <summary>
+        /// Whether a batch without clipping leaves the gradient check to an optimizer that does it in its update's own
+        /// pass (<see cref="Optimizer{T}.ChecksGradientInUpdate"/>, Adam) instead of measuring the norm first. On by
+        /// default; benchmarks switch it off to time the separate pass.
+        /// </summary>
+        internal static bool FusedGradientCheck { get; set; } = true;
 
         /// <summary>Set by <see cref="ResumeAt"/>: where the next <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> starts instead of epoch 1.</summary>
         private ResumePoint? _resume;
@@ -319,6 +329,7 @@ namespace NetGen.Training
             private readonly T[]? _outputs; // the batch's training-mode outputs, when the training accuracy is counted from them
             private readonly RollbackPoints<T> _rollback;
             private readonly Optimizer<T>? _guardedOptimizer; // NetGen's: copies the parameters for the rollback and checks them in its step
+            private readonly bool _checksGradientInStep; // no clipping, and the optimizer measures the gradient in its update's pass
             private readonly T[]? _bestParameters;
             private readonly T[]? _bestState;
             private readonly int _batches;
@@ -345,6 +356,7 @@ namespace NetGen.Training
                     ? new T[batch * _network.OutputSize]
                     : null;
                 _guardedOptimizer = trainer.Optimizer as Optimizer<T>;
+                _checksGradientInStep = FusedGradientCheck && _guardedOptimizer is { ChecksGradientInUpdate: true } && _options.ClipValue is null && _options.ClipNorm is null;
                 _rollback = new RollbackPoints<T>(_network, trainer.Optimizer, optimizerCopiesParameters: _guardedOptimizer is not null);
                 if (_options.EarlyStopping is not null)
                 {
@@ -537,6 +549,56 @@ namespace NetGen.Training
 
                 double loss = double.CreateTruncating(result);
                 Span<T> gradients = _network.Gradients;
+                bool usable;
+                if (_checksGradientInStep)
+                {
+                    // No clipping and an optimizer that measures the gradient's norm in its own update: the loss and the
+                    // state are checked first (the norm is measured only to report a failure), the gradient in the step.
+                    if (!double.IsFinite(loss))
+                    {
+                        norm = GradientClipping.GlobalNorm<T>(gradients);
+                        var restored = _rollback.UndoTrainStep();
+                        throw new NonFiniteLossException(epoch, batch, loss, norm, null, restored.Epoch, restored.Batch);
+                    }
+
+                    if (FirstNonFinite(_network.State) is { } badState)
+                    {
+                        norm = GradientClipping.GlobalNorm<T>(gradients);
+                        string? problem = double.IsFinite(norm) ? StateProblem(badState) : null;
+                        var restored = _rollback.UndoTrainStep();
+                        throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
+                    }
+
+                    GuardedOutcome outcome = _guardedOptimizer!.StepChecked(_network.Parameters, gradients, _rollback.CurrentParameters, ParameterLimit, out norm);
+                    if (outcome == GuardedOutcome.NonFiniteGradient)
+                    {
+                        // The optimizer dropped its step: as when the TrainStep fails, back to before the previous batch.
+                        var restored = _rollback.UndoTrainStep();
+                        throw new NonFiniteLossException(epoch, batch, loss, norm, null, restored.Epoch, restored.Batch);
+                    }
+
+                    usable = outcome == GuardedOutcome.Usable;
+                }
+                else
+                {
+                    usable = CheckClipAndStep(epoch, batch, loss, gradients, out norm);
+                }
+
+                if (!usable)
+                {
+                    string problem = ParameterProblem(FirstUnusableParameter(_network.Parameters) ?? 0);
+                    var restored = _rollback.UndoOptimizerStep();
+                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
+                }
+
+                _rollback.Accept();
+                return loss;
+            }
+
+            /// <summary>The checks, clipping and step for any optimizer: the gradient's norm in a pass of its own first.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            private bool CheckClipAndStep(int epoch, int batch, double loss, Span<T> gradients, out double norm)
+            {
                 norm = GradientClipping.GlobalNorm<T>(gradients);
                 if (!double.IsFinite(loss) || !double.IsFinite(norm))
                 {
@@ -569,26 +631,13 @@ namespace NetGen.Training
                     }
                 }
 
-                bool usable;
                 if (_guardedOptimizer is { } guarded)
                 {
-                    usable = guarded.StepGuarded(_network.Parameters, gradients, _rollback.CurrentParameters, ParameterLimit);
-                }
-                else
-                {
-                    _trainer.Optimizer.Step(_network.Parameters, gradients);
-                    usable = GuardScan.AllWithin<T>(_network.Parameters, ParameterLimit);
+                    return guarded.StepGuarded(_network.Parameters, gradients, _rollback.CurrentParameters, ParameterLimit);
                 }
 
-                if (!usable)
-                {
-                    string problem = ParameterProblem(FirstUnusableParameter(_network.Parameters) ?? 0);
-                    var restored = _rollback.UndoOptimizerStep();
-                    throw new NonFiniteLossException(epoch, batch, loss, norm, problem, restored.Epoch, restored.Batch);
-                }
-
-                _rollback.Accept();
-                return loss;
+                _trainer.Optimizer.Step(_network.Parameters, gradients);
+                return GuardScan.AllWithin<T>(_network.Parameters, ParameterLimit);
             }
 
             /// <summary>The first index whose value is NaN or infinite, or null.</summary>

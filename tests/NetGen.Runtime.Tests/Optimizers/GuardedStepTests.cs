@@ -99,6 +99,128 @@ namespace NetGen.Runtime.Tests.Optimizers
             }
         }
 
+        /// <summary>A copy buffer aligned as the trainer's is (so that Adam streams into it), <paramref name="length"/> long.</summary>
+        private static Memory<float> AlignedBuffer(int length)
+        {
+            float[] storage = GC.AllocateArray<float>(length + 16, pinned: true);
+            var handle = System.Runtime.InteropServices.GCHandle.Alloc(storage, System.Runtime.InteropServices.GCHandleType.Pinned);
+            long address = handle.AddrOfPinnedObject().ToInt64();
+            handle.Free(); // the array lives on the pinned heap: its address stays
+            int offset = (int)((64 - (address % 64)) % 64) / sizeof(float);
+            return storage.AsMemory(offset, length);
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void A_checked_Adam_step_on_two_threads_matches_a_plain_one_on_one_and_its_norm_does_not_depend_on_the_threads(bool aligned)
+        {
+            Adam<float> plain = new(learningRate: 0.01), one = new(learningRate: 0.01), two = new(learningRate: 0.01);
+            Assert.True(one.KeepPreviousState() && two.KeepPreviousState());
+            float[] a = Values(Length, 1), b = a.ToArray(), c = a.ToArray();
+            Memory<float> previousOne = aligned ? AlignedBuffer(Length) : new float[Length], previousTwo = aligned ? AlignedBuffer(Length + 1).Slice(1) : new float[Length];
+            float limit = MathF.Sqrt(float.MaxValue);
+            for (int step = 1; step <= 3; step++)
+            {
+                float[] g = Values(Length, 20 + step, scale: 0.5f);
+                float[] before = a.ToArray();
+                WithThreads(1, () => { plain.Step(a, g); return 0; });
+                double normOne = 0, normTwo = 0;
+                Assert.Equal(GuardedOutcome.Usable, WithThreads(1, () => one.StepChecked(b, g, previousOne.Span, limit, out normOne)));
+                Assert.Equal(GuardedOutcome.Usable, WithThreads(2, () => two.StepChecked(c, g, previousTwo.Span, limit, out normTwo)));
+                Assert.Equal(a, b);
+                Assert.Equal(a, c);
+                Assert.Equal(before, previousOne.ToArray());
+                Assert.Equal(before, previousTwo.ToArray());
+                Assert.Equal(normOne, normTwo);
+                double expected = Math.Sqrt(g.Sum(v => (double)v * v));
+                Assert.Equal(expected, normOne, 1e-12 * expected);
+                for (int i = 0; i < plain.StateBufferCount; i++)
+                {
+                    Assert.True(plain.StateBuffer(i).SequenceEqual(two.StateBuffer(i)), $"state buffer {i} after step {step}");
+                }
+            }
+        }
+
+        [Theory]
+        [InlineData(0, 1)]
+        [InlineData(70_001, 2)]
+        [InlineData(Length - 1, 2)] // the scalar tail
+        [InlineData(Length / 2, 1)]
+        public void A_checked_Adam_step_with_a_NaN_or_infinite_gradient_changes_nothing_and_the_step_before_can_still_be_undone(int index, int threads)
+        {
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+            {
+                var adam = new Adam<float>(learningRate: 0.01);
+                Assert.True(adam.KeepPreviousState());
+                float[] parameters = Values(Length, 2);
+                Memory<float> previous = AlignedBuffer(Length);
+                float[] first = Values(Length, 3), second = Values(Length, 4);
+                adam.Step(parameters, Values(Length, 9)); // moments that are not all zero
+                byte[][] beforeFirst = StateBytes(adam);
+                Assert.Equal(GuardedOutcome.Usable, WithThreads(threads, () => adam.StepChecked(parameters, first, previous.Span, 1e3f, out _)));
+                float[] afterFirst = parameters.ToArray();
+                byte[][] stateAfterFirst = StateBytes(adam);
+
+                second[index] = bad;
+                double norm = 0;
+                GuardedOutcome outcome = WithThreads(threads, () => adam.StepChecked(parameters, second, previous.Span, 1e3f, out norm));
+                Assert.Equal(GuardedOutcome.NonFiniteGradient, outcome);
+                Assert.False(double.IsFinite(norm), $"{bad} at {index}: norm {norm}");
+                Assert.Equal(afterFirst, parameters);
+                Assert.Equal(2, adam.StepCount);
+                Assert.Equal(stateAfterFirst, StateBytes(adam));
+
+                // The first step is still the one StepBack undoes.
+                Assert.True(adam.CanStepBack);
+                adam.StepBack();
+                Assert.Equal(beforeFirst, StateBytes(adam));
+                Assert.Equal(1, adam.StepCount);
+            }
+        }
+
+        private static byte[][] StateBytes(Optimizer<float> optimizer) =>
+            Enumerable.Range(0, optimizer.StateBufferCount).Select(i => System.Runtime.InteropServices.MemoryMarshal.AsBytes(optimizer.StateBuffer(i)).ToArray()).ToArray();
+
+        [Fact]
+        public void A_checked_Adam_step_in_double_matches_a_plain_one_and_drops_a_step_whose_gradient_squared_overflows()
+        {
+            Adam<double> plain = new(learningRate: 0.01), checkedAdam = new(learningRate: 0.01);
+            Assert.True(checkedAdam.KeepPreviousState());
+            double[] a = Values(Length, 1).Select(v => (double)v).ToArray(), b = a.ToArray(), previous = new double[Length];
+            double[] g = Values(Length, 2).Select(v => (double)v).ToArray();
+            WithThreads(1, () => { plain.Step(a, g); return 0; });
+            double norm = 0;
+            Assert.Equal(GuardedOutcome.Usable, WithThreads(2, () => checkedAdam.StepChecked(b, g, previous, 1e150, out norm)));
+            Assert.Equal(a, b);
+            Assert.Equal(Math.Sqrt(g.Sum(v => v * v)), norm, 1e-12 * norm);
+
+            // A finite gradient whose square overflows double has no finite norm either: the step is dropped, as the
+            // separate norm pass would have refused it.
+            double[] after = b.ToArray();
+            g[Length - 2] = 1e200;
+            Assert.Equal(GuardedOutcome.NonFiniteGradient, WithThreads(2, () => checkedAdam.StepChecked(b, g, previous, 1e150, out norm)));
+            Assert.True(double.IsPositiveInfinity(norm));
+            Assert.Equal(after, b);
+            Assert.Equal(1, checkedAdam.StepCount);
+            Assert.True(plain.StateBuffer(0).SequenceEqual(checkedAdam.StateBuffer(0)) && plain.StateBuffer(1).SequenceEqual(checkedAdam.StateBuffer(1)));
+        }
+
+        [Fact]
+        public void A_checked_step_of_an_optimizer_without_the_fused_check_measures_the_norm_first_and_does_not_step_on_a_bad_gradient()
+        {
+            var sgd = new Sgd<float>(learningRate: 0.1, momentum: 0.9);
+            Assert.True(sgd.KeepPreviousState());
+            float[] parameters = Values(Length, 2), before = parameters.ToArray(), g = Values(Length, 5), previous = new float[Length];
+            Assert.Equal(GuardedOutcome.Usable, WithThreads(2, () => sgd.StepChecked(parameters, g, previous, 1e3f, out _)));
+            Assert.Equal(before, previous);
+            float[] after = parameters.ToArray();
+            g[12] = float.PositiveInfinity;
+            Assert.Equal(GuardedOutcome.NonFiniteGradient, WithThreads(2, () => sgd.StepChecked(parameters, g, previous, 1e3f, out double norm)));
+            Assert.Equal(after, parameters);
+            Assert.Equal(1, sgd.StepCount);
+        }
+
         [Fact]
         public void A_guarded_step_checks_the_copy_buffer_and_the_lengths_before_changing_anything()
         {
