@@ -149,7 +149,7 @@ namespace NetGen.Runtime.Tests
         [Fact]
         public void Linear_BackwardOverwrite_gives_the_bits_of_clearing_and_Backward_at_any_batch()
         {
-            foreach ((int batch, int inputs, int outputs) in new[] { (1, 16, 32), (1, 32, 32), (1, 32, 4), (1, 7, 9), (3, 16, 32), (5, 7, 9) })
+            foreach ((int batch, int inputs, int outputs) in new[] { (1, 16, 32), (1, 32, 32), (1, 32, 4), (1, 7, 9), (3, 16, 32), (5, 7, 9), (64, 70, 33), (300, 37, 19), (128, 130, 66), (2, 1, 1) })
             {
                 T[] x = TestMath.To<T>(Values(batch * inputs, 1)), w = TestMath.To<T>(Values(outputs * inputs, 2)), dy = TestMath.To<T>(Values(batch * outputs, 4));
                 foreach (bool overwrite in new[] { true, false })

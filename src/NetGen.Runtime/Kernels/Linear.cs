@@ -128,8 +128,8 @@ namespace NetGen.Kernels
         /// <see cref="Backward"/> that writes the parameter gradients instead of adding to them: effectively computes
         /// <c>dw[o,i] = Σₛ dy[s,o] · x[s,i]</c>, <c>db[o] = Σₛ dy[s,o]</c> and <c>dx[s,i] = Σₒ dy[s,o] · w[o,i]</c> (all
         /// overwritten), so a training step need not clear them first. The same values as clearing <paramref name="dw"/> and
-        /// <paramref name="db"/> and calling <see cref="Backward"/>; for one sample only a weight gradient whose product
-        /// underflows to zero can differ, in the sign of that zero.
+        /// <paramref name="db"/> and calling <see cref="Backward"/>; only a gradient whose sum is a zero can differ, in the sign of
+        /// that zero.
         /// </summary>
         /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
         /// <param name="x">The forward inputs <c>[batch × inputs]</c>.</param>
@@ -162,18 +162,44 @@ namespace NetGen.Kernels
                 return;
             }
 
-            // Larger batches: the products accumulate onto zeros, exactly what clearing and accumulating gave.
+            if (batch == 0 || !GemmTuning.OverwriteGradients)
+            {
+                // The products accumulate onto zeros, exactly what clearing and accumulating gave.
+                if (hasWeightGradient)
+                {
+                    dw.Clear();
+                }
+
+                if (hasBias)
+                {
+                    db.Clear();
+                }
+
+                Backward(x, w, dy, dw, db, dx, batch, inputs, outputs);
+                return;
+            }
+
+            // dW = dYᵀ · X: the GEMM stores its sums, so the step need not clear dW (800 KB for the Fashion MLP) first.
             if (hasWeightGradient)
             {
-                dw.Clear();
+                Gemm.TransposedAMultiply(dy, x, dw, outputs, batch, inputs, path, NetGenOptions.EffectiveDegreeOfParallelism);
             }
 
+            // db = Σ_rows dY, starting from the first row instead of zeros.
             if (hasBias)
             {
-                db.Clear();
+                dy.Slice(0, outputs).CopyTo(db);
+                for (int s = 1; s < batch; s++)
+                {
+                    TensorPrimitives.Add(db, dy.Slice(s * outputs, outputs), db);
+                }
             }
 
-            Backward(x, w, dy, dw, db, dx, batch, inputs, outputs);
+            // dX = dY · W
+            if (hasInputGradient)
+            {
+                Gemm.Multiply(dy, w, dx, batch, outputs, inputs);
+            }
         }
 
         private static void CheckSizes(int batch, int inputs, int outputs)
