@@ -326,6 +326,7 @@ namespace NetGen.Kernels
             bool patchRows = patch > positions && geometry.StrideWidth != 1;
             bool winograd = hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path) && Winograd.PaysForInputGradient(path);
             bool directWeightGradient = DirectConvolution.AppliesToWeightGradient(geometry, path);
+            bool winogradWeights = !dw.IsEmpty && Winograd.AppliesToWeightGradient(geometry, filters, path);
             Span<T> columns = workspace.Slice(0, patch * positions);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
             for (int s = s0; s < s1; s++)
@@ -333,8 +334,8 @@ namespace NetGen.Kernels
                 ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);
                 ReadOnlySpan<T> dys = dy.Slice(s * outputLength, outputLength);
 
-                // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]; an empty dW (input gradients only) skips it
-                if (!dw.IsEmpty)
+                // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]; an empty dW (input gradients only) skips it, Winograd's comes after the loop
+                if (!dw.IsEmpty && !winogradWeights)
                 {
                     if (directWeightGradient)
                     {
@@ -384,6 +385,12 @@ namespace NetGen.Kernels
                     Gemm.TransposedAMultiply(w, dys, columns, patch, filters, positions, path, maxThreads);
                     AddColumnsBack(columns, dxs, geometry);
                 }
+            }
+
+            // dW[f, c] += Σ_s dY[s, f] ⋆ X[s, c], all the part's samples at once (Winograd's tiles over a group of samples)
+            if (winogradWeights)
+            {
+                Winograd.AddWeightGradient(x, dy, dw, s0, s1, geometry, filters, path, maxThreads);
             }
 
             // dX = Σ_f flip(W[f]) ⋆ dY[f], all the part's samples at once (Winograd's tiles over a group of samples)

@@ -1,0 +1,50 @@
+using FashionMnistSample;
+using NetGen.Kernels;
+using NetGen.Optimizers;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// <c>-- --ab SWITCH [threads]</c>: the Fashion CNN's TrainStep + Adam (batch 128) with a kernel switch on and off,
+/// alternating in one process (15 rounds), and the median and best of each with their ratio, so that a busy machine
+/// slows both alike. <c>SWITCH</c>: <c>wgrad</c> (Winograd's kernel gradient against im2col and the GEMM); <c>threads</c>
+/// times the step on 1 thread and on 2 threads alternately instead (the scaling).
+/// </summary>
+internal static class StepAB
+{
+    public static void Run(string name, int threads)
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}; switch {name}; threads {threads}");
+        var network = new FashionCnn();
+        var adam = new Adam<float>(learningRate: 0.001);
+        float[] inputs = Data.Inputs(CnnBenchmarks.TrainBatch, FashionCnn.InputSize);
+        int[] labels = Data.Labels(CnnBenchmarks.TrainBatch, FashionCnn.OutputSize);
+        Action<bool> set = name switch
+        {
+            "wgrad" => on => Winograd.WeightGradientEnabled = on,
+            "threads" => on => NetGenOptions.MaxDegreeOfParallelism = on ? 2 : 1,
+            _ => throw new ArgumentException($"Unknown switch '{name}': expected wgrad or threads.", nameof(name)),
+        };
+        NetGenOptions.MaxDegreeOfParallelism = threads;
+        void Step()
+        {
+            network.TrainStep(inputs, labels);
+            adam.Step(network.Parameters, network.Gradients);
+        }
+
+        List<double> on = [], off = [];
+        for (int round = 0; round < 15; round++)
+        {
+            set(true);
+            on.Add(Profile.Time(Step));
+            set(false);
+            off.Add(Profile.Time(Step));
+        }
+
+        set(true);
+        double onMedian = Profile.Median(on), offMedian = Profile.Median(off);
+        Console.WriteLine($"on:  median {onMedian * 1e3:F2} ms, best {on.Min() * 1e3:F2} ms");
+        Console.WriteLine($"off: median {offMedian * 1e3:F2} ms, best {off.Min() * 1e3:F2} ms");
+        Console.WriteLine($"off / on: median {offMedian / onMedian:F3}×, best {off.Min() / on.Min():F3}×");
+    }
+}
