@@ -7,7 +7,7 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// <c>-- --ab SWITCH [threads]</c>: the Fashion CNN's TrainStep + Adam (batch 128) with a kernel switch on and off,
 /// alternating in one process (15 rounds), and the median and best of each with their ratio, so that a busy machine
-/// slows both alike. <c>SWITCH</c>: <c>wgrad</c> (Winograd's kernel gradient against im2col and the GEMM); <c>threads</c>
+/// slows both alike. <c>SWITCH</c>: <c>wgrad</c> (Winograd's kernel gradient against im2col and the GEMM), <c>rows</c> (Winograd's maps split straight from their rows), <c>wdx</c> (Winograd's input gradient on the 512-bit path too); <c>threads</c>
 /// times the step on 1 thread and on 2 threads alternately instead (the scaling).
 /// </summary>
 internal static class StepAB
@@ -22,8 +22,10 @@ internal static class StepAB
         Action<bool> set = name switch
         {
             "wgrad" => on => Winograd.WeightGradientEnabled = on,
+            "rows" => on => Winograd.DirectRows = on,
+            "wdx" => on => Winograd.InputGradientOnEveryPath = on,
             "threads" => on => NetGenOptions.MaxDegreeOfParallelism = on ? 2 : 1,
-            _ => throw new ArgumentException($"Unknown switch '{name}': expected wgrad or threads.", nameof(name)),
+            _ => throw new ArgumentException($"Unknown switch '{name}': expected wgrad, rows, wdx or threads.", nameof(name)),
         };
         NetGenOptions.MaxDegreeOfParallelism = threads;
         void Step()

@@ -30,6 +30,12 @@ namespace NetGen.Kernels
         /// <summary>Whether the transforms use the AVX2 lane shuffles where there are some (the default); tests turn it off to run the one-value-at-a-time loops of other processors.</summary>
         internal static bool UseShuffles { get; set; } = true;
 
+        /// <summary>
+        /// Whether the maps' rows are split into even and odd columns straight from the source, masked, where the vectors lie
+        /// inside it (the default); when false every row is laid out padded first. Only the benchmarks change it.
+        /// </summary>
+        internal static bool DirectRows { get; set; } = true;
+
         /// <summary>Tile positions ξ of F(2 × 2, 3 × 3).</summary>
         private const int Positions = 16;
 
@@ -149,7 +155,7 @@ namespace NetGen.Kernels
             var gradientMap = new WindowGeometry(filters, outputHeight, outputWidth, 3, 3, 1, 1, 0, 0);
 
             // Maps of even width are split straight from their rows by the lane shuffles.
-            bool direct = Vectors<T>.Shuffle && outputWidth % 2 == 0;
+            bool direct = Vectors<T>.Shuffle && DirectRows && outputWidth % 2 == 0;
             int inputLength = g.InputLength, mapLength = outputHeight * outputWidth, outputLength = filters * mapLength;
             for (int first = s0; first < s1; first += group)
             {
@@ -158,8 +164,7 @@ namespace NetGen.Kernels
                 {
                     for (int s = 0; s < count; s++)
                     {
-                        ReadOnlySpan<T> map = x.Slice(((first + s) * inputLength) + (c * g.Height * g.Width), g.Height * g.Width);
-                        SplitColumns(map, planes, line, g, planeRows, columnsPerPlane);
+                        SplitColumns(x, ((first + s) * inputLength) + (c * g.Height * g.Width), planes, line, g, planeRows, columnsPerPlane);
                         TransformInputs(planes, v, c, channels, columns, s * tiles, tileRows, tileColumns, planeRows, columnsPerPlane);
                     }
                 }
@@ -175,7 +180,7 @@ namespace NetGen.Kernels
                             continue;
                         }
 
-                        SplitColumns(dy.Slice(offset, mapLength), planes, line, gradientMap, planeRows, columnsPerPlane);
+                        SplitColumns(dy, offset, planes, line, gradientMap, planeRows, columnsPerPlane);
                         TransformGradients(planes, m, f, filters, columns, s * tiles, tileRows, tileColumns, planeRows, columnsPerPlane);
                     }
                 }
@@ -399,8 +404,7 @@ namespace NetGen.Kernels
                 {
                     for (int s = 0; s < count; s++)
                     {
-                        ReadOnlySpan<T> map = x.Slice(((first + s) * inputLength) + (c * g.Height * g.Width), g.Height * g.Width);
-                        SplitColumns(map, planes, line, g, planeRows, columnsPerPlane);
+                        SplitColumns(x, ((first + s) * inputLength) + (c * g.Height * g.Width), planes, line, g, planeRows, columnsPerPlane);
                         TransformInputs(planes, v, c, channels, columns, s * tiles, tileRows, tileColumns, planeRows, columnsPerPlane);
                     }
                 }
@@ -430,10 +434,12 @@ namespace NetGen.Kernels
         /// <c>2 · columnsPerPlane</c> values, a whole number of vector pairs), then split by vectors.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void SplitColumns<T>(ReadOnlySpan<T> map, Span<T> planes, Span<T> line, in WindowGeometry g, int planeRows, int columnsPerPlane)
+        private static void SplitColumns<T>(ReadOnlySpan<T> source, int mapStart, Span<T> planes, Span<T> line, in WindowGeometry g, int planeRows, int columnsPerPlane)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            ReadOnlySpan<T> map = source.Slice(mapStart, g.Height * g.Width);
             int planeLength = planeRows * columnsPerPlane, width = g.Width, lanes = Vector<T>.Count;
+            int vectorColumns = Vectors<T>.Shuffle && DirectRows ? columnsPerPlane - (columnsPerPlane % lanes) : 0;
             Span<T> even = planes.Slice(0, planeLength), odd = planes.Slice(planeLength, planeLength);
             for (int r = 0; r < planeRows; r++)
             {
@@ -443,6 +449,38 @@ namespace NetGen.Kernels
                 {
                     evenRow.Clear();
                     oddRow.Clear();
+                    continue;
+                }
+
+                // The padded row read straight from the source where its vectors lie inside it: the lanes outside the
+                // map's row (the padding, the neighbouring rows) are masked to zero.
+                int start = mapStart + (i * width) - g.PaddingWidth;
+                if (vectorColumns > 0 && start >= 0 && start + (2 * vectorColumns) <= source.Length)
+                {
+                    ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
+                    ref T evens = ref MemoryMarshal.GetReference(evenRow);
+                    ref T odds = ref MemoryMarshal.GetReference(oddRow);
+                    var first = new Vector<T>(T.CreateTruncating(g.PaddingWidth));
+                    var end = new Vector<T>(T.CreateTruncating(g.PaddingWidth + width));
+                    var step = new Vector<T>(T.CreateTruncating(lanes));
+                    Vector<T> column = Vectors<T>.Indices;
+                    for (int n = 0; n < vectorColumns; n += lanes)
+                    {
+                        Vector<T> low = Vector.LoadUnsafe(ref row, (nuint)(2 * n)) & Inside(column, first, end);
+                        column += step;
+                        Vector<T> high = Vector.LoadUnsafe(ref row, (nuint)((2 * n) + lanes)) & Inside(column, first, end);
+                        column += step;
+                        Vectors<T>.Evens(low, high).StoreUnsafe(ref evens, (nuint)n);
+                        Vectors<T>.Odds(low, high).StoreUnsafe(ref odds, (nuint)n);
+                    }
+
+                    for (int n = vectorColumns; n < columnsPerPlane; n++)
+                    {
+                        int j = (2 * n) - g.PaddingWidth;
+                        Unsafe.Add(ref evens, n) = (uint)j < (uint)width ? map[(i * width) + j] : T.Zero;
+                        Unsafe.Add(ref odds, n) = (uint)(j + 1) < (uint)width ? map[(i * width) + j + 1] : T.Zero;
+                    }
+
                     continue;
                 }
 
@@ -470,6 +508,12 @@ namespace NetGen.Kernels
                 }
             }
         }
+
+        /// <summary>All bits set in the lanes whose padded column lies in <c>[first, end)</c>, the map's row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector<T> Inside<T>(Vector<T> column, Vector<T> first, Vector<T> end)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Vector.GreaterThanOrEqual(column, first) & Vector.LessThan(column, end);
 
         /// <summary>
         /// <c>V = Bᵀ d B</c> for every tile of one map, into column <c>t0 + tile</c> of row <paramref name="c"/> of each
@@ -615,6 +659,20 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             public static bool Shuffle => UseShuffles && Avx2.IsSupported && Vector<byte>.Count == 32 && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+            /// <summary>0, 1, 2, … in the lanes.</summary>
+            public static Vector<T> Indices { get; } = CreateIndices();
+
+            private static Vector<T> CreateIndices()
+            {
+                var values = new T[Vector<T>.Count];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = T.CreateTruncating(i);
+                }
+
+                return new Vector<T>(values);
+            }
 
             /// <summary>The even lanes of <c>low</c> then <c>high</c> taken as one run of two vectors.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
