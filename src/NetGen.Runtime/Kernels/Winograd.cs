@@ -86,25 +86,39 @@ namespace NetGen.Kernels
         /// <c>y[s, f] = b[f] + Σ_c w[f, c] ⋆ x[s, c]</c> (cross-correlation with zero padding) for samples
         /// <c>[s0, s1)</c>; overwrites their outputs. The GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>
-        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int s0, int s1, in WindowGeometry g, int filters, bool hasBias, GemmPath path, int maxThreads)
+        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int s0, int s1, in WindowGeometry g, int filters, bool hasBias, GemmPath path, int maxThreads, ReadOnlySpan<T> transformed = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Scratch<T> scratch = Scratch<T>.ForThisThread();
-            Span<T> u = scratch.Weights(Positions * filters * g.Channels);
-            TransformWeights(w, u, filters, g.Channels, flip: false);
+            ReadOnlySpan<T> u = transformed;
+            if (u.IsEmpty)
+            {
+                Span<T> own = scratch.Weights(TransformedLength(filters, g.Channels));
+                TransformWeights(w, own, filters, g.Channels, flip: false);
+                u = own;
+            }
+
             Convolve(x, u, hasBias ? b : ReadOnlySpan<T>.Empty, y, s0, s1, g, filters, scratch, path, maxThreads);
         }
+
+        /// <summary>The length of the transformed kernels <c>U</c>: 16 matrices <c>[F × C]</c>.</summary>
+        public static int TransformedLength(int filters, int channels) => Positions * filters * channels;
 
         /// <summary>
         /// <c>dx[s, c] = Σ_f flip(w[f, c]) ⋆ dy[s, f]</c> with padding <c>2 − P</c>: the input gradient of the forward
         /// convolution, for samples <c>[s0, s1)</c>; overwrites their input gradients.
         /// </summary>
-        public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx, int s0, int s1, in WindowGeometry g, int filters, GemmPath path, int maxThreads)
+        public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx, int s0, int s1, in WindowGeometry g, int filters, GemmPath path, int maxThreads, ReadOnlySpan<T> transformed = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Scratch<T> scratch = Scratch<T>.ForThisThread();
-            Span<T> u = scratch.Weights(Positions * filters * g.Channels);
-            TransformWeights(w, u, filters, g.Channels, flip: true);
+            ReadOnlySpan<T> u = transformed;
+            if (u.IsEmpty)
+            {
+                Span<T> own = scratch.Weights(TransformedLength(filters, g.Channels));
+                TransformWeights(w, own, filters, g.Channels, flip: true);
+                u = own;
+            }
 
             // The flipped convolution runs over dy's maps (F channels of Ho × Wo) and gives C channels of H × W.
             var flipped = new WindowGeometry(filters, g.OutputHeight, g.OutputWidth, 3, 3, 1, 1, 2 - g.PaddingHeight, 2 - g.PaddingWidth);
@@ -331,7 +345,7 @@ namespace NetGen.Kernels
         /// <c>U[ξ][f][c] = (G · w[f, c] · Gᵀ)[ξ]</c>, 16 matrices <c>[F × C]</c>; with <paramref name="flip"/>, the kernels
         /// of the input gradient instead: <c>U[ξ][c][f]</c> from <c>w[f, c]</c> turned by 180°.
         /// </summary>
-        private static void TransformWeights<T>(ReadOnlySpan<T> w, Span<T> u, int filters, int channels, bool flip)
+        internal static void TransformWeights<T>(ReadOnlySpan<T> w, Span<T> u, int filters, int channels, bool flip)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             T half = T.CreateTruncating(0.5);
