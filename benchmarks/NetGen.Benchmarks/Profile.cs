@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// <c>-- --profile [threads]</c>: a Stopwatch breakdown of the Fashion CNN's train step (batch 128) and the Fashion MLP's
 /// predict (batch 1024), each kernel called as the generated code calls it, with the same shapes, and the whole calls
 /// beside them; medians of many calls. It shows where a step spends its time; the figures that count come from
-/// BenchmarkDotNet.
+/// BenchmarkDotNet. With <c>NETGEN_PROFILE_SCALING=1</c> each part runs on 1 and on 2 threads alternately, with the ratio.
 /// </summary>
 internal static class Profile
 {
@@ -218,6 +218,13 @@ internal static class Profile
             steps = steps.FindAll(step => step.Name.Contains(only, StringComparison.Ordinal));
         }
 
+        // NETGEN_PROFILE_SCALING=1: each part on 1 thread and on 2 alternately, with the ratio (which parts scale worst).
+        if (Environment.GetEnvironmentVariable("NETGEN_PROFILE_SCALING") == "1")
+        {
+            Scaling(title, [.. steps, whole]);
+            return;
+        }
+
         var times = new List<double>[steps.Count + 1];
         for (int i = 0; i < times.Length; i++)
         {
@@ -249,6 +256,39 @@ internal static class Profile
         }
 
         Console.WriteLine($"{whole.Name,-34} {Median(times[steps.Count]) * 1e3,9:F3} ms");
+    }
+
+    private static void Scaling(string title, List<(string Name, Action Call)> steps)
+    {
+        int previous = NetGenOptions.MaxDegreeOfParallelism;
+        var one = new List<double>[steps.Count];
+        var two = new List<double>[steps.Count];
+        var ratios = new List<double>[steps.Count];
+        for (int i = 0; i < steps.Count; i++)
+        {
+            (one[i], two[i], ratios[i]) = ([], [], []);
+        }
+
+        for (int round = 0; round < 12; round++)
+        {
+            for (int i = 0; i < steps.Count; i++)
+            {
+                NetGenOptions.MaxDegreeOfParallelism = 1;
+                double a = Time(steps[i].Call);
+                NetGenOptions.MaxDegreeOfParallelism = 2;
+                double b = Time(steps[i].Call);
+                one[i].Add(a);
+                two[i].Add(b);
+                ratios[i].Add(a / b);
+            }
+        }
+
+        NetGenOptions.MaxDegreeOfParallelism = previous;
+        Console.WriteLine($"--- {title}: 1 thread, 2 threads, the median of the rounds' ratios");
+        for (int i = 0; i < steps.Count; i++)
+        {
+            Console.WriteLine($"{steps[i].Name,-34} {Median(one[i]) * 1e3,9:F3} ms {Median(two[i]) * 1e3,9:F3} ms {Median(ratios[i]),6:F2}×");
+        }
     }
 
     /// <summary>Seconds per call: one call to warm up, then calls for at least 20 ms (and at least 2).</summary>

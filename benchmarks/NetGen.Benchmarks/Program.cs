@@ -62,6 +62,12 @@ if (args is ["--conv", ..])
     return;
 }
 
+if (args is ["--ab", _, ..])
+{
+    StepAB.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();
@@ -185,9 +191,31 @@ internal static class Quick
         }
 
         NetGen.Kernels.Winograd.Enabled = true;
+
+        // Its kernel gradient alone (no dX): Winograd's transforms against im2col and the GEMM.
+        double weightsWinograd = double.MaxValue, weightsColumns = double.MaxValue;
+        for (int round = 0; round < 15; round++)
+        {
+            foreach (bool on in new[] { true, false })
+            {
+                NetGen.Kernels.Winograd.WeightGradientEnabled = on;
+                double time = Time(() => NetGen.Kernels.Conv2D.Backward<float>(x5, w5, dy5, dw5, db5, Span<float>.Empty, ws5, batch, 32, 14, 14, 64, 3, 1, 1));
+                if (on)
+                {
+                    weightsWinograd = Math.Min(weightsWinograd, time);
+                }
+                else
+                {
+                    weightsColumns = Math.Min(weightsColumns, time);
+                }
+            }
+        }
+
+        NetGen.Kernels.Winograd.WeightGradientEnabled = true;
         NetGenOptions.MaxDegreeOfParallelism = previous;
         Console.WriteLine($"conv 32→64 3×3 14×14 b=128 forward: Winograd {winograd[0] * 1e3:F3} ms, im2col + GEMM {columns[0] * 1e3:F3} ms ({columns[0] / winograd[0]:F2}×)");
-        Console.WriteLine($"conv 32→64 3×3 14×14 b=128 backward (dW, db, dX): Winograd dX {winograd[1] * 1e3:F3} ms, col2im dX {columns[1] * 1e3:F3} ms ({columns[1] / winograd[1]:F2}×)");
+        Console.WriteLine($"conv 32→64 3×3 14×14 b=128 backward (dW, db): Winograd dW {weightsWinograd * 1e3:F3} ms, im2col + GEMM {weightsColumns * 1e3:F3} ms ({weightsColumns / weightsWinograd:F2}×)");
+        Console.WriteLine($"conv 32→64 3×3 14×14 b=128 backward (dW, db, dX): Winograd (dW, and dX where it pays) {winograd[1] * 1e3:F3} ms, im2col + GEMM {columns[1] * 1e3:F3} ms ({columns[1] / winograd[1]:F2}×)");
     }
 
     /// <summary>

@@ -267,6 +267,7 @@ namespace NetGen.Runtime.Tests
                 [2, 9, 6, 5, 10, 3, 1, 0], // Winograd without padding (the input gradient pads by 2)
                 [2, 8, 4, 3, 9, 3, 1, 2], // Winograd with padding 2: maps larger than the input, the input gradient unpadded
                 [20, 8, 3, 3, 8, 3, 1, 1], // Winograd: 4 tiles a map, groups of 20 samples split over threads
+                [3, 8, 7, 6, 8, 3, 1, 1], // Winograd: even width, odd height (the kernel gradient's rows read straight from dy, the last block half outside)
             ];
             foreach (GemmPath path in Gemm.SupportedPaths())
             {
@@ -327,7 +328,7 @@ namespace NetGen.Runtime.Tests
             }
         }
 
-        /// <summary>Winograd's F(2 × 2, 3 × 3) applies to the Fashion CNN's second layer, forward and input gradient, on every vector path (the input gradient is taken off the 512-bit one), and only to 3 × 3 windows with stride 1.</summary>
+        /// <summary>Winograd's F(2 × 2, 3 × 3) applies to the Fashion CNN's second layer, forward, input gradient and kernel gradient, on every vector path (the input gradient is taken off the 512-bit one), and only to 3 × 3 windows with stride 1.</summary>
         [Fact]
         public void Three_by_three_layers_with_stride_1_and_8_channels_take_winograd_on_vector_paths()
         {
@@ -338,6 +339,7 @@ namespace NetGen.Runtime.Tests
                 Assert.Equal(vector, Winograd.Applies(second, 64, path));
                 Assert.Equal(vector, Winograd.AppliesToInputGradient(second, 64, path));
                 Assert.Equal(path != GemmPath.Vector512, Winograd.PaysForInputGradient(path));
+                Assert.Equal(vector, Winograd.AppliesToWeightGradient(second, 64, path));
             }
 
             Assert.False(Winograd.Applies(WindowGeometry.Create(32, 14, 14, 3, 3, 2, 2, 1, 1, "kernel", oneDimensional: false), 64, GemmPath.Vector128));
@@ -378,6 +380,7 @@ namespace NetGen.Runtime.Tests
         [InlineData(2, 16, 14, 14, 8, 1)]
         [InlineData(2, 8, 6, 5, 9, 0)]
         [InlineData(2, 8, 4, 3, 9, 2)]
+        [InlineData(3, 8, 7, 6, 8, 1)]
         public void Winograd_without_shuffles_matches_the_direct_convolution(int batch, int channels, int height, int width, int filters, int padding)
         {
             var geometry = WindowGeometry.Create(channels, height, width, 3, 3, 1, 1, padding, padding, "kernel", oneDimensional: false);
@@ -386,9 +389,10 @@ namespace NetGen.Runtime.Tests
             double[] b = TestMath.Rounded<T>(TestMath.Uniform(filters, 3));
             double[] dy = TestMath.Rounded<T>(TestMath.Uniform(batch * filters * geometry.Positions, 4));
             double[] yRef = NaiveConvolution.Forward(x, w, b, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
-            (_, _, double[] dxRef) = NaiveConvolution.Backward(x, w, dy, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
+            (double[] dwRef, _, double[] dxRef) = NaiveConvolution.Backward(x, w, dy, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
             GemmPath path = Gemm.SupportedPaths()[^1];
             Assert.True(path == GemmPath.Scalar || Winograd.AppliesToInputGradient(geometry, filters, path));
+            Assert.True(path == GemmPath.Scalar || Winograd.AppliesToWeightGradient(geometry, filters, path));
             Winograd.UseShuffles = false;
             Winograd.InputGradientOnEveryPath = true;
             try
@@ -397,9 +401,10 @@ namespace NetGen.Runtime.Tests
                 T[] y = TestMath.Garbage<T>(yRef.Length);
                 Convolution.Forward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(b), y, workspace, batch, geometry, filters, hasBias: true, path, 1);
                 TestMath.AllClose(yRef, y, TestMath.Tolerance<T>() * (geometry.PatchLength + 1), "y");
-                T[] dx = TestMath.Garbage<T>(x.Length);
-                Convolution.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), new T[w.Length], new T[filters], dx, workspace, batch, geometry, filters, hasBias: true, hasInputGradient: true, path, 1);
+                T[] dx = TestMath.Garbage<T>(x.Length), dw = new T[w.Length];
+                Convolution.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dw, new T[filters], dx, workspace, batch, geometry, filters, hasBias: true, hasInputGradient: true, path, 1);
                 TestMath.AllClose(dxRef, dx, TestMath.Tolerance<T>() * ((filters * 9) + 1), "dx");
+                TestMath.AllClose(dwRef, dw, TestMath.Tolerance<T>() * ((batch * geometry.Positions) + 1), "dw");
             }
             finally
             {

@@ -163,6 +163,13 @@ namespace NetGen.Kernels
                 ConvolutionJob<T> job = ConvolutionJob<T>.ForThisThread();
                 int parts = Parts(batch, threads);
                 job.Prepare(parts, workspace.Length, 0);
+
+                // Winograd's transformed kernels, once for all the parts.
+                if (ShareTransformedWeights && Winograd.Applies(geometry, filters, path))
+                {
+                    Winograd.TransformWeights(w, job.Transformed(Winograd.TransformedLength(filters, geometry.Channels)), filters, geometry.Channels, flip: false);
+                }
+
                 job.Set(backward: false, path, px, x.Length, pw, w.Length, pb, b.Length, py, y.Length, null, 0, null, 0, pworkspace, workspace.Length, batch, geometry, filters, hasBias, hasInputGradient: false);
                 try
                 {
@@ -197,6 +204,11 @@ namespace NetGen.Kernels
                 int gradients = dw.Length + (hasBias ? db.Length : 0);
                 int parts = Parts(batch, threads);
                 job.Prepare(parts, workspace.Length, gradients);
+                if (ShareTransformedWeights && hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path) && Winograd.PaysForInputGradient(path))
+                {
+                    Winograd.TransformWeights(w, job.Transformed(Winograd.TransformedLength(filters, geometry.Channels)), filters, geometry.Channels, flip: true);
+                }
+
                 job.Set(backward: true, path, px, x.Length, pw, w.Length, pdy, dy.Length, pdx, dx.Length, pdw, dw.Length, pdb, hasBias ? db.Length : 0, pworkspace, workspace.Length, batch, geometry, filters, hasBias, hasInputGradient);
                 try
                 {
@@ -227,6 +239,12 @@ namespace NetGen.Kernels
         internal static bool SplitBySamples { get; set; } = true;
 
         /// <summary>
+        /// Whether a call split by samples transforms Winograd's kernels once for all its parts (the default) rather than
+        /// in each part. Only the benchmarks change it, to compare the two in one run; only speed depends on it.
+        /// </summary>
+        internal static bool ShareTransformedWeights { get; set; } = true;
+
+        /// <summary>
         /// How many threads a call splits its samples over: one per <see cref="Gemm.ParallelGrain"/> multiply-adds of the
         /// forward products (<c>batch · F · Q · P</c>), at most one per sample and <paramref name="maxThreads"/>.
         /// </summary>
@@ -250,7 +268,7 @@ namespace NetGen.Kernels
 
         /// <summary>The forward pass of samples <c>[s0, s1)</c>; the GEMMs use at most <paramref name="maxThreads"/> threads.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void ForwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads)
+        internal static void ForwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, GemmPath path, int maxThreads, ReadOnlySpan<T> transformed = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
@@ -258,7 +276,7 @@ namespace NetGen.Kernels
             Span<T> columns = workspace.Slice(0, patch * positions);
             if (Winograd.Applies(geometry, filters, path))
             {
-                Winograd.Forward(x, w, b, y, s0, s1, geometry, filters, hasBias, path, maxThreads);
+                Winograd.Forward(x, w, b, y, s0, s1, geometry, filters, hasBias, path, maxThreads, transformed);
                 return;
             }
 
@@ -318,7 +336,7 @@ namespace NetGen.Kernels
         /// the GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void BackwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads)
+        internal static void BackwardSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, Span<T> workspace, int s0, int s1, in WindowGeometry geometry, int filters, bool hasBias, bool hasInputGradient, GemmPath path, int maxThreads, ReadOnlySpan<T> transformed = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int inputLength = geometry.InputLength, positions = geometry.Positions, patch = geometry.PatchLength;
@@ -326,6 +344,7 @@ namespace NetGen.Kernels
             bool patchRows = patch > positions && geometry.StrideWidth != 1;
             bool winograd = hasInputGradient && Winograd.AppliesToInputGradient(geometry, filters, path) && Winograd.PaysForInputGradient(path);
             bool directWeightGradient = DirectConvolution.AppliesToWeightGradient(geometry, path);
+            bool winogradWeights = !dw.IsEmpty && Winograd.AppliesToWeightGradient(geometry, filters, path);
             Span<T> columns = workspace.Slice(0, patch * positions);
             Span<T> dyTransposed = workspace.Slice(patch * positions, filters * positions);
             for (int s = s0; s < s1; s++)
@@ -333,8 +352,8 @@ namespace NetGen.Kernels
                 ReadOnlySpan<T> xs = x.Slice(s * inputLength, inputLength);
                 ReadOnlySpan<T> dys = dy.Slice(s * outputLength, outputLength);
 
-                // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]; an empty dW (input gradients only) skips it
-                if (!dw.IsEmpty)
+                // dW[f, q] += Σ_p dY[f, p] · Cols[q, p]; an empty dW (input gradients only) skips it, Winograd's comes after the loop
+                if (!dw.IsEmpty && !winogradWeights)
                 {
                     if (directWeightGradient)
                     {
@@ -386,10 +405,16 @@ namespace NetGen.Kernels
                 }
             }
 
+            // dW[f, c] += Σ_s dY[s, f] ⋆ X[s, c], all the part's samples at once (Winograd's tiles over a group of samples)
+            if (winogradWeights)
+            {
+                Winograd.AddWeightGradient(x, dy, dw, s0, s1, geometry, filters, path, maxThreads);
+            }
+
             // dX = Σ_f flip(W[f]) ⋆ dY[f], all the part's samples at once (Winograd's tiles over a group of samples)
             if (winograd)
             {
-                Winograd.InputGradient(dy, w, dx, s0, s1, geometry, filters, path, maxThreads);
+                Winograd.InputGradient(dy, w, dx, s0, s1, geometry, filters, path, maxThreads, transformed);
             }
         }
 
@@ -715,6 +740,8 @@ namespace NetGen.Kernels
 
         private T[] _workspaces = [];
         private T[] _gradients = [];
+        private T[] _transformed = [];
+        private int _transformedLength;
         private int _workspaceLength;
         private int _gradientLength;
 
@@ -743,6 +770,21 @@ namespace NetGen.Kernels
             {
                 _gradients = GC.AllocateUninitializedArray<T>(checked((int)gradients), pinned: true);
             }
+        }
+
+        /// <summary>
+        /// Room for Winograd's transformed kernels, which every part of this call then reads (the caller fills it before
+        /// the parts run; grown to the largest size seen).
+        /// </summary>
+        public Span<T> Transformed(int length)
+        {
+            if (_transformed.Length < length)
+            {
+                _transformed = new T[length];
+            }
+
+            _transformedLength = length;
+            return _transformed.AsSpan(0, length);
         }
 
         /// <summary>The partial gradients (<c>dW</c>, then <c>db</c>) of part <paramref name="part"/> ≥ 1.</summary>
@@ -777,6 +819,7 @@ namespace NetGen.Kernels
         public void Clear()
         {
             _x = _w = _b = _y = _dw = _db = _workspace = null;
+            _transformedLength = 0;
         }
 
         public void Run(int part, int parts)
@@ -789,7 +832,7 @@ namespace NetGen.Kernels
             var w = new ReadOnlySpan<T>(_w, _wLength);
             if (!_backward)
             {
-                Convolution.ForwardSamples(x, w, new ReadOnlySpan<T>(_b, _bLength), new Span<T>(_y, _yLength), workspace, s0, s1, _geometry, _filters, _hasBias, _path, 1);
+                Convolution.ForwardSamples(x, w, new ReadOnlySpan<T>(_b, _bLength), new Span<T>(_y, _yLength), workspace, s0, s1, _geometry, _filters, _hasBias, _path, 1, _transformed.AsSpan(0, _transformedLength));
                 return;
             }
 
@@ -808,7 +851,7 @@ namespace NetGen.Kernels
             }
 
             // For the backward pass _b holds dy and _y holds dx.
-            Convolution.BackwardSamples(x, w, new ReadOnlySpan<T>(_b, _bLength), dw, db, new Span<T>(_y, _yLength), workspace, s0, s1, _geometry, _filters, _hasBias, _hasInputGradient, _path, 1);
+            Convolution.BackwardSamples(x, w, new ReadOnlySpan<T>(_b, _bLength), dw, db, new Span<T>(_y, _yLength), workspace, s0, s1, _geometry, _filters, _hasBias, _hasInputGradient, _path, 1, _transformed.AsSpan(0, _transformedLength));
         }
     }
 }

@@ -10,8 +10,9 @@ namespace NetGen.Kernels
     /// <summary>
     /// A 3 × 3 convolution with stride 1 by Winograd's minimal filtering F(2 × 2, 3 × 3) (Lavin and Gray, 2016): each
     /// 2 × 2 block of outputs comes from a 4 × 4 tile of the padded input with 16 multiplies per channel pair instead of
-    /// 36. The forward pass and the input gradient (the same kind of convolution, with the kernels flipped and the two
-    /// channel counts swapped) use it; the products become 16 GEMMs over a group of samples.
+    /// 36. The forward pass, the input gradient (the same kind of convolution, with the kernels flipped and the two
+    /// channel counts swapped) and the kernel gradient (through the same transforms, dY's blocks transformed by A) use
+    /// it; the products become 16 GEMMs over a group of samples.
     /// </summary>
     /// <remarks>
     /// With <c>Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]</c>, <c>G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]</c> and
@@ -29,13 +30,19 @@ namespace NetGen.Kernels
         /// <summary>Whether the transforms use the AVX2 lane shuffles where there are some (the default); tests turn it off to run the one-value-at-a-time loops of other processors.</summary>
         internal static bool UseShuffles { get; set; } = true;
 
+        /// <summary>
+        /// Whether the maps' rows are split into even and odd columns straight from the source, masked, where the vectors lie
+        /// inside it (the default); when false every row is laid out padded first. Only the benchmarks change it.
+        /// </summary>
+        internal static bool DirectRows { get; set; } = true;
+
         /// <summary>Tile positions ξ of F(2 × 2, 3 × 3).</summary>
         private const int Positions = 16;
 
         /// <summary>
         /// Tiles per GEMM the samples are grouped up to: enough columns for the GEMM's tiles. At the Fashion CNN's 14 × 14
         /// maps (49 tiles) groups of 4 samples ran 3–4% faster than groups of 3, both ways, on both wide paths; 6 or 8 were
-        /// no faster.
+        /// no faster. The kernel gradient's groups too: 8 or 16 samples were 15–50% slower (its buffers outgrow the L2 cache).
         /// </summary>
         private const int TargetTiles = 224;
 
@@ -79,25 +86,39 @@ namespace NetGen.Kernels
         /// <c>y[s, f] = b[f] + Σ_c w[f, c] ⋆ x[s, c]</c> (cross-correlation with zero padding) for samples
         /// <c>[s0, s1)</c>; overwrites their outputs. The GEMMs use at most <paramref name="maxThreads"/> threads.
         /// </summary>
-        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int s0, int s1, in WindowGeometry g, int filters, bool hasBias, GemmPath path, int maxThreads)
+        public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int s0, int s1, in WindowGeometry g, int filters, bool hasBias, GemmPath path, int maxThreads, ReadOnlySpan<T> transformed = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Scratch<T> scratch = Scratch<T>.ForThisThread();
-            Span<T> u = scratch.Weights(Positions * filters * g.Channels);
-            TransformWeights(w, u, filters, g.Channels, flip: false);
+            ReadOnlySpan<T> u = transformed;
+            if (u.IsEmpty)
+            {
+                Span<T> own = scratch.Weights(TransformedLength(filters, g.Channels));
+                TransformWeights(w, own, filters, g.Channels, flip: false);
+                u = own;
+            }
+
             Convolve(x, u, hasBias ? b : ReadOnlySpan<T>.Empty, y, s0, s1, g, filters, scratch, path, maxThreads);
         }
+
+        /// <summary>The length of the transformed kernels <c>U</c>: 16 matrices <c>[F × C]</c>.</summary>
+        public static int TransformedLength(int filters, int channels) => Positions * filters * channels;
 
         /// <summary>
         /// <c>dx[s, c] = Σ_f flip(w[f, c]) ⋆ dy[s, f]</c> with padding <c>2 − P</c>: the input gradient of the forward
         /// convolution, for samples <c>[s0, s1)</c>; overwrites their input gradients.
         /// </summary>
-        public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx, int s0, int s1, in WindowGeometry g, int filters, GemmPath path, int maxThreads)
+        public static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx, int s0, int s1, in WindowGeometry g, int filters, GemmPath path, int maxThreads, ReadOnlySpan<T> transformed = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Scratch<T> scratch = Scratch<T>.ForThisThread();
-            Span<T> u = scratch.Weights(Positions * filters * g.Channels);
-            TransformWeights(w, u, filters, g.Channels, flip: true);
+            ReadOnlySpan<T> u = transformed;
+            if (u.IsEmpty)
+            {
+                Span<T> own = scratch.Weights(TransformedLength(filters, g.Channels));
+                TransformWeights(w, own, filters, g.Channels, flip: true);
+                u = own;
+            }
 
             // The flipped convolution runs over dy's maps (F channels of Ho × Wo) and gives C channels of H × W.
             var flipped = new WindowGeometry(filters, g.OutputHeight, g.OutputWidth, 3, 3, 1, 1, 2 - g.PaddingHeight, 2 - g.PaddingWidth);
@@ -105,10 +126,226 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// Whether the kernel gradient goes through <see cref="AddWeightGradient{T}"/> where the forward transform applies
+        /// (the default); only the benchmarks turn it off, to compare it with im2col and the GEMM in one run.
+        /// </summary>
+        internal static bool WeightGradientEnabled { get; set; } = true;
+
+        /// <summary>Whether the kernel gradient goes through <see cref="AddWeightGradient{T}"/>: the forward's conditions.</summary>
+        public static bool AppliesToWeightGradient(in WindowGeometry g, int filters, GemmPath path) =>
+            WeightGradientEnabled && Applies(g, filters, path);
+
+        /// <summary>
+        /// <c>dw[f, c] += Σ_s dy[s, f] ⋆ x[s, c]</c> (the kernel gradient of the forward convolution) for samples
+        /// <c>[s0, s1)</c>, through the forward's transforms: with <c>Y = Aᵀ [Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)] A</c> per block,
+        /// <c>dU[ξ][f][c] = Σ_tiles (A dY Aᵀ)[ξ][f] · (Bᵀ d B)[ξ][c]</c> (16 GEMMs <c>[F × tiles] · [tiles × C]</c>) and
+        /// <c>dg = Gᵀ dU G</c>. Blocks that hang over the map's edge get a zero gradient there, as the forward drops those
+        /// outputs. The result differs from the im2col product by rounding alone (other sums, in another order).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void AddWeightGradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, int s0, int s1, in WindowGeometry g, int filters, GemmPath path, int maxThreads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (s1 <= s0)
+            {
+                return;
+            }
+
+            Scratch<T> scratch = Scratch<T>.ForThisThread();
+            int channels = g.Channels, outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
+            int tileRows = (outputHeight + 1) / 2, tileColumns = (outputWidth + 1) / 2, tiles = tileRows * tileColumns;
+            int group = Math.Max(1, Math.Min(s1 - s0, TargetTiles / tiles));
+            int lanes = Vector<T>.Count;
+            int columnsPerPlane = tileColumns + 1 + lanes;
+            int planeRows = (2 * tileRows) + 2;
+            Span<T> planes = scratch.Planes(2 * planeRows * columnsPerPlane);
+            Span<T> v = scratch.Inputs((Positions * channels * group * tiles) + lanes);
+            Span<T> m = scratch.Products((Positions * filters * group * tiles) + lanes);
+            Span<T> du = scratch.Weights(Positions * filters * channels);
+            du.Clear();
+            Span<T> line = stackalloc T[2 * (columnsPerPlane + lanes)];
+
+            // dy's maps, split into even and odd columns as the inputs are (no padding: rows past the map are zeros).
+            var gradientMap = new WindowGeometry(filters, outputHeight, outputWidth, 3, 3, 1, 1, 0, 0);
+
+            // Maps of even width are split straight from their rows by the lane shuffles.
+            bool direct = Vectors<T>.Shuffle && DirectRows && outputWidth % 2 == 0;
+            int inputLength = g.InputLength, mapLength = outputHeight * outputWidth, outputLength = filters * mapLength;
+            for (int first = s0; first < s1; first += group)
+            {
+                int count = Math.Min(group, s1 - first), columns = count * tiles;
+                for (int c = 0; c < channels; c++)
+                {
+                    for (int s = 0; s < count; s++)
+                    {
+                        SplitColumns(x, ((first + s) * inputLength) + (c * g.Height * g.Width), planes, line, g, planeRows, columnsPerPlane);
+                        TransformInputs(planes, v, c, channels, columns, s * tiles, tileRows, tileColumns, planeRows, columnsPerPlane);
+                    }
+                }
+
+                for (int f = 0; f < filters; f++)
+                {
+                    for (int s = 0; s < count; s++)
+                    {
+                        int offset = ((first + s) * outputLength) + (f * mapLength);
+                        if (direct)
+                        {
+                            TransformGradientRows(dy, offset, m, f, filters, columns, s * tiles, tileRows, tileColumns, outputHeight, outputWidth, line);
+                            continue;
+                        }
+
+                        SplitColumns(dy, offset, planes, line, gradientMap, planeRows, columnsPerPlane);
+                        TransformGradients(planes, m, f, filters, columns, s * tiles, tileRows, tileColumns, planeRows, columnsPerPlane);
+                    }
+                }
+
+                // dU[ξ] += (A dY Aᵀ)[ξ] · (Bᵀ d B)[ξ]ᵀ: [F × columns] · [columns × C]
+                for (int xi = 0; xi < Positions; xi++)
+                {
+                    Gemm.AddMultiplyTransposedB(m.Slice(xi * filters * columns, filters * columns), v.Slice(xi * channels * columns, channels * columns), du.Slice(xi * filters * channels, filters * channels), filters, columns, channels, path, maxThreads);
+                }
+            }
+
+            AddTransformedWeightGradients(du, dw, filters, channels);
+        }
+
+
+
+        /// <summary>
+        /// <c>A dY Aᵀ</c> for every 2 × 2 block of one gradient map (split into even and odd columns), into column
+        /// <c>t0 + tile</c> of row <paramref name="f"/> of each of the 16 matrices <c>[F × columns]</c>, stored as
+        /// <see cref="TransformInputs{T}"/> stores: with <c>A = [1 0; 1 1; 1 −1; 0 −1]</c> the rows of <c>A d</c> are
+        /// <c>d0</c>, <c>d0 + d1</c>, <c>d0 − d1</c>, <c>−d1</c>, and the same again across the columns.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TransformGradients<T>(Span<T> planes, Span<T> m, int f, int filters, int columns, int t0, int tileRows, int tileColumns, int planeRows, int columnsPerPlane)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int lanes = Vector<T>.Count, planeLength = planeRows * columnsPerPlane, matrix = filters * columns;
+            ref T even = ref MemoryMarshal.GetReference(planes);
+            ref T odd = ref Unsafe.Add(ref even, planeLength);
+            ref T output = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), (f * columns) + t0);
+            for (int ty = 0; ty < tileRows; ty++)
+            {
+                ref T e0 = ref Unsafe.Add(ref even, 2 * ty * columnsPerPlane);
+                ref T o0 = ref Unsafe.Add(ref odd, 2 * ty * columnsPerPlane);
+                for (int k = 0; k < tileColumns; k += lanes)
+                {
+                    int t = (ty * tileColumns) + k;
+
+                    // The block's upper row (d00, d01) and lower row (d10, d11), left and right columns.
+                    Vector<T> d00 = Row(ref e0, 0, columnsPerPlane, k), d01 = Row(ref o0, 0, columnsPerPlane, k);
+                    Vector<T> d10 = Row(ref e0, 1, columnsPerPlane, k), d11 = Row(ref o0, 1, columnsPerPlane, k);
+                    int count = Math.Min(lanes, columns - t0 - t);
+                    Spread(d00, d01, ref output, 0, matrix, t, count);
+                    Spread(d00 + d10, d01 + d11, ref output, 4, matrix, t, count);
+                    Spread(d00 - d10, d01 - d11, ref output, 8, matrix, t, count);
+                    Spread(-d10, -d11, ref output, 12, matrix, t, count);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="TransformGradients{T}"/> for a map of even width, read straight from <paramref name="dy"/> (the map at
+        /// <paramref name="offset"/>): each tile row's two map rows are loaded as vector pairs and split into their even
+        /// and odd columns by the lane shuffles. The lanes past a row's end read the next row and land on later tiles, as
+        /// in <see cref="TransformInputs{T}"/>; a pair that would read past <paramref name="dy"/>'s end goes through
+        /// <paramref name="spill"/> (at least two vectors), zero-filled.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TransformGradientRows<T>(ReadOnlySpan<T> dy, int offset, Span<T> m, int f, int filters, int columns, int t0, int tileRows, int tileColumns, int height, int width, Span<T> spill)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int lanes = Vector<T>.Count, matrix = filters * columns;
+            ref T output = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), (f * columns) + t0);
+            for (int ty = 0; ty < tileRows; ty++)
+            {
+                int upper = offset + (2 * ty * width), lower = upper + width;
+                bool hasLower = (2 * ty) + 1 < height;
+                for (int k = 0; k < tileColumns; k += lanes)
+                {
+                    int t = (ty * tileColumns) + k;
+                    (Vector<T> d00, Vector<T> d01) = Pair(dy, upper + (2 * k), spill);
+                    (Vector<T> d10, Vector<T> d11) = hasLower ? Pair(dy, lower + (2 * k), spill) : (Vector<T>.Zero, Vector<T>.Zero);
+                    int count = Math.Min(lanes, columns - t0 - t);
+                    Spread(d00, d01, ref output, 0, matrix, t, count);
+                    Spread(d00 + d10, d01 + d11, ref output, 4, matrix, t, count);
+                    Spread(d00 - d10, d01 - d11, ref output, 8, matrix, t, count);
+                    Spread(-d10, -d11, ref output, 12, matrix, t, count);
+                }
+            }
+        }
+
+        /// <summary>The even and odd values of the two vectors at <paramref name="at"/> (zeros past the span's end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector<T> Evens, Vector<T> Odds) Pair<T>(ReadOnlySpan<T> values, int at, Span<T> spill)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int lanes = Vector<T>.Count;
+            ref T from = ref MemoryMarshal.GetReference(values);
+            if (at + (2 * lanes) > values.Length)
+            {
+                spill.Slice(0, 2 * lanes).Clear();
+                values.Slice(at).CopyTo(spill);
+                from = ref MemoryMarshal.GetReference(spill);
+                at = 0;
+            }
+
+            Vector<T> low = Vector.LoadUnsafe(ref from, (nuint)at), high = Vector.LoadUnsafe(ref from, (nuint)(at + lanes));
+            return (Vectors<T>.Evens(low, high), Vectors<T>.Odds(low, high));
+        }
+
+        /// <summary>One row of <c>(A d) Aᵀ</c> from its two columns: <c>l</c>, <c>l + r</c>, <c>l − r</c>, <c>−r</c>, into positions ξ = a·4 + 0..3.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Spread<T>(Vector<T> left, Vector<T> right, ref T output, int xi, int matrix, int t, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Store(left, ref output, ((xi + 0) * matrix) + t, count);
+            Store(left + right, ref output, ((xi + 1) * matrix) + t, count);
+            Store(left - right, ref output, ((xi + 2) * matrix) + t, count);
+            Store(-right, ref output, ((xi + 3) * matrix) + t, count);
+        }
+
+        /// <summary>
+        /// <c>dw[f, c] += Gᵀ · dU[f, c] · G</c> for the 16 matrices <c>dU[ξ] [F × C]</c>: with
+        /// <c>Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]</c>, the rows <c>X0 + ½(X1 + X2)</c>, <c>½(X1 − X2)</c>, <c>½(X1 + X2) + X3</c>,
+        /// then the same across the columns.
+        /// </summary>
+        private static void AddTransformedWeightGradients<T>(ReadOnlySpan<T> du, Span<T> dw, int filters, int channels)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T half = T.CreateTruncating(0.5);
+            int matrix = filters * channels;
+            Span<T> rows = stackalloc T[12];
+            for (int at = 0; at < matrix; at++)
+            {
+                for (int b = 0; b < 4; b++)
+                {
+                    T x0 = du[((0 + b) * matrix) + at], x1 = du[((4 + b) * matrix) + at], x2 = du[((8 + b) * matrix) + at], x3 = du[((12 + b) * matrix) + at];
+                    T sum = half * (x1 + x2);
+                    rows[b] = x0 + sum;
+                    rows[4 + b] = half * (x1 - x2);
+                    rows[8 + b] = sum + x3;
+                }
+
+                // at = f·C + c, the kernel w[f, c] at 9·at.
+                Span<T> kernel = dw.Slice(at * 9, 9);
+                for (int i = 0; i < 3; i++)
+                {
+                    T r0 = rows[(4 * i) + 0], r1 = rows[(4 * i) + 1], r2 = rows[(4 * i) + 2], r3 = rows[(4 * i) + 3];
+                    T sum = half * (r1 + r2);
+                    kernel[(3 * i) + 0] += r0 + sum;
+                    kernel[(3 * i) + 1] += half * (r1 - r2);
+                    kernel[(3 * i) + 2] += sum + r3;
+                }
+            }
+        }
+
+        /// <summary>
         /// <c>U[ξ][f][c] = (G · w[f, c] · Gᵀ)[ξ]</c>, 16 matrices <c>[F × C]</c>; with <paramref name="flip"/>, the kernels
         /// of the input gradient instead: <c>U[ξ][c][f]</c> from <c>w[f, c]</c> turned by 180°.
         /// </summary>
-        private static void TransformWeights<T>(ReadOnlySpan<T> w, Span<T> u, int filters, int channels, bool flip)
+        internal static void TransformWeights<T>(ReadOnlySpan<T> w, Span<T> u, int filters, int channels, bool flip)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             T half = T.CreateTruncating(0.5);
@@ -181,8 +418,7 @@ namespace NetGen.Kernels
                 {
                     for (int s = 0; s < count; s++)
                     {
-                        ReadOnlySpan<T> map = x.Slice(((first + s) * inputLength) + (c * g.Height * g.Width), g.Height * g.Width);
-                        SplitColumns(map, planes, line, g, planeRows, columnsPerPlane);
+                        SplitColumns(x, ((first + s) * inputLength) + (c * g.Height * g.Width), planes, line, g, planeRows, columnsPerPlane);
                         TransformInputs(planes, v, c, channels, columns, s * tiles, tileRows, tileColumns, planeRows, columnsPerPlane);
                     }
                 }
@@ -212,10 +448,12 @@ namespace NetGen.Kernels
         /// <c>2 · columnsPerPlane</c> values, a whole number of vector pairs), then split by vectors.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void SplitColumns<T>(ReadOnlySpan<T> map, Span<T> planes, Span<T> line, in WindowGeometry g, int planeRows, int columnsPerPlane)
+        private static void SplitColumns<T>(ReadOnlySpan<T> source, int mapStart, Span<T> planes, Span<T> line, in WindowGeometry g, int planeRows, int columnsPerPlane)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            ReadOnlySpan<T> map = source.Slice(mapStart, g.Height * g.Width);
             int planeLength = planeRows * columnsPerPlane, width = g.Width, lanes = Vector<T>.Count;
+            int vectorColumns = Vectors<T>.Shuffle && DirectRows ? columnsPerPlane - (columnsPerPlane % lanes) : 0;
             Span<T> even = planes.Slice(0, planeLength), odd = planes.Slice(planeLength, planeLength);
             for (int r = 0; r < planeRows; r++)
             {
@@ -225,6 +463,38 @@ namespace NetGen.Kernels
                 {
                     evenRow.Clear();
                     oddRow.Clear();
+                    continue;
+                }
+
+                // The padded row read straight from the source where its vectors lie inside it: the lanes outside the
+                // map's row (the padding, the neighbouring rows) are masked to zero.
+                int start = mapStart + (i * width) - g.PaddingWidth;
+                if (vectorColumns > 0 && start >= 0 && start + (2 * vectorColumns) <= source.Length)
+                {
+                    ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), start);
+                    ref T evens = ref MemoryMarshal.GetReference(evenRow);
+                    ref T odds = ref MemoryMarshal.GetReference(oddRow);
+                    var first = new Vector<T>(T.CreateTruncating(g.PaddingWidth));
+                    var end = new Vector<T>(T.CreateTruncating(g.PaddingWidth + width));
+                    var step = new Vector<T>(T.CreateTruncating(lanes));
+                    Vector<T> column = Vectors<T>.Indices;
+                    for (int n = 0; n < vectorColumns; n += lanes)
+                    {
+                        Vector<T> low = Vector.LoadUnsafe(ref row, (nuint)(2 * n)) & Inside(column, first, end);
+                        column += step;
+                        Vector<T> high = Vector.LoadUnsafe(ref row, (nuint)((2 * n) + lanes)) & Inside(column, first, end);
+                        column += step;
+                        Vectors<T>.Evens(low, high).StoreUnsafe(ref evens, (nuint)n);
+                        Vectors<T>.Odds(low, high).StoreUnsafe(ref odds, (nuint)n);
+                    }
+
+                    for (int n = vectorColumns; n < columnsPerPlane; n++)
+                    {
+                        int j = (2 * n) - g.PaddingWidth;
+                        Unsafe.Add(ref evens, n) = (uint)j < (uint)width ? map[(i * width) + j] : T.Zero;
+                        Unsafe.Add(ref odds, n) = (uint)(j + 1) < (uint)width ? map[(i * width) + j + 1] : T.Zero;
+                    }
+
                     continue;
                 }
 
@@ -252,6 +522,12 @@ namespace NetGen.Kernels
                 }
             }
         }
+
+        /// <summary>All bits set in the lanes whose padded column lies in <c>[first, end)</c>, the map's row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector<T> Inside<T>(Vector<T> column, Vector<T> first, Vector<T> end)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Vector.GreaterThanOrEqual(column, first) & Vector.LessThan(column, end);
 
         /// <summary>
         /// <c>V = Bᵀ d B</c> for every tile of one map, into column <c>t0 + tile</c> of row <paramref name="c"/> of each
@@ -397,6 +673,20 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             public static bool Shuffle => UseShuffles && Avx2.IsSupported && Vector<byte>.Count == 32 && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+            /// <summary>0, 1, 2, … in the lanes.</summary>
+            public static Vector<T> Indices { get; } = CreateIndices();
+
+            private static Vector<T> CreateIndices()
+            {
+                var values = new T[Vector<T>.Count];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = T.CreateTruncating(i);
+                }
+
+                return new Vector<T>(values);
+            }
 
             /// <summary>The even lanes of <c>low</c> then <c>high</c> taken as one run of two vectors.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]

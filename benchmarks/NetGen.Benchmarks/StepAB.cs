@@ -1,0 +1,60 @@
+using FashionMnistSample;
+using NetGen.Kernels;
+using NetGen.Optimizers;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// <c>-- --ab SWITCH [threads]</c>: the Fashion CNN's TrainStep + Adam (batch 128) with a kernel switch on and off,
+/// alternating in one process (21 rounds, the order alternating too), and the median and best of each with their ratios (and the median of each round's ratio), so that a busy machine
+/// slows both alike. <c>SWITCH</c>: <c>wgrad</c> (Winograd's kernel gradient against im2col and the GEMM), <c>rows</c> (Winograd's maps split straight from their rows), <c>wdx</c> (Winograd's input gradient on the 512-bit path too), <c>winograd-dw</c> (both of the first two), <c>shared</c> (Winograd's kernels transformed once per call split by samples, not per part); <c>threads</c>
+/// times the step on 1 thread and on 2 threads alternately instead (the scaling).
+/// </summary>
+internal static class StepAB
+{
+    public static void Run(string name, int threads)
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}; switch {name}; threads {threads}");
+        var network = new FashionCnn();
+        var adam = new Adam<float>(learningRate: 0.001);
+        float[] inputs = Data.Inputs(CnnBenchmarks.TrainBatch, FashionCnn.InputSize);
+        int[] labels = Data.Labels(CnnBenchmarks.TrainBatch, FashionCnn.OutputSize);
+        Action<bool> set = name switch
+        {
+            "wgrad" => on => Winograd.WeightGradientEnabled = on,
+            "rows" => on => Winograd.DirectRows = on,
+            "wdx" => on => Winograd.InputGradientOnEveryPath = on,
+            "winograd-dw" => on => Winograd.WeightGradientEnabled = Winograd.DirectRows = on,
+            "shared" => on => Convolution.ShareTransformedWeights = on,
+            "threads" => on => NetGenOptions.MaxDegreeOfParallelism = on ? 2 : 1,
+            _ => throw new ArgumentException($"Unknown switch '{name}': expected wgrad, rows, wdx, winograd-dw, shared or threads.", nameof(name)),
+        };
+        NetGenOptions.MaxDegreeOfParallelism = threads;
+        void Step()
+        {
+            network.TrainStep(inputs, labels);
+            adam.Step(network.Parameters, network.Gradients);
+        }
+
+        List<double> on = [], off = [], ratios = [];
+        for (int round = 0; round < 21; round++)
+        {
+            // The order alternates too, so that neither side always runs right after the other.
+            bool onFirst = round % 2 == 0;
+            set(onFirst);
+            double a = Profile.Time(Step);
+            set(!onFirst);
+            double b = Profile.Time(Step);
+            (double timeOn, double timeOff) = onFirst ? (a, b) : (b, a);
+            on.Add(timeOn);
+            off.Add(timeOff);
+            ratios.Add(timeOff / timeOn);
+        }
+
+        set(true);
+        double onMedian = Profile.Median(on), offMedian = Profile.Median(off);
+        Console.WriteLine($"on:  median {onMedian * 1e3:F2} ms, best {on.Min() * 1e3:F2} ms");
+        Console.WriteLine($"off: median {offMedian * 1e3:F2} ms, best {off.Min() * 1e3:F2} ms");
+        Console.WriteLine($"off / on: median {offMedian / onMedian:F3}×, best {off.Min() / on.Min():F3}×, median of the rounds' ratios {Profile.Median(ratios):F3}×");
+    }
+}
