@@ -58,6 +58,30 @@ namespace NetGen.Runtime.Tests
             expected.BackwardOneByOne(inputGradient: false);
             fused.BackwardFused(inputGradient: false);
             expected.AssertBackwardEqual(fused, "fused, no dx");
+
+            AssertInPlaceMatches(block, planes: vectorMaps);
+        }
+
+        /// <summary>
+        /// The generated training pass rectifies in place (y and relu one buffer) and gives the backward ReLU's outputs as
+        /// its y: every value the backward and the next layer read is the same.
+        /// </summary>
+        private static void AssertInPlaceMatches(Block block, bool planes)
+        {
+            Block expected = block.Copy();
+            expected.ForwardOneByOne();
+            expected.BackwardOneByOne(inputGradient: true);
+            Block inPlace = block.Copy();
+            inPlace.ForwardFusedInPlace();
+            expected.AssertForwardEqual(inPlace, "in place", includingY: false);
+            inPlace.BackwardFusedFromRelu();
+            expected.AssertBackwardEqual(inPlace, "in place");
+            if (planes)
+            {
+                Block inPlacePlanes = block.Copy();
+                inPlacePlanes.ForwardPlanesInPlace();
+                expected.AssertForwardEqual(inPlacePlanes, "planes in place", includingY: false);
+            }
         }
 
         [Fact]
@@ -72,6 +96,7 @@ namespace NetGen.Runtime.Tests
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
+            AssertInPlaceMatches(block, planes: false);
         }
 
         [Fact]
@@ -92,6 +117,7 @@ namespace NetGen.Runtime.Tests
             expected.BackwardOneByOne(inputGradient: true);
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
+            AssertInPlaceMatches(block, planes: false);
         }
 
         [Fact]
@@ -220,6 +246,17 @@ namespace NetGen.Runtime.Tests
             public void ForwardFused() =>
                 BatchNorm.ForwardTrainingReLUMaxPool<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride, Momentum, Epsilon);
 
+            /// <summary>As the generated training pass calls it: BatchNorm's output rectified in place in <see cref="Relu"/>.</summary>
+            public void ForwardFusedInPlace() =>
+                BatchNorm.ForwardTrainingReLUMaxPool<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Relu, Relu, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride, Momentum, Epsilon);
+
+            public void ForwardPlanesInPlace() =>
+                BatchNorm.ForwardTrainingReLUMaxPoolPlanes<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Relu, Relu, Pooled, Argmax, Batch, Geometry(), Momentum, Epsilon, 0, Channels);
+
+            /// <summary>The backward with ReLU's outputs as its mask, as the generated training pass calls it.</summary>
+            public void BackwardFusedFromRelu() =>
+                BatchNorm.BackwardReLUMaxPool<T>(Argmax, DPooled, Relu, DRelu, DY, XHat, InverseStd, Gamma, DGamma, DBeta, DX, Batch, Channels, Height, Width, Size, Stride);
+
             /// <summary>The per-map pass itself on one thread, whatever the map size (the public call takes it only for maps of a vector or more).</summary>
             public void ForwardPlanes() =>
                 BatchNorm.ForwardTrainingReLUMaxPoolPlanes<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Geometry(), Momentum, Epsilon, 0, Channels);
@@ -237,13 +274,17 @@ namespace NetGen.Runtime.Tests
             public void BackwardPlanes(bool inputGradient) =>
                 BatchNorm.BackwardReLUMaxPoolPlanes<T>(Argmax, DPooled, Y, DY, XHat, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, Batch, Geometry(), inputGradient, 0, Channels);
 
-            public void AssertForwardEqual(Block actual, string what)
+            public void AssertForwardEqual(Block actual, string what, bool includingY = true)
             {
                 Equal(RunningMean, actual.RunningMean, what + ": runningMean");
                 Equal(RunningVariance, actual.RunningVariance, what + ": runningVariance");
                 Equal(XHat, actual.XHat, what + ": xHat");
                 Equal(InverseStd, actual.InverseStd, what + ": inverseStd");
-                Equal(Y, actual.Y, what + ": y");
+                if (includingY)
+                {
+                    Equal(Y, actual.Y, what + ": y");
+                }
+
                 Equal(Relu, actual.Relu, what + ": relu");
                 Equal(Pooled, actual.Pooled, what + ": pooled");
                 Assert.Equal(Argmax, actual.Argmax);

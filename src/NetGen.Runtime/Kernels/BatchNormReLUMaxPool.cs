@@ -31,7 +31,7 @@ namespace NetGen.Kernels
         /// <param name="runningVariance">The running variances <c>[channels]</c>, updated.</param>
         /// <param name="xHat">The normalized inputs, as <paramref name="x"/>, kept for the backward pass.</param>
         /// <param name="inverseStd">The values <c>1/√(σ² + ε)</c> <c>[channels]</c>, kept for the backward pass.</param>
-        /// <param name="y">BatchNorm's outputs, as <paramref name="x"/>.</param>
+        /// <param name="y">BatchNorm's outputs, as <paramref name="x"/>; may be <paramref name="relu"/> itself, to rectify in place (each map is then written once; the generated training pass does this).</param>
         /// <param name="relu">ReLU's outputs, as <paramref name="x"/>.</param>
         /// <param name="pooled">The pooled maps <c>[batch × channels × Ho × Wo]</c>, <c>Ho = ⌊(height − size)/stride⌋ + 1</c>.</param>
         /// <param name="argmax">Where each maximum came from, an index into <paramref name="relu"/>, as <paramref name="pooled"/>.</param>
@@ -129,7 +129,7 @@ namespace NetGen.Kernels
         /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
         /// <param name="argmax">The indexes the forward pass wrote <c>[batch × channels × Ho × Wo]</c>; each must lie in its own map.</param>
         /// <param name="dPooled">The gradient with respect to the pooled maps, as <paramref name="argmax"/>.</param>
-        /// <param name="y">BatchNorm's outputs (ReLU's inputs) <c>[batch × channels × height × width]</c>.</param>
+        /// <param name="y">BatchNorm's outputs (ReLU's inputs), or ReLU's outputs: only whether each is &gt; 0 is read <c>[batch × channels × height × width]</c>.</param>
         /// <param name="dRelu">Room for the gradient with respect to ReLU's outputs, as <paramref name="y"/>: scratch, its values afterwards unspecified.</param>
         /// <param name="dy">Room for the gradient with respect to BatchNorm's outputs, as <paramref name="y"/>: scratch, its values afterwards unspecified.</param>
         /// <param name="xHat">The normalized inputs the forward pass kept, as <paramref name="y"/>.</param>

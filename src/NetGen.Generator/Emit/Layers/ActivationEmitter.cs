@@ -84,7 +84,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationSpec>
         string ty = Dot(M(layer.Number)), tx = Dot(M(layer.Number - 1)), y = M(layer.Number), x = M(layer.Number - 1), alpha = Literals.Number(Spec(layer).Alpha);
         return Spec(layer).Function switch
         {
-            ActivationFunction.ReLU => $"{ty} = {tx} ⊙ [{x} > 0]",
+            ActivationFunction.ReLU => $"{ty} = {tx} ⊙ [{y} > 0]",
             ActivationFunction.LeakyReLU => $"{ty} = {tx} ⊙ ({x} > 0 ? 1 : {alpha})",
             ActivationFunction.ELU => $"{ty} = {tx} ⊙ ({x} > 0 ? 1 : {y} + {alpha})",
             ActivationFunction.Sigmoid => $"{ty} = {tx} ⊙ {y} ⊙ (1 − {y})",
@@ -98,20 +98,23 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationSpec>
         string x = A(layer.Number - 1), y = A(layer.Number), tx = TA(layer.Number - 1), ty = TA(layer.Number);
         return Spec(layer).Function switch
         {
-            ActivationFunction.ReLU or ActivationFunction.LeakyReLU => new[] { x, tx, ty },
+            ActivationFunction.ReLU => new[] { y, tx, ty },
+            ActivationFunction.LeakyReLU => new[] { x, tx, ty },
             ActivationFunction.ELU => new[] { x, y, tx, ty },
             ActivationFunction.Sigmoid or ActivationFunction.Tanh => new[] { y, tx, ty },
             _ => throw Unknown(layer),
         };
     }
 
-    // An element-wise activation's Jacobian is diagonal: its tangent is its backward kernel with dy = Ẋ.
+    // An element-wise activation's Jacobian is diagonal: its tangent is its backward kernel with dy = Ẋ. ReLU's mask is
+    // read from its output (max(x, 0) > 0 exactly when x > 0): in a BatchNorm → ReLU → MaxPool2D block in training its
+    // input buffer is not written.
     public override void Tangent(SourceWriter writer, PlannedLayer layer, EmitContext context)
     {
         string x = A(layer.Number - 1), y = A(layer.Number), tx = TA(layer.Number - 1), ty = TA(layer.Number), kernels = RuntimeTypes.Activations;
         writer.Line(Spec(layer).Function switch
         {
-            ActivationFunction.ReLU => $"{kernels}.ReLUBackward({x}, {tx}, {ty});",
+            ActivationFunction.ReLU => $"{kernels}.ReLUBackward({y}, {tx}, {ty});",
             ActivationFunction.LeakyReLU => $"{kernels}.LeakyReLUBackward({x}, {tx}, {ty}, alpha: {context.Real(Spec(layer).Alpha)});",
             ActivationFunction.ELU => $"{kernels}.ELUBackward({x}, {y}, {tx}, {ty}, alpha: {context.Real(Spec(layer).Alpha)});",
             ActivationFunction.Sigmoid => $"{kernels}.SigmoidBackward({y}, {tx}, {ty});",

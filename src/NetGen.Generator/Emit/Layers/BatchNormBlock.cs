@@ -7,8 +7,9 @@ namespace NetGen.Generator.Emit.Layers;
 /// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the forward steps and the
 /// backward steps of the three layers each run as one runtime kernel, one pass over each map
 /// (<c>BatchNorm.ForwardTrainingReLUMaxPool</c>, <c>BatchNorm.BackwardReLUMaxPool</c>), with each map still in cache
-/// between the layers: the forward writes the three kernels' values to their buffers; the backward gives their dγ, dβ
-/// and dx (the gradients between the layers are its scratch). Each layer keeps its comment; the pooling and the ReLU
+/// between the layers: the forward rectifies BatchNorm's output in place in the ReLU's buffer (nothing in training reads
+/// BatchNorm's own buffer, and the backward's mask y &gt; 0 is the same as max(y, 0) &gt; 0), then pools it; the backward
+/// gives their dγ, dβ and dx (the gradients between the layers are its scratch). Each layer keeps its comment; the pooling and the ReLU
 /// say that the BatchNorm's call computes them (in inference they are their own calls).
 /// </summary>
 internal static class BatchNormBlock
@@ -72,14 +73,14 @@ internal static class BatchNormBlock
     {
         int n = head.Number;
         var spec = (BatchNormSpec)head.Spec;
-        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(plan.Layers[n + 1])}, momentum: {context.Real(spec.Momentum)}, epsilon: {context.Real(spec.Epsilon)});";
+        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(plan.Layers[n + 1])}, momentum: {context.Real(spec.Momentum)}, epsilon: {context.Real(spec.Epsilon)});";
     }
 
     /// <summary>The spans <see cref="ForwardCall"/> uses.</summary>
     public static IEnumerable<string> ForwardSpans(PlannedLayer head)
     {
         int n = head.Number;
-        return new[] { EmitContext.A(n - 1), $"xHat{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n), EmitContext.A(n + 1), EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
+        return new[] { EmitContext.A(n - 1), $"xHat{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n + 1), EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
     }
 
     /// <summary>The line under a member's comment in the backward pass: where its code is.</summary>
@@ -91,14 +92,14 @@ internal static class BatchNormBlock
     {
         int n = head.Number;
         PlannedLayer pool = plan.Layers[n + 1];
-        return $"{RuntimeTypes.BatchNorm}.BackwardReLUMaxPool(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n)}, {EmitContext.DA(n + 1)}, {EmitContext.DA(n)}, xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(head)}, batch, {Sizes(pool)});";
+        return $"{RuntimeTypes.BatchNorm}.BackwardReLUMaxPool(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n + 1)}, {EmitContext.DA(n + 1)}, {EmitContext.DA(n)}, xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(head)}, batch, {Sizes(pool)});";
     }
 
     /// <summary>The spans <see cref="BackwardCall"/> uses.</summary>
     public static IEnumerable<string> BackwardSpans(PlannedLayer head)
     {
         int n = head.Number;
-        var spans = new List<string> { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n), EmitContext.DA(n + 1), EmitContext.DA(n), $"xHat{N(n)}", $"inverseStd{N(n)}" };
+        var spans = new List<string> { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n + 1), EmitContext.DA(n + 1), EmitContext.DA(n), $"xHat{N(n)}", $"inverseStd{N(n)}" };
         if (n > 1)
         {
             spans.Add(EmitContext.DA(n - 1));

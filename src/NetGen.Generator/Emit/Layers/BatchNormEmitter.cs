@@ -92,7 +92,7 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         bool block = BatchNormBlock.Starts(context.Plan, layer);
         if (block)
         {
-            writer.Line($"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: the above, A{N(n + 1)} = max(A{N(n)}, 0), A{N(n + 2)} and argmax{N(n + 2)} pooled");
+            writer.Line($"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: the above rectified in place, A{N(n + 1)} = max(A{N(n)}, 0) (A{N(n)} itself only in inference), then A{N(n + 2)} and argmax{N(n + 2)} pooled");
         }
 
         writer.Line("if (training)");
