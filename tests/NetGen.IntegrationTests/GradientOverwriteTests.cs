@@ -20,6 +20,7 @@ public partial class OverwriteRegularized;
 /// before, a step leaves the bits of a fresh network's, and the same bits as clearing and accumulating
 /// (<see cref="GemmTuning.OverwriteGradients"/> off), at batch 1 and larger.
 /// </summary>
+[Collection(AllThreadsCollection.Name)] // it flips GemmTuning.OverwriteGradients, which every training test in the process reads
 public class GradientOverwriteTests
 {
     [Fact]

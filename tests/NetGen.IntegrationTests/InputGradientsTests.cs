@@ -154,36 +154,6 @@ public class InputGradientsTests
     }
 
     [Fact]
-    public void A_call_allocates_nothing_after_warm_up()
-    {
-        var net = new IgFloatCnn();
-        float[] inputs = TestData.Inputs<float>(6, IgFloatCnn.InputSize, seed: 61);
-        int[] labels = TestData.Labels(6, 4, seed: 62);
-        float[] targets = TestData.Targets<float>(6, 4, LossFunction.SoftmaxCrossEntropy, seed: 63);
-        var gradients = new float[inputs.Length];
-        var doubleNet = new IgMlp();
-        double[] doubleInputs = TestData.Inputs<double>(6, IgMlp.InputSize, seed: 64);
-        var doubleGradients = new double[doubleInputs.Length];
-        int[] doubleLabels = TestData.Labels(6, 3, seed: 65);
-        for (int i = 0; i < 3; i++)
-        {
-            net.InputGradients(inputs, labels, gradients);
-            net.InputGradients(inputs, targets, gradients);
-            doubleNet.InputGradients(doubleInputs, doubleLabels, doubleGradients);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-        {
-            net.InputGradients(inputs, labels, gradients);
-            net.InputGradients(inputs, targets, gradients);
-            doubleNet.InputGradients(doubleInputs, doubleLabels, doubleGradients);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-    }
-
-    [Fact]
     public void Bad_input_is_an_ArgumentException_that_changes_nothing()
     {
         var net = new IgMlp();
@@ -235,5 +205,43 @@ public class InputGradientsTests
         }
 
         Assert.Contains(net.State.ToArray(), v => v != 0 && v != 1);
+    }
+}
+
+/// <summary>
+/// <c>InputGradients</c> allocates nothing after warm-up. It runs with the other allocation tests, alone: a test running
+/// beside it once made it count 768 bytes (1 run in 5 on two cores) that its own calls did not reproduce.
+/// </summary>
+[Collection(AllThreadsCollection.Name)]
+public class InputGradientsAllocationTests
+{
+    [Fact]
+    public void A_call_allocates_nothing_after_warm_up()
+    {
+        var net = new IgFloatCnn();
+        float[] inputs = TestData.Inputs<float>(6, IgFloatCnn.InputSize, seed: 61);
+        int[] labels = TestData.Labels(6, 4, seed: 62);
+        float[] targets = TestData.Targets<float>(6, 4, LossFunction.SoftmaxCrossEntropy, seed: 63);
+        var gradients = new float[inputs.Length];
+        var doubleNet = new IgMlp();
+        double[] doubleInputs = TestData.Inputs<double>(6, IgMlp.InputSize, seed: 64);
+        var doubleGradients = new double[doubleInputs.Length];
+        int[] doubleLabels = TestData.Labels(6, 3, seed: 65);
+        for (int i = 0; i < 3; i++)
+        {
+            net.InputGradients(inputs, labels, gradients);
+            net.InputGradients(inputs, targets, gradients);
+            doubleNet.InputGradients(doubleInputs, doubleLabels, doubleGradients);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            net.InputGradients(inputs, labels, gradients);
+            net.InputGradients(inputs, targets, gradients);
+            doubleNet.InputGradients(doubleInputs, doubleLabels, doubleGradients);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
