@@ -83,46 +83,8 @@ namespace NetGen.Kernels
         /// <param name="outputs">Units of the layer.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
         public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int batch, int inputs, int outputs)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            CheckSizes(batch, inputs, outputs);
-            int inputLength = Check.Product(batch, inputs, "batch × inputs");
-            int weightLength = Check.Product(outputs, inputs, "outputs × inputs");
-            Check.Length(x.Length, inputLength, nameof(x), "batch × inputs");
-            Check.Length(w.Length, weightLength, nameof(w), "outputs × inputs");
-            Check.Length(dy.Length, Check.Product(batch, outputs, "batch × outputs"), nameof(dy), "batch × outputs");
-            bool hasWeightGradient = Check.Optional(dw.Length, weightLength, nameof(dw), "outputs × inputs");
-            bool hasBias = Check.Optional(db.Length, outputs, nameof(db), "outputs");
-            bool hasInputGradient = Check.Optional(dx.Length, inputLength, nameof(dx), "batch × inputs");
-
-            GemmPath path = Gemm.DefaultPath;
-            if (batch == 1 && SingleSample.Applies<T>(path, inputs, outputs))
-            {
-                SingleSample.Backward(x, w, dy, hasWeightGradient ? dw : Span<T>.Empty, hasBias ? db : Span<T>.Empty, hasInputGradient ? dx : Span<T>.Empty, inputs, outputs, path);
-                return;
-            }
-
-            // dW += dYᵀ · X
-            if (hasWeightGradient)
-            {
-                Gemm.AddTransposedAMultiply(dy, x, dw, outputs, batch, inputs);
-            }
-
-            // db += Σ_rows dY
-            if (hasBias)
-            {
-                for (int s = 0; s < batch; s++)
-                {
-                    TensorPrimitives.Add(db, dy.Slice(s * outputs, outputs), db);
-                }
-            }
-
-            // dX = dY · W
-            if (hasInputGradient)
-            {
-                Gemm.Multiply(dy, w, dx, batch, outputs, inputs);
-            }
-        }
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Gradients(x, w, dy, dw, db, dx, batch, inputs, outputs, overwrite: false);
 
         /// <summary>
         /// <see cref="Backward"/> that writes the parameter gradients instead of adding to them: effectively computes
@@ -143,6 +105,11 @@ namespace NetGen.Kernels
         /// <param name="outputs">Units of the layer.</param>
         /// <exception cref="ArgumentException">A span's length does not match the sizes; nothing is written.</exception>
         public static void BackwardOverwrite<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int batch, int inputs, int outputs)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            Gradients(x, w, dy, dw, db, dx, batch, inputs, outputs, overwrite: true);
+
+        /// <summary><see cref="Backward"/> (<paramref name="overwrite"/> false) or <see cref="BackwardOverwrite"/> (true).</summary>
+        private static void Gradients<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int batch, int inputs, int outputs, bool overwrite)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             CheckSizes(batch, inputs, outputs);
@@ -154,42 +121,61 @@ namespace NetGen.Kernels
             bool hasWeightGradient = Check.Optional(dw.Length, weightLength, nameof(dw), "outputs × inputs");
             bool hasBias = Check.Optional(db.Length, outputs, nameof(db), "outputs");
             bool hasInputGradient = Check.Optional(dx.Length, inputLength, nameof(dx), "batch × inputs");
+            if (overwrite && !GemmTuning.OverwriteGradients)
+            {
+                // The A/B switch's old way: clear, then accumulate onto the zeros.
+                dw.Clear();
+                db.Clear();
+                overwrite = false;
+            }
 
             GemmPath path = Gemm.DefaultPath;
-            if (batch == 1 && GemmTuning.OverwriteGradients && SingleSample.Applies<T>(path, inputs, outputs))
+            if (batch == 1 && SingleSample.Applies<T>(path, inputs, outputs))
             {
-                SingleSample.BackwardOverwrite(x, w, dy, hasWeightGradient ? dw : Span<T>.Empty, hasBias ? db : Span<T>.Empty, hasInputGradient ? dx : Span<T>.Empty, inputs, outputs, path);
+                Span<T> weightGradient = hasWeightGradient ? dw : Span<T>.Empty, biasGradient = hasBias ? db : Span<T>.Empty, inputGradient = hasInputGradient ? dx : Span<T>.Empty;
+                if (overwrite)
+                {
+                    SingleSample.BackwardOverwrite(x, w, dy, weightGradient, biasGradient, inputGradient, inputs, outputs, path);
+                }
+                else
+                {
+                    SingleSample.Backward(x, w, dy, weightGradient, biasGradient, inputGradient, inputs, outputs, path);
+                }
+
                 return;
             }
 
-            if (batch == 0 || !GemmTuning.OverwriteGradients)
-            {
-                // The products accumulate onto zeros, exactly what clearing and accumulating gave.
-                if (hasWeightGradient)
-                {
-                    dw.Clear();
-                }
-
-                if (hasBias)
-                {
-                    db.Clear();
-                }
-
-                Backward(x, w, dy, dw, db, dx, batch, inputs, outputs);
-                return;
-            }
-
-            // dW = dYᵀ · X: the GEMM stores its sums, so the step need not clear dW (800 KB for the Fashion MLP) first.
+            // dW += dYᵀ · X, or dW = dYᵀ · X stored by the GEMM (no clearing first: 800 KB for the Fashion MLP)
             if (hasWeightGradient)
             {
-                Gemm.TransposedAMultiply(dy, x, dw, outputs, batch, inputs, path, NetGenOptions.EffectiveDegreeOfParallelism);
+                if (overwrite)
+                {
+                    Gemm.TransposedAMultiply(dy, x, dw, outputs, batch, inputs, path, NetGenOptions.EffectiveDegreeOfParallelism);
+                }
+                else
+                {
+                    Gemm.AddTransposedAMultiply(dy, x, dw, outputs, batch, inputs);
+                }
             }
 
-            // db = Σ_rows dY, starting from the first row instead of zeros.
+            // db += Σ_rows dY, or db = Σ_rows dY starting from the first row
             if (hasBias)
             {
-                dy.Slice(0, outputs).CopyTo(db);
-                for (int s = 1; s < batch; s++)
+                int first = 0;
+                if (overwrite)
+                {
+                    if (batch == 0)
+                    {
+                        db.Clear();
+                    }
+                    else
+                    {
+                        dy.Slice(0, outputs).CopyTo(db);
+                        first = 1;
+                    }
+                }
+
+                for (int s = first; s < batch; s++)
                 {
                     TensorPrimitives.Add(db, dy.Slice(s * outputs, outputs), db);
                 }
