@@ -27,7 +27,7 @@ internal static class FitCheckAB
         var noAccuracy = new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, TrainingAccuracy = false, ComputeAccuracy = false, ReportBatches = false };
         double Variant(int v) => v switch
         {
-            0 => Bare(features, labels),
+            0 => TrainerOverhead.Bare(features, labels),
             1 => Fit(data, withAccuracy, fused: true),
             2 => Fit(data, withAccuracy, fused: false),
             3 => Fit(data, noAccuracy, fused: true),
@@ -140,21 +140,6 @@ internal static class FitCheckAB
 
     private static void AdamJobParts(int parts) => AdamJob<float>.PartsPerThread = parts;
 
-    private static double Bare(float[] features, int[] labels)
-    {
-        var network = new FashionMlp(1);
-        var adam = new Adam<float>(learningRate: 0.001);
-        var watch = Stopwatch.StartNew();
-        for (int start = 0; start < Samples; start += Batch)
-        {
-            int n = Math.Min(Batch, Samples - start);
-            network.TrainStep(features.AsSpan(start * FashionMlp.InputSize, n * FashionMlp.InputSize), labels.AsSpan(start, n));
-            adam.Step(network.Parameters, network.Gradients);
-        }
-
-        return watch.Elapsed.TotalSeconds;
-    }
-
     private static double Fit(Dataset<float> data, TrainerOptions options, bool fused)
     {
         // Old: the norm in a pass of its own, the copy of the parameters through the caches.
@@ -162,11 +147,7 @@ internal static class FitCheckAB
         AdamJob<float>.StreamPrevious = fused;
         try
         {
-            var network = new FashionMlp(1);
-            var trainer = new Trainer<float>(network, new Adam<float>(learningRate: 0.001), options);
-            var watch = Stopwatch.StartNew();
-            trainer.Fit(data);
-            return watch.Elapsed.TotalSeconds;
+            return TrainerOverhead.Fit(data, options);
         }
         finally
         {
