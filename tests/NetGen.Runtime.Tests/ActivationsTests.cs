@@ -212,6 +212,30 @@ namespace NetGen.Runtime.Tests
             TestMath.AllClose(expectedDx, dx, Tolerance * 4, "dx");
         }
 
+        [Theory]
+        [InlineData(1, 10)]
+        [InlineData(130, 10)]
+        [InlineData(3, 17)]
+        public void Softmax_in_place_gives_what_it_writes_elsewhere(int batch, int features)
+        {
+            T[] x = TestMath.To<T>(TestMath.Uniform(batch * features, features, -6, 6));
+            var expected = new T[x.Length];
+            Activations.Softmax<T>(x, expected, batch, features);
+            Activations.Softmax<T>(x, x, batch, features);
+            Assert.Equal(expected, x);
+        }
+
+        [Fact]
+        public void Softmax_of_a_row_with_a_NaN_is_NaN_in_that_row_only()
+        {
+            T[] x = TestMath.To<T>([1, 2, 3, 4, 5, 6]);
+            x[4] = T.NaN;
+            var y = new T[6];
+            Activations.Softmax<T>(x, y, 2, 3);
+            Assert.All(y[..3], value => Assert.False(T.IsNaN(value)));
+            Assert.All(y[3..], value => Assert.True(T.IsNaN(value)));
+        }
+
         [Fact]
         public void Softmax_subtracts_the_row_maximum()
         {

@@ -74,8 +74,13 @@ namespace NetGen.Runtime.Tests
             TestMath.Close(200, double.CreateTruncating(loss), Tolerance, "loss");
         }
 
+        // Besides the common shapes: a batch over several of the loss's chunks of rows (the last one partial), a row that
+        // fills a chunk alone, and rows too wide for a chunk (the scalar loop).
+        public static IEnumerable<object[]> SoftmaxShapes() =>
+            Shapes().Concat([[130, 10], [52, 10], [2, 512], [3, 513]]);
+
         [Theory]
-        [MemberData(nameof(Shapes))]
+        [MemberData(nameof(SoftmaxShapes))]
         public void SoftmaxCrossEntropy_matches_the_reference(int batch, int classes)
         {
             double[] z = TestMath.Rounded<T>(TestMath.Uniform(batch * classes, 5, -4, 4));
@@ -100,6 +105,23 @@ namespace NetGen.Runtime.Tests
             TestMath.Close(loss, double.CreateTruncating(value), 1e-9 + Tolerance, "loss");
             TestMath.AllClose(expected, dLogits, Tolerance, "dLogits");
             Assert.Equal(value, Losses.SoftmaxCrossEntropy<T>(TestMath.To<T>(z), ReadOnlySpan<T>.Empty, TestMath.To<T>(t), Span<T>.Empty, batch, classes));
+        }
+
+        [Theory]
+        [InlineData(60, 10, 0)]
+        [InlineData(60, 10, 57 * 10 + 3)]
+        [InlineData(2, 600, 601)]
+        public void SoftmaxCrossEntropy_of_a_NaN_logit_is_NaN(int batch, int classes, int nanAt)
+        {
+            T[] z = TestMath.To<T>(TestMath.Uniform(batch * classes, 9, -3, 3));
+            z[nanAt] = T.NaN;
+            var t = new T[z.Length];
+            for (int s = 0; s < batch; s++)
+            {
+                t[s * classes] = T.One;
+            }
+
+            Assert.True(T.IsNaN(Losses.SoftmaxCrossEntropy<T>(z, ReadOnlySpan<T>.Empty, t, Span<T>.Empty, batch, classes)));
         }
 
         [Fact]
