@@ -14,7 +14,7 @@ public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, in
 
     public override string ToString() => Name;
 
-    /// <summary>The forward products (batch 128: 784 → 256 → 128 → 10) and the backward products of the same step.</summary>
+    /// <summary>The forward products (batch 128: 784 → 256 → 128 → 10), the backward products of the same step, and the predict's two large products at batch 1024.</summary>
     public static GemmShape[] MlpShapes { get; } =
     [
         new("Y=XWᵀ 128×784×256", GemmShapeKind.Forward, 128, 784, 256),
@@ -25,6 +25,8 @@ public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, in
         new("dW+=dYᵀX 10×128×128", GemmShapeKind.WeightGradient, 10, 128, 128),
         new("dX=dYW 128×128×256", GemmShapeKind.InputGradient, 128, 128, 256),
         new("dX=dYW 128×10×128", GemmShapeKind.InputGradient, 128, 10, 128),
+        new("Y=XWᵀ 1024×784×256", GemmShapeKind.Forward, 1024, 784, 256),
+        new("Y=XWᵀ 1024×256×128", GemmShapeKind.Forward, 1024, 256, 128),
     ];
 
     /// <summary>
