@@ -31,7 +31,7 @@ public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, in
 
     /// <summary>
     /// The per-sample products of the Fashion-MNIST CNN (samples/FashionMnist): Conv2D 1→32 on 28×28 (Q = 9,
-    /// P = 784), Conv2D 32→64 on 14×14 (Q = 288, P = 196), and its Dense 3136 → 128 at batch 128.
+    /// P = 784), Conv2D 32→64 on 14×14 (Q = 288, P = 196), and its Dense 3136 → 128 at batch 128 (forward, dW and dX).
     /// </summary>
     public static GemmShape[] CnnShapes { get; } =
     [
@@ -41,6 +41,8 @@ public sealed record GemmShape(string Name, GemmShapeKind Kind, int M, int K, in
         new("dW+=dYColsᵀ 64×196×288", GemmShapeKind.ConvWeightGradient, 64, 196, 288),
         new("dRows=dYᵀW 196×64×288", GemmShapeKind.InputGradient, 196, 64, 288),
         new("Y=XWᵀ 128×3136×128", GemmShapeKind.Forward, 128, 3136, 128),
+        new("dW+=dYᵀX 128×128×3136", GemmShapeKind.WeightGradient, 128, 128, 3136),
+        new("dX=dYW 128×128×3136", GemmShapeKind.InputGradient, 128, 128, 3136),
     ];
 }
 
