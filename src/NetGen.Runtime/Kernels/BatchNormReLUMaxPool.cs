@@ -281,6 +281,13 @@ namespace NetGen.Kernels
             int pooledLength = batch * channels * pool.Positions;
             Check.Length(pooled.Length, pooledLength, nameof(pooled), "batch × channels × Ho × Wo");
             Check.Length(argmax.Length, pooledLength, nameof(argmax), "batch × channels × Ho × Wo");
+            if (!PooledOnlyBlocks && length > 0)
+            {
+                (T[] xHatMaps, T[] reluMaps, _) = ComparisonMaps<T>.For(x, length);
+                ForwardTrainingReLUMaxPool(x, gamma, beta, runningMean, runningVariance, xHatMaps, inverseStd, reluMaps, reluMaps, pooled, argmax, batch, channels, height, width, size, stride, momentum, epsilon);
+                return;
+            }
+
             if (length == 0)
             {
                 // No values: ForwardTraining's refusal (or, with no channels, nothing to do).
@@ -398,6 +405,13 @@ namespace NetGen.Kernels
             bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × channels × height × width");
             Check.Length(dy.Length, length, nameof(dy), "batch × channels × height × width");
             CheckOwnMaps(argmax, batch * channels, pool.Positions, spatial);
+            if (!PooledOnlyBlocks && length > 0)
+            {
+                (T[] xHatMaps, T[] reluMaps, T[] dReluMaps) = ComparisonMaps<T>.For(x, length);
+                BackwardReLUMaxPool(argmax, dPooled, reluMaps, dReluMaps, dy, xHatMaps, inverseStd, gamma, dgamma, dbeta, dx, batch, channels, height, width, size, stride);
+                return;
+            }
+
             if (!FusesPlanes<T>(spatial))
             {
                 // Maps shorter than a vector: x̂ recomputed into rented scratch, the masked unpooling, then Backward.
@@ -451,6 +465,40 @@ namespace NetGen.Kernels
                 job.Set(9, pdy, dy.Length);
                 job.SetIndexes(pargmax, argmax.Length);
                 job.Run(threads);
+            }
+        }
+
+        /// <summary>
+        /// Whether <see cref="ForwardTrainingReLUMaxPool{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{int}, int, int, int, int, int, int, T, T)"/>
+        /// and <see cref="BackwardReLUMaxPoolFromInputs"/> keep only the pooled maps (the default). Only the benchmarks turn
+        /// it off, to time a whole train step against the full-map passes in one process: the two calls then run the
+        /// full-map kernels on x̂ and rectified maps of their own (<see cref="ComparisonMaps{T}"/>), the memory traffic of the
+        /// generated code before the pooled-only pass, with the same results.
+        /// </summary>
+        internal static bool PooledOnlyBlocks { get; set; } = true;
+
+        /// <summary>
+        /// The maps the full-map kernels write when <see cref="PooledOnlyBlocks"/> is off, one set per block, found by the
+        /// address of its input (a large array, which the garbage collector does not move): benchmarks only.
+        /// </summary>
+        private static class ComparisonMaps<T>
+            where T : unmanaged
+        {
+            private static readonly System.Collections.Generic.Dictionary<nint, (T[] XHat, T[] Relu, T[] DRelu)> s_maps = new();
+
+            public static (T[] XHat, T[] Relu, T[] DRelu) For(ReadOnlySpan<T> x, int length)
+            {
+                nint key = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(x));
+                lock (s_maps)
+                {
+                    if (!s_maps.TryGetValue(key, out (T[] XHat, T[] Relu, T[] DRelu) maps) || maps.XHat.Length != length)
+                    {
+                        maps = (new T[length], new T[length], new T[length]);
+                        s_maps[key] = maps;
+                    }
+
+                    return maps;
+                }
             }
         }
 
