@@ -7,8 +7,6 @@ namespace NetGen.Benchmarks;
 /// 64 × 14 × 14) in training, the full-map passes (x̂ and the rectified maps written, read back by the backward: the
 /// generated code before) against the pooled-only pass and the backward from the inputs (what it calls now), alternating
 /// in one process (21 rounds, the order alternating too), forward, backward and both; medians and the ratio full / pooled-only.
-/// The row "bwd channel/memory order" times the backward from the inputs channel by channel (left) against in memory
-/// order (right).
 /// </summary>
 internal static class BlockAB
 {
@@ -50,8 +48,6 @@ internal static class BlockAB
         FullForward();
         PooledForward();
         Report($"{shape} backward", FullBackward, FromInputsBackward);
-        Report($"{shape} bwd channel/memory order", () => { BatchNorm.BackwardInMemoryOrder = false; FromInputsBackward(); }, () => { BatchNorm.BackwardInMemoryOrder = true; FromInputsBackward(); });
-        BatchNorm.BackwardInMemoryOrder = null;
         Report($"{shape} forward + backward", () => { FullForward(); FullBackward(); }, () => { PooledForward(); FromInputsBackward(); });
     }
 

@@ -84,23 +84,6 @@ namespace NetGen.Runtime.Tests
             if (planes)
             {
                 ways.Add(("pooled-only planes", b => b.ForwardPooledOnlyPlanes(), (b, dx) => b.BackwardFromInputsPlanes(dx)));
-
-                // The backward's two orders, whichever the map size picks (a flag another test may flip too: both give the same bits).
-                foreach (bool memoryOrder in new[] { true, false })
-                {
-                    ways.Add(($"pooled-only planes, memory order {memoryOrder}", b => b.ForwardPooledOnlyPlanes(), (b, dx) =>
-                    {
-                        BatchNorm.BackwardInMemoryOrder = memoryOrder;
-                        try
-                        {
-                            b.BackwardFromInputsPlanes(dx);
-                        }
-                        finally
-                        {
-                            BatchNorm.BackwardInMemoryOrder = null;
-                        }
-                    }));
-                }
             }
 
             foreach ((string name, Action<Block> forward, Action<Block, bool> backward) in ways)

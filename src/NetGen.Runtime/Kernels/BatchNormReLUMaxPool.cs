@@ -603,119 +603,14 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Channels <c>[f0, f1)</c> of <see cref="BackwardReLUMaxPoolFromInputs"/>: for short maps in memory order (each
-        /// map unpooled and masked into one scratch map, x̂ recomputed into another, summed; then unpooled again for the
-        /// input gradient), for longer ones <see cref="BackwardReLUMaxPoolFromInputsChannelOrder"/>; the same bits either way.
+        /// Channels <c>[f0, f1)</c> of <see cref="BackwardReLUMaxPoolFromInputs"/> channel by channel: each map unpooled
+        /// and masked in the planes of channel f0 of dy, x̂ recomputed into one scratch map, both summed while in cache,
+        /// then the input gradient from those planes with x̂ recomputed again on the way. (Going through the maps in
+        /// memory order instead, unpooling twice and keeping no dy planes, was 0.8–0.93× as fast at both of the Fashion
+        /// CNN's shapes.)
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void BackwardReLUMaxPoolFromInputsPlanes<T>(
-            ReadOnlySpan<int> argmax,
-            ReadOnlySpan<T> dPooled,
-            ReadOnlySpan<T> pooled,
-            ReadOnlySpan<T> x,
-            ReadOnlySpan<T> mean,
-            ReadOnlySpan<T> inverseStd,
-            ReadOnlySpan<T> gamma,
-            Span<T> dgamma,
-            Span<T> dbeta,
-            Span<T> dx,
-            Span<T> dy,
-            int batch,
-            in WindowGeometry pool,
-            bool hasInputGradient,
-            int f0,
-            int f1)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            if (!(BackwardInMemoryOrder ?? (pool.Height * pool.Width * Unsafe.SizeOf<T>() < MemoryOrderBelowBytes)))
-            {
-                BackwardReLUMaxPoolFromInputsChannelOrder(argmax, dPooled, pooled, x, mean, inverseStd, gamma, dgamma, dbeta, dx, dy, batch, pool, hasInputGradient, f0, f1);
-                return;
-            }
-
-            int features = pool.Channels, spatial = pool.Height * pool.Width, positions = pool.Positions;
-            if (f1 <= f0)
-            {
-                return;
-            }
-
-            // Both passes go through the maps in memory order (sample by sample, its maps of these channels one after the
-            // other: long streams the prefetcher follows, where one channel's maps alone are a page apart), each channel's
-            // sums taken over the samples in order as the per-channel loops take them, so the same bits. dy and x̂ are one
-            // scratch map each, in L1: the second pass unpools dy again (from the pooled maps, a quarter of the values)
-            // rather than keep it.
-            int count = f1 - f0;
-            T[]? rented = null;
-            int scratch = (2 * count) + (2 * spatial);
-            Span<T> buffer = scratch <= StackLimit ? stackalloc T[scratch] : (rented = ArrayPool<T>.Shared.Rent(scratch)).AsSpan(0, scratch);
-            Span<T> sumsDy = buffer.Slice(0, count), sumsDyXHat = buffer.Slice(count, count);
-            Span<T> dys = buffer.Slice(2 * count, spatial), xHat = buffer.Slice((2 * count) + spatial, spatial);
-            sumsDy.Clear();
-            sumsDyXHat.Clear();
-            T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
-            for (int s = 0; s < batch; s++)
-            {
-                for (int f = f0; f < f1; f++)
-                {
-                    // dy = 0, then dy[argmax[k]] += dPooled[k] where pooled[k] > 0;  x̂ = (x − μ) · invStd;  Σdy and Σdy·x̂
-                    int plane = (s * features) + f, start = plane * spatial;
-                    dys.Clear();
-                    UnpoolPositive(argmax, dPooled, pooled, dys, plane * positions, (plane + 1) * positions, start);
-                    Planes.Center(x.Slice(start, spatial), mean[f], inverseStd[f], xHat);
-                    (T partialDy, T partialDyXHat) = Planes.SumWithProduct<T>(dys, xHat);
-                    sumsDy[f - f0] += partialDy;
-                    sumsDyXHat[f - f0] += partialDyXHat;
-                }
-            }
-
-            for (int f = f0; f < f1; f++)
-            {
-                dgamma[f] += sumsDyXHat[f - f0];
-                dbeta[f] += sumsDy[f - f0];
-            }
-
-            if (hasInputGradient)
-            {
-                for (int s = 0; s < batch; s++)
-                {
-                    for (int f = f0; f < f1; f++)
-                    {
-                        // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
-                        int plane = (s * features) + f, start = plane * spatial;
-                        dys.Clear();
-                        UnpoolPositive(argmax, dPooled, pooled, dys, plane * positions, (plane + 1) * positions, start);
-                        T scale = gamma[f] * inverseStd[f] / m;
-                        Planes.InputGradientFromInputs<T>(dys, x.Slice(start, spatial), mean[f], inverseStd[f], sumsDy[f - f0], sumsDyXHat[f - f0], scale, m, dx.Slice(start, spatial));
-                    }
-                }
-            }
-
-            if (rented is not null)
-            {
-                ArrayPool<T>.Shared.Return(rented);
-            }
-        }
-
-        /// <summary>
-        /// Whether <see cref="BackwardReLUMaxPoolFromInputsPlanes"/> goes through the maps in memory order: null (the
-        /// default) for maps shorter than <see cref="MemoryOrderBelowBytes"/>; the benchmarks set it to time both orders.
-        /// </summary>
-        internal static bool? BackwardInMemoryOrder { get; set; }
-
-        /// <summary>
-        /// Maps shorter than this many bytes are gone through in memory order by the backward from the inputs: one
-        /// channel's maps of 14 × 14 floats (784 B, 50 KB apart) ran 1.2× faster so, those of 28 × 28 (3 KB) 1.15× slower,
-        /// where the channel's dy planes in L2 save unpooling twice (AVX2 path, one thread, docs/benchmarks.md).
-        /// </summary>
-        private const int MemoryOrderBelowBytes = 2048;
-
-        /// <summary>
-        /// Channels <c>[f0, f1)</c> of <see cref="BackwardReLUMaxPoolFromInputs"/> channel by channel: each map unpooled
-        /// and masked in the planes of channel f0 of dy, x̂ recomputed into one scratch map, both summed while in cache,
-        /// then the input gradient from those planes with x̂ recomputed again on the way.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void BackwardReLUMaxPoolFromInputsChannelOrder<T>(
             ReadOnlySpan<int> argmax,
             ReadOnlySpan<T> dPooled,
             ReadOnlySpan<T> pooled,
