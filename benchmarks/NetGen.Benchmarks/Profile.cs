@@ -107,16 +107,21 @@ internal static class Profile
         steps.Add(("  conv5 col2im ×128", () => { for (int s = 0; s < b; s++) { Convolution.AddColumnsBack<float>(cols, d4.AsSpan(s * 6272, 6272), g5); } }));
         steps.Add(("  conv1 im2col ×128", () => { for (int s = 0; s < b; s++) { Convolution.ToColumns<float>(x.AsSpan(s * 784, 784), cols1, g1); } }));
 
-        // BatchNorm → ReLU → MaxPool as three kernels and as the fused pass the generated code calls (the same values).
-        float[] dr3 = new float[a1.Length], dr7 = new float[a5.Length];
+        // BatchNorm → ReLU → MaxPool as three kernels, as the fused pass that writes every map, and as the pooled-only pass
+        // and the backward from the inputs that the generated code calls (the same values).
+        float[] dr3 = new float[a1.Length], dr7 = new float[a5.Length], mu2 = new float[32], mu6 = new float[64];
         steps.Add(("bn2+relu3+pool4 fwd, 3 kernels", () => { BatchNorm.ForwardTraining<float>(a1, gamma2, beta2, rm2, rv2, xh2, is2, a2, b, 32, 784, 0.9f, 1e-5f); Activations.ReLU<float>(a2, a3); MaxPool2D.Forward<float>(a3, a4, am4, b, 32, 28, 28, 2, 2); }));
         steps.Add(("bn2+relu3+pool4 fwd, fused", () => BatchNorm.ForwardTrainingReLUMaxPool<float>(a1, gamma2, beta2, rm2, rv2, xh2, is2, a2, a3, a4, am4, b, 32, 28, 28, 2, 2, 0.9f, 1e-5f)));
+        steps.Add(("bn2+relu3+pool4 fwd, pooled only", () => BatchNorm.ForwardTrainingReLUMaxPool<float>(a1, gamma2, beta2, rm2, rv2, mu2, is2, a4, am4, b, 32, 28, 28, 2, 2, 0.9f, 1e-5f)));
         steps.Add(("bn6+relu7+pool8 fwd, 3 kernels", () => { BatchNorm.ForwardTraining<float>(a5, gamma6, beta6, rm6, rv6, xh6, is6, a6, b, 64, 196, 0.9f, 1e-5f); Activations.ReLU<float>(a6, a7); MaxPool2D.Forward<float>(a7, a8, am8, b, 64, 14, 14, 2, 2); }));
         steps.Add(("bn6+relu7+pool8 fwd, fused", () => BatchNorm.ForwardTrainingReLUMaxPool<float>(a5, gamma6, beta6, rm6, rv6, xh6, is6, a6, a7, a8, am8, b, 64, 14, 14, 2, 2, 0.9f, 1e-5f)));
+        steps.Add(("bn6+relu7+pool8 fwd, pooled only", () => BatchNorm.ForwardTrainingReLUMaxPool<float>(a5, gamma6, beta6, rm6, rv6, mu6, is6, a8, am8, b, 64, 14, 14, 2, 2, 0.9f, 1e-5f)));
         steps.Add(("pool8+relu7+bn6 bwd, 3 kernels", () => { MaxPool2D.Backward<float>(am8, d8, d7, b, 64, 14, 14, 2, 2); Activations.ReLUBackward<float>(a6, d7, d6); BatchNorm.Backward<float>(xh6, is6, gamma6, d6, dg6, dbt6, d5, b, 64, 196); }));
         steps.Add(("pool8+relu7+bn6 bwd, fused", () => BatchNorm.BackwardReLUMaxPool<float>(am8, d8, a6, dr7, d6, xh6, is6, gamma6, dg6, dbt6, d5, b, 64, 14, 14, 2, 2)));
+        steps.Add(("pool8+relu7+bn6 bwd, from inputs", () => BatchNorm.BackwardReLUMaxPoolFromInputs<float>(am8, d8, a8, a5, mu6, is6, gamma6, dg6, dbt6, d5, d6, b, 64, 14, 14, 2, 2)));
         steps.Add(("pool4+relu3+bn2 bwd, 3 kernels", () => { MaxPool2D.Backward<float>(am4, d4, d3, b, 32, 28, 28, 2, 2); Activations.ReLUBackward<float>(a2, d3, d2); BatchNorm.Backward<float>(xh2, is2, gamma2, d2, dg2, dbt2, d1, b, 32, 784); }));
         steps.Add(("pool4+relu3+bn2 bwd, fused", () => BatchNorm.BackwardReLUMaxPool<float>(am4, d4, a2, dr3, d2, xh2, is2, gamma2, dg2, dbt2, d1, b, 32, 28, 28, 2, 2)));
+        steps.Add(("pool4+relu3+bn2 bwd, from inputs", () => BatchNorm.BackwardReLUMaxPoolFromInputs<float>(am4, d4, a4, a1, mu2, is2, gamma2, dg2, dbt2, d1, d2, b, 32, 28, 28, 2, 2)));
 
         steps.Add(("Adam step", () => adam.Step(network.Parameters, network.Gradients)));
         Report("CNN train step b=128", steps, ("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));

@@ -68,6 +68,12 @@ if (args is ["--ab", _, ..])
     return;
 }
 
+if (args is ["--bn-block", ..])
+{
+    BlockAB.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();

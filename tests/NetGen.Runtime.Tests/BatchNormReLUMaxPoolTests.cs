@@ -8,7 +8,8 @@ namespace NetGen.Runtime.Tests
     /// BatchNorm → ReLU → MaxPool2D in one pass per map against the three kernels one after the other: the forward
     /// pass writes every span they write, the backward pass gives their dγ, dβ and dx (dRelu and dy are its scratch), bit
     /// for bit, over odd map sizes (shorter and longer than a vector), windows and strides, on one thread and split over
-    /// threads.
+    /// threads; and the pass that keeps only the pooled maps and the means, with its backward from the inputs, against the
+    /// same three kernels.
     /// </summary>
     public abstract class BatchNormReLUMaxPoolTests<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -60,6 +61,46 @@ namespace NetGen.Runtime.Tests
             expected.AssertBackwardEqual(fused, "fused, no dx");
 
             AssertInPlaceMatches(block, planes: vectorMaps);
+            AssertPooledOnlyMatches(block, planes: vectorMaps);
+        }
+
+        /// <summary>
+        /// The pass that keeps only the pooled maps and the statistics, and the backward from the inputs: the same pooled
+        /// maps, argmax, statistics, dγ, dβ and dx as the three kernels, x̂ recomputed from the kept means to the same bits,
+        /// and neither x̂ nor a full map written. With <paramref name="planes"/> the per-map pass on one thread as well.
+        /// </summary>
+        private static void AssertPooledOnlyMatches(Block block, bool planes)
+        {
+            Block expected = block.Copy();
+            expected.ForwardOneByOne();
+            expected.BackwardOneByOne(inputGradient: true);
+            Block expectedNoDx = block.Copy();
+            expectedNoDx.ForwardOneByOne();
+            expectedNoDx.BackwardOneByOne(inputGradient: false);
+            var ways = new System.Collections.Generic.List<(string Name, Action<Block> Forward, Action<Block, bool> Backward)>
+            {
+                ("pooled only", b => b.ForwardPooledOnly(), (b, dx) => b.BackwardFromInputs(dx)),
+            };
+            if (planes)
+            {
+                ways.Add(("pooled-only planes", b => b.ForwardPooledOnlyPlanes(), (b, dx) => b.BackwardFromInputsPlanes(dx)));
+            }
+
+            foreach ((string name, Action<Block> forward, Action<Block, bool> backward) in ways)
+            {
+                Block actual = block.Copy();
+                forward(actual);
+                expected.AssertForwardEqual(actual, name, maps: false);
+                actual.AssertMapsUntouched(block, name);
+                actual.AssertMeansReproduce(expected.XHat, name);
+                backward(actual, true);
+                expected.AssertBackwardEqual(actual, name);
+
+                Block noDx = block.Copy();
+                forward(noDx);
+                backward(noDx, false);
+                expectedNoDx.AssertBackwardEqual(noDx, name + ", no dx");
+            }
         }
 
         /// <summary>
@@ -97,6 +138,7 @@ namespace NetGen.Runtime.Tests
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
             AssertInPlaceMatches(block, planes: false);
+            AssertPooledOnlyMatches(block, planes: true);
         }
 
         [Fact]
@@ -118,6 +160,29 @@ namespace NetGen.Runtime.Tests
             fused.BackwardFused(inputGradient: true);
             expected.AssertBackwardEqual(fused, "fused");
             AssertInPlaceMatches(block, planes: false);
+            AssertPooledOnlyMatches(block, planes: Vector.IsHardwareAccelerated);
+        }
+
+        [Theory]
+        [InlineData(3, 2, 8, 8, 2, 2)]
+        [InlineData(2, 3, 9, 9, 3, 2)]
+        [InlineData(4, 2, 2, 2, 2, 2)]
+        public void All_negative_maps_pool_zeros_and_pass_no_gradient_through_the_ReLU(int batch, int channels, int height, int width, int size, int stride)
+        {
+            // β far below the normalized values: every y < 0, every rectified value 0, each window's first position
+            // its argmax, and the gradient stops at the ReLU (dγ and dβ unchanged, dx 0).
+            var block = new Block(batch, channels, height, width, size, stride, seed: 6);
+            block.Beta.AsSpan().Fill(T.CreateTruncating(-100));
+            Block expected = block.Copy();
+            expected.ForwardOneByOne();
+            Assert.All(expected.Pooled, v => Assert.Equal(T.Zero, v));
+            AssertPooledOnlyMatches(block, planes: Vector.IsHardwareAccelerated && height * width >= Vector<T>.Count);
+            Block pooledOnly = block.Copy();
+            pooledOnly.ForwardPooledOnly();
+            pooledOnly.BackwardFromInputs(inputGradient: true);
+            Assert.Equal(block.DGamma, pooledOnly.DGamma);
+            Assert.Equal(block.DBeta, pooledOnly.DBeta);
+            Assert.All(pooledOnly.DX, v => Assert.True(v == T.Zero, $"dx {v}"));
         }
 
         [Fact]
@@ -132,9 +197,18 @@ namespace NetGen.Runtime.Tests
             Assert.Equal("size", error.ParamName);
             error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPool<T>(block.Argmax, block.DPooled, block.Y, block.DRelu, block.DY, block.XHat, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX.AsSpan(2), block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
             Assert.Equal("dx", error.ParamName);
+            error = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTrainingReLUMaxPool<T>(block.X, block.Gamma, block.Beta, block.RunningMean, block.RunningVariance, block.Mean.AsSpan(1), block.InverseStd, block.Pooled, block.Argmax, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride, Momentum, Epsilon));
+            Assert.Equal("mean", error.ParamName);
+            error = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTrainingReLUMaxPool<T>(block.X, block.Gamma, block.Beta, block.RunningMean, block.RunningVariance, block.Mean, block.InverseStd, block.Pooled, block.Argmax.AsSpan(1), block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride, Momentum, Epsilon));
+            Assert.Equal("argmax", error.ParamName);
+            error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPoolFromInputs<T>(block.Argmax, block.DPooled, block.Pooled.AsSpan(1), block.X, block.Mean, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.DY, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
+            Assert.Equal("pooled", error.ParamName);
+            error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPoolFromInputs<T>(block.Argmax, block.DPooled, block.Pooled, block.X, block.Mean, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.DY.AsSpan(1), block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
+            Assert.Equal("dy", error.ParamName);
             before.AssertForwardEqual(block, "after refused calls");
             before.AssertBackwardEqual(block, "after refused calls");
             before.AssertScratchEqual(block, "after refused calls");
+            Assert.Equal(before.Mean, block.Mean);
 
             // An index outside its own map: the fused pass cannot send a gradient to another map.
             // The indexes are all checked first: the earlier maps, whose indexes are good, are not written either.
@@ -147,6 +221,10 @@ namespace NetGen.Runtime.Tests
                 Assert.Contains($"argmax[{block.Argmax.Length - 1}] = {bad}", error.Message);
                 before.AssertBackwardEqual(block, $"after a refused index {bad}");
                 before.AssertScratchEqual(block, $"after a refused index {bad}");
+                error = Assert.Throws<ArgumentException>(() => BatchNorm.BackwardReLUMaxPoolFromInputs<T>(block.Argmax, block.DPooled, block.Pooled, block.X, block.Mean, block.InverseStd, block.Gamma, block.DGamma, block.DBeta, block.DX, block.DY, block.Batch, block.Channels, block.Height, block.Width, block.Size, block.Stride));
+                Assert.Equal("argmax", error.ParamName);
+                before.AssertBackwardEqual(block, $"after a refused index {bad}, from the inputs");
+                before.AssertScratchEqual(block, $"after a refused index {bad}, from the inputs");
                 block.Argmax[block.Argmax.Length - 1] = saved;
             }
         }
@@ -166,6 +244,7 @@ namespace NetGen.Runtime.Tests
                 RunningVariance = TestMath.To<T>(TestMath.Uniform(channels, seed + 4, 0.5, 2));
                 XHat = new T[length];
                 InverseStd = new T[channels];
+                Mean = TestMath.Garbage<T>(channels);
                 Y = new T[length];
                 Relu = new T[length];
                 Pooled = new T[pooled];
@@ -183,6 +262,7 @@ namespace NetGen.Runtime.Tests
                 (Batch, Channels, Height, Width, Size, Stride) = (other.Batch, other.Channels, other.Height, other.Width, other.Size, other.Stride);
                 (X, Gamma, Beta, RunningMean, RunningVariance) = ((T[])other.X.Clone(), (T[])other.Gamma.Clone(), (T[])other.Beta.Clone(), (T[])other.RunningMean.Clone(), (T[])other.RunningVariance.Clone());
                 (XHat, InverseStd, Y, Relu, Pooled, Argmax) = ((T[])other.XHat.Clone(), (T[])other.InverseStd.Clone(), (T[])other.Y.Clone(), (T[])other.Relu.Clone(), (T[])other.Pooled.Clone(), (int[])other.Argmax.Clone());
+                Mean = (T[])other.Mean.Clone();
                 (DPooled, DRelu, DY, DGamma, DBeta, DX) = ((T[])other.DPooled.Clone(), (T[])other.DRelu.Clone(), (T[])other.DY.Clone(), (T[])other.DGamma.Clone(), (T[])other.DBeta.Clone(), (T[])other.DX.Clone());
             }
 
@@ -211,6 +291,8 @@ namespace NetGen.Runtime.Tests
             public T[] XHat { get; }
 
             public T[] InverseStd { get; }
+
+            public T[] Mean { get; }
 
             public T[] Y { get; }
 
@@ -261,6 +343,39 @@ namespace NetGen.Runtime.Tests
             public void ForwardPlanes() =>
                 BatchNorm.ForwardTrainingReLUMaxPoolPlanes<T>(X, Gamma, Beta, RunningMean, RunningVariance, XHat, InverseStd, Y, Relu, Pooled, Argmax, Batch, Geometry(), Momentum, Epsilon, 0, Channels);
 
+            public void ForwardPooledOnly() =>
+                BatchNorm.ForwardTrainingReLUMaxPool<T>(X, Gamma, Beta, RunningMean, RunningVariance, Mean, InverseStd, Pooled, Argmax, Batch, Channels, Height, Width, Size, Stride, Momentum, Epsilon);
+
+            public void ForwardPooledOnlyPlanes() =>
+                BatchNorm.ForwardTrainingReLUMaxPoolPooledPlanes<T>(X, Gamma, Beta, RunningMean, RunningVariance, Mean, InverseStd, Pooled, Argmax, Batch, Geometry(), Momentum, Epsilon, 0, Channels);
+
+            public void BackwardFromInputs(bool inputGradient) =>
+                BatchNorm.BackwardReLUMaxPoolFromInputs<T>(Argmax, DPooled, Pooled, X, Mean, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, DY, Batch, Channels, Height, Width, Size, Stride);
+
+            public void BackwardFromInputsPlanes(bool inputGradient) =>
+                BatchNorm.BackwardReLUMaxPoolFromInputsPlanes<T>(Argmax, DPooled, Pooled, X, Mean, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, DY, Batch, Geometry(), inputGradient, 0, Channels);
+
+            /// <summary>The pooled-only pass writes no full map: x̂, y and relu are as they were before it.</summary>
+            public void AssertMapsUntouched(Block before, string what)
+            {
+                Equal(before.XHat, XHat, what + ": xHat untouched");
+                Equal(before.Y, Y, what + ": y untouched");
+                Equal(before.Relu, Relu, what + ": relu untouched");
+            }
+
+            /// <summary>(x − μ) · invStd from the kept means gives the x̂ the full pass stored, bit for bit.</summary>
+            public void AssertMeansReproduce(T[] xHat, string what)
+            {
+                var recomputed = new T[X.Length];
+                for (int i = 0; i < X.Length; i++)
+                {
+                    int f = (i / Spatial) % Channels;
+                    recomputed[i] = (X[i] - Mean[f]) * InverseStd[f];
+                }
+
+                Equal(xHat, recomputed, what + ": (x − mean) · inverseStd");
+            }
+
             public void BackwardOneByOne(bool inputGradient)
             {
                 MaxPool2D.Backward<T>(Argmax, DPooled, DRelu, Batch, Channels, Height, Width, Size, Stride);
@@ -274,18 +389,22 @@ namespace NetGen.Runtime.Tests
             public void BackwardPlanes(bool inputGradient) =>
                 BatchNorm.BackwardReLUMaxPoolPlanes<T>(Argmax, DPooled, Y, DY, XHat, InverseStd, Gamma, DGamma, DBeta, inputGradient ? DX : Span<T>.Empty, Batch, Geometry(), inputGradient, 0, Channels);
 
-            public void AssertForwardEqual(Block actual, string what, bool includingY = true)
+            public void AssertForwardEqual(Block actual, string what, bool includingY = true, bool maps = true)
             {
                 Equal(RunningMean, actual.RunningMean, what + ": runningMean");
                 Equal(RunningVariance, actual.RunningVariance, what + ": runningVariance");
-                Equal(XHat, actual.XHat, what + ": xHat");
                 Equal(InverseStd, actual.InverseStd, what + ": inverseStd");
-                if (includingY)
+                if (maps)
                 {
-                    Equal(Y, actual.Y, what + ": y");
+                    Equal(XHat, actual.XHat, what + ": xHat");
+                    if (includingY)
+                    {
+                        Equal(Y, actual.Y, what + ": y");
+                    }
+
+                    Equal(Relu, actual.Relu, what + ": relu");
                 }
 
-                Equal(Relu, actual.Relu, what + ": relu");
                 Equal(Pooled, actual.Pooled, what + ": pooled");
                 Assert.Equal(Argmax, actual.Argmax);
             }

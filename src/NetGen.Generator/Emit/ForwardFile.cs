@@ -28,7 +28,7 @@ internal static class ForwardFile
         plan.Layers.SelectMany(l => LayerEmitter.For(l.Spec).BatchBuffers(l));
 
     public static IEnumerable<FixedBuffer> FixedBuffers(NetworkPlan plan) =>
-        plan.Layers.SelectMany(l => LayerEmitter.For(l.Spec).FixedBuffers(l));
+        plan.Layers.SelectMany(l => LayerEmitter.For(l.Spec).FixedBuffers(l).Concat(BatchNormBlock.FixedBuffers(plan, l)));
 
     /// <summary>A workspace field: <c>A3</c>, <c>DA3</c>, <c>XHat2</c>, named after the local span over it.</summary>
     public static string WorkspaceField(string local) => char.ToUpperInvariant(local[0]) + local.Substring(1);
@@ -386,10 +386,9 @@ internal static class ForwardFile
             foreach (PlannedLayer layer in plan.Layers)
             {
                 LayerEmitter emitter = LayerEmitter.For(layer.Spec);
-                used.UnionWith(emitter.ForwardSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
-                BatchNormBlock.Forward(body, plan, layer, emitter, c, used);
+                BatchNormBlock.Forward(body, plan, layer, emitter, c, used, keepMaps: false);
             }
 
             WithSpans(w, c, body.ToString(), used, trainingFlag: "training");

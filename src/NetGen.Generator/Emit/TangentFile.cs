@@ -261,12 +261,11 @@ internal static class TangentFile
             foreach (PlannedLayer layer in plan.Layers)
             {
                 LayerEmitter emitter = LayerEmitter.For(layer.Spec);
-                used.UnionWith(emitter.ForwardSpans(layer));
                 tangentUsed.UnionWith(emitter.TangentSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {emitter.ForwardMath(layer)}");
                 body.Line($"//   tangent: {emitter.TangentMath(layer)}");
-                BatchNormBlock.Forward(body, plan, layer, emitter, c, used);
+                BatchNormBlock.Forward(body, plan, layer, emitter, c, used, keepMaps: true);
                 emitter.Tangent(body, layer, c);
             }
 

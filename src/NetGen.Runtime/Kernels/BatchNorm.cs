@@ -103,7 +103,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// The per-feature loops of <see cref="ForwardTraining{T}"/>, one value at a time: the reference that the row path
-        /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector.
+        /// (spatial 1) matches bit for bit, and the path for maps shorter than a vector. A non-empty
+        /// <paramref name="means"/> <c>[features]</c> receives the batch means.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void ForwardTrainingPerFeature<T>(
@@ -119,7 +120,8 @@ namespace NetGen.Kernels
             int features,
             int spatial,
             T momentum,
-            T epsilon)
+            T epsilon,
+            Span<T> means = default)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             T m = T.CreateTruncating(Check.Product(batch, spatial, "batch × spatial"));
@@ -138,6 +140,10 @@ namespace NetGen.Kernels
                 }
 
                 T mean = sum / m;
+                if (!means.IsEmpty)
+                {
+                    means[f] = mean;
+                }
 
                 // σ² = Σ(x − μ)² / m, from the centred values (two passes: no cancellation)
                 T squares = T.Zero;
@@ -1124,6 +1130,48 @@ namespace NetGen.Kernels
                 }
             }
 
+            /// <summary><c>y = γ · ((x − mean) · inverseStd) + β</c>: <see cref="Normalize{T}"/>'s y, by the same operations, without storing x̂.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static void NormalizeOutput<T>(ReadOnlySpan<T> x, T mean, T inverseStd, T gamma, T beta, Span<T> y)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T ys = ref MemoryMarshal.GetReference(y);
+                Vector<T> mv = new(mean), iv = new(inverseStd), gv = new(gamma), bv = new(beta);
+                int n = x.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> normalized = (Vector.LoadUnsafe(ref xs, (nuint)i) - mv) * iv;
+                    ((gv * normalized) + bv).StoreUnsafe(ref ys, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    T normalized = (x[i] - mean) * inverseStd;
+                    y[i] = (gamma * normalized) + beta;
+                }
+            }
+
+            /// <summary><c>xHat = (x − mean) · inverseStd</c>: <see cref="Normalize{T}"/>'s x̂, by the same operations, so the same bits.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static void Center<T>(ReadOnlySpan<T> x, T mean, T inverseStd, Span<T> xHat)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T hs = ref MemoryMarshal.GetReference(xHat);
+                Vector<T> mv = new(mean), iv = new(inverseStd);
+                int n = x.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    ((Vector.LoadUnsafe(ref xs, (nuint)i) - mv) * iv).StoreUnsafe(ref hs, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    xHat[i] = (x[i] - mean) * inverseStd;
+                }
+            }
+
             /// <summary><c>y = scale · (x − mean) + β</c>.</summary>
             [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public static void ScaleShift<T>(ReadOnlySpan<T> x, T mean, T scale, T beta, Span<T> y)
@@ -1162,6 +1210,32 @@ namespace NetGen.Kernels
                 for (; i < n; i++)
                 {
                     dx[i] = scale * ((m * dy[i]) - sumDy - (xHat[i] * sumDyXHat));
+                }
+            }
+
+            /// <summary>
+            /// <see cref="InputGradient{T}"/> with x̂ recomputed from the inputs as <c>(x − mean) · inverseStd</c>, by
+            /// <see cref="Normalize{T}"/>'s operations: the same bits as from the stored x̂.
+            /// </summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public static void InputGradientFromInputs<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mean, T inverseStd, T sumDy, T sumDyXHat, T scale, T m, Span<T> dx)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                ref T g = ref MemoryMarshal.GetReference(dy);
+                ref T xs = ref MemoryMarshal.GetReference(x);
+                ref T d = ref MemoryMarshal.GetReference(dx);
+                Vector<T> mv = new(m), sdy = new(sumDy), sdyh = new(sumDyXHat), sv = new(scale), meanv = new(mean), iv = new(inverseStd);
+                int n = dy.Length, width = Vector<T>.Count, i = 0;
+                for (; i <= n - width; i += width)
+                {
+                    Vector<T> h = (Vector.LoadUnsafe(ref xs, (nuint)i) - meanv) * iv;
+                    (sv * ((mv * Vector.LoadUnsafe(ref g, (nuint)i)) - sdy - (h * sdyh))).StoreUnsafe(ref d, (nuint)i);
+                }
+
+                for (; i < n; i++)
+                {
+                    T h = (x[i] - mean) * inverseStd;
+                    dx[i] = scale * ((m * dy[i]) - sumDy - (h * sumDyXHat));
                 }
             }
         }

@@ -17,11 +17,17 @@ namespace NetGen.Kernels
         /// <summary>2×2 max pooling with stride 2, split by planes.</summary>
         MaxPool2By2,
 
-        /// <summary><see cref="BatchNorm.ForwardTrainingReLUMaxPool{T}"/>, split by features.</summary>
+        /// <summary><see cref="BatchNorm.ForwardTrainingReLUMaxPoolPlanes{T}"/>: the pass that writes every map, split by features.</summary>
         BatchNormReLUMaxPoolForward,
+
+        /// <summary><see cref="BatchNorm.ForwardTrainingReLUMaxPoolPooledPlanes{T}"/>: the pass that writes only the pooled maps, split by features.</summary>
+        BatchNormReLUMaxPoolForwardPooled,
 
         /// <summary><see cref="BatchNorm.BackwardReLUMaxPool{T}"/>, split by features.</summary>
         BatchNormReLUMaxPoolBackward,
+
+        /// <summary><see cref="BatchNorm.BackwardReLUMaxPoolFromInputs{T}"/>, split by features.</summary>
+        BatchNormReLUMaxPoolBackwardFromInputs,
 
         /// <summary><see cref="Activations.ReLU{T}"/>, split into runs.</summary>
         ReLU,
@@ -117,6 +123,12 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.BatchNormReLUMaxPoolBackward:
                     BatchNorm.BackwardReLUMaxPoolPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Write(3), Read(4), Read(5), Read(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolForwardPooled:
+                    BatchNorm.ForwardTrainingReLUMaxPoolPooledPlanes(Read(0), Read(1), Read(2), Write(3), Write(4), Write(5), Write(6), Write(7), new Span<int>(_indexes, _indexLength), Batch, Geometry, First, Second, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolBackwardFromInputs:
+                    BatchNorm.BackwardReLUMaxPoolFromInputsPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Read(2), Read(3), Read(4), Read(5), Write(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
                     break;
                 case MapKind.MaxPool2By2:
                     Pooling.MaxForward2By2(Read(0), Write(1), new Span<int>(_indexes, _indexLength), u0, u1, Geometry, Flag);

@@ -6,11 +6,14 @@ namespace NetGen.Generator.Emit.Layers;
 /// <summary>
 /// BatchNorm → ReLU → MaxPool2D over convolution maps, the block of most CNNs. In training the forward steps and the
 /// backward steps of the three layers each run as one runtime kernel, one pass over each map
-/// (<c>BatchNorm.ForwardTrainingReLUMaxPool</c>, <c>BatchNorm.BackwardReLUMaxPool</c>), with each map still in cache
-/// between the layers: the forward rectifies BatchNorm's output in place in the ReLU's buffer (nothing in training reads
-/// BatchNorm's own buffer, and the backward's mask y &gt; 0 is the same as max(y, 0) &gt; 0), then pools it; the backward
-/// gives their dγ, dβ and dx (the gradients between the layers are its scratch). Each layer keeps its comment; the pooling and the ReLU
-/// say that the BatchNorm's call computes them (in inference they are their own calls).
+/// (<c>BatchNorm.ForwardTrainingReLUMaxPool</c>, <c>BatchNorm.BackwardReLUMaxPoolFromInputs</c>), with each map still in
+/// cache between the layers. The training pass keeps only the pooled maps, argmax and the batch means: x̂, BatchNorm's
+/// output and the rectified map are each one scratch map in the kernel (the maps are memory-bound, and writing two full
+/// maps, then reading them back, was most of the block's traffic). The backward recomputes x̂ = (x − μ)·invStd from the
+/// convolution's output with the same operations (the same bits), and takes ReLU's mask from the pooled maps (the only
+/// positions that get a gradient are the argmax ones, where max(y, 0) &gt; 0 ⟺ y &gt; 0). The tangent pass keeps the
+/// call that writes every map, as its tangents read x̂ and the rectified map. Each layer keeps its comment; the pooling
+/// and the ReLU say that the BatchNorm's call computes them (in inference they are their own calls).
 /// </summary>
 internal static class BatchNormBlock
 {
@@ -41,16 +44,21 @@ internal static class BatchNormBlock
     }
 
     /// <summary>
-    /// A layer's forward code in a pass over the layers (the forward pass, the tangent pass): a block's ReLU and pooling
-    /// run as their own calls only in inference, the BatchNorm's training call computing them.
+    /// A layer's forward code in a pass over the layers (the forward pass, the tangent pass), and the spans it uses into
+    /// <paramref name="used"/>: a block's ReLU and pooling run as their own calls only in inference, the BatchNorm's
+    /// training call computing them. With <paramref name="keepMaps"/> (the tangent pass) that call also writes x̂ and the
+    /// rectified map.
     /// </summary>
-    public static void Forward(SourceWriter body, NetworkPlan plan, PlannedLayer layer, LayerEmitter emitter, EmitContext context, ISet<string> used)
+    public static void Forward(SourceWriter body, NetworkPlan plan, PlannedLayer layer, LayerEmitter emitter, EmitContext context, ISet<string> used, bool keepMaps)
     {
         if (Starts(plan, layer))
         {
-            used.UnionWith(ForwardSpans(layer));
+            used.UnionWith(ForwardSpans(layer, keepMaps));
+            BatchNormEmitter.Instance.ForwardCode(body, layer, context, keepMaps);
+            return;
         }
 
+        used.UnionWith(emitter.ForwardSpans(layer));
         if (Head(plan, layer) is PlannedLayer head)
         {
             body.Line(ForwardNote(head));
@@ -68,38 +76,56 @@ internal static class BatchNormBlock
     public static string ForwardNote(PlannedLayer head) =>
         $"// in training computed by layer {Literals.Int(head.Number)}'s call above (normalize, rectify and pool each map in one pass)";
 
-    /// <summary>The block's forward call in training.</summary>
-    public static string ForwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
+    /// <summary>
+    /// The block's forward call in training: the pooled maps, argmax and the batch statistics only, or with
+    /// <paramref name="keepMaps"/> also x̂ and the rectified map (BatchNorm's output rectified in place in the ReLU's
+    /// buffer: nothing reads BatchNorm's own buffer in training).
+    /// </summary>
+    public static string ForwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context, bool keepMaps)
     {
         int n = head.Number;
         var spec = (BatchNormSpec)head.Spec;
-        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(plan.Layers[n + 1])}, momentum: {context.Real(spec.Momentum)}, epsilon: {context.Real(spec.Epsilon)});";
+        string kept = keepMaps
+            ? $"xHat{N(n)}, inverseStd{N(n)}, {EmitContext.A(n + 1)}, {EmitContext.A(n + 1)}"
+            : $"mean{N(n)}, inverseStd{N(n)}";
+        return $"{RuntimeTypes.BatchNorm}.ForwardTrainingReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {kept}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(plan.Layers[n + 1])}, momentum: {context.Real(spec.Momentum)}, epsilon: {context.Real(spec.Epsilon)});";
     }
 
-    /// <summary>The spans <see cref="ForwardCall"/> uses.</summary>
-    public static IEnumerable<string> ForwardSpans(PlannedLayer head)
+    /// <summary>The spans the BatchNorm's forward code uses (<see cref="ForwardCall"/> and its inference call).</summary>
+    public static IEnumerable<string> ForwardSpans(PlannedLayer head, bool keepMaps)
     {
         int n = head.Number;
-        return new[] { EmitContext.A(n - 1), $"xHat{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n + 1), EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
+        return keepMaps
+            ? new[] { EmitContext.A(n - 1), $"xHat{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n), EmitContext.A(n + 1), EmitContext.A(n + 2), $"argmax{N(n + 2)}" }
+            : new[] { EmitContext.A(n - 1), $"mean{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n), EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
+    }
+
+    /// <summary>The block's buffers beyond its layers' own: the batch means the backward recomputes x̂ with.</summary>
+    public static IEnumerable<FixedBuffer> FixedBuffers(NetworkPlan plan, PlannedLayer layer)
+    {
+        if (Starts(plan, layer))
+        {
+            yield return new FixedBuffer($"_mean{N(layer.Number)}", $"mean{N(layer.Number)}", BatchNormEmitter.Features(layer), "μ of the last training batch: the backward recomputes x̂ from it (BatchNorm → ReLU → MaxPool2D)");
+        }
     }
 
     /// <summary>The line under a member's comment in the backward pass: where its code is.</summary>
     public static string MemberNote(PlannedLayer head) =>
         $"// computed in layer {Literals.Int(head.Number)}'s pass below (unpooling, ReLU and BatchNorm in one pass over each map)";
 
-    /// <summary>The block's backward call.</summary>
+    /// <summary>The block's backward call: from the pooled maps, the convolution's output and μ (dA{n} is its scratch).</summary>
     public static string BackwardCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
     {
         int n = head.Number;
         PlannedLayer pool = plan.Layers[n + 1];
-        return $"{RuntimeTypes.BatchNorm}.BackwardReLUMaxPool(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n + 1)}, {EmitContext.DA(n + 1)}, {EmitContext.DA(n)}, xHat{N(n)}, inverseStd{N(n)}, gamma{N(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(head)}, batch, {Sizes(pool)});";
+        return $"{RuntimeTypes.BatchNorm}.BackwardReLUMaxPoolFromInputs(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n + 2)}, {EmitContext.A(n - 1)}, mean{N(n)}, inverseStd{N(n)}, gamma{N(n)}, dgamma{N(n)}, dbeta{N(n)}, {context.DInput(head)}, {EmitContext.DA(n)}, batch, {Sizes(pool)});";
     }
 
     /// <summary>The spans <see cref="BackwardCall"/> uses.</summary>
     public static IEnumerable<string> BackwardSpans(PlannedLayer head)
     {
         int n = head.Number;
-        var spans = new List<string> { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n + 1), EmitContext.DA(n + 1), EmitContext.DA(n), $"xHat{N(n)}", $"inverseStd{N(n)}" };
+        var spans = new List<string> { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n + 2), EmitContext.A(n - 1), $"mean{N(n)}", $"inverseStd{N(n)}", EmitContext.DA(n) };
         if (n > 1)
         {
             spans.Add(EmitContext.DA(n - 1));

@@ -85,21 +85,29 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         writer.Unindent();
     }
 
-    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context)
+    public override void Forward(SourceWriter writer, PlannedLayer layer, EmitContext context) => ForwardCode(writer, layer, context, keepMaps: true);
+
+    /// <summary>
+    /// The forward code; a BatchNorm that starts a BatchNorm → ReLU → MaxPool2D block calls the block's kernel in
+    /// training, which keeps only the pooled maps and μ, or with <paramref name="keepMaps"/> (the tangent pass) every map.
+    /// </summary>
+    public void ForwardCode(SourceWriter writer, PlannedLayer layer, EmitContext context, bool keepMaps)
     {
         int n = layer.Number;
         string sizes = $"batch, features: {N(Features(layer))}, spatial: {N(Spatial(layer))}";
         bool block = BatchNormBlock.Starts(context.Plan, layer);
         if (block)
         {
-            writer.Line($"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: the above rectified in place, A{N(n + 1)} = max(A{N(n)}, 0) (A{N(n)} itself only in inference), then A{N(n + 2)} and argmax{N(n + 2)} pooled");
+            writer.Line(keepMaps
+                ? $"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: the above rectified in place, A{N(n + 1)} = max(A{N(n)}, 0) (A{N(n)} itself only in inference), then A{N(n + 2)} and argmax{N(n + 2)} pooled"
+                : $"// in training with layers {N(n + 1)} and {N(n + 2)}, one map at a time: the above, A{N(n + 1)} = max(A{N(n)}, 0), pooled into A{N(n + 2)} and argmax{N(n + 2)}; of these only A{N(n + 2)}, argmax{N(n + 2)}, μ{N(n)} and 1/√(σ² + ε) are kept (the backward recomputes X̂{N(n)} from A{N(n - 1)})");
         }
 
         writer.Line("if (training)");
         writer.Indent();
         if (block)
         {
-            writer.Line(BatchNormBlock.ForwardCall(context.Plan, layer, context));
+            writer.Line(BatchNormBlock.ForwardCall(context.Plan, layer, context, keepMaps));
         }
         else
         {
@@ -124,7 +132,7 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         int n = layer.Number;
         if (BatchNormBlock.Starts(context.Plan, layer))
         {
-            writer.Line($"// with layers {N(n + 2)} and {N(n + 1)}, in one pass over each map: dA{N(n + 1)} unpooled, dA{N(n)} = dA{N(n + 1)} ⊙ [A{N(n)} > 0], then the above");
+            writer.Line($"// with layers {N(n + 2)} and {N(n + 1)}, in one pass over each map: dA{N(n)} = dA{N(n + 2)} unpooled where A{N(n + 2)} > 0 (that is dA{N(n + 1)} ⊙ [A{N(n)} > 0]), X̂{N(n)} = (A{N(n - 1)} − μ{N(n)})/√(σ² + ε) recomputed, then the above");
             writer.Line(BatchNormBlock.BackwardCall(context.Plan, layer, context));
             return;
         }
