@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward), <c>all</c> (the default) every one; <c>workspace</c>
 /// and <c>unroll</c> compare a one-sample call's workspace hand-over and an unrolled last layer against the kernels.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -26,6 +26,7 @@ internal static class TinyProfile
         ("single-sample", on => { GemmTuning.SingleSampleLayers = on; GemmTuning.LeanSgd = on; GemmTuning.EightRowDots = on; GemmTuning.RankOneRows = on; }),
         ("overwrite", on => GemmTuning.OverwriteGradients = on),
         ("tanh", on => GemmTuning.DirectTanh = on),
+        ("fused-backward", on => GemmTuning.FusedBackward = on),
     ];
 
     public static void Run(string which = "all")
