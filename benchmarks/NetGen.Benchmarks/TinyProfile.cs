@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd), <c>all</c> (the default) every one; <c>workspace</c>
 /// and <c>unroll</c> compare a one-sample call's workspace hand-over and an unrolled last layer against the kernels.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -19,7 +19,7 @@ internal static class TinyProfile
 {
     /// <summary>
     /// The switches to compare: <c>all</c> (the default) flips every switch below at once; a name flips one switch,
-    /// and only the whole-network cases are timed.
+    /// and only the whole-network cases and the SGD step are timed.
     /// </summary>
     private static readonly (string Name, Action<bool> Set)[] Switches =
     [
@@ -27,6 +27,7 @@ internal static class TinyProfile
         ("overwrite", on => GemmTuning.OverwriteGradients = on),
         ("tanh", on => GemmTuning.DirectTanh = on),
         ("fused-backward", on => GemmTuning.FusedBackward = on),
+        ("aligned-sgd", on => GemmTuning.AlignedSgd = on),
     ];
 
     public static void Run(string which = "all")
@@ -67,7 +68,7 @@ internal static class TinyProfile
         ];
         if (which != "all")
         {
-            cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1]];
+            cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1], cases[^1]];
         }
 
         Console.WriteLine($"switch {which}");

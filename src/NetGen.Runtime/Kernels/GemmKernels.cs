@@ -898,5 +898,8 @@ namespace NetGen.Kernels
 
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
+
+        /// <summary>Whether plain SGD's vector loop starts at a vector boundary of the parameters, the values before it one by one (the default), or at the first value (before); the same bits.</summary>
+        public static bool AlignedSgd { get; set; } = true;
     }
 }
