@@ -215,10 +215,10 @@ namespace NetGen.Runtime.Tests
         [MemberData(nameof(Paths))]
         public void Fused_backward_gives_the_bits_of_the_separate_passes(string name)
         {
-            // Shapes the one-pass kernel takes on every path (inputs a multiple of 32, outputs ≥ 8, with and without
-            // leftover rows after the groups of 4) and some it leaves to the separate passes; both directions of each switch.
+            // Shapes the one-pass kernel takes on every path (inputs a multiple of 32; 8 or more outputs, with and without
+            // leftover rows after the groups of 4, and fewer, one chain) and some it leaves to the separate passes; both directions of each switch.
             GemmPath path = Enum.Parse<GemmPath>(name);
-            foreach ((int inputs, int outputs) in new[] { (32, 32), (32, 8), (32, 9), (32, 11), (64, 40), (96, 13), (16, 32), (32, 7), (33, 32), (32, 300) })
+            foreach ((int inputs, int outputs) in new[] { (32, 32), (32, 8), (32, 9), (32, 11), (64, 40), (96, 13), (16, 32), (32, 7), (32, 4), (32, 1), (64, 3), (33, 32), (32, 300) })
             {
                 double[] x = Values(inputs, inputs), w = Values(outputs * inputs, outputs), dy = Values(outputs, 7), g0 = Values(outputs * inputs, 8), b0 = Values(outputs, 9);
                 var results = new List<T[]>();

@@ -259,13 +259,13 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Whether <see cref="FusedBackward{TOps, TVector, T}"/> gives the bits of the separate passes here: the inputs a whole number of
-        /// 2-vector blocks (no scalar columns), at least 8 and at most one k block of outputs (the dX row's 4 split chains,
-        /// one block), and the 2-vector row kernel being the one <see cref="GemmKernels{TOps, TVector, T}.OuterProducts"/> takes.
+        /// 2-vector blocks (no scalar columns), at most one k block of outputs, and the 2-vector row kernel being the one
+        /// <see cref="GemmKernels{TOps, TVector, T}.OuterProducts"/> takes.
         /// </summary>
         private static bool Fused<T>(GemmPath path, int inputs, int outputs)
             where T : unmanaged
         {
-            if (!GemmTuning.FusedBackward || !GemmTuning.SplitRowChains || outputs < 8 || outputs > GemmKernels<Simd128<float>, Vector128<float>, float>.KBlock)
+            if (!GemmTuning.FusedBackward || outputs < 1 || outputs > GemmKernels<Simd128<float>, Vector128<float>, float>.KBlock)
             {
                 return false;
             }
@@ -295,8 +295,8 @@ namespace NetGen.Kernels
         /// <c>dw[o,i] (+)= dy[o] · x[i]</c> and <c>dx[i] = Σₒ dy[o] · w[o,i]</c> in one pass over W, one 2-vector block of
         /// columns at a time: each row's broadcast <c>dy[o]</c> both writes that row of dW and multiplies that row of W into
         /// dX. The operations of <see cref="RankOne{TOps, TVector, T}"/> / <see cref="RankOneOverwrite{TOps, TVector, T}"/>
-        /// (a fused multiply-add onto zero, stored or added) and of the outer products' single-row kernel (4 partial sums over
-        /// o mod 4, added as (c + d) + (e + f), then the last rows into the first sum), so the same bits, with half the
+        /// (a fused multiply-add onto zero, stored or added) and of the outer products' single-row kernel (from 8 rows on, 4 partial
+        /// sums over o mod 4, added as (c + d) + (e + f), then the last rows into the first sum; fewer rows, one chain), so the same bits, with half the
         /// passes over the rows and one call instead of two.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -307,13 +307,16 @@ namespace NetGen.Kernels
         {
             int v = TOps.Count;
             nint k = inputs, k2 = 2 * k, k3 = 3 * k;
+
+            // As the row kernel: 4 chains only over 8 or more rows (and with the switch on), else one.
+            int grouped = GemmTuning.SplitRowChains && outputs >= 8 ? outputs - (outputs % 4) : 0;
             for (int j = 0; j < inputs; j += 2 * v)
             {
                 TVector x0 = TOps.Load(x + j), x1 = TOps.Load(x + j + v);
                 TVector c0 = TOps.Zero, c1 = TOps.Zero, d0 = TOps.Zero, d1 = TOps.Zero, e0 = TOps.Zero, e1 = TOps.Zero, f0 = TOps.Zero, f1 = TOps.Zero;
                 T* wr = w + j, gr = dw + j;
                 int o = 0;
-                for (; o + 4 <= outputs; o += 4, wr += 4 * k, gr += 4 * k)
+                for (; o < grouped; o += 4, wr += 4 * k, gr += 4 * k)
                 {
                     TVector g = TOps.Broadcast(dy[o]);
                     Row<TOps, TVector, T>(g, x0, x1, gr, v, add);
@@ -333,8 +336,12 @@ namespace NetGen.Kernels
                     f1 = TOps.MultiplyAdd(g, TOps.Load(wr + k3 + v), f1);
                 }
 
-                c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
-                c1 = TOps.Add(TOps.Add(c1, d1), TOps.Add(e1, f1));
+                if (grouped > 0)
+                {
+                    c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
+                    c1 = TOps.Add(TOps.Add(c1, d1), TOps.Add(e1, f1));
+                }
+
                 for (; o < outputs; o++, wr += k, gr += k)
                 {
                     TVector g = TOps.Broadcast(dy[o]);
