@@ -3,8 +3,8 @@ using BenchmarkDotNet.Attributes;
 namespace NetGen.Benchmarks;
 
 /// <summary>
-/// Tiny networks, one sample at a time: XOR (2-4-1, unrolled scalar code) and a 16-32-32-4 tanh MLP (its two larger
-/// layers call the GEMM kernels). TrainStep is forward, loss and backward; Predict is inference.
+/// Tiny networks, one sample at a time: XOR (2-4-1, unrolled scalar code) and a 16-32-32-4 tanh MLP (its layers call
+/// the kernels). TrainStep is forward, loss and backward; Predict is inference.
 /// </summary>
 [MemoryDiagnoser]
 public class TinyNetworkBenchmarks

@@ -11,21 +11,23 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh), <c>all</c> (the default) every one; <c>workspace</c>
-/// and <c>unroll</c> compare a one-sample call's workspace hand-over and an unrolled last layer against the kernels.
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd), <c>all</c> (the default) every one; <c>workspace</c>
+/// compares a one-sample call's workspace hand-over.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
 internal static class TinyProfile
 {
     /// <summary>
     /// The switches to compare: <c>all</c> (the default) flips every switch below at once; a name flips one switch,
-    /// and only the whole-network cases are timed.
+    /// and only the whole-network cases and the SGD step are timed.
     /// </summary>
     private static readonly (string Name, Action<bool> Set)[] Switches =
     [
         ("single-sample", on => { GemmTuning.SingleSampleLayers = on; GemmTuning.LeanSgd = on; GemmTuning.EightRowDots = on; GemmTuning.RankOneRows = on; }),
         ("overwrite", on => GemmTuning.OverwriteGradients = on),
         ("tanh", on => GemmTuning.DirectTanh = on),
+        ("fused-backward", on => GemmTuning.FusedBackward = on),
+        ("aligned-sgd", on => GemmTuning.AlignedSgd = on),
     ];
 
     public static void Run(string which = "all")
@@ -33,12 +35,6 @@ internal static class TinyProfile
         if (which == "workspace")
         {
             Workspaces();
-            return;
-        }
-
-        if (which == "unroll")
-        {
-            Unrolled();
             return;
         }
 
@@ -66,7 +62,7 @@ internal static class TinyProfile
         ];
         if (which != "all")
         {
-            cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1]];
+            cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1], cases[^1]];
         }
 
         Console.WriteLine($"switch {which}");
@@ -158,40 +154,6 @@ internal static class TinyProfile
         Array.Sort(off);
         Array.Sort(on);
         Console.WriteLine($"{"rent + copy + return",-32} {off[4],8:F1} → {on[4],6:F1}  {off[4] - on[4]:F1} ns less");
-    }
-
-    /// <summary>
-    /// <c>--tiny unroll</c>: <see cref="TanhMlp"/> (its 32 → 4 layer unrolled to scalar statements) before, against
-    /// <see cref="TanhMlpKernelsOnly"/> (the same weights, that layer on the kernels) after.
-    /// </summary>
-    private static void Unrolled()
-    {
-        var unrolled = new TanhMlp();
-        var kernels = new TanhMlpKernelsOnly();
-        var sgdUnrolled = new Sgd<float>(learningRate: 0.01);
-        var sgdKernels = new Sgd<float>(learningRate: 0.01);
-        float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
-        bool after = false;
-        (string Name, Action Call)[] cases =
-        [
-            ("train step + SGD", () => { if (after) { kernels.TrainStep(x, targets); sgdKernels.Step(kernels.Parameters, kernels.Gradients); } else { unrolled.TrainStep(x, targets); sgdUnrolled.Step(unrolled.Parameters, unrolled.Gradients); } }),
-            ("train step", () => { if (after) { kernels.TrainStep(x, targets); } else { unrolled.TrainStep(x, targets); } }),
-            ("predict", () => { if (after) { kernels.Predict(x, outputs); } else { unrolled.Predict(x, outputs); } }),
-        ];
-        Console.WriteLine("unrolled 32 → 4 → on the kernels");
-        foreach ((string name, Action call) in cases)
-        {
-            var off = new double[9];
-            var on = new double[9];
-            for (int round = 0; round < off.Length; round++)
-            {
-                (off[round], on[round]) = TimePair(call, v => after = v);
-            }
-
-            Array.Sort(off);
-            Array.Sort(on);
-            Console.WriteLine($"{name,-32} {off[4],8:F0} → {on[4],6:F0}  {off[4] / on[4]:F2}×");
-        }
     }
 
     private sealed class WorkspacePool

@@ -29,8 +29,9 @@ namespace NetGen
         public long MaxParameters { get; set; }
 
         /// <summary>
-        /// Dense layers with inputs × outputs at most this are written out as scalar statements; larger ones call
-        /// NetGen.Runtime kernels. Default 256; 0 never unrolls.
+        /// Dense layers with fewer than 8 inputs and inputs × outputs at most this are written out as scalar statements;
+        /// the others call NetGen.Runtime kernels (from 8 inputs on, a row fills a vector and the kernels are faster).
+        /// Default 256; 0 never unrolls.
         /// </summary>
         public int UnrollLimit { get; set; } = 256;
     }

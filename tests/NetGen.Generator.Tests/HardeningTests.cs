@@ -202,9 +202,12 @@ public class HardeningTests
     [Fact]
     public void Above_the_ceiling_layers_are_unrolled_up_to_the_ceiling_only()
     {
-        var plan = Analysis.ShapeInference.Infer(TestCompilation.ParseSpec("using NetGen; [Network(UnrollLimit = int.MaxValue)] [Input(64)] [Dense(64)] [ReLU] [Dense(65)] public partial class Net;"));
+        // 4 × 1,024 = 4,096 weights (the ceiling) unrolled, 4 × 1,025 not; narrow inputs, as only those unroll.
+        var atCeiling = Analysis.ShapeInference.Infer(TestCompilation.ParseSpec("using NetGen; [Network(UnrollLimit = int.MaxValue)] [Input(4)] [Dense(1024)] [ReLU] public partial class Net;"));
+        var above = Analysis.ShapeInference.Infer(TestCompilation.ParseSpec("using NetGen; [Network(UnrollLimit = int.MaxValue)] [Input(4)] [Dense(1025)] [ReLU] public partial class Net;"));
 
-        Assert.Equal(new[] { true, false, false }, plan.Layers.Select(l => l.Unrolled));
+        Assert.Equal(new[] { true, false }, atCeiling.Layers.Select(l => l.Unrolled));
+        Assert.Equal(new[] { false, false }, above.Layers.Select(l => l.Unrolled));
     }
 
     [Fact]

@@ -227,6 +227,17 @@ public class ShapeInferenceTests
         Assert.All(plan.Layers.Where(l => l.Spec is not DenseSpec), l => Assert.False(l.Unrolled));
     }
 
+    [Theory]
+    [InlineData(7, true)] // 7 × 4 = 28 ≤ 256, a row narrower than a vector of 8
+    [InlineData(8, false)] // 8 × 4 = 32 ≤ 256, but a whole vector: the kernels
+    [InlineData(32, false)] // the 16-32-32-4 network's last layer: 128 weights
+    public void Dense_with_eight_or_more_inputs_calls_the_kernels_however_few_its_weights(int inputs, bool unrolled)
+    {
+        NetworkPlan plan = ShapeInference.Infer(Net(LossKind.MeanSquaredError, Input(inputs), Dense(4)) with { UnrollLimit = 256 });
+
+        Assert.Equal(unrolled, plan.Layers[0].Unrolled);
+    }
+
     [Fact]
     public void Loss_fusion()
     {

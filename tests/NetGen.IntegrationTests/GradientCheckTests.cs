@@ -6,8 +6,8 @@ using System.Linq;
 namespace NetGen.IntegrationTests;
 
 // Small double-precision networks, each isolating one layer kind, loss or penalty between Dense layers, so that the
-// gradient check exercises its forward and backward code. All Dense layers here are unrolled (in × out ≤ 256, the
-// default UnrollLimit) unless UnrollLimit says otherwise; Maxout always calls the runtime kernels.
+// gradient check exercises its forward and backward code. All Dense layers here with fewer than 8 inputs are unrolled
+// (in × out ≤ 256, the default UnrollLimit) unless UnrollLimit says otherwise; wider ones and Maxout call the kernels.
 
 [Network(Precision = Precision.Double)] [Input(4)] [Dense(5)] [Dense(3)]
 public partial class GcDense;
@@ -96,8 +96,9 @@ public partial class GcDeep;
 [Network(Precision = Precision.Double, UnrollLimit = 40)] [Input(5)] [Dense(8)] [Tanh] [Dense(6)] [ReLU] [Dense(3, Bias = false)]
 public partial class GcUnrollMixed;
 
-// The default UnrollLimit (256) at its boundary: Dense 16 → 16 (256 weights) is unrolled, Dense 16 → 17 (272) is not.
-[Network(Precision = Precision.Double)] [Input(16)] [Dense(16)] [Tanh] [Dense(17)] [Tanh] [Dense(3)]
+// The default UnrollLimit (256) at its boundary: Dense 4 → 64 (256 weights) is unrolled, Dense 4 → 65 (260) is not;
+// Dense 64 → 4 (256 weights, but 8 or more inputs) calls the kernels.
+[Network(Precision = Precision.Double)] [Input(4)] [Dense(64)] [Tanh] [Dense(4)] [Tanh] [Dense(65)] [Tanh] [Dense(3)]
 public partial class GcUnrollBoundary;
 
 // UnrollLimit = 0: every Dense layer calls the runtime kernels.

@@ -282,6 +282,29 @@ namespace NetGen.Runtime.Tests
             }
         }
 
+        [Fact]
+        public void Plain_Sgd_is_the_scalar_formula_bit_for_bit_wherever_the_parameters_start()
+        {
+            // Slices starting at every offset of a vector: the values before the first vector boundary go one by one, each
+            // once (a value stepped twice or skipped differs from θ − α·g); lengths shorter than that head included.
+            double[] theta = TestMath.Uniform(240, 33), gradient = TestMath.Uniform(240, 34);
+            T alpha = T.CreateTruncating(0.1);
+            foreach (int length in new[] { 0, 1, 3, 7, 15, 17, 64, 100, 203 })
+            {
+                for (int offset = 0; offset <= 16; offset++)
+                {
+                    T[] parameters = TestMath.To<T>(theta), gradients = TestMath.To<T>(gradient);
+                    new Sgd<T>(0.1).Step(parameters.AsSpan(offset, length), gradients.AsSpan(offset, length));
+                    for (int i = 0; i < parameters.Length; i++)
+                    {
+                        T p = T.CreateTruncating(theta[i]);
+                        T expected = i >= offset && i < offset + length ? p - (alpha * T.CreateTruncating(gradient[i])) : p;
+                        Assert.True(expected == parameters[i], $"offset {offset}, length {length}: [{i}] = {parameters[i]} but expected {expected}");
+                    }
+                }
+            }
+        }
+
         [Theory]
         [MemberData(nameof(TestMath.LengthData), MemberType = typeof(TestMath))]
         public void Backward_activations_match_the_scalar_formulas_exactly(int length)

@@ -211,6 +211,53 @@ namespace NetGen.Runtime.Tests
             }
         }
 
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void Fused_backward_gives_the_bits_of_the_separate_passes(string name)
+        {
+            // Shapes the one-pass kernel takes on every path (inputs a multiple of 32; 8 or more outputs, with and without
+            // leftover rows after the groups of 4, and fewer, one chain) and some it leaves to the separate passes; both directions of each switch.
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            foreach ((int inputs, int outputs) in new[] { (32, 32), (32, 8), (32, 9), (32, 11), (64, 40), (96, 13), (16, 32), (32, 7), (32, 4), (32, 1), (64, 3), (33, 32), (32, 300) })
+            {
+                double[] x = Values(inputs, inputs), w = Values(outputs * inputs, outputs), dy = Values(outputs, 7), g0 = Values(outputs * inputs, 8), b0 = Values(outputs, 9);
+                var results = new List<T[]>();
+                foreach (bool fused in new[] { false, true })
+                {
+                    bool saved = GemmTuning.FusedBackward;
+                    GemmTuning.FusedBackward = fused;
+                    try
+                    {
+                        T[] dw = TestMath.To<T>(g0), db = TestMath.To<T>(b0), dx = TestMath.Garbage<T>(inputs);
+                        SingleSample.Backward<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dw, db, dx, inputs, outputs, path);
+                        T[] dwNew = TestMath.Garbage<T>(outputs * inputs), dbNew = TestMath.Garbage<T>(outputs), dxNew = TestMath.Garbage<T>(inputs);
+                        SingleSample.BackwardOverwrite<T>(TestMath.To<T>(x), TestMath.To<T>(w), TestMath.To<T>(dy), dwNew, dbNew, dxNew, inputs, outputs, path);
+                        results.Add([.. dw, .. db, .. dx, .. dwNew, .. dbNew, .. dxNew]);
+                    }
+                    finally
+                    {
+                        GemmTuning.FusedBackward = saved;
+                    }
+                }
+
+                AssertSameBits(results[0], results[1], $"{path} fused {inputs} → {outputs}");
+
+                // And against the sums in double: a wrong row or column in the one pass fails here even if both sides shared it.
+                var dxReference = new double[inputs];
+                for (int o = 0; o < outputs; o++)
+                {
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        dxReference[i] += dy[o] * w[(o * inputs) + i];
+                    }
+                }
+
+                int dxAt = (outputs * inputs) + outputs, dxNewAt = (2 * outputs * inputs) + (2 * outputs) + inputs;
+                TestMath.AllClose(dxReference, results[1].AsSpan(dxAt, inputs).ToArray(), TestMath.Tolerance<T>() * outputs, $"{path} dX {inputs} → {outputs}");
+                TestMath.AllClose(dxReference, results[1].AsSpan(dxNewAt, inputs).ToArray(), TestMath.Tolerance<T>() * outputs, $"{path} dX overwrite {inputs} → {outputs}");
+            }
+        }
+
         /// <summary>Sizes 1 to 40 in both directions at random, plus every pair of a few sizes around the vector widths.</summary>
         private static IEnumerable<(int Inputs, int Outputs, int Seed)> Shapes()
         {

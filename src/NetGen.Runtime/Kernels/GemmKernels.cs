@@ -893,7 +893,13 @@ namespace NetGen.Kernels
         /// <summary>Whether a float tanh runs TensorPrimitives' formula on whole vectors itself (the default), or calls <c>TensorPrimitives.Tanh</c> (before); the same bits.</summary>
         public static bool DirectTanh { get; set; } = true;
 
+        /// <summary>Whether a single sample's backward pass writes dW and dX in one pass over W, and the bias gradient by its own vector loop (the default), or runs the rank-1 update, the row product and <c>TensorPrimitives.Add</c> apart (before); the same bits.</summary>
+        public static bool FusedBackward { get; set; } = true;
+
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
+
+        /// <summary>Whether plain SGD's vector loop starts at a vector boundary of the parameters, the values before it one by one (the default), or at the first value (before); the same bits.</summary>
+        public static bool AlignedSgd { get; set; } = true;
     }
 }

@@ -152,14 +152,20 @@ namespace NetGen.Kernels
         public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int inputs, int outputs, GemmPath path)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (!db.IsEmpty)
-            {
-                TensorPrimitives.Add(db, dy, db);
-            }
-
-            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdx = dx)
+            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdb = db, pdx = dx)
             {
                 T* gw = dw.IsEmpty ? null : pdw, gx = dx.IsEmpty ? null : pdx;
+                if (!db.IsEmpty)
+                {
+                    BiasGradient(pdy, pdb, outputs, add: true, path);
+                }
+
+                if (gw != null && gx != null && Fused<T>(path, inputs, outputs))
+                {
+                    FusedBackward(px, pw, pdy, gw, gx, inputs, outputs, add: true, path);
+                    return;
+                }
+
                 switch (path)
                 {
                     case GemmPath.Vector512:
@@ -185,14 +191,20 @@ namespace NetGen.Kernels
         public static void BackwardOverwrite<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int inputs, int outputs, GemmPath path)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (!db.IsEmpty)
-            {
-                TensorPrimitives.Add(dy, T.Zero, db);
-            }
-
-            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdx = dx)
+            fixed (T* px = x, pw = w, pdy = dy, pdw = dw, pdb = db, pdx = dx)
             {
                 T* gw = dw.IsEmpty ? null : pdw, gx = dx.IsEmpty ? null : pdx;
+                if (!db.IsEmpty)
+                {
+                    BiasGradient(pdy, pdb, outputs, add: false, path);
+                }
+
+                if (gw != null && gx != null && Fused<T>(path, inputs, outputs))
+                {
+                    FusedBackward(px, pw, pdy, gw, gx, inputs, outputs, add: false, path);
+                    return;
+                }
+
                 switch (path)
                 {
                     case GemmPath.Vector512:
@@ -206,6 +218,153 @@ namespace NetGen.Kernels
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// <c>db[o] += dy[o]</c> (<paramref name="add"/>) or <c>db[o] = dy[o] + 0</c>: what <see cref="TensorPrimitives.Add{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/>
+        /// gave, element by element in the same operand order (so the same bits), without its per-call dispatch when
+        /// <see cref="GemmTuning.FusedBackward"/> is on.
+        /// </summary>
+        private static void BiasGradient<T>(T* dy, T* db, int outputs, bool add, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (!GemmTuning.FusedBackward)
+            {
+                if (add)
+                {
+                    TensorPrimitives.Add(new ReadOnlySpan<T>(db, outputs), new ReadOnlySpan<T>(dy, outputs), new Span<T>(db, outputs));
+                }
+                else
+                {
+                    TensorPrimitives.Add(new ReadOnlySpan<T>(dy, outputs), T.Zero, new Span<T>(db, outputs));
+                }
+
+                return;
+            }
+
+            int o = 0;
+            if (path >= GemmPath.Vector256 && Vector256.IsHardwareAccelerated)
+            {
+                for (; o + Vector256<T>.Count <= outputs; o += Vector256<T>.Count)
+                {
+                    (add ? Vector256.Load(db + o) + Vector256.Load(dy + o) : Vector256.Load(dy + o) + Vector256<T>.Zero).Store(db + o);
+                }
+            }
+
+            for (; o < outputs; o++)
+            {
+                db[o] = add ? db[o] + dy[o] : dy[o] + T.Zero;
+            }
+        }
+
+        /// <summary>
+        /// Whether <see cref="FusedBackward{TOps, TVector, T}"/> gives the bits of the separate passes here: the inputs a whole number of
+        /// 2-vector blocks (no scalar columns), at most one k block of outputs, and the 2-vector row kernel being the one
+        /// <see cref="GemmKernels{TOps, TVector, T}.OuterProducts"/> takes.
+        /// </summary>
+        private static bool Fused<T>(GemmPath path, int inputs, int outputs)
+            where T : unmanaged
+        {
+            if (!GemmTuning.FusedBackward || outputs < 1 || outputs > GemmKernels<Simd128<float>, Vector128<float>, float>.KBlock)
+            {
+                return false;
+            }
+
+            int bytes = path switch { GemmPath.Vector512 => 64, GemmPath.Vector256 => 32, _ => 16 };
+            return (bytes == 64 || GemmTuning.SixRowTiles) && inputs % (2 * bytes / sizeof(T)) == 0;
+        }
+
+        private static void FusedBackward<T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs, bool add, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            switch (path)
+            {
+                case GemmPath.Vector512:
+                    FusedBackward<Simd512<T>, Vector512<T>, T>(x, w, dy, dw, dx, inputs, outputs, add);
+                    break;
+                case GemmPath.Vector256:
+                    FusedBackward<Simd256<T>, Vector256<T>, T>(x, w, dy, dw, dx, inputs, outputs, add);
+                    break;
+                default:
+                    FusedBackward<Simd128<T>, Vector128<T>, T>(x, w, dy, dw, dx, inputs, outputs, add);
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// <c>dw[o,i] (+)= dy[o] · x[i]</c> and <c>dx[i] = Σₒ dy[o] · w[o,i]</c> in one pass over W, one 2-vector block of
+        /// columns at a time: each row's broadcast <c>dy[o]</c> both writes that row of dW and multiplies that row of W into
+        /// dX. The operations of <see cref="RankOne{TOps, TVector, T}"/> / <see cref="RankOneOverwrite{TOps, TVector, T}"/>
+        /// (a fused multiply-add onto zero, stored or added) and of the outer products' single-row kernel (from 8 rows on, 4 partial
+        /// sums over o mod 4, added as (c + d) + (e + f), then the last rows into the first sum; fewer rows, one chain), so the same bits, with half the
+        /// passes over the rows and one call instead of two.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FusedBackward<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs, bool add)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int v = TOps.Count;
+            nint k = inputs, k2 = 2 * k, k3 = 3 * k;
+
+            // As the row kernel: 4 chains only over 8 or more rows (and with the switch on), else one.
+            int grouped = GemmTuning.SplitRowChains && outputs >= 8 ? outputs - (outputs % 4) : 0;
+            for (int j = 0; j < inputs; j += 2 * v)
+            {
+                TVector x0 = TOps.Load(x + j), x1 = TOps.Load(x + j + v);
+                TVector c0 = TOps.Zero, c1 = TOps.Zero, d0 = TOps.Zero, d1 = TOps.Zero, e0 = TOps.Zero, e1 = TOps.Zero, f0 = TOps.Zero, f1 = TOps.Zero;
+                T* wr = w + j, gr = dw + j;
+                int o = 0;
+                for (; o < grouped; o += 4, wr += 4 * k, gr += 4 * k)
+                {
+                    TVector g = TOps.Broadcast(dy[o]);
+                    Row<TOps, TVector, T>(g, x0, x1, gr, v, add);
+                    c0 = TOps.MultiplyAdd(g, TOps.Load(wr), c0);
+                    c1 = TOps.MultiplyAdd(g, TOps.Load(wr + v), c1);
+                    g = TOps.Broadcast(dy[o + 1]);
+                    Row<TOps, TVector, T>(g, x0, x1, gr + k, v, add);
+                    d0 = TOps.MultiplyAdd(g, TOps.Load(wr + k), d0);
+                    d1 = TOps.MultiplyAdd(g, TOps.Load(wr + k + v), d1);
+                    g = TOps.Broadcast(dy[o + 2]);
+                    Row<TOps, TVector, T>(g, x0, x1, gr + k2, v, add);
+                    e0 = TOps.MultiplyAdd(g, TOps.Load(wr + k2), e0);
+                    e1 = TOps.MultiplyAdd(g, TOps.Load(wr + k2 + v), e1);
+                    g = TOps.Broadcast(dy[o + 3]);
+                    Row<TOps, TVector, T>(g, x0, x1, gr + k3, v, add);
+                    f0 = TOps.MultiplyAdd(g, TOps.Load(wr + k3), f0);
+                    f1 = TOps.MultiplyAdd(g, TOps.Load(wr + k3 + v), f1);
+                }
+
+                if (grouped > 0)
+                {
+                    c0 = TOps.Add(TOps.Add(c0, d0), TOps.Add(e0, f0));
+                    c1 = TOps.Add(TOps.Add(c1, d1), TOps.Add(e1, f1));
+                }
+
+                for (; o < outputs; o++, wr += k, gr += k)
+                {
+                    TVector g = TOps.Broadcast(dy[o]);
+                    Row<TOps, TVector, T>(g, x0, x1, gr, v, add);
+                    c0 = TOps.MultiplyAdd(g, TOps.Load(wr), c0);
+                    c1 = TOps.MultiplyAdd(g, TOps.Load(wr + v), c1);
+                }
+
+                TOps.Store(c0, dx + j);
+                TOps.Store(c1, dx + j + v);
+            }
+        }
+
+        /// <summary>Two vectors of one row of dW: <c>g · x</c> rounded by a fused multiply-add onto zero, stored or added.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row<TOps, TVector, T>(TVector g, TVector x0, TVector x1, T* row, int v, bool add)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            TVector p0 = TOps.MultiplyAdd(g, x0, TOps.Zero), p1 = TOps.MultiplyAdd(g, x1, TOps.Zero);
+            TOps.Store(add ? TOps.Add(TOps.Load(row), p0) : p0, row);
+            TOps.Store(add ? TOps.Add(TOps.Load(row + v), p1) : p1, row + v);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

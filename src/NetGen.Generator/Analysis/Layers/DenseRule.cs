@@ -8,6 +8,13 @@ internal sealed class DenseRule : LayerRule<DenseSpec>
 {
     public static readonly DenseRule Instance = new();
 
+    /// <summary>
+    /// Inputs from which a Dense layer calls the kernels however few its weights: a row of 8 fills a 256-bit vector of
+    /// floats, and the kernels' vector rows then beat scalar statements (the 16-32-32-4 network's 32 → 4 layer: its train
+    /// step 1.2–1.35× faster on the kernels). Narrower layers (XOR's 2 → 4 → 1) stay scalar statements.
+    /// </summary>
+    public const int VectorInputs = 8;
+
     protected override InitRole Role(DenseSpec layer) => InitRole.Neutral;
 
     protected override bool CheckOptions(DenseSpec layer, RuleContext context)
@@ -51,7 +58,7 @@ internal sealed class DenseRule : LayerRule<DenseSpec>
 
     protected override InitKind? Init(DenseSpec layer) => layer.Init;
 
-    protected override bool Unrolled(DenseSpec layer, Shape input, int unrollLimit) => (long)input.Size * layer.Units <= unrollLimit;
+    protected override bool Unrolled(DenseSpec layer, Shape input, int unrollLimit) => input.Size < VectorInputs && (long)input.Size * layer.Units <= unrollLimit;
 }
 
 /// <summary>The check shared by the layers that take a flat vector (Dense, Maxout, Softmax): NG0008 otherwise.</summary>
