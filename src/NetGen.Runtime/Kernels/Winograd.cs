@@ -36,6 +36,9 @@ namespace NetGen.Kernels
         /// </summary>
         internal static bool DirectRows { get; set; } = true;
 
+        /// <summary>Whether the products go through WinogradProducts (the default); only the benchmarks turn it off, to compare it with the general GEMM in one run.</summary>
+        internal static bool FastProducts { get; set; } = true;
+
         /// <summary>Tile positions ξ of F(2 × 2, 3 × 3).</summary>
         private const int Positions = 16;
 
@@ -45,6 +48,9 @@ namespace NetGen.Kernels
         /// no faster. The kernel gradient's groups too: 8 or 16 samples were 15–50% slower (its buffers outgrow the L2 cache).
         /// </summary>
         private const int TargetTiles = 224;
+
+        /// <summary>The forward and input gradient's <see cref="TargetTiles"/> (the benchmarks try others).</summary>
+        internal static int ConvolveTiles { get; set; } = TargetTiles;
 
         /// <summary>
         /// Whether <see cref="Forward{T}"/> computes this layer: a 3 × 3 window, stride 1, at least 8 input and output
@@ -399,21 +405,27 @@ namespace NetGen.Kernels
         {
             int channels = g.Channels, outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int tileRows = (outputHeight + 1) / 2, tileColumns = (outputWidth + 1) / 2, tiles = tileRows * tileColumns;
-            int group = Math.Max(1, Math.Min(s1 - s0, TargetTiles / tiles));
+            int group = Math.Max(1, Math.Min(s1 - s0, ConvolveTiles / tiles));
             int lanes = Vector<T>.Count;
 
             // Every run of tiles is read and written by whole vectors: the buffers end with a vector of slack.
             int columnsPerPlane = tileColumns + 1 + lanes;
             int planeRows = (2 * tileRows) + 2;
             Span<T> planes = scratch.Planes(2 * planeRows * columnsPerPlane);
-            Span<T> v = scratch.Inputs((Positions * channels * group * tiles) + lanes);
-            Span<T> m = scratch.Products((Positions * filters * group * tiles) + lanes);
+
+            // The one-thread products take whole vectors of columns: each matrix's rows are padded to them (the padding's
+            // products are never read).
+            bool fast = FastProducts && maxThreads <= 1 && WinogradProducts.Supports<T>(path);
+            int padTo = fast ? WinogradProducts.Lanes<T>(path) : 1;
+            int widest = RoundUp(group * tiles, padTo);
+            Span<T> v = scratch.Inputs((Positions * channels * widest) + lanes);
+            Span<T> m = scratch.Products((Positions * filters * widest) + lanes);
             Span<T> line = stackalloc T[2 * (columnsPerPlane + lanes)];
 
             int inputLength = g.InputLength, outputLength = filters * outputHeight * outputWidth;
             for (int first = s0; first < s1; first += group)
             {
-                int count = Math.Min(group, s1 - first), columns = count * tiles;
+                int count = Math.Min(group, s1 - first), columns = RoundUp(count * tiles, padTo);
                 for (int c = 0; c < channels; c++)
                 {
                     for (int s = 0; s < count; s++)
@@ -424,7 +436,12 @@ namespace NetGen.Kernels
                 }
 
                 // M[ξ] = U[ξ] · V[ξ]: [F × C] · [C × columns]
-                for (int xi = 0; xi < Positions; xi++)
+                if (fast)
+                {
+                    WinogradProducts.Multiply<T>(u, v, m, filters, channels, columns, path);
+                }
+
+                for (int xi = 0; xi < Positions && !fast; xi++)
                 {
                     Gemm.Multiply(u.Slice(xi * filters * channels, filters * channels), v.Slice(xi * channels * columns, channels * columns), m.Slice(xi * filters * columns, filters * columns), filters, channels, columns, path, maxThreads);
                 }
@@ -440,6 +457,8 @@ namespace NetGen.Kernels
                 }
             }
         }
+
+        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
         /// <summary>
         /// The zero-padded map split into its even and odd columns: <c>even[r][k] = padded[r][2k]</c>,
