@@ -81,6 +81,22 @@ internal static class WinogradProbe
         void InputGradient() => Winograd.InputGradient<float>(dy, w, dx, 0, Batch, g, Filters, path, 1);
         void WeightGradient() => Winograd.AddWeightGradient<float>(x, dy, dw, 0, Batch, g, Filters, path, 1);
 
+        // A large GEMM for scale: the GFLOP/s this core reaches now, against the products' (the machine is shared).
+        float[] big = GemmBenchmarks.Random(512 * 512, 7), bigOut = new float[512 * 512];
+        void LargeGemm() => Gemm.Multiply<float>(big, big, bigOut, 512, 512, 512, path, 1);
+
+        if (threads == 1)
+        {
+            List<double> large = [], products = [];
+            for (int round = 0; round < 9; round++)
+            {
+                large.Add(Profile.Time(LargeGemm));
+                products.Add(Profile.Time(ForwardProducts));
+            }
+
+            Console.WriteLine($"GFLOP/s: GEMM 512³ {2.0 * 512 * 512 * 512 / Profile.Median(large) / 1e9:F1}, forward products {2.0 * groups * 16 * Filters * Channels * columns / Profile.Median(products) / 1e9:F1}");
+        }
+
         if (threads == 1)
         {
             var parts = new (string Name, Action Action)[]
@@ -126,9 +142,20 @@ internal static class WinogradProbe
             }
 
             Winograd.ConvolveTiles = 224;
+            var weightTimes = sizes.Select(_ => new List<double>()).ToArray();
+            for (int round = 0; round < 9; round++)
+            {
+                for (int i = 0; i < sizes.Length; i++)
+                {
+                    Winograd.WeightGradientTiles = sizes[i];
+                    weightTimes[i].Add(Profile.Time(WeightGradient));
+                }
+            }
+
+            Winograd.WeightGradientTiles = 224;
             for (int i = 0; i < sizes.Length; i++)
             {
-                Console.WriteLine($"groups of {sizes[i] / Tiles} samples: forward {Profile.Median(groupTimes[i].Forward) * 1e3:F3} ms, dX {Profile.Median(groupTimes[i].Input) * 1e3:F3} ms");
+                Console.WriteLine($"groups of {sizes[i] / Tiles} samples: forward {Profile.Median(groupTimes[i].Forward) * 1e3:F3} ms, dX {Profile.Median(groupTimes[i].Input) * 1e3:F3} ms, dW {Profile.Median(weightTimes[i]) * 1e3:F3} ms");
             }
         }
 

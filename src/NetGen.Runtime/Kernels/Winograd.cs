@@ -52,6 +52,9 @@ namespace NetGen.Kernels
         /// <summary>The forward and input gradient's <see cref="TargetTiles"/> (the benchmarks try others).</summary>
         internal static int ConvolveTiles { get; set; } = TargetTiles;
 
+        /// <summary>The kernel gradient's <see cref="TargetTiles"/> (the benchmarks try others).</summary>
+        internal static int WeightGradientTiles { get; set; } = TargetTiles;
+
         /// <summary>
         /// Whether <see cref="Forward{T}"/> computes this layer: a 3 × 3 window, stride 1, at least 8 input and output
         /// channels (below that im2col's GEMM is short anyway, and the transforms would cost more than they save), maps of at
@@ -160,7 +163,7 @@ namespace NetGen.Kernels
             Scratch<T> scratch = Scratch<T>.ForThisThread();
             int channels = g.Channels, outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int tileRows = (outputHeight + 1) / 2, tileColumns = (outputWidth + 1) / 2, tiles = tileRows * tileColumns;
-            int group = Math.Max(1, Math.Min(s1 - s0, TargetTiles / tiles));
+            int group = Math.Max(1, Math.Min(s1 - s0, WeightGradientTiles / tiles));
             int lanes = Vector<T>.Count;
             int columnsPerPlane = tileColumns + 1 + lanes;
             int planeRows = (2 * tileRows) + 2;

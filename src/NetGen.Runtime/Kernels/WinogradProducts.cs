@@ -11,7 +11,8 @@ namespace NetGen.Kernels
     /// to whole vectors. At that shape the general GEMM loses to its edges: a 64-row product leaves 4 rows for 2-row
     /// tiles after its 6-row ones, the group's last few tiles go through its scalar tail, each of the 16 products pays a
     /// dispatch and each B panel a copy. Here the tiles are 4 rows × 3 vectors (12 accumulators: fits 16 registers),
-    /// held over the whole k and stored once; B is read in place (its rows are a few hundred bytes apart, in L1).
+    /// held over the whole k and stored once; B is read in place (its rows are a few hundred bytes apart, in L1); A is
+    /// interleaved by 4 rows first (a small copy per product, reused by every column panel).
     /// </summary>
     internal static unsafe class WinogradProducts
     {
@@ -71,66 +72,86 @@ namespace NetGen.Kernels
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        /// <summary><c>C = A · B</c>, A <c>[m × k]</c>, B and C with n columns (a multiple of the lanes), row-major.</summary>
+        [ThreadStatic]
+        private static T[]? t_packed;
+
+        /// <summary>
+        /// <c>C = A · B</c>, A <c>[m × k]</c>, B and C with n columns (a multiple of the lanes), row-major. Each block of
+        /// 4 rows of A is first interleaved (<c>packed[p · 4 + r] = A[r, p]</c>), so that a step of the tiles reads its 4
+        /// values at fixed offsets from one pointer: the loop's address arithmetic had the front end near its limit.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Multiply(T* a, T* b, T* c, int m, int k, int n)
         {
-            int w = TOps.Count, j = 0;
-
-            // Each panel of B (3, 2 or 1 vectors wide) stays in L1 while every row tile of A passes over it.
-            for (; j + (3 * w) <= n; j += 3 * w)
+            int w = TOps.Count, blocks = m / 4;
+            T[] buffer = t_packed is { } held && held.Length >= blocks * 4 * k ? held : t_packed = new T[Math.Max(blocks * 4 * k, 16)];
+            fixed (T* packed = buffer)
             {
-                int i = 0;
-                for (; i + 4 <= m; i += 4)
+                for (int block = 0; block < blocks; block++)
                 {
-                    Tile4x3(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
+                    T* from = a + ((nint)block * 4 * k), to = packed + ((nint)block * 4 * k);
+                    for (int p = 0; p < k; p++)
+                    {
+                        to[(4 * p) + 0] = from[p];
+                        to[(4 * p) + 1] = from[k + p];
+                        to[(4 * p) + 2] = from[(2 * k) + p];
+                        to[(4 * p) + 3] = from[(3 * k) + p];
+                    }
                 }
 
-                for (; i < m; i++)
+                // Each panel of B (3 vectors wide, then 1) stays in L1 while every row tile of A passes over it.
+                int j = 0;
+                for (; j + (3 * w) <= n; j += 3 * w)
                 {
-                    Tile1x3(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
-                }
-            }
+                    for (int block = 0; block < blocks; block++)
+                    {
+                        Tile4x3(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
+                    }
 
-            for (; j < n; j += w)
-            {
-                int i = 0;
-                for (; i + 4 <= m; i += 4)
-                {
-                    Tile4x1(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
+                    for (int i = 4 * blocks; i < m; i++)
+                    {
+                        Tile1x3(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
+                    }
                 }
 
-                for (; i < m; i++)
+                for (; j < n; j += w)
                 {
-                    Tile1x1(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
+                    for (int block = 0; block < blocks; block++)
+                    {
+                        Tile4x1(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
+                    }
+
+                    for (int i = 4 * blocks; i < m; i++)
+                    {
+                        Tile1x1(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
+                    }
                 }
             }
         }
 
-        /// <summary>Four rows of C × three vectors, summed over the whole k in registers.</summary>
+        /// <summary>Four rows of C × three vectors, summed over the whole k in registers; A packed 4 values a step.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Tile4x3(T* a, T* b, T* c, int k, nint n)
         {
             int w = TOps.Count;
-            nint k2 = 2 * (nint)k, k3 = 3 * (nint)k;
             TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
             TVector c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
-            for (int p = 0; p < k; p++, b += n)
+            for (T* end = a + (4 * (nint)k); a < end; a += 4, b += n)
             {
                 TVector y0 = TOps.Load(b), y1 = TOps.Load(b + w), y2 = TOps.Load(b + (2 * w));
-                TVector x = TOps.Broadcast(a[p]);
+                TVector x = TOps.Broadcast(a[0]);
                 c00 = TOps.MultiplyAdd(x, y0, c00);
                 c01 = TOps.MultiplyAdd(x, y1, c01);
                 c02 = TOps.MultiplyAdd(x, y2, c02);
-                x = TOps.Broadcast(a[k + p]);
+                x = TOps.Broadcast(a[1]);
                 c10 = TOps.MultiplyAdd(x, y0, c10);
                 c11 = TOps.MultiplyAdd(x, y1, c11);
                 c12 = TOps.MultiplyAdd(x, y2, c12);
-                x = TOps.Broadcast(a[k2 + p]);
+                x = TOps.Broadcast(a[2]);
                 c20 = TOps.MultiplyAdd(x, y0, c20);
                 c21 = TOps.MultiplyAdd(x, y1, c21);
                 c22 = TOps.MultiplyAdd(x, y2, c22);
-                x = TOps.Broadcast(a[k3 + p]);
+                x = TOps.Broadcast(a[3]);
                 c30 = TOps.MultiplyAdd(x, y0, c30);
                 c31 = TOps.MultiplyAdd(x, y1, c31);
                 c32 = TOps.MultiplyAdd(x, y2, c32);
@@ -161,15 +182,14 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Tile4x1(T* a, T* b, T* c, int k, nint n)
         {
-            nint k2 = 2 * (nint)k, k3 = 3 * (nint)k;
             TVector c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
-            for (int p = 0; p < k; p++, b += n)
+            for (T* end = a + (4 * (nint)k); a < end; a += 4, b += n)
             {
                 TVector y = TOps.Load(b);
-                c0 = TOps.MultiplyAdd(TOps.Broadcast(a[p]), y, c0);
-                c1 = TOps.MultiplyAdd(TOps.Broadcast(a[k + p]), y, c1);
-                c2 = TOps.MultiplyAdd(TOps.Broadcast(a[k2 + p]), y, c2);
-                c3 = TOps.MultiplyAdd(TOps.Broadcast(a[k3 + p]), y, c3);
+                c0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), y, c0);
+                c1 = TOps.MultiplyAdd(TOps.Broadcast(a[1]), y, c1);
+                c2 = TOps.MultiplyAdd(TOps.Broadcast(a[2]), y, c2);
+                c3 = TOps.MultiplyAdd(TOps.Broadcast(a[3]), y, c3);
             }
 
             TOps.Store(c0, c);
