@@ -12,7 +12,8 @@ namespace NetGen.Kernels
     /// 2 × 2 block of outputs comes from a 4 × 4 tile of the padded input with 16 multiplies per channel pair instead of
     /// 36. The forward pass, the input gradient (the same kind of convolution, with the kernels flipped and the two
     /// channel counts swapped) and the kernel gradient (through the same transforms, dY's blocks transformed by A) use
-    /// it; the products become 16 GEMMs over a group of samples.
+    /// it; the products become 16 GEMMs over a group of samples (on one thread the forward's and the input gradient's go
+    /// through <see cref="WinogradProducts"/>).
     /// </summary>
     /// <remarks>
     /// With <c>Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]</c>, <c>G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]</c> and
@@ -36,7 +37,11 @@ namespace NetGen.Kernels
         /// </summary>
         internal static bool DirectRows { get; set; } = true;
 
-        /// <summary>Whether the products go through WinogradProducts (the default); only the benchmarks turn it off, to compare it with the general GEMM in one run.</summary>
+        /// <summary>
+        /// Whether the forward's and the input gradient's products go through <see cref="WinogradProducts"/> on one thread
+        /// (the default; 1.2× the general GEMM's 16 calls at the Fashion CNN's second layer); only the benchmarks and tests
+        /// turn it off, to compare the two in one run.
+        /// </summary>
         internal static bool FastProducts { get; set; } = true;
 
         /// <summary>Tile positions ξ of F(2 × 2, 3 × 3).</summary>
@@ -775,15 +780,19 @@ namespace NetGen.Kernels
 
             public Span<T> Planes(int length) => Grow(ref _planes, length);
 
-            public Span<T> Inputs(int length) => Grow(ref _inputs, length);
+            /// <summary>
+            /// Zeroed when grown: the one-thread products' padding columns are never written by the transforms, and
+            /// garbage there (a denormal, say) would slow the products even though their results there are never read.
+            /// </summary>
+            public Span<T> Inputs(int length) => Grow(ref _inputs, length, zeroed: true);
 
             public Span<T> Products(int length) => Grow(ref _products, length);
 
-            private static Span<T> Grow(ref T[] buffer, int length)
+            private static Span<T> Grow(ref T[] buffer, int length, bool zeroed = false)
             {
                 if (buffer.Length < length)
                 {
-                    buffer = GC.AllocateUninitializedArray<T>(length);
+                    buffer = zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
                 }
 
                 return buffer.AsSpan(0, length);
