@@ -5,9 +5,9 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// <c>-- --winograd [threads]</c>: where the time goes inside Winograd's three passes at the Fashion CNN's second layer
 /// (32 → 64 channels, 3 × 3, padding 1, 14 × 14 maps, batch 128) on one thread: each pass whole, and the same 16 GEMMs
-/// per sample group alone (so the transforms are the rest). Then an A/B of <see cref="Winograd.FastProducts"/> on and off,
-/// interleaved over 15 rounds, medians, at 1 thread (the sample split of <see cref="Convolution"/> at
-/// <c>threads</c>).
+/// per sample group alone (so the transforms are the rest), and the sample groups' sizes. Then A/Bs of
+/// <see cref="Winograd.FastProducts"/> and <see cref="Winograd.TileRowOutputs"/> on and off through the layer, interleaved
+/// over 15 rounds, medians, at <c>threads</c> (the layer splits the samples over them).
 /// </summary>
 internal static class WinogradProbe
 {
@@ -169,23 +169,32 @@ internal static class WinogradProbe
             ("backward dW", () => Conv2D.Backward<float>(x, w, dy, dw, db, Span<float>.Empty, workspace, Batch, Channels, Size, Size, Filters, 3, 1, 1)),
             ("backward dW+dX", () => Conv2D.Backward<float>(x, w, dy, dw, db, dx, workspace, Batch, Channels, Size, Size, Filters, 3, 1, 1)),
         };
-        foreach ((string name, Action action) in passes)
+        var switches = new (string Name, Action<bool> Set)[]
         {
-            List<double> on = [], off = [], ratios = [];
-            for (int round = 0; round < 15; round++)
+            ("products", on => Winograd.FastProducts = on),
+            ("tile-row outputs", on => Winograd.TileRowOutputs = on),
+        };
+        foreach ((string switchName, Action<bool> set) in switches)
+        {
+            foreach ((string name, Action action) in passes)
             {
-                bool onFirst = round % 2 == 0;
-                Winograd.FastProducts = onFirst;
-                double a = Profile.Time(action);
-                Winograd.FastProducts = !onFirst;
-                double c = Profile.Time(action);
-                (double timeOn, double timeOff) = onFirst ? (a, c) : (c, a);
-                on.Add(timeOn);
-                off.Add(timeOff);
-                ratios.Add(timeOff / timeOn);
-            }
+                List<double> on = [], off = [], ratios = [];
+                for (int round = 0; round < 15; round++)
+                {
+                    bool onFirst = round % 2 == 0;
+                    set(onFirst);
+                    double a = Profile.Time(action);
+                    set(!onFirst);
+                    double c = Profile.Time(action);
+                    (double timeOn, double timeOff) = onFirst ? (a, c) : (c, a);
+                    on.Add(timeOn);
+                    off.Add(timeOff);
+                    ratios.Add(timeOff / timeOn);
+                }
 
-            Console.WriteLine($"{name,-16} new {Profile.Median(on) * 1e3:F3} ms, old {Profile.Median(off) * 1e3:F3} ms, old / new {Profile.Median(off) / Profile.Median(on):F3}× (median of rounds' ratios {Profile.Median(ratios):F3}×)");
+                set(true);
+                Console.WriteLine($"{switchName}: {name,-16} new {Profile.Median(on) * 1e3:F3} ms, old {Profile.Median(off) * 1e3:F3} ms, old / new {Profile.Median(off) / Profile.Median(on):F3}× (median of rounds' ratios {Profile.Median(ratios):F3}×)");
+            }
         }
 
         Winograd.FastProducts = true;

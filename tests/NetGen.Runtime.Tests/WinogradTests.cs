@@ -70,6 +70,8 @@ namespace NetGen.Runtime.Tests
                 [5, 9, 7, 9, 10, 1], // odd maps, odd channel counts: 9 and 10 rows (leftover rows after the 4-row tiles)
                 [2, 8, 6, 5, 13, 0], // no padding; 13 filters
                 [9, 8, 4, 3, 9, 2], // padding 2, maps larger than the input; 6 tiles a map, two groups of samples
+                [2, 8, 5, 19, 8, 1], // rows of 10 tiles: more than a vector of them (a row's pairs in two rounds)
+                [1, 8, 18, 33, 8, 1], // rows of 17 tiles, odd width: three rounds, the last one tile
             ];
             foreach (GemmPath path in Gemm.SupportedPaths())
             {
@@ -79,6 +81,7 @@ namespace NetGen.Runtime.Tests
                     {
                         foreach (int[] shape in shapes)
                         {
+                            // The tile-row output transform with the fast products, the row by row one with the GEMM.
                             yield return [path.ToString(), threads, fast, shape];
                         }
                     }
@@ -100,7 +103,7 @@ namespace NetGen.Runtime.Tests
             double[] dy = TestMath.Rounded<T>(TestMath.Uniform(batch * filters * geometry.Positions, 4));
             double[] yRef = NaiveConvolution.Forward(x, w, b, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
             (double[] dwRef, _, double[] dxRef) = NaiveConvolution.Backward(x, w, dy, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
-            Winograd.FastProducts = fast;
+            Winograd.FastProducts = Winograd.TileRowOutputs = fast;
             Winograd.InputGradientOnEveryPath = true;
             try
             {
@@ -115,7 +118,7 @@ namespace NetGen.Runtime.Tests
             }
             finally
             {
-                Winograd.FastProducts = true;
+                Winograd.FastProducts = Winograd.TileRowOutputs = true;
                 Winograd.InputGradientOnEveryPath = false;
             }
         }
