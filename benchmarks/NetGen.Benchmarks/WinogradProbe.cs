@@ -7,7 +7,8 @@ namespace NetGen.Benchmarks;
 /// (32 → 64 channels, 3 × 3, padding 1, 14 × 14 maps, batch 128) on one thread: each pass whole, and the same 16 GEMMs
 /// per sample group alone (so the transforms are the rest), and the sample groups' sizes. Then A/Bs of
 /// <see cref="Winograd.FastProducts"/> and <see cref="Winograd.TileRowOutputs"/> on and off through the layer, interleaved
-/// over 15 rounds, medians, at <c>threads</c> (the layer splits the samples over them).
+/// over 15 rounds, medians, at <c>threads</c> (the layer splits the samples over them). With
+/// <c>WINOGRAD_PROBE=focused</c>, only the forward and input gradient passes, called straight, 41 rounds per switch.
 /// </summary>
 internal static class WinogradProbe
 {
@@ -39,19 +40,22 @@ internal static class WinogradProbe
         // The one-thread products on the same data, the columns padded to whole vectors.
         int padded = (columns + WinogradProducts.Lanes<float>(path) - 1) / WinogradProducts.Lanes<float>(path) * WinogradProducts.Lanes<float>(path);
         float[] vp = GemmBenchmarks.Random(16 * Filters * padded, 6), mp = new float[16 * Filters * padded];
+        float[] packed = new float[u.Length];
         void ForwardProducts()
         {
+            WinogradProducts.Pack<float>(u, packed, Filters, Channels);
             for (int group = 0; group < groups; group++)
             {
-                WinogradProducts.Multiply<float>(u, vp, mp, Filters, Channels, padded, path);
+                WinogradProducts.Multiply<float>(packed, vp, mp, Filters, Channels, padded, path);
             }
         }
 
         void InputProducts()
         {
+            WinogradProducts.Pack<float>(u, packed, Channels, Filters);
             for (int group = 0; group < groups; group++)
             {
-                WinogradProducts.Multiply<float>(u, vp, mp, Channels, Filters, padded, path);
+                WinogradProducts.Multiply<float>(packed, vp, mp, Channels, Filters, padded, path);
             }
         }
 
@@ -84,6 +88,35 @@ internal static class WinogradProbe
         // A large GEMM for scale: the GFLOP/s this core reaches now, against the products' (the machine is shared).
         float[] big = GemmBenchmarks.Random(512 * 512, 7), bigOut = new float[512 * 512];
         void LargeGemm() => Gemm.Multiply<float>(big, big, bigOut, 512, 512, 512, path, 1);
+
+        if (threads == 1 && Environment.GetEnvironmentVariable("WINOGRAD_PROBE") == "focused")
+        {
+            // Only the passes the switches change, called straight (no layer around them), 41 interleaved rounds.
+            foreach ((string switchName, Action<bool> set) in new (string, Action<bool>)[] { ("products", on => Winograd.FastProducts = on), ("tile-row outputs", on => Winograd.TileRowOutputs = on) })
+            {
+                foreach ((string name, Action action) in new (string, Action)[] { ("forward", Forward), ("dX", InputGradient) })
+                {
+                    List<double> on = [], off = [], ratios = [];
+                    for (int round = 0; round < 41; round++)
+                    {
+                        bool onFirst = round % 2 == 0;
+                        set(onFirst);
+                        double a = Profile.Time(action);
+                        set(!onFirst);
+                        double c = Profile.Time(action);
+                        (double timeOn, double timeOff) = onFirst ? (a, c) : (c, a);
+                        on.Add(timeOn);
+                        off.Add(timeOff);
+                        ratios.Add(timeOff / timeOn);
+                    }
+
+                    set(true);
+                    Console.WriteLine($"focused {switchName}: {name,-8} new {Profile.Median(on) * 1e3:F3} ms, old {Profile.Median(off) * 1e3:F3} ms, old / new {Profile.Median(off) / Profile.Median(on):F3}× (median of rounds' ratios {Profile.Median(ratios):F3}×)");
+                }
+            }
+
+            return;
+        }
 
         if (threads == 1)
         {

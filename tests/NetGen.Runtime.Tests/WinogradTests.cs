@@ -37,7 +37,9 @@ namespace NetGen.Runtime.Tests
             int n = vectors * WinogradProducts.Lanes<T>(path);
             double[] a = TestMath.Rounded<T>(TestMath.Uniform(16 * m * k, 1)), b = TestMath.Rounded<T>(TestMath.Uniform(16 * k * n, 2));
             T[] c = TestMath.Garbage<T>(16 * m * n);
-            WinogradProducts.Multiply<T>(TestMath.To<T>(a), TestMath.To<T>(b), c, m, k, n, path);
+            T[] packed = TestMath.Garbage<T>(a.Length);
+            WinogradProducts.Pack<T>(TestMath.To<T>(a), packed, m, k);
+            WinogradProducts.Multiply<T>(packed, TestMath.To<T>(b), c, m, k, n, path);
             var expected = new double[16 * m * n];
             for (int xi = 0; xi < 16; xi++)
             {

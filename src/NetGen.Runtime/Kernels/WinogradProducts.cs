@@ -11,8 +11,7 @@ namespace NetGen.Kernels
     /// to whole vectors. At that shape the general GEMM loses to its edges: a 64-row product leaves 4 rows for 2-row
     /// tiles after its 6-row ones, the group's last few tiles go through its scalar tail, each of the 16 products pays a
     /// dispatch and each B panel a copy. Here the tiles are 4 rows × 3 vectors (12 accumulators: fits 16 registers),
-    /// held over the whole k and stored once; B is read in place (its rows are a few hundred bytes apart, in L1); A is
-    /// interleaved by 4 rows first (a small copy per product, reused by every column panel).
+    /// held over the whole k and stored once (8 rows × 3 vectors on the 512-bit path ran no faster); B is read in place (its rows are a few hundred bytes apart, in L1); A is interleaved by 4 rows once per call.
     /// </summary>
     internal static unsafe class WinogradProducts
     {
@@ -32,19 +31,51 @@ namespace NetGen.Kernels
             };
 
         /// <summary>
-        /// <c>C[ξ] = A[ξ] · B[ξ]</c> for the 16 positions: A <c>[m × k]</c> at <c>a + ξ·m·k</c>, B <c>[k × n]</c> at
-        /// <c>b + ξ·k·n</c>, C <c>[m × n]</c> at <c>c + ξ·m·n</c>, all row-major; n a multiple of <see cref="Lanes{T}"/>.
+        /// The 16 matrices A <c>[m × k]</c> (row-major, at <c>a + ξ·m·k</c>) in the layout <see cref="Multiply{T}"/> reads,
+        /// same length: each block of 4 rows interleaved (<c>packed[p · 4 + r] = A[r, p]</c>), so that a step of the tiles
+        /// reads its 4 values at fixed offsets from one pointer (the loop's address arithmetic had the front end near its
+        /// limit); the rows after the last whole block as they are. A holds the transformed kernels, the same for every
+        /// group of samples: the caller packs them once per call.
         /// </summary>
-        public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, GemmPath path)
+        public static void Pack<T>(ReadOnlySpan<T> a, Span<T> packed, int m, int k)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             const int positions = 16;
-            if (n % Lanes<T>(path) != 0 || a.Length < positions * m * k || b.Length < positions * k * n || c.Length < positions * m * n)
+            int matrix = m * k, blocked = m / 4 * 4 * k;
+            for (int xi = 0; xi < positions; xi++)
+            {
+                ReadOnlySpan<T> from = a.Slice(xi * matrix, matrix);
+                Span<T> to = packed.Slice(xi * matrix, matrix);
+                for (int block = 0; block < blocked; block += 4 * k)
+                {
+                    for (int p = 0; p < k; p++)
+                    {
+                        for (int r = 0; r < 4; r++)
+                        {
+                            to[block + (4 * p) + r] = from[block + (r * k) + p];
+                        }
+                    }
+                }
+
+                from.Slice(blocked).CopyTo(to.Slice(blocked));
+            }
+        }
+
+        /// <summary>
+        /// <c>C[ξ] = A[ξ] · B[ξ]</c> for the 16 positions: A <c>[m × k]</c> at <c>a + ξ·m·k</c> as <see cref="Pack{T}"/>
+        /// lays it out, B <c>[k × n]</c> at <c>b + ξ·k·n</c>, C <c>[m × n]</c> at <c>c + ξ·m·n</c>, both row-major; n a
+        /// multiple of <see cref="Lanes{T}"/>.
+        /// </summary>
+        public static void Multiply<T>(ReadOnlySpan<T> packed, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, GemmPath path)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            const int positions = 16;
+            if (n % Lanes<T>(path) != 0 || packed.Length < positions * m * k || b.Length < positions * k * n || c.Length < positions * m * n)
             {
                 throw new ArgumentException($"Expected n ({n}) a multiple of {Lanes<T>(path)} and spans of at least 16 products of [{m} × {k}] · [{k} × {n}].");
             }
 
-            fixed (T* pa = a, pb = b, pc = c)
+            fixed (T* pa = packed, pb = b, pc = c)
             {
                 for (int xi = 0; xi < positions; xi++)
                 {
@@ -72,127 +103,40 @@ namespace NetGen.Kernels
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        [ThreadStatic]
-        private static T[]? t_packed;
-
-        /// <summary>
-        /// <c>C = A · B</c>, A <c>[m × k]</c>, B and C with n columns (a multiple of the lanes), row-major. Each block of
-        /// 4 rows of A is first interleaved (<c>packed[p · 4 + r] = A[r, p]</c>), so that a step of the tiles reads its 4
-        /// values at fixed offsets from one pointer: the loop's address arithmetic had the front end near its limit.
-        /// </summary>
+        /// <summary><c>C = A · B</c>, A <c>[m × k]</c> packed by <see cref="WinogradProducts.Pack{T}"/>, B and C with n columns (a multiple of the lanes), row-major.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Multiply(T* a, T* b, T* c, int m, int k, int n)
+        public static void Multiply(T* packed, T* b, T* c, int m, int k, int n)
         {
             int w = TOps.Count, blocks = m / 4;
-            T[] buffer = t_packed is { } held && held.Length >= blocks * 4 * k ? held : t_packed = new T[Math.Max(blocks * 4 * k, 16)];
-            fixed (T* packed = buffer)
+
+            // Each panel of B (3 vectors wide, then 1) stays in L1 while every row tile of A passes over it. The rows after
+            // the last whole block of 4 are stored as they are, row i at i · k.
+            int j = 0;
+            for (; j + (3 * w) <= n; j += 3 * w)
             {
                 for (int block = 0; block < blocks; block++)
                 {
-                    T* from = a + ((nint)block * 4 * k), to = packed + ((nint)block * 4 * k);
-                    for (int p = 0; p < k; p++)
-                    {
-                        to[(4 * p) + 0] = from[p];
-                        to[(4 * p) + 1] = from[k + p];
-                        to[(4 * p) + 2] = from[(2 * k) + p];
-                        to[(4 * p) + 3] = from[(3 * k) + p];
-                    }
+                    Tile4x3(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
                 }
 
-                // Each panel of B (3 vectors wide, then 1) stays in L1 while every row tile of A passes over it.
-                int j = 0;
-                for (; j + (3 * w) <= n; j += 3 * w)
+                for (int i = 4 * blocks; i < m; i++)
                 {
-                    int block = 0;
-                    for (; Wide && block + 2 <= blocks; block += 2)
-                    {
-                        Tile8x3(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
-                    }
-
-                    for (; block < blocks; block++)
-                    {
-                        Tile4x3(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
-                    }
-
-                    for (int i = 4 * blocks; i < m; i++)
-                    {
-                        Tile1x3(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
-                    }
-                }
-
-                for (; j < n; j += w)
-                {
-                    for (int block = 0; block < blocks; block++)
-                    {
-                        Tile4x1(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
-                    }
-
-                    for (int i = 4 * blocks; i < m; i++)
-                    {
-                        Tile1x1(a + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
-                    }
+                    Tile1x3(packed + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
                 }
             }
-        }
 
-        /// <summary>Whether the vectors are 512 bits wide: AVX-512's 32 registers hold the 24 accumulators of <see cref="Tile8x3"/>.</summary>
-        private static bool Wide => TOps.Count * sizeof(T) == 64;
-
-        /// <summary>Eight rows of C × three vectors (two packed blocks of A, 4 values a step each), summed over the whole k in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Tile8x3(T* a, T* b, T* c, int k, nint n)
-        {
-            int w = TOps.Count;
-            T* second = a + (4 * (nint)k);
-            TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
-            TVector c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
-            TVector c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero;
-            TVector c60 = TOps.Zero, c61 = TOps.Zero, c62 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero, c72 = TOps.Zero;
-            for (T* end = second; a < end; a += 4, second += 4, b += n)
+            for (; j < n; j += w)
             {
-                TVector y0 = TOps.Load(b), y1 = TOps.Load(b + w), y2 = TOps.Load(b + (2 * w));
-                TVector x = TOps.Broadcast(a[0]);
-                c00 = TOps.MultiplyAdd(x, y0, c00);
-                c01 = TOps.MultiplyAdd(x, y1, c01);
-                c02 = TOps.MultiplyAdd(x, y2, c02);
-                x = TOps.Broadcast(a[1]);
-                c10 = TOps.MultiplyAdd(x, y0, c10);
-                c11 = TOps.MultiplyAdd(x, y1, c11);
-                c12 = TOps.MultiplyAdd(x, y2, c12);
-                x = TOps.Broadcast(a[2]);
-                c20 = TOps.MultiplyAdd(x, y0, c20);
-                c21 = TOps.MultiplyAdd(x, y1, c21);
-                c22 = TOps.MultiplyAdd(x, y2, c22);
-                x = TOps.Broadcast(a[3]);
-                c30 = TOps.MultiplyAdd(x, y0, c30);
-                c31 = TOps.MultiplyAdd(x, y1, c31);
-                c32 = TOps.MultiplyAdd(x, y2, c32);
-                x = TOps.Broadcast(second[0]);
-                c40 = TOps.MultiplyAdd(x, y0, c40);
-                c41 = TOps.MultiplyAdd(x, y1, c41);
-                c42 = TOps.MultiplyAdd(x, y2, c42);
-                x = TOps.Broadcast(second[1]);
-                c50 = TOps.MultiplyAdd(x, y0, c50);
-                c51 = TOps.MultiplyAdd(x, y1, c51);
-                c52 = TOps.MultiplyAdd(x, y2, c52);
-                x = TOps.Broadcast(second[2]);
-                c60 = TOps.MultiplyAdd(x, y0, c60);
-                c61 = TOps.MultiplyAdd(x, y1, c61);
-                c62 = TOps.MultiplyAdd(x, y2, c62);
-                x = TOps.Broadcast(second[3]);
-                c70 = TOps.MultiplyAdd(x, y0, c70);
-                c71 = TOps.MultiplyAdd(x, y1, c71);
-                c72 = TOps.MultiplyAdd(x, y2, c72);
-            }
+                for (int block = 0; block < blocks; block++)
+                {
+                    Tile4x1(packed + ((nint)block * 4 * k), b + j, c + ((nint)block * 4 * n) + j, k, n);
+                }
 
-            Store3(c, w, c00, c01, c02);
-            Store3(c + n, w, c10, c11, c12);
-            Store3(c + (2 * n), w, c20, c21, c22);
-            Store3(c + (3 * n), w, c30, c31, c32);
-            Store3(c + (4 * n), w, c40, c41, c42);
-            Store3(c + (5 * n), w, c50, c51, c52);
-            Store3(c + (6 * n), w, c60, c61, c62);
-            Store3(c + (7 * n), w, c70, c71, c72);
+                for (int i = 4 * blocks; i < m; i++)
+                {
+                    Tile1x1(packed + ((nint)i * k), b + j, c + ((nint)i * n) + j, k, n);
+                }
+            }
         }
 
         /// <summary>Four rows of C × three vectors, summed over the whole k in registers; A packed 4 values a step.</summary>
