@@ -5,8 +5,8 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// <c>-- --winograd [threads]</c>: where the time goes inside Winograd's three passes at the Fashion CNN's second layer
 /// (32 → 64 channels, 3 × 3, padding 1, 14 × 14 maps, batch 128) on one thread: each pass whole, and the same 16 GEMMs
-/// per sample group alone (so the transforms are the rest), and the sample groups' sizes. Then A/Bs of
-/// <see cref="Winograd.FastProducts"/> and <see cref="Winograd.TileRowOutputs"/> on and off through the layer, interleaved
+/// per sample group alone (so the transforms are the rest), and the sample groups' sizes. Then an A/B of
+/// <see cref="Winograd.FastProducts"/> on and off through the layer, interleaved
 /// over 15 rounds, medians, at <c>threads</c> (the layer splits the samples over them). With
 /// <c>WINOGRAD_PROBE=focused</c>, only the forward and input gradient passes, called straight, 41 rounds per switch.
 /// </summary>
@@ -92,7 +92,7 @@ internal static class WinogradProbe
         if (threads == 1 && Environment.GetEnvironmentVariable("WINOGRAD_PROBE") == "focused")
         {
             // Only the passes the switches change, called straight (no layer around them), 41 interleaved rounds.
-            foreach ((string switchName, Action<bool> set) in new (string, Action<bool>)[] { ("products", on => Winograd.FastProducts = on), ("tile-row outputs", on => Winograd.TileRowOutputs = on) })
+            foreach ((string switchName, Action<bool> set) in new (string, Action<bool>)[] { ("products", on => Winograd.FastProducts = on) })
             {
                 foreach ((string name, Action action) in new (string, Action)[] { ("forward", Forward), ("dX", InputGradient) })
                 {
@@ -205,7 +205,6 @@ internal static class WinogradProbe
         var switches = new (string Name, Action<bool> Set)[]
         {
             ("products", on => Winograd.FastProducts = on),
-            ("tile-row outputs", on => Winograd.TileRowOutputs = on),
         };
         foreach ((string switchName, Action<bool> set) in switches)
         {

@@ -83,7 +83,6 @@ namespace NetGen.Runtime.Tests
                     {
                         foreach (int[] shape in shapes)
                         {
-                            // The tile-row output transform with the fast products, the row by row one with the GEMM.
                             yield return [path.ToString(), threads, fast, shape];
                         }
                     }
@@ -105,7 +104,7 @@ namespace NetGen.Runtime.Tests
             double[] dy = TestMath.Rounded<T>(TestMath.Uniform(batch * filters * geometry.Positions, 4));
             double[] yRef = NaiveConvolution.Forward(x, w, b, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
             (double[] dwRef, _, double[] dxRef) = NaiveConvolution.Backward(x, w, dy, batch, channels, height, width, filters, 3, 3, 1, padding, padding, 1);
-            Winograd.FastProducts = Winograd.TileRowOutputs = fast;
+            Winograd.FastProducts = fast;
             Winograd.InputGradientOnEveryPath = true;
             try
             {
@@ -120,7 +119,7 @@ namespace NetGen.Runtime.Tests
             }
             finally
             {
-                Winograd.FastProducts = Winograd.TileRowOutputs = true;
+                Winograd.FastProducts = true;
                 Winograd.InputGradientOnEveryPath = false;
             }
         }

@@ -44,9 +44,6 @@ namespace NetGen.Kernels
         /// </summary>
         internal static bool FastProducts { get; set; } = true;
 
-        /// <summary>Whether the outputs are transformed a tile row at a time (the default); only the benchmarks turn it off.</summary>
-        internal static bool TileRowOutputs { get; set; } = true;
-
         /// <summary>Tile positions ξ of F(2 × 2, 3 × 3).</summary>
         private const int Positions = 16;
 
@@ -473,14 +470,7 @@ namespace NetGen.Kernels
                     for (int f = 0; f < filters; f++)
                     {
                         T bias = b.IsEmpty ? T.Zero : b[f];
-                        Span<T> map = ys.Slice(f * outputHeight * outputWidth, outputHeight * outputWidth);
-                        if (TileRowOutputs)
-                        {
-                            TransformOutputRows(m, map, f, filters, columns, s * tiles, tileRows, tileColumns, outputHeight, outputWidth, bias);
-                            continue;
-                        }
-
-                        TransformOutputs(m, map, f, filters, columns, s * tiles, tileRows, tileColumns, outputHeight, outputWidth, bias);
+                        TransformOutputs(m, ys.Slice(f * outputHeight * outputWidth, outputHeight * outputWidth), f, filters, columns, s * tiles, tileRows, tileColumns, outputHeight, outputWidth, bias);
                     }
                 }
             }
@@ -698,81 +688,6 @@ namespace NetGen.Kernels
                             Unsafe.Add(ref output, start + column + 1) = right[lane];
                         }
                     }
-                }
-            }
-        }
-
-        /// <summary>
-        /// <see cref="TransformOutputs{T}"/> a tile row at a time: each of the 16 products is loaded once for the block's
-        /// two output rows (row 0 of <c>Aᵀ M</c> is <c>m0 + (m1 + m2)</c>, row 1 is <c>(m1 − m2) − m3</c>), where the
-        /// row by row form loads the middle eight twice. The vector pairs of a tile row go from its last to its first,
-        /// each upper row before its lower one: a pair that runs past a row's end lands on the next row's first pair,
-        /// which is written later (the lower row's first pair comes last; the next tile row's, in the next round).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void TransformOutputRows<T>(Span<T> m, Span<T> y, int f, int filters, int columns, int t0, int tileRows, int tileColumns, int outputHeight, int outputWidth, T bias)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            int lanes = Vector<T>.Count, matrix = filters * columns;
-            ref T products = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), (f * columns) + t0);
-            ref T output = ref MemoryMarshal.GetReference(y);
-            var biases = new Vector<T>(bias);
-            int last = (tileColumns - 1) / lanes * lanes;
-            for (int ty = 0; ty < tileRows; ty++)
-            {
-                int upperStart = 2 * ty * outputWidth, lowerStart = upperStart + outputWidth;
-                bool hasLower = (2 * ty) + 1 < outputHeight;
-                for (int k = last; k >= 0; k -= lanes)
-                {
-                    int t = (ty * tileColumns) + k;
-                    Vector<T> u0, u1, u2, u3, l0, l1, l2, l3;
-                    (u0, l0) = Rows(ref products, 0, matrix, t);
-                    (u1, l1) = Rows(ref products, 1, matrix, t);
-                    (u2, l2) = Rows(ref products, 2, matrix, t);
-                    (u3, l3) = Rows(ref products, 3, matrix, t);
-
-                    // Times A: c0 + c1 + c2 and c1 − c2 − c3, the block's two columns.
-                    StorePair(u0 + u1 + u2 + biases, u1 - u2 - u3 + biases, ref output, y.Length, upperStart, 2 * k, outputWidth);
-                    if (hasLower)
-                    {
-                        StorePair(l0 + l1 + l2 + biases, l1 - l2 - l3 + biases, ref output, y.Length, lowerStart, 2 * k, outputWidth);
-                    }
-                }
-            }
-        }
-
-        /// <summary>Column <paramref name="j"/> of the block's rows 0 and 1 of <c>Aᵀ M</c>: <c>m0 + m1 + m2</c> and <c>m1 − m2 − m3</c> of positions j, 4 + j, 8 + j, 12 + j.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static (Vector<T> Upper, Vector<T> Lower) Rows<T>(ref T products, int j, int matrix, int t)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            Vector<T> m0 = Vector.LoadUnsafe(ref products, (nuint)((j * matrix) + t)), m1 = Vector.LoadUnsafe(ref products, (nuint)(((4 + j) * matrix) + t));
-            Vector<T> m2 = Vector.LoadUnsafe(ref products, (nuint)(((8 + j) * matrix) + t)), m3 = Vector.LoadUnsafe(ref products, (nuint)(((12 + j) * matrix) + t));
-            return (m0 + (m1 + m2), (m1 - m2) - m3);
-        }
-
-        /// <summary>
-        /// The blocks' left and right columns interleaved into one output row from column <paramref name="column"/>: by a
-        /// vector pair where the shuffles exist and the pair ends inside the map, else one value at a time up to the row's end.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StorePair<T>(Vector<T> left, Vector<T> right, ref T output, int length, int start, int column, int outputWidth)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            int lanes = Vector<T>.Count, at = start + column;
-            if (Vectors<T>.Shuffle && at + (2 * lanes) <= length)
-            {
-                Vectors<T>.Interleave(left, right, ref output, at);
-                return;
-            }
-
-            int end = Math.Min(outputWidth, column + (2 * lanes));
-            for (int c = column, lane = 0; c < end; c += 2, lane++)
-            {
-                Unsafe.Add(ref output, start + c) = left[lane];
-                if (c + 1 < end)
-                {
-                    Unsafe.Add(ref output, start + c + 1) = right[lane];
                 }
             }
         }
