@@ -11,7 +11,8 @@ namespace NetGen.Kernels
     /// to whole vectors. At that shape the general GEMM loses to its edges: a 64-row product leaves 4 rows for 2-row
     /// tiles after its 6-row ones, the group's last few tiles go through its scalar tail, each of the 16 products pays a
     /// dispatch and each B panel a copy. Here the tiles are 4 rows × 3 vectors (12 accumulators: fits 16 registers),
-    /// held over the whole k and stored once (8 rows × 3 vectors on the 512-bit path ran no faster); B is read in place (its rows are a few hundred bytes apart, in L1); A is interleaved by 4 rows once per call.
+    /// held over the whole k and stored once (8 rows × 3 vectors on the 512-bit path ran no faster); B is read in place
+    /// (its rows are a few hundred bytes apart, in L1); A is interleaved by 4 rows once per call.
     /// </summary>
     internal static unsafe class WinogradProducts
     {
