@@ -62,6 +62,12 @@ if (args is ["--conv", ..])
     return;
 }
 
+if (args is ["--winograd", ..])
+{
+    WinogradProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 if (args is ["--ab", _, ..])
 {
     StepAB.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);

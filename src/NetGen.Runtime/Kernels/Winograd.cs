@@ -12,7 +12,8 @@ namespace NetGen.Kernels
     /// 2 × 2 block of outputs comes from a 4 × 4 tile of the padded input with 16 multiplies per channel pair instead of
     /// 36. The forward pass, the input gradient (the same kind of convolution, with the kernels flipped and the two
     /// channel counts swapped) and the kernel gradient (through the same transforms, dY's blocks transformed by A) use
-    /// it; the products become 16 GEMMs over a group of samples.
+    /// it; the products become 16 GEMMs over a group of samples (on one thread the forward's and the input gradient's go
+    /// through <see cref="WinogradProducts"/>).
     /// </summary>
     /// <remarks>
     /// With <c>Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]</c>, <c>G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]</c> and
@@ -36,6 +37,13 @@ namespace NetGen.Kernels
         /// </summary>
         internal static bool DirectRows { get; set; } = true;
 
+        /// <summary>
+        /// Whether the forward's and the input gradient's products go through <see cref="WinogradProducts"/> on one thread
+        /// (the default; 1.1–1.2× the general GEMM's 16 calls at the Fashion CNN's second layer); only the benchmarks and tests
+        /// turn it off, to compare the two in one run.
+        /// </summary>
+        internal static bool FastProducts { get; set; } = true;
+
         /// <summary>Tile positions ξ of F(2 × 2, 3 × 3).</summary>
         private const int Positions = 16;
 
@@ -45,6 +53,12 @@ namespace NetGen.Kernels
         /// no faster. The kernel gradient's groups too: 8 or 16 samples were 15–50% slower (its buffers outgrow the L2 cache).
         /// </summary>
         private const int TargetTiles = 224;
+
+        /// <summary>The forward and input gradient's <see cref="TargetTiles"/> (the benchmarks try others).</summary>
+        internal static int ConvolveTiles { get; set; } = TargetTiles;
+
+        /// <summary>The kernel gradient's <see cref="TargetTiles"/> (the benchmarks try others).</summary>
+        internal static int WeightGradientTiles { get; set; } = TargetTiles;
 
         /// <summary>
         /// Whether <see cref="Forward{T}"/> computes this layer: a 3 × 3 window, stride 1, at least 8 input and output
@@ -98,7 +112,7 @@ namespace NetGen.Kernels
                 u = own;
             }
 
-            Convolve(x, u, hasBias ? b : ReadOnlySpan<T>.Empty, y, s0, s1, g, filters, scratch, path, maxThreads);
+            Convolve(x, u, hasBias ? b : ReadOnlySpan<T>.Empty, y, s0, s1, g, filters, scratch, path, maxThreads, fastProducts: true);
         }
 
         /// <summary>The length of the transformed kernels <c>U</c>: 16 matrices <c>[F × C]</c>.</summary>
@@ -122,7 +136,9 @@ namespace NetGen.Kernels
 
             // The flipped convolution runs over dy's maps (F channels of Ho × Wo) and gives C channels of H × W.
             var flipped = new WindowGeometry(filters, g.OutputHeight, g.OutputWidth, 3, 3, 1, 1, 2 - g.PaddingHeight, 2 - g.PaddingWidth);
-            Convolve(dy, u, ReadOnlySpan<T>.Empty, dx, s0, s1, flipped, g.Channels, scratch, path, maxThreads);
+            // Its products by WinogradProducts except on the 512-bit path, where the general GEMM ran 1.03–1.13× faster
+            // at the Fashion CNN's shape (64 channels in, 32 out; the transform is not taken there by default anyway).
+            Convolve(dy, u, ReadOnlySpan<T>.Empty, dx, s0, s1, flipped, g.Channels, scratch, path, maxThreads, fastProducts: path != GemmPath.Vector512);
         }
 
         /// <summary>
@@ -154,7 +170,7 @@ namespace NetGen.Kernels
             Scratch<T> scratch = Scratch<T>.ForThisThread();
             int channels = g.Channels, outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int tileRows = (outputHeight + 1) / 2, tileColumns = (outputWidth + 1) / 2, tiles = tileRows * tileColumns;
-            int group = Math.Max(1, Math.Min(s1 - s0, TargetTiles / tiles));
+            int group = Math.Max(1, Math.Min(s1 - s0, WeightGradientTiles / tiles));
             int lanes = Vector<T>.Count;
             int columnsPerPlane = tileColumns + 1 + lanes;
             int planeRows = (2 * tileRows) + 2;
@@ -392,28 +408,42 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>The transforms and the 16 GEMMs for samples <c>[s0, s1)</c>, in groups of about <see cref="TargetTiles"/> tiles.</summary>
+        /// <summary>
+        /// The transforms and the 16 GEMMs for samples <c>[s0, s1)</c>, in groups of about <see cref="TargetTiles"/> tiles;
+        /// the GEMMs by <see cref="WinogradProducts"/> on one thread where <paramref name="fastProducts"/>.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Convolve<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> u, ReadOnlySpan<T> b, Span<T> y, int s0, int s1, in WindowGeometry g, int filters, Scratch<T> scratch, GemmPath path, int maxThreads)
+        private static void Convolve<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> u, ReadOnlySpan<T> b, Span<T> y, int s0, int s1, in WindowGeometry g, int filters, Scratch<T> scratch, GemmPath path, int maxThreads, bool fastProducts)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int channels = g.Channels, outputHeight = g.OutputHeight, outputWidth = g.OutputWidth;
             int tileRows = (outputHeight + 1) / 2, tileColumns = (outputWidth + 1) / 2, tiles = tileRows * tileColumns;
-            int group = Math.Max(1, Math.Min(s1 - s0, TargetTiles / tiles));
+            int group = Math.Max(1, Math.Min(s1 - s0, ConvolveTiles / tiles));
             int lanes = Vector<T>.Count;
 
             // Every run of tiles is read and written by whole vectors: the buffers end with a vector of slack.
             int columnsPerPlane = tileColumns + 1 + lanes;
             int planeRows = (2 * tileRows) + 2;
             Span<T> planes = scratch.Planes(2 * planeRows * columnsPerPlane);
-            Span<T> v = scratch.Inputs((Positions * channels * group * tiles) + lanes);
-            Span<T> m = scratch.Products((Positions * filters * group * tiles) + lanes);
+
+            // The one-thread products take whole vectors of columns: each matrix's rows are padded to them (the padding's
+            // products are never read).
+            bool fast = fastProducts && FastProducts && maxThreads <= 1 && WinogradProducts.Supports<T>(path);
+            int padTo = fast ? WinogradProducts.Lanes<T>(path) : 1;
+            int widest = RoundUp(group * tiles, padTo);
+            Span<T> v = scratch.Inputs((Positions * channels * widest) + lanes);
+            Span<T> m = scratch.Products((Positions * filters * widest) + lanes);
             Span<T> line = stackalloc T[2 * (columnsPerPlane + lanes)];
+            Span<T> packed = fast ? scratch.Packed(u.Length) : Span<T>.Empty;
+            if (fast)
+            {
+                WinogradProducts.Pack(u, packed, filters, channels);
+            }
 
             int inputLength = g.InputLength, outputLength = filters * outputHeight * outputWidth;
             for (int first = s0; first < s1; first += group)
             {
-                int count = Math.Min(group, s1 - first), columns = count * tiles;
+                int count = Math.Min(group, s1 - first), columns = RoundUp(count * tiles, padTo);
                 for (int c = 0; c < channels; c++)
                 {
                     for (int s = 0; s < count; s++)
@@ -424,7 +454,12 @@ namespace NetGen.Kernels
                 }
 
                 // M[ξ] = U[ξ] · V[ξ]: [F × C] · [C × columns]
-                for (int xi = 0; xi < Positions; xi++)
+                if (fast)
+                {
+                    WinogradProducts.Multiply<T>(packed, v, m, filters, channels, columns, path);
+                }
+
+                for (int xi = 0; xi < Positions && !fast; xi++)
                 {
                     Gemm.Multiply(u.Slice(xi * filters * channels, filters * channels), v.Slice(xi * channels * columns, channels * columns), m.Slice(xi * filters * columns, filters * columns), filters, channels, columns, path, maxThreads);
                 }
@@ -440,6 +475,8 @@ namespace NetGen.Kernels
                 }
             }
         }
+
+        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
         /// <summary>
         /// The zero-padded map split into its even and odd columns: <c>even[r][k] = padded[r][2k]</c>,
@@ -745,23 +782,30 @@ namespace NetGen.Kernels
             [ThreadStatic]
             private static Scratch<T>? t_scratch;
 
-            private T[] _weights = [], _planes = [], _inputs = [], _products = [];
+            private T[] _weights = [], _packed = [], _planes = [], _inputs = [], _products = [];
 
             public static Scratch<T> ForThisThread() => t_scratch ??= new Scratch<T>();
 
             public Span<T> Weights(int length) => Grow(ref _weights, length);
 
+            /// <summary>The transformed kernels as <see cref="WinogradProducts.Pack{T}"/> lays them out.</summary>
+            public Span<T> Packed(int length) => Grow(ref _packed, length);
+
             public Span<T> Planes(int length) => Grow(ref _planes, length);
 
-            public Span<T> Inputs(int length) => Grow(ref _inputs, length);
+            /// <summary>
+            /// Zeroed when grown: the one-thread products' padding columns are never written by the transforms, and
+            /// garbage there (a denormal, say) would slow the products even though their results there are never read.
+            /// </summary>
+            public Span<T> Inputs(int length) => Grow(ref _inputs, length, zeroed: true);
 
             public Span<T> Products(int length) => Grow(ref _products, length);
 
-            private static Span<T> Grow(ref T[] buffer, int length)
+            private static Span<T> Grow(ref T[] buffer, int length, bool zeroed = false)
             {
                 if (buffer.Length < length)
                 {
-                    buffer = GC.AllocateUninitializedArray<T>(length);
+                    buffer = zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
                 }
 
                 return buffer.AsSpan(0, length);
