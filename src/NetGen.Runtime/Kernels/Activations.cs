@@ -548,44 +548,22 @@ namespace NetGen.Kernels
         {
             int length = CheckRows(x.Length, batch, features);
             Check.Length(y.Length, length, nameof(y), "batch × features");
-            if (length == 0)
-            {
-                return;
-            }
-
-            // Shift every row by its maximum, then take the exponentials of the whole batch in one vectorized call: rows
-            // of a classifier are short (10 classes), too short for vectors of their own, and scalar exponentials were
-            // nearly all of the time. y may be x itself: a row is read before it is written.
             for (int s = 0; s < batch; s++)
             {
                 ReadOnlySpan<T> xRow = x.Slice(s * features, features);
                 Span<T> yRow = y.Slice(s * features, features);
-                // By comparison, not T.Max (whose NaN handling chains dependent instructions); a NaN still makes its
-                // row NaN through the sum below.
-                T max = xRow[0];
-                for (int j = 1; j < features; j++)
-                {
-                    if (xRow[j] > max)
-                    {
-                        max = xRow[j];
-                    }
-                }
-
+                T max = T.NegativeInfinity;
                 for (int j = 0; j < features; j++)
                 {
-                    yRow[j] = xRow[j] - max;
+                    max = T.Max(max, xRow[j]);
                 }
-            }
 
-            Span<T> all = y.Slice(0, length);
-            TensorPrimitives.Exp<T>(all, all);
-            for (int s = 0; s < batch; s++)
-            {
-                Span<T> yRow = y.Slice(s * features, features);
                 T sum = T.Zero;
                 for (int j = 0; j < features; j++)
                 {
-                    sum += yRow[j];
+                    T e = T.Exp(xRow[j] - max);
+                    yRow[j] = e;
+                    sum += e;
                 }
 
                 T scale = T.One / sum;

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels
@@ -130,52 +129,22 @@ namespace NetGen.Kernels
 
             T inverseBatch = T.One / T.CreateTruncating(batch);
             double sum = 0;
-
-            // The shifted logits z − max of as many rows as fit, in double (exact for float logits), so that their
-            // exponentials are one vectorized call per chunk: scalar Math.Exp was most of this loss's time.
-            bool chunked = classes <= ShiftedChunk;
-            int rowsPerChunk = chunked ? ShiftedChunk / classes : 1;
-            Span<double> shifted = stackalloc double[chunked ? rowsPerChunk * classes : 0];
-            Span<double> exponentialsOfChunk = stackalloc double[shifted.Length];
-            Span<double> maxima = stackalloc double[chunked ? rowsPerChunk : 0];
-            int chunkStart = -rowsPerChunk;
             for (int s = 0; s < batch; s++)
             {
                 ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
                 ReadOnlySpan<T> t = targets.Slice(s * classes, classes);
 
                 // lse = max + log Σ e^(z − max)
-                double max;
-                double exponentials = 0;
-                if (chunked)
+                double max = double.NegativeInfinity;
+                for (int j = 0; j < classes; j++)
                 {
-                    if (s - chunkStart == rowsPerChunk)
-                    {
-                        chunkStart = s;
-                        int rows = Math.Min(rowsPerChunk, batch - s);
-                        ShiftByRowMaxima(logits.Slice(s * classes, rows * classes), shifted, maxima, rows, classes);
-                        TensorPrimitives.Exp<double>(shifted.Slice(0, rows * classes), exponentialsOfChunk);
-                    }
-
-                    int row = s - chunkStart;
-                    max = maxima[row];
-                    foreach (double e in exponentialsOfChunk.Slice(row * classes, classes))
-                    {
-                        exponentials += e;
-                    }
+                    max = Math.Max(max, double.CreateTruncating(z[j]));
                 }
-                else
-                {
-                    max = double.NegativeInfinity;
-                    for (int j = 0; j < classes; j++)
-                    {
-                        max = Math.Max(max, double.CreateTruncating(z[j]));
-                    }
 
-                    for (int j = 0; j < classes; j++)
-                    {
-                        exponentials += Math.Exp(double.CreateTruncating(z[j]) - max);
-                    }
+                double exponentials = 0;
+                for (int j = 0; j < classes; j++)
+                {
+                    exponentials += Math.Exp(double.CreateTruncating(z[j]) - max);
                 }
 
                 double lse = max + Math.Log(exponentials);
@@ -203,36 +172,6 @@ namespace NetGen.Kernels
             }
 
             return T.CreateTruncating(sum / batch);
-        }
-
-        // Shifted logits kept on the stack at once by SoftmaxCrossEntropy (4 KB); wider rows take the scalar loop.
-        private const int ShiftedChunk = 512;
-
-        // Row maxima by comparison, not Math.Max: its NaN handling is a chain of dependent instructions per element. A NaN
-        // logit is then skipped here but still makes its row's sum, and so the loss, NaN.
-        private static void ShiftByRowMaxima<T>(ReadOnlySpan<T> logits, Span<double> shifted, Span<double> maxima, int rows, int classes)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            TensorPrimitives.ConvertTruncating<T, double>(logits, shifted);
-            for (int r = 0; r < rows; r++)
-            {
-                Span<double> row = shifted.Slice(r * classes, classes);
-                double max = row[0];
-                for (int j = 1; j < row.Length; j++)
-                {
-                    if (row[j] > max)
-                    {
-                        max = row[j];
-                    }
-                }
-
-                for (int j = 0; j < row.Length; j++)
-                {
-                    row[j] -= max;
-                }
-
-                maxima[r] = max;
-            }
         }
 
         /// <summary>
