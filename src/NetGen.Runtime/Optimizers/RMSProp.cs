@@ -83,11 +83,12 @@ namespace NetGen.Optimizers
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                Vector<T> vAlpha = new(alpha), vEps = new(epsilon), vRho = new(rho), v1Rho = new(oneMinusRho);
+                Vector<T> vAlpha = new(alpha), vEps = new(epsilon), vRho = new(rho), v1Rho = new(oneMinusRho), vSmallestNormal = new(SubnormalFlush<T>.SmallestNormal);
                 for (; j <= parameters.Length - Vector<T>.Count; j += Vector<T>.Count)
                 {
                     var g = new Vector<T>(gradients.Slice(j));
                     Vector<T> s = (vRho * new Vector<T>(meanSquare.Slice(j))) + (v1Rho * g * g);
+                    s = Vector.ConditionalSelect(Vector.LessThan(s, vSmallestNormal), Vector<T>.Zero, s); // see SubnormalFlush
                     s.CopyTo(next.Slice(j));
                     (new Vector<T>(parameters.Slice(j)) - (vAlpha * g / (Vector.SquareRoot(s) + vEps))).CopyTo(parameters.Slice(j));
                 }
@@ -97,6 +98,7 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i];
                 T s = rho * meanSquare[i] + oneMinusRho * g * g;
+                s = s < SubnormalFlush<T>.SmallestNormal ? T.Zero : s;
                 next[i] = s;
                 parameters[i] -= alpha * g / (T.Sqrt(s) + epsilon);
             }

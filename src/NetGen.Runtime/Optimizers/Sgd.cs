@@ -120,6 +120,7 @@ namespace NetGen.Optimizers
             {
                 T g = gradients[i] + lambda * parameters[i];
                 T v = mu * velocity[i] + g;
+                v = T.Abs(v) < SubnormalFlush<T>.SmallestNormal ? T.Zero : v; // see SubnormalFlush
                 next[i] = v;
                 parameters[i] -= Nesterov ? alpha * (g + mu * v) : alpha * v;
             }
@@ -224,12 +225,13 @@ namespace NetGen.Optimizers
             GemmPath path = KernelPaths.PathOrScalar;
             if (path >= GemmPath.Vector512 && Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
             {
-                Vector512<T> vAlpha = Vector512.Create(alpha), vLambda = Vector512.Create(lambda), vMu = Vector512.Create(mu);
+                Vector512<T> vAlpha = Vector512.Create(alpha), vLambda = Vector512.Create(lambda), vMu = Vector512.Create(mu), vSmallestNormal = Vector512.Create(SubnormalFlush<T>.SmallestNormal);
                 for (; k + (nuint)Vector512<T>.Count <= n; k += (nuint)Vector512<T>.Count)
                 {
                     Vector512<T> p = Vector512.LoadUnsafe(ref p0, k);
                     Vector512<T> g = Vector512.LoadUnsafe(ref g0, k) + (vLambda * p);
                     Vector512<T> v = (vMu * Vector512.LoadUnsafe(ref v0, k)) + g;
+                    v = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(v), vSmallestNormal), Vector512<T>.Zero, v);
                     v.StoreUnsafe(ref n0, k);
                     (p - (nesterov ? vAlpha * (g + (vMu * v)) : vAlpha * v)).StoreUnsafe(ref p0, k);
                 }
@@ -237,12 +239,13 @@ namespace NetGen.Optimizers
 
             if (path >= GemmPath.Vector256 && Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
             {
-                Vector256<T> vAlpha = Vector256.Create(alpha), vLambda = Vector256.Create(lambda), vMu = Vector256.Create(mu);
+                Vector256<T> vAlpha = Vector256.Create(alpha), vLambda = Vector256.Create(lambda), vMu = Vector256.Create(mu), vSmallestNormal = Vector256.Create(SubnormalFlush<T>.SmallestNormal);
                 for (; k + (nuint)Vector256<T>.Count <= n; k += (nuint)Vector256<T>.Count)
                 {
                     Vector256<T> p = Vector256.LoadUnsafe(ref p0, k);
                     Vector256<T> g = Vector256.LoadUnsafe(ref g0, k) + (vLambda * p);
                     Vector256<T> v = (vMu * Vector256.LoadUnsafe(ref v0, k)) + g;
+                    v = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(v), vSmallestNormal), Vector256<T>.Zero, v);
                     v.StoreUnsafe(ref n0, k);
                     (p - (nesterov ? vAlpha * (g + (vMu * v)) : vAlpha * v)).StoreUnsafe(ref p0, k);
                 }
@@ -250,12 +253,13 @@ namespace NetGen.Optimizers
 
             if (path >= GemmPath.Vector128 && Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
             {
-                Vector128<T> vAlpha = Vector128.Create(alpha), vLambda = Vector128.Create(lambda), vMu = Vector128.Create(mu);
+                Vector128<T> vAlpha = Vector128.Create(alpha), vLambda = Vector128.Create(lambda), vMu = Vector128.Create(mu), vSmallestNormal = Vector128.Create(SubnormalFlush<T>.SmallestNormal);
                 for (; k + (nuint)Vector128<T>.Count <= n; k += (nuint)Vector128<T>.Count)
                 {
                     Vector128<T> p = Vector128.LoadUnsafe(ref p0, k);
                     Vector128<T> g = Vector128.LoadUnsafe(ref g0, k) + (vLambda * p);
                     Vector128<T> v = (vMu * Vector128.LoadUnsafe(ref v0, k)) + g;
+                    v = Vector128.ConditionalSelect(Vector128.LessThan(Vector128.Abs(v), vSmallestNormal), Vector128<T>.Zero, v);
                     v.StoreUnsafe(ref n0, k);
                     (p - (nesterov ? vAlpha * (g + (vMu * v)) : vAlpha * v)).StoreUnsafe(ref p0, k);
                 }
