@@ -41,15 +41,28 @@ internal static class StepAB
             adam.Step(network.Parameters, network.Gradients);
         }
 
+        (List<double> on, List<double> off, List<double> ratios) = Alternate(set, Step, 21);
+        double onMedian = Profile.Median(on), offMedian = Profile.Median(off);
+        Console.WriteLine($"on:  median {onMedian * 1e3:F2} ms, best {on.Min() * 1e3:F2} ms");
+        Console.WriteLine($"off: median {offMedian * 1e3:F2} ms, best {off.Min() * 1e3:F2} ms");
+        Console.WriteLine($"off / on: median {offMedian / onMedian:F3}×, best {off.Min() / on.Min():F3}×, median of the rounds' ratios {Profile.Median(ratios):F3}×");
+    }
+
+    /// <summary>
+    /// Times <paramref name="action"/> with a switch on and off, alternating for <paramref name="rounds"/> rounds (the
+    /// order alternating too, so that neither side always runs right after the other), and leaves the switch on. Returns
+    /// each side's times and each round's off / on ratio.
+    /// </summary>
+    internal static (List<double> On, List<double> Off, List<double> Ratios) Alternate(Action<bool> set, Action action, int rounds)
+    {
         List<double> on = [], off = [], ratios = [];
-        for (int round = 0; round < 21; round++)
+        for (int round = 0; round < rounds; round++)
         {
-            // The order alternates too, so that neither side always runs right after the other.
             bool onFirst = round % 2 == 0;
             set(onFirst);
-            double a = Profile.Time(Step);
+            double a = Profile.Time(action);
             set(!onFirst);
-            double b = Profile.Time(Step);
+            double b = Profile.Time(action);
             (double timeOn, double timeOff) = onFirst ? (a, b) : (b, a);
             on.Add(timeOn);
             off.Add(timeOff);
@@ -57,9 +70,6 @@ internal static class StepAB
         }
 
         set(true);
-        double onMedian = Profile.Median(on), offMedian = Profile.Median(off);
-        Console.WriteLine($"on:  median {onMedian * 1e3:F2} ms, best {on.Min() * 1e3:F2} ms");
-        Console.WriteLine($"off: median {offMedian * 1e3:F2} ms, best {off.Min() * 1e3:F2} ms");
-        Console.WriteLine($"off / on: median {offMedian / onMedian:F3}×, best {off.Min() / on.Min():F3}×, median of the rounds' ratios {Profile.Median(ratios):F3}×");
+        return (on, off, ratios);
     }
 }

@@ -96,21 +96,7 @@ internal static class WinogradProbe
             {
                 foreach ((string name, Action action) in new (string, Action)[] { ("forward", Forward), ("dX", InputGradient) })
                 {
-                    List<double> on = [], off = [], ratios = [];
-                    for (int round = 0; round < 41; round++)
-                    {
-                        bool onFirst = round % 2 == 0;
-                        set(onFirst);
-                        double a = Profile.Time(action);
-                        set(!onFirst);
-                        double c = Profile.Time(action);
-                        (double timeOn, double timeOff) = onFirst ? (a, c) : (c, a);
-                        on.Add(timeOn);
-                        off.Add(timeOff);
-                        ratios.Add(timeOff / timeOn);
-                    }
-
-                    set(true);
+                    (List<double> on, List<double> off, List<double> ratios) = StepAB.Alternate(set, action, 41);
                     Console.WriteLine($"focused {switchName}: {name,-8} new {Profile.Median(on) * 1e3:F3} ms, old {Profile.Median(off) * 1e3:F3} ms, old / new {Profile.Median(off) / Profile.Median(on):F3}× (median of rounds' ratios {Profile.Median(ratios):F3}×)");
                 }
             }
@@ -210,21 +196,7 @@ internal static class WinogradProbe
         {
             foreach ((string name, Action action) in passes)
             {
-                List<double> on = [], off = [], ratios = [];
-                for (int round = 0; round < 15; round++)
-                {
-                    bool onFirst = round % 2 == 0;
-                    set(onFirst);
-                    double a = Profile.Time(action);
-                    set(!onFirst);
-                    double c = Profile.Time(action);
-                    (double timeOn, double timeOff) = onFirst ? (a, c) : (c, a);
-                    on.Add(timeOn);
-                    off.Add(timeOff);
-                    ratios.Add(timeOff / timeOn);
-                }
-
-                set(true);
+                (List<double> on, List<double> off, List<double> ratios) = StepAB.Alternate(set, action, 15);
                 Console.WriteLine($"{switchName}: {name,-16} new {Profile.Median(on) * 1e3:F3} ms, old {Profile.Median(off) * 1e3:F3} ms, old / new {Profile.Median(off) / Profile.Median(on):F3}× (median of rounds' ratios {Profile.Median(ratios):F3}×)");
             }
         }
