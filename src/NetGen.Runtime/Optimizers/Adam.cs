@@ -330,9 +330,6 @@ namespace NetGen.Optimizers
             }
         }
 
-        // Moments below the smallest normal number are flushed to zero (see SubnormalFlush).
-        private static readonly T SmallestNormal = SubnormalFlush<T>.SmallestNormal;
-
         /// <summary>Whether a kernel sums the squared gradient: a type argument, so that each case is compiled without the test in its loop.</summary>
         private interface ISumMode
         {
@@ -375,7 +372,7 @@ namespace NetGen.Optimizers
                     Vector<T> vb1 = new(k.Beta1), v1b1 = new(k.OneMinusBeta1), vb2 = new(k.Beta2), v1b2 = new(k.OneMinusBeta2);
                     Vector<T> vAlpha = new(k.Alpha), vc1 = new(k.Correction1), vc2 = new(k.Correction2), vEps = new(k.Epsilon), vLimit = new(k.Limit);
                     Vector<T> within = Vector<T>.AllBitsSet;
-                    Vector<T> smallestNormal = new(SmallestNormal);
+                    Vector<T> smallestNormal = new(SubnormalFlush<T>.SmallestNormal); // moments below it are flushed to zero
                     Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero;
                     for (; i <= to - Vector<T>.Count; i += Vector<T>.Count)
                     {
@@ -434,8 +431,8 @@ namespace NetGen.Optimizers
 
                     T mi = k.Beta1 * m[i] + k.OneMinusBeta1 * g;
                     T vi = k.Beta2 * v[i] + k.OneMinusBeta2 * g * g;
-                    mi = T.Abs(mi) < SmallestNormal ? T.Zero : mi;
-                    vi = vi < SmallestNormal ? T.Zero : vi;
+                    mi = T.Abs(mi) < SubnormalFlush<T>.SmallestNormal ? T.Zero : mi;
+                    vi = vi < SubnormalFlush<T>.SmallestNormal ? T.Zero : vi;
                     nextM[i] = mi;
                     nextV[i] = vi;
                     if (previous != null)
