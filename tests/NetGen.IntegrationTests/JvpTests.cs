@@ -165,6 +165,42 @@ public class JvpTests
         Assert.Equal(0.0, net.LossJvp(inputs, labels, ReadOnlySpan<double>.Empty)); // an empty direction is 0
     }
 
+    // A BatchNorm → ReLU → MaxPool2D block's training pass keeps only the pooled maps: the training workspace holds
+    // BatchNorm's output, x̂ and the rectified map only once LossJvp needs them, grown with the tangent buffers.
+    [Fact]
+    public void A_pooled_blocks_full_maps_are_allocated_in_training_only_for_LossJvp_and_grow_with_its_batches()
+    {
+        var net = new ConvGcClassifier(2);
+        int[] sizes = [2, 5, 3, 7, 7, 1];
+        net.TrainStep(TestData.Inputs<double>(4, ConvGcClassifier.InputSize, 70), TestData.Labels(4, ConvGcClassifier.OutputSize, 70));
+        object workspace = TrainingWorkspace(net);
+        Assert.Empty(Field(workspace, "A2"));
+        Assert.Empty(Field(workspace, "A3"));
+        Assert.Empty(Field(workspace, "XHat2"));
+        Assert.Empty(Field(workspace, "DA3"));
+        Assert.NotEmpty(Field(workspace, "A1"));
+
+        // TrainStep and LossJvp at batches that grow and shrink, each LossJvp against the backward gradient.
+        foreach (int batch in sizes)
+        {
+            double[] inputs = TestData.Inputs<double>(batch, ConvGcClassifier.InputSize, 80 + batch);
+            int[] labels = TestData.Labels(batch, ConvGcClassifier.OutputSize, 80 + batch);
+            net.TrainStep(TestData.Inputs<double>(batch + 2, ConvGcClassifier.InputSize, 90 + batch), TestData.Labels(batch + 2, ConvGcClassifier.OutputSize, 90 + batch));
+            ForwardVersusReverseResult result = GradientCheck.ForwardVersusReverse<double>(net, inputs, labels, seed: batch);
+            Assert.True(result.RelativeError <= ExactTolerance, $"batch {batch}: {result}");
+            Assert.True(Field(workspace, "XHat2").Length >= batch * 324, $"batch {batch}: x̂ holds {Field(workspace, "XHat2").Length} values");
+            Assert.True(Field(workspace, "A3").Length >= batch * 324, $"batch {batch}: the rectified map holds {Field(workspace, "A3").Length} values");
+        }
+
+        Assert.Empty(Field(workspace, "A2")); // read only in inference, even by the tangent pass
+    }
+
+    private static object TrainingWorkspace(object net) =>
+        net.GetType().GetField("_trainingWorkspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(net)!;
+
+    private static Array Field(object workspace, string name) =>
+        (Array)workspace.GetType().GetField(name)!.GetValue(workspace)!;
+
     [Fact]
     public void Bad_lengths_are_ArgumentExceptions_and_change_nothing()
     {

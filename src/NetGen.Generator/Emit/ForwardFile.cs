@@ -41,21 +41,31 @@ internal static class ForwardFile
     {
         NetworkPlan plan = c.Plan;
         string t = c.T;
-        // When: the workspace flags under which a buffer is allocated (null: always).
+        // When: the workspace flags under which a buffer is allocated (null: always; "false": never here, the tangent
+        // buffers' EnsureTangentCapacity allocates it).
         var batchBuffers = new List<(string Field, string Type, int PerSample, string? When, string Purpose)>();
         foreach (PlannedLayer layer in plan.Layers)
         {
-            batchBuffers.Add((WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, null, $"{EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}"));
+            string output = $"{EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}";
+            batchBuffers.Add(BatchNormBlock.KeepsNoTrainingMap(plan, layer)
+                ? (WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, "!ForTraining", output + (BatchNormBlock.IsReLU(plan, layer) ? " (inference; in training only LossJvp writes it)" : " (inference only)"))
+                : (WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, null, output));
         }
 
         foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient))
         {
-            batchBuffers.Add((WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "ForTraining || WithGradients", $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (training and input gradients)"));
+            batchBuffers.Add(BatchNormBlock.IsReLU(plan, layer)
+                ? (WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "WithGradients", $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (input gradients; the training backward unpools straight to BatchNorm)")
+                : (WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "ForTraining || WithGradients", $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (training and input gradients)"));
         }
 
+        var tangentMaps = new HashSet<string>(BatchNormBlock.TangentMaps(plan).Select(m => m.Field), System.StringComparer.Ordinal);
         foreach (BatchBuffer buffer in BatchBuffers(plan))
         {
-            batchBuffers.Add((WorkspaceField(buffer.Local), buffer.Type(c), buffer.PerSample, buffer.AllocatedWhen, buffer.Purpose));
+            string field = WorkspaceField(buffer.Local);
+            batchBuffers.Add(tangentMaps.Contains(field)
+                ? (field, buffer.Type(c), buffer.PerSample, "false", "normalized inputs: a BatchNorm → ReLU → MaxPool2D block's backward recomputes them, only LossJvp keeps them")
+                : (field, buffer.Type(c), buffer.PerSample, buffer.AllocatedWhen, buffer.Purpose));
         }
 
         batchBuffers.Add(("Targets", t, plan.OutputSize, null, "T: targets, one-hot rows when training on labels"));
@@ -106,14 +116,15 @@ internal static class ForwardFile
                 w.Line();
                 w.Line("CheckBatch(batch);");
                 w.Line();
-                foreach (var buffer in batchBuffers)
+                var grown = batchBuffers.Where(b => b.When != "false").ToList();
+                foreach (var buffer in grown)
                 {
                     string local = "new" + buffer.Field;
                     string allocation = $"new {buffer.Type}[batch * {Literals.Int(buffer.PerSample)}]";
                     w.Line(buffer.When is not null ? $"var {local} = {buffer.When} ? {allocation} : {buffer.Field};" : $"var {local} = {allocation};");
                 }
 
-                foreach (var buffer in batchBuffers)
+                foreach (var buffer in grown)
                 {
                     w.Line($"{buffer.Field} = new{buffer.Field};");
                 }
@@ -185,15 +196,20 @@ internal static class ForwardFile
     /// Writes <paramref name="body"/> after declarations of the spans in <paramref name="used"/> (what its emitters declared),
     /// each over the first <c>batch</c> rows of its buffer, so the code reads as the math and declares nothing it does not use. In the forward pass
     /// (<paramref name="trainingFlag"/> names its <c>training</c> parameter) a training-only buffer is empty in an inference
-    /// workspace, so its span is taken only when training.
+    /// workspace, so its span is taken only when training; a block's BatchNorm and ReLU outputs are empty in the training
+    /// workspace (the ReLU's is there for the <paramref name="tangentPass"/>), so theirs are taken only in inference.
     /// </summary>
-    public static void WithSpans(SourceWriter w, EmitContext c, string body, ISet<string> used, string? trainingFlag = null)
+    public static void WithSpans(SourceWriter w, EmitContext c, string body, ISet<string> used, string? trainingFlag = null, bool tangentPass = false)
     {
         var declarations = new List<(string Local, string Line)>();
         foreach (PlannedLayer layer in c.Plan.Layers)
         {
             string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
-            declarations.Add(($"a{n}", $"var a{n} = ws.A{n}.AsSpan(0, batch * {size});"));
+            string output = $"ws.A{n}.AsSpan(0, batch * {size})";
+            // A block's BatchNorm output is read only in inference, its ReLU output in training only by the tangent pass:
+            // the training workspace keeps neither otherwise (BatchNormBlock.KeepsNoTrainingMap).
+            bool inferenceOnly = trainingFlag is not null && BatchNormBlock.KeepsNoTrainingMap(c.Plan, layer) && !(tangentPass && BatchNormBlock.IsReLU(c.Plan, layer));
+            declarations.Add(($"a{n}", inferenceOnly ? $"var a{n} = {trainingFlag} ? default : {output};" : $"var a{n} = {output};"));
             if (layer.HasOutputGradient)
             {
                 declarations.Add(($"dA{n}", $"var dA{n} = ws.DA{n}.AsSpan(0, batch * {size});"));

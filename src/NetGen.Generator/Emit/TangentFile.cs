@@ -51,6 +51,7 @@ internal static class TangentFile
     private static void WriteWorkspace(SourceWriter w, EmitContext c)
     {
         var buffers = Buffers(c);
+        var maps = BatchNormBlock.TangentMaps(c.Plan).ToList();
         int largest = buffers.Max(b => b.PerSample);
         bool hasState = c.Plan.Layers.Any(l => l.StateCount > 0);
         w.Line("// The tangent buffers are allocated the first time Jvp or LossJvp uses a workspace (EnsureTangentCapacity), so the");
@@ -89,6 +90,12 @@ internal static class TangentFile
                     w.Line($"var new{buffer.Field} = new {buffer.Type}[batch * {Literals.Int(buffer.PerSample)}];");
                 }
 
+                // The maps a block's training pass does not keep, which the training-mode tangent pass writes.
+                foreach ((string field, int perSample) in maps)
+                {
+                    w.Line($"var new{field} = ForTraining ? new {c.T}[batch * {Literals.Int(perSample)}] : {field};");
+                }
+
                 if (hasState)
                 {
                     w.Line($"var newSavedState = ForTraining && SavedState.Length == 0 ? new {c.T}[StateCount] : SavedState;");
@@ -97,6 +104,11 @@ internal static class TangentFile
                 foreach (var buffer in buffers)
                 {
                     w.Line($"{buffer.Field} = new{buffer.Field};");
+                }
+
+                foreach ((string field, _) in maps)
+                {
+                    w.Line($"{field} = new{field};");
                 }
 
                 if (hasState)
@@ -300,7 +312,7 @@ internal static class TangentFile
                 }
             }
 
-            ForwardFile.WithSpans(w, c, declarations.ToString() + body.ToString(), used, trainingFlag: "training");
+            ForwardFile.WithSpans(w, c, declarations.ToString() + body.ToString(), used, trainingFlag: "training", tangentPass: true);
         }
 
         w.Line();

@@ -44,6 +44,32 @@ internal static class BatchNormBlock
     }
 
     /// <summary>
+    /// Whether <paramref name="layer"/> is a block's BatchNorm or ReLU, whose full maps the training pass does not write:
+    /// the training workspace allocates their outputs only for the tangent pass (the ReLU's, which LossJvp writes; the
+    /// BatchNorm's is read only in inference), and the ReLU's gradient only for InputGradients.
+    /// </summary>
+    public static bool KeepsNoTrainingMap(NetworkPlan plan, PlannedLayer layer) => Starts(plan, layer) || IsReLU(plan, layer);
+
+    /// <summary>Whether <paramref name="layer"/> is a block's ReLU (the rectified map the tangent pass writes in training).</summary>
+    public static bool IsReLU(NetworkPlan plan, PlannedLayer layer) => Head(plan, layer) is PlannedLayer head && head.Number + 1 == layer.Number;
+
+    /// <summary>
+    /// The block's maps that only LossJvp's training-mode tangent pass writes, as (workspace field, values per sample):
+    /// x̂ and the rectified map. The training workspace allocates them with the tangent buffers.
+    /// </summary>
+    public static IEnumerable<(string Field, int PerSample)> TangentMaps(NetworkPlan plan)
+    {
+        foreach (PlannedLayer layer in plan.Layers)
+        {
+            if (Starts(plan, layer))
+            {
+                yield return ($"XHat{N(layer.Number)}", layer.OutputSize);
+                yield return ($"A{N(layer.Number + 1)}", plan.Layers[layer.Number].OutputSize);
+            }
+        }
+    }
+
+    /// <summary>
     /// A layer's forward code in a pass over the layers (the forward pass, the tangent pass), and the spans it uses into
     /// <paramref name="used"/>: a block's ReLU and pooling run as their own calls only in inference, the BatchNorm's
     /// training call computing them. With <paramref name="keepMaps"/> (the tangent pass) that call also writes x̂ and the
