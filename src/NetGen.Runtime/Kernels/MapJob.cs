@@ -32,6 +32,12 @@ namespace NetGen.Kernels
         /// <summary><see cref="Activations.ReLU{T}"/>, split into runs.</summary>
         ReLU,
 
+        /// <summary><see cref="BatchNorm.ForwardInferenceReLUMaxPoolPlanes{T}"/>, split by planes.</summary>
+        BatchNormReLUMaxPoolInference,
+
+        /// <summary><see cref="BatchNorm.BackwardInferenceReLUMaxPoolPlanes{T}"/>, split by planes.</summary>
+        BatchNormReLUMaxPoolInferenceBackward,
+
         /// <summary><see cref="Activations.ReLUBackward{T}"/>, split into runs.</summary>
         ReLUBackward,
     }
@@ -129,6 +135,12 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.BatchNormReLUMaxPoolBackwardFromInputs:
                     BatchNorm.BackwardReLUMaxPoolFromInputsPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Read(2), Read(3), Read(4), Read(5), Write(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolInference:
+                    BatchNorm.ForwardInferenceReLUMaxPoolPlanes(Read(0), Read(1), Read(2), Read(3), Read(4), Write(5), new Span<int>(_indexes, _indexLength), Geometry, First, Flag, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolInferenceBackward:
+                    BatchNorm.BackwardInferenceReLUMaxPoolPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Read(2), Read(3), Write(4), Geometry, First, u0, u1);
                     break;
                 case MapKind.MaxPool2By2:
                     Pooling.MaxForward2By2(Read(0), Write(1), new Span<int>(_indexes, _indexLength), u0, u1, Geometry, Flag);
