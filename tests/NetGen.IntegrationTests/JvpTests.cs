@@ -165,41 +165,55 @@ public class JvpTests
         Assert.Equal(0.0, net.LossJvp(inputs, labels, ReadOnlySpan<double>.Empty)); // an empty direction is 0
     }
 
-    // A BatchNorm → ReLU → MaxPool2D block's training pass keeps only the pooled maps: the training workspace holds
-    // BatchNorm's output, x̂ and the rectified map only once LossJvp needs them, grown with the tangent buffers.
+    // A BatchNorm → ReLU → MaxPool2D block's forward passes (training and inference) and backward passes keep only the
+    // pooled maps: the workspaces hold BatchNorm's output, x̂ and the rectified map only once Jvp or LossJvp needs them,
+    // grown with the tangent buffers, and the ReLU has no gradient buffer.
     [Fact]
-    public void A_pooled_blocks_full_maps_are_allocated_in_training_only_for_LossJvp_and_grow_with_its_batches()
+    public void A_pooled_blocks_full_maps_are_allocated_only_for_the_tangent_pass_and_grow_with_its_batches()
     {
         var net = new ConvGcClassifier(2);
-        int[] sizes = [2, 5, 3, 7, 7, 1];
+        const int PerSample = 324;
         net.TrainStep(TestData.Inputs<double>(4, ConvGcClassifier.InputSize, 70), TestData.Labels(4, ConvGcClassifier.OutputSize, 70));
-        object workspace = TrainingWorkspace(net);
-        Assert.Empty(Field(workspace, "A2"));
-        Assert.Empty(Field(workspace, "A3"));
-        Assert.Empty(Field(workspace, "XHat2"));
-        Assert.Empty(Field(workspace, "DA3"));
-        Assert.NotEmpty(Field(workspace, "A1"));
+        object training = Field(net, "_trainingWorkspace");
+        Assert.Empty(Buffer(training, "A2"));
+        Assert.Empty(Buffer(training, "A3"));
+        Assert.Empty(Buffer(training, "XHat2"));
+        Assert.NotEmpty(Buffer(training, "A1"));
+        Assert.Null(training.GetType().GetField("DA3"));
 
         // TrainStep and LossJvp at batches that grow and shrink, each LossJvp against the backward gradient.
-        foreach (int batch in sizes)
+        foreach (int batch in new[] { 2, 5, 3, 7, 7, 1 })
         {
             double[] inputs = TestData.Inputs<double>(batch, ConvGcClassifier.InputSize, 80 + batch);
             int[] labels = TestData.Labels(batch, ConvGcClassifier.OutputSize, 80 + batch);
             net.TrainStep(TestData.Inputs<double>(batch + 2, ConvGcClassifier.InputSize, 90 + batch), TestData.Labels(batch + 2, ConvGcClassifier.OutputSize, 90 + batch));
             ForwardVersusReverseResult result = GradientCheck.ForwardVersusReverse<double>(net, inputs, labels, seed: batch);
             Assert.True(result.RelativeError <= ExactTolerance, $"batch {batch}: {result}");
-            Assert.True(Field(workspace, "XHat2").Length >= batch * 324, $"batch {batch}: x̂ holds {Field(workspace, "XHat2").Length} values");
-            Assert.True(Field(workspace, "A3").Length >= batch * 324, $"batch {batch}: the rectified map holds {Field(workspace, "A3").Length} values");
+            Assert.True(Buffer(training, "XHat2").Length >= batch * PerSample, $"batch {batch}: x̂ holds {Buffer(training, "XHat2").Length} values");
+            Assert.True(Buffer(training, "A3").Length >= batch * PerSample, $"batch {batch}: the rectified map holds {Buffer(training, "A3").Length} values");
         }
 
-        Assert.Empty(Field(workspace, "A2")); // read only in inference, even by the tangent pass
+        Assert.Empty(Buffer(training, "A2")); // read only in inference, even by the tangent pass
+
+        // Inference: Predict and InputGradients keep no full map of the block; Jvp adds them.
+        double[] x = TestData.Inputs<double>(3, ConvGcClassifier.InputSize, 71);
+        var outputs = new double[3 * ConvGcClassifier.OutputSize];
+        net.Predict(x, outputs);
+        net.InputGradients(x, TestData.Labels(3, ConvGcClassifier.OutputSize, 71), new double[x.Length]);
+        object inference = ((object?[])Field(net, "_workspaces")).First(w => w is not null)!;
+        Assert.NotEmpty(Buffer(inference, "A1"));
+        Assert.Empty(Buffer(inference, "A2"));
+        Assert.Empty(Buffer(inference, "A3"));
+        net.Jvp(x, TestData.Inputs<double>(3, ConvGcClassifier.InputSize, 72), ReadOnlySpan<double>.Empty, outputs, new double[outputs.Length]);
+        Assert.True(Buffer(inference, "A2").Length >= 3 * PerSample);
+        Assert.True(Buffer(inference, "A3").Length >= 3 * PerSample);
+        Assert.Empty(Buffer(inference, "XHat2"));
     }
 
-    private static object TrainingWorkspace(object net) =>
-        net.GetType().GetField("_trainingWorkspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(net)!;
+    private static object Field(object owner, string name) =>
+        owner.GetType().GetField(name, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)!.GetValue(owner)!;
 
-    private static Array Field(object workspace, string name) =>
-        (Array)workspace.GetType().GetField(name)!.GetValue(workspace)!;
+    private static Array Buffer(object workspace, string name) => (Array)Field(workspace, name);
 
     [Fact]
     public void Bad_lengths_are_ArgumentExceptions_and_change_nothing()

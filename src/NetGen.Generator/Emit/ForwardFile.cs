@@ -47,15 +47,17 @@ internal static class ForwardFile
         foreach (PlannedLayer layer in plan.Layers)
         {
             string output = $"{EmitContext.Math(layer.Number)}: output of layer {Literals.Int(layer.Number)}, {layer.Kind}";
-            batchBuffers.Add(BatchNormBlock.KeepsNoTrainingMap(plan, layer)
-                ? (WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, "!ForTraining", output + (BatchNormBlock.IsReLU(plan, layer) ? " (inference; in training only LossJvp writes it)" : " (inference only)"))
+            batchBuffers.Add(BatchNormBlock.KeepsNoMap(plan, layer)
+                ? (WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, "false", output + " (only the tangent pass writes it: allocated with the tangent buffers)")
                 : (WorkspaceField(EmitContext.A(layer.Number)), t, layer.OutputSize, null, output));
         }
 
-        foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient))
+        // A block's ReLU has no gradient buffer: both backward passes unpool straight to BatchNorm, and the training one
+        // uses BatchNorm's output gradient as its scratch.
+        foreach (PlannedLayer layer in plan.Layers.Where(l => l.HasOutputGradient && !BatchNormBlock.IsReLU(plan, l)))
         {
-            batchBuffers.Add(BatchNormBlock.IsReLU(plan, layer)
-                ? (WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "WithGradients", $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (input gradients; the training backward unpools straight to BatchNorm)")
+            batchBuffers.Add(BatchNormBlock.Starts(plan, layer)
+                ? (WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "ForTraining", $"scratch of the training backward of layers {Literals.Int(layer.Number)} to {Literals.Int(layer.Number + 2)}, in one pass over each map")
                 : (WorkspaceField(EmitContext.DA(layer.Number)), t, layer.OutputSize, "ForTraining || WithGradients", $"d{EmitContext.Math(layer.Number)} = ∂J/∂{EmitContext.Math(layer.Number)} (training and input gradients)"));
         }
 
@@ -196,8 +198,8 @@ internal static class ForwardFile
     /// Writes <paramref name="body"/> after declarations of the spans in <paramref name="used"/> (what its emitters declared),
     /// each over the first <c>batch</c> rows of its buffer, so the code reads as the math and declares nothing it does not use. In the forward pass
     /// (<paramref name="trainingFlag"/> names its <c>training</c> parameter) a training-only buffer is empty in an inference
-    /// workspace, so its span is taken only when training; a block's BatchNorm and ReLU outputs are empty in the training
-    /// workspace (the ReLU's is there for the <paramref name="tangentPass"/>), so theirs are taken only in inference.
+    /// workspace, so its span is taken only when training; in the <paramref name="tangentPass"/>, a block's BatchNorm
+    /// output is there only in inference.
     /// </summary>
     public static void WithSpans(SourceWriter w, EmitContext c, string body, ISet<string> used, string? trainingFlag = null, bool tangentPass = false)
     {
@@ -206,11 +208,11 @@ internal static class ForwardFile
         {
             string n = Literals.Int(layer.Number), size = Literals.Int(layer.OutputSize);
             string output = $"ws.A{n}.AsSpan(0, batch * {size})";
-            // A block's BatchNorm output is read only in inference, its ReLU output in training only by the tangent pass:
-            // the training workspace keeps neither otherwise (BatchNormBlock.KeepsNoTrainingMap).
-            bool inferenceOnly = trainingFlag is not null && BatchNormBlock.KeepsNoTrainingMap(c.Plan, layer) && !(tangentPass && BatchNormBlock.IsReLU(c.Plan, layer));
+            // Only the tangent pass uses a block's full maps, and BatchNorm's output there only in inference: the training
+            // workspace has none (BatchNormBlock.TangentMaps).
+            bool inferenceOnly = tangentPass && BatchNormBlock.Starts(c.Plan, layer);
             declarations.Add(($"a{n}", inferenceOnly ? $"var a{n} = {trainingFlag} ? default : {output};" : $"var a{n} = {output};"));
-            if (layer.HasOutputGradient)
+            if (layer.HasOutputGradient && !BatchNormBlock.IsReLU(c.Plan, layer))
             {
                 declarations.Add(($"dA{n}", $"var dA{n} = ws.DA{n}.AsSpan(0, batch * {size});"));
             }

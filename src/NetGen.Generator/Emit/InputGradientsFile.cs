@@ -103,9 +103,24 @@ internal static class InputGradientsFile
             {
                 PlannedLayer layer = plan.Layers[i];
                 LayerEmitter emitter = LayerEmitter.For(layer.Spec);
-                used.UnionWith(emitter.InputGradientsSpans(layer));
                 body.Line();
                 body.Line($"// Layer {Literals.Int(layer.Number)}: {emitter.Sentence(layer)}.  {InferenceMath(emitter, layer)}");
+                if (BatchNormBlock.Head(plan, layer) is PlannedLayer head)
+                {
+                    body.Line(BatchNormBlock.MemberNote(head));
+                    continue;
+                }
+
+                if (BatchNormBlock.Starts(plan, layer))
+                {
+                    int n = layer.Number;
+                    body.Line($"// with layers {Literals.Int(n + 2)} and {Literals.Int(n + 1)}, in one pass over each map: dA{Literals.Int(n - 1)} = (dA{Literals.Int(n + 2)} unpooled where A{Literals.Int(n + 2)} > 0, that is dA{Literals.Int(n + 1)} ⊙ [A{Literals.Int(n)} > 0]) ⊙ γ{Literals.Int(n)}/√(running σ² + ε)");
+                    used.UnionWith(BatchNormBlock.InputGradientsSpans(layer));
+                    body.Line(BatchNormBlock.InputGradientsCall(plan, layer, c));
+                    continue;
+                }
+
+                used.UnionWith(emitter.InputGradientsSpans(layer));
                 emitter.InputGradients(body, layer, c);
             }
 

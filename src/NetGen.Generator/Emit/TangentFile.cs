@@ -90,10 +90,11 @@ internal static class TangentFile
                     w.Line($"var new{buffer.Field} = new {buffer.Type}[batch * {Literals.Int(buffer.PerSample)}];");
                 }
 
-                // The maps a block's training pass does not keep, which the training-mode tangent pass writes.
-                foreach ((string field, int perSample) in maps)
+                // A BatchNorm → ReLU → MaxPool2D block's full maps: only the tangent pass writes them.
+                foreach ((string field, int perSample, string? when) in maps)
                 {
-                    w.Line($"var new{field} = ForTraining ? new {c.T}[batch * {Literals.Int(perSample)}] : {field};");
+                    string allocation = $"new {c.T}[batch * {Literals.Int(perSample)}]";
+                    w.Line(when is null ? $"var new{field} = {allocation};" : $"var new{field} = {when} ? {allocation} : {field};");
                 }
 
                 if (hasState)
@@ -106,7 +107,7 @@ internal static class TangentFile
                     w.Line($"{buffer.Field} = new{buffer.Field};");
                 }
 
-                foreach ((string field, _) in maps)
+                foreach ((string field, _, _) in maps)
                 {
                     w.Line($"{field} = new{field};");
                 }

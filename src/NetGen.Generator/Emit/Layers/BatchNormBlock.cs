@@ -11,9 +11,12 @@ namespace NetGen.Generator.Emit.Layers;
 /// output and the rectified map are each one scratch map in the kernel (the maps are memory-bound, and writing two full
 /// maps, then reading them back, was most of the block's traffic). The backward recomputes x̂ = (x − μ)·invStd from the
 /// convolution's output with the same operations (the same bits), and takes ReLU's mask from the pooled maps (the only
-/// positions that get a gradient are the argmax ones, where max(y, 0) &gt; 0 ⟺ y &gt; 0). The tangent pass keeps the
-/// call that writes every map, as its tangents read x̂ and the rectified map. Each layer keeps its comment; the pooling
-/// and the ReLU say that the BatchNorm's call computes them (in inference they are their own calls).
+/// positions that get a gradient are the argmax ones, where max(y, 0) &gt; 0 ⟺ y &gt; 0). Inference is one pass per map
+/// too (<c>BatchNorm.ForwardInferenceReLUMaxPool</c>), and <c>InputGradients</c> unpools straight into the block's input
+/// gradient (<c>BatchNorm.BackwardInferenceReLUMaxPool</c>). The tangent pass keeps the calls that write every map, as
+/// its tangents read x̂, BatchNorm's output and the rectified map; only it needs those buffers. Each layer keeps its
+/// comment; the pooling and the ReLU say that the BatchNorm's calls compute them (in the tangent pass they are their
+/// own calls in inference).
 /// </summary>
 internal static class BatchNormBlock
 {
@@ -44,36 +47,38 @@ internal static class BatchNormBlock
     }
 
     /// <summary>
-    /// Whether <paramref name="layer"/> is a block's BatchNorm or ReLU, whose full maps the training pass does not write:
-    /// the training workspace allocates their outputs only for the tangent pass (the ReLU's, which LossJvp writes; the
-    /// BatchNorm's is read only in inference), and the ReLU's gradient only for InputGradients.
+    /// Whether <paramref name="layer"/> is a block's BatchNorm or ReLU, whose full maps neither the forward pass (training
+    /// or inference) nor the backward passes write: only the tangent pass does, so the workspaces allocate them with the
+    /// tangent buffers (<see cref="TangentMaps"/>).
     /// </summary>
-    public static bool KeepsNoTrainingMap(NetworkPlan plan, PlannedLayer layer) => Starts(plan, layer) || IsReLU(plan, layer);
+    public static bool KeepsNoMap(NetworkPlan plan, PlannedLayer layer) => Starts(plan, layer) || IsReLU(plan, layer);
 
-    /// <summary>Whether <paramref name="layer"/> is a block's ReLU (the rectified map the tangent pass writes in training).</summary>
+    /// <summary>Whether <paramref name="layer"/> is a block's ReLU.</summary>
     public static bool IsReLU(NetworkPlan plan, PlannedLayer layer) => Head(plan, layer) is PlannedLayer head && head.Number + 1 == layer.Number;
 
     /// <summary>
-    /// The block's maps that only LossJvp's training-mode tangent pass writes, as (workspace field, values per sample):
-    /// x̂ and the rectified map. The training workspace allocates them with the tangent buffers.
+    /// The block's full maps, which only the tangent pass (Jvp, LossJvp) writes, as (workspace field, values per sample,
+    /// the workspace flag under which it is allocated, or null for both kinds): x̂ (training), BatchNorm's output
+    /// (inference) and the rectified map (both).
     /// </summary>
-    public static IEnumerable<(string Field, int PerSample)> TangentMaps(NetworkPlan plan)
+    public static IEnumerable<(string Field, int PerSample, string? When)> TangentMaps(NetworkPlan plan)
     {
         foreach (PlannedLayer layer in plan.Layers)
         {
             if (Starts(plan, layer))
             {
-                yield return ($"XHat{N(layer.Number)}", layer.OutputSize);
-                yield return ($"A{N(layer.Number + 1)}", plan.Layers[layer.Number].OutputSize);
+                yield return ($"XHat{N(layer.Number)}", layer.OutputSize, "ForTraining");
+                yield return ($"A{N(layer.Number)}", layer.OutputSize, "!ForTraining");
+                yield return ($"A{N(layer.Number + 1)}", plan.Layers[layer.Number].OutputSize, null);
             }
         }
     }
 
     /// <summary>
     /// A layer's forward code in a pass over the layers (the forward pass, the tangent pass), and the spans it uses into
-    /// <paramref name="used"/>: a block's ReLU and pooling run as their own calls only in inference, the BatchNorm's
-    /// training call computing them. With <paramref name="keepMaps"/> (the tangent pass) that call also writes x̂ and the
-    /// rectified map.
+    /// <paramref name="used"/>: a block's ReLU and pooling are computed by the BatchNorm's calls. With
+    /// <paramref name="keepMaps"/> (the tangent pass) its training call also writes x̂ and the rectified map, and in
+    /// inference the three layers keep their own calls.
     /// </summary>
     public static void Forward(SourceWriter body, NetworkPlan plan, PlannedLayer layer, LayerEmitter emitter, EmitContext context, ISet<string> used, bool keepMaps)
     {
@@ -84,10 +89,16 @@ internal static class BatchNormBlock
             return;
         }
 
-        used.UnionWith(emitter.ForwardSpans(layer));
-        if (Head(plan, layer) is PlannedLayer head)
+        if (Head(plan, layer) is PlannedLayer head && !keepMaps)
         {
-            body.Line(ForwardNote(head));
+            body.Line(MemberForwardNote(head));
+            return;
+        }
+
+        used.UnionWith(emitter.ForwardSpans(layer));
+        if (Head(plan, layer) is PlannedLayer member)
+        {
+            body.Line(ForwardNote(member));
             body.Line("if (!training)");
             body.Indent();
             emitter.Forward(body, layer, context);
@@ -98,9 +109,36 @@ internal static class BatchNormBlock
         emitter.Forward(body, layer, context);
     }
 
-    /// <summary>The line under a member's comment in the forward pass: where its training code is.</summary>
+    /// <summary>The line under a member's comment in the tangent pass: where its training code is.</summary>
     public static string ForwardNote(PlannedLayer head) =>
         $"// in training computed by layer {Literals.Int(head.Number)}'s call above (normalize, rectify and pool each map in one pass)";
+
+    /// <summary>The line under a member's comment in the forward pass: where its code is, in training and inference.</summary>
+    public static string MemberForwardNote(PlannedLayer head) =>
+        $"// computed by layer {Literals.Int(head.Number)}'s calls above (normalize, rectify and pool each map in one pass)";
+
+    /// <summary>The block's forward call in inference: the pooled maps and argmax, from the running statistics.</summary>
+    public static string InferenceCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
+    {
+        int n = head.Number;
+        var spec = (BatchNormSpec)head.Spec;
+        return $"{RuntimeTypes.BatchNorm}.ForwardInferenceReLUMaxPool({EmitContext.A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {EmitContext.A(n + 2)}, argmax{N(n + 2)}, batch, {Sizes(plan.Layers[n + 1])}, epsilon: {context.Real(spec.Epsilon)});";
+    }
+
+    /// <summary>The block's input-gradient call in inference: dA{n−1} from the pooled maps' gradient, unpooled where A{n+2} &gt; 0.</summary>
+    public static string InputGradientsCall(NetworkPlan plan, PlannedLayer head, EmitContext context)
+    {
+        int n = head.Number;
+        var spec = (BatchNormSpec)head.Spec;
+        return $"{RuntimeTypes.BatchNorm}.BackwardInferenceReLUMaxPool(argmax{N(n + 2)}, {EmitContext.DA(n + 2)}, {EmitContext.A(n + 2)}, gamma{N(n)}, runningVariance{N(n)}, {EmitContext.DA(n - 1)}, batch, {Sizes(plan.Layers[n + 1])}, epsilon: {context.Real(spec.Epsilon)});";
+    }
+
+    /// <summary>The spans <see cref="InputGradientsCall"/> uses.</summary>
+    public static IEnumerable<string> InputGradientsSpans(PlannedLayer head)
+    {
+        int n = head.Number;
+        return new[] { $"argmax{N(n + 2)}", EmitContext.DA(n + 2), EmitContext.A(n + 2), EmitContext.DA(n - 1) };
+    }
 
     /// <summary>
     /// The block's forward call in training: the pooled maps, argmax and the batch statistics only, or with
@@ -123,7 +161,7 @@ internal static class BatchNormBlock
         int n = head.Number;
         return keepMaps
             ? new[] { EmitContext.A(n - 1), $"xHat{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n), EmitContext.A(n + 1), EmitContext.A(n + 2), $"argmax{N(n + 2)}" }
-            : new[] { EmitContext.A(n - 1), $"mean{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n), EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
+            : new[] { EmitContext.A(n - 1), $"mean{N(n)}", $"inverseStd{N(n)}", EmitContext.A(n + 2), $"argmax{N(n + 2)}" };
     }
 
     /// <summary>The block's buffers beyond its layers' own: the batch means the backward recomputes x̂ with.</summary>

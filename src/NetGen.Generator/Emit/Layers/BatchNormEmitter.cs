@@ -100,7 +100,7 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         {
             writer.Line(keepMaps
                 ? $"// in training with layers {N(n + 1)} and {N(n + 2)}, in one pass over each map: the above rectified in place, A{N(n + 1)} = max(A{N(n)}, 0) (A{N(n)} itself only in inference), then A{N(n + 2)} and argmax{N(n + 2)} pooled"
-                : $"// in training with layers {N(n + 1)} and {N(n + 2)}, one map at a time: the above, A{N(n + 1)} = max(A{N(n)}, 0), pooled into A{N(n + 2)} and argmax{N(n + 2)}; of these only A{N(n + 2)}, argmax{N(n + 2)}, μ{N(n)} and 1/√(σ² + ε) are kept (the backward recomputes X̂{N(n)} from A{N(n - 1)})");
+                : $"// with layers {N(n + 1)} and {N(n + 2)}, one map at a time: the above, A{N(n + 1)} = max(A{N(n)}, 0), pooled into A{N(n + 2)} and argmax{N(n + 2)}; of these only A{N(n + 2)} and argmax{N(n + 2)} are kept, and in training μ{N(n)} and 1/√(σ² + ε) (the backward recomputes X̂{N(n)} from A{N(n - 1)})");
         }
 
         writer.Line("if (training)");
@@ -117,7 +117,9 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         writer.Unindent();
         writer.Line("else");
         writer.Indent();
-        writer.Line($"{RuntimeTypes.BatchNorm}.ForwardInference({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {A(n)}, {sizes}, epsilon: {context.Real(Spec(layer).Epsilon)});");
+        writer.Line(block && !keepMaps
+            ? BatchNormBlock.InferenceCall(context.Plan, layer, context)
+            : $"{RuntimeTypes.BatchNorm}.ForwardInference({A(n - 1)}, gamma{N(n)}, beta{N(n)}, runningMean{N(n)}, runningVariance{N(n)}, {A(n)}, {sizes}, epsilon: {context.Real(Spec(layer).Epsilon)});");
         writer.Unindent();
     }
 
