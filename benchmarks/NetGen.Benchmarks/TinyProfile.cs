@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees), <c>all</c> (the default) every one; <c>workspace</c>
 /// compares a one-sample call's workspace hand-over.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -29,6 +29,7 @@ internal static class TinyProfile
         ("fused-backward", on => GemmTuning.FusedBackward = on),
         ("aligned-sgd", on => GemmTuning.AlignedSgd = on),
         ("row-pointers", on => GemmTuning.RowPointerDots = on),
+        ("wide-trees", on => GemmTuning.WideTrees = on),
     ];
 
     public static void Run(string which = "all")

@@ -57,7 +57,7 @@ namespace NetGen.Runtime.Tests
 
         [Theory]
         [MemberData(nameof(Paths))]
-        public void Forward_gives_the_same_bits_with_and_without_row_pointers_at_every_size_to_40(string name)
+        public void Forward_gives_the_same_bits_with_and_without_row_pointers_and_wide_trees_at_every_size_to_40(string name)
         {
             // Every inputs × outputs in 1..40 (the 8- and 4-output blocks with their row pointers where k is a whole number of
             // vectors, the dot tiles elsewhere), against the rows indexed inside the loop and the 1 × 4 tiles, and a double product.
@@ -68,21 +68,24 @@ namespace NetGen.Runtime.Tests
                 {
                     double[] x = Values(inputs, inputs), w = Values(outputs * inputs, outputs + 50), b = Values(outputs, inputs + outputs);
                     T[] tx = TestMath.To<T>(x), tw = TestMath.To<T>(w), tb = TestMath.To<T>(b);
-                    T[] before = TestMath.Garbage<T>(outputs), after = TestMath.Garbage<T>(outputs);
-                    bool saved = GemmTuning.RowPointerDots;
+                    T[] before = TestMath.Garbage<T>(outputs), after = TestMath.Garbage<T>(outputs), narrowTrees = TestMath.Garbage<T>(outputs);
+                    (bool savedRows, bool savedTrees) = (GemmTuning.RowPointerDots, GemmTuning.WideTrees);
                     try
                     {
                         GemmTuning.RowPointerDots = false;
                         SingleSample.Forward<T>(tx, tw, tb, before, inputs, outputs, path);
                         GemmTuning.RowPointerDots = true;
                         SingleSample.Forward<T>(tx, tw, tb, after, inputs, outputs, path);
+                        GemmTuning.WideTrees = false;
+                        SingleSample.Forward<T>(tx, tw, tb, narrowTrees, inputs, outputs, path);
                     }
                     finally
                     {
-                        GemmTuning.RowPointerDots = saved;
+                        (GemmTuning.RowPointerDots, GemmTuning.WideTrees) = (savedRows, savedTrees);
                     }
 
                     AssertSameBits(before, after, $"{path} y {inputs} → {outputs}");
+                    AssertSameBits(before, narrowTrees, $"{path} y {inputs} → {outputs}, 256-bit trees");
                     var reference = new double[outputs];
                     for (int o = 0; o < outputs; o++)
                     {

@@ -145,11 +145,18 @@ namespace NetGen.Kernels
                     c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r7 + p), c7);
                 }
 
-                StoreEight(
-                    c0.GetLower() + c0.GetUpper(), c1.GetLower() + c1.GetUpper(), c2.GetLower() + c2.GetUpper(), c3.GetLower() + c3.GetUpper(),
-                    c4.GetLower() + c4.GetUpper(), c5.GetLower() + c5.GetUpper(), c6.GetLower() + c6.GetUpper(), c7.GetLower() + c7.GetUpper(),
-                    y + o,
-                    bias == null ? null : bias + o);
+                if (GemmTuning.WideTrees)
+                {
+                    StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+                }
+                else
+                {
+                    StoreEight(
+                        c0.GetLower() + c0.GetUpper(), c1.GetLower() + c1.GetUpper(), c2.GetLower() + c2.GetUpper(), c3.GetLower() + c3.GetUpper(),
+                        c4.GetLower() + c4.GetUpper(), c5.GetLower() + c5.GetUpper(), c6.GetLower() + c6.GetUpper(), c7.GetLower() + c7.GetUpper(),
+                        y + o,
+                        bias == null ? null : bias + o);
+                }
             }
 
             if (o + 4 <= n && GemmTuning.TreeSums)
@@ -171,6 +178,34 @@ namespace NetGen.Kernels
 
             return o;
         }
+
+        /// <summary>
+        /// The 512-bit accumulators' <see cref="StoreEight(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, float*, float*)"/>
+        /// with the same additions, two 256-bit trees at a time: <c>c_q</c> and <c>c_q+4</c> halved into one register
+        /// (<c>[lo + hi of c_q | lo + hi of c_q+4]</c>), then the horizontal adds as pairs of in-lane shuffles on both halves at
+        /// once (the sums vhaddps makes), then each half's 128-bit halves added. 16 shuffles where halving
+        /// each accumulator to 256 bits first took 22 (8 extractions, 6 vhaddps of 2 each, 2 permutes).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreEight(Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3, Vector512<float> c4, Vector512<float> c5, Vector512<float> c6, Vector512<float> c7, float* y, float* bias)
+        {
+            Vector512<float> t0 = Halves(c0, c4), t1 = Halves(c1, c5), t2 = Halves(c2, c6), t3 = Halves(c3, c7);
+            Vector512<float> h = PairSums(PairSums(t0, t1), PairSums(t2, t3));
+
+            // h = [low.lo, low.hi, high.lo, high.hi] in 128-bit lanes: [low.lo | high.lo] + [low.hi | high.hi], as StoreEight adds them.
+            Vector256<float> sums = (Avx512F.Shuffle4x128(h, h, 0x08) + Avx512F.Shuffle4x128(h, h, 0x0D)).GetLower();
+            (bias == null ? sums : sums + Vector256.Load(bias)).Store(y);
+        }
+
+        /// <summary><c>[a.lo + a.hi | b.lo + b.hi]</c> in 256-bit halves: what <c>GetLower() + GetUpper()</c> gives for each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Halves(Vector512<float> a, Vector512<float> b) =>
+            Avx512F.Shuffle4x128(a, b, 0x44) + Avx512F.Shuffle4x128(a, b, 0xEE);
+
+        /// <summary>vhaddps on each 256-bit half: per 128-bit lane <c>[a0 + a1, a2 + a3, b0 + b1, b2 + b3]</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> PairSums(Vector512<float> a, Vector512<float> b) =>
+            Avx512F.Shuffle(a, b, 0x88) + Avx512F.Shuffle(a, b, 0xDD);
 
         /// <summary>
         /// <c>y[q] = Σ lanes of c_q (+ bias[q])</c> for q &lt; 4: <see cref="Simd256{T}.Sum4"/>'s tree (two rounds of horizontal
