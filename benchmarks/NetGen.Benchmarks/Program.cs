@@ -44,6 +44,12 @@ if (args is ["--tiny-parts", ..])
     return;
 }
 
+if (args is ["--tiny-loop", _, ..])
+{
+    TinyProfile.Loop(args[1], args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
+    return;
+}
+
 if (args is ["--tiny", ..])
 {
     TinyProfile.Run(args.Length > 1 ? args[1] : "all");

@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees), <c>all</c> (the default) every one; <c>workspace</c>
 /// compares a one-sample call's workspace hand-over.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -28,6 +28,8 @@ internal static class TinyProfile
         ("tanh", on => GemmTuning.DirectTanh = on),
         ("fused-backward", on => GemmTuning.FusedBackward = on),
         ("aligned-sgd", on => GemmTuning.AlignedSgd = on),
+        ("row-pointers", on => GemmTuning.RowPointerDots = on),
+        ("wide-trees", on => GemmTuning.WideTrees = on),
     ];
 
     public static void Run(string which = "all")
@@ -119,6 +121,37 @@ internal static class TinyProfile
             Array.Sort(t);
             Console.WriteLine($"{name,-32} {t[2],8:F0}");
         }
+    }
+
+    /// <summary>
+    /// <c>--tiny-loop predict|train [SECONDS]</c>: calls one case for that long (10 s by default) and nothing else, for a
+    /// sampling profiler (<c>perf record</c> with <c>DOTNET_PerfMapEnabled=1</c>) to see where its time goes.
+    /// </summary>
+    public static void Loop(string what, double seconds)
+    {
+        NetGenOptions.MaxDegreeOfParallelism = 1;
+        var net = new TanhMlp();
+        var sgd = new Sgd<float>(learningRate: 0.01);
+        float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
+        Action call = what switch
+        {
+            "predict" => () => net.Predict(x, outputs),
+            "train" => () => { net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); },
+            _ => throw new ArgumentException($"No case {what}: predict or train."),
+        };
+        long calls = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                call();
+            }
+
+            calls += 10_000;
+        }
+
+        Console.WriteLine($"kernel path {NetGenOptions.KernelPath}; {what}: {clock.Elapsed.TotalNanoseconds / calls:F0} ns per call over {calls} calls");
     }
 
     /// <summary>

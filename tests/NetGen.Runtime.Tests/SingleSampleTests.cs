@@ -57,6 +57,110 @@ namespace NetGen.Runtime.Tests
 
         [Theory]
         [MemberData(nameof(Paths))]
+        public void Forward_gives_the_same_bits_with_and_without_row_pointers_and_wide_trees_at_every_size_to_40(string name)
+        {
+            // Every inputs × outputs in 1..40 (the 8- and 4-output blocks with their row pointers where k is a whole number of
+            // vectors, the dot tiles elsewhere), against the rows indexed inside the loop and the 1 × 4 tiles, and a double product.
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            for (int inputs = 1; inputs <= 40; inputs++)
+            {
+                for (int outputs = 1; outputs <= 40; outputs++)
+                {
+                    double[] x = Values(inputs, inputs), w = Values(outputs * inputs, outputs + 50), b = Values(outputs, inputs + outputs);
+                    T[] tx = TestMath.To<T>(x), tw = TestMath.To<T>(w), tb = TestMath.To<T>(b);
+                    T[] before = TestMath.Garbage<T>(outputs), after = TestMath.Garbage<T>(outputs), narrowTrees = TestMath.Garbage<T>(outputs);
+                    (bool savedRows, bool savedTrees) = (GemmTuning.RowPointerDots, GemmTuning.WideTrees);
+                    try
+                    {
+                        GemmTuning.RowPointerDots = false;
+                        SingleSample.Forward<T>(tx, tw, tb, before, inputs, outputs, path);
+                        GemmTuning.RowPointerDots = true;
+                        SingleSample.Forward<T>(tx, tw, tb, after, inputs, outputs, path);
+                        GemmTuning.WideTrees = false;
+                        SingleSample.Forward<T>(tx, tw, tb, narrowTrees, inputs, outputs, path);
+                    }
+                    finally
+                    {
+                        (GemmTuning.RowPointerDots, GemmTuning.WideTrees) = (savedRows, savedTrees);
+                    }
+
+                    AssertSameBits(before, after, $"{path} y {inputs} → {outputs}");
+                    AssertSameBits(before, narrowTrees, $"{path} y {inputs} → {outputs}, 256-bit trees");
+                    var reference = new double[outputs];
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        reference[o] = b[o];
+                        for (int i = 0; i < inputs; i++)
+                        {
+                            reference[o] += x[i] * w[(o * inputs) + i];
+                        }
+                    }
+
+                    TestMath.AllClose(reference, after, TestMath.Tolerance<T>() * inputs, $"{path} y {inputs} → {outputs} against double");
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void A_sample_alone_gives_the_bits_it_gets_in_a_small_batch(string name)
+        {
+            // Below the panel products' 16 rows a batch runs the dot tiles (4 × 4 on AVX-512, 1 × 4 elsewhere): each row of
+            // the batch must be the single-sample kernel's output for that sample, bit for bit.
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            foreach ((int inputs, int outputs) in new[] { (16, 32), (32, 32), (32, 4), (16, 12), (32, 15), (48, 36), (7, 9), (24, 5) })
+            {
+                foreach (int batch in new[] { 2, 3, 4, 5, 8, 15 })
+                {
+                    double[] x = Values(batch * inputs, batch + inputs), w = Values(outputs * inputs, outputs), b = Values(outputs, 3);
+                    T[] tx = TestMath.To<T>(x), tw = TestMath.To<T>(w), tb = TestMath.To<T>(b), batched = TestMath.Garbage<T>(batch * outputs);
+                    Gemm.MultiplyTransposedB<T>(tx, tw, tb, batched, batch, inputs, outputs, path, 1);
+                    for (int s = 0; s < batch; s++)
+                    {
+                        T[] alone = TestMath.Garbage<T>(outputs);
+                        SingleSample.Forward<T>(tx.AsSpan(s * inputs, inputs), tw, tb, alone, inputs, outputs, path);
+                        AssertSameBits(batched.AsSpan(s * outputs, outputs).ToArray(), alone, $"{path} {inputs} → {outputs}, sample {s} of {batch}");
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void Forward_propagates_a_NaN_to_the_outputs_it_reaches_and_no_others(string name)
+        {
+            GemmPath path = Enum.Parse<GemmPath>(name);
+            foreach ((int inputs, int outputs) in new[] { (16, 32), (32, 32), (32, 4), (16, 12), (32, 13), (7, 9) })
+            {
+                T[] x = TestMath.To<T>(Values(inputs, 1)), w = TestMath.To<T>(Values(outputs * inputs, 2)), b = TestMath.To<T>(Values(outputs, 3));
+
+                // A NaN input reaches every output.
+                T[] nanInput = (T[])x.Clone();
+                nanInput[inputs / 2] = T.NaN;
+                T[] y = TestMath.Garbage<T>(outputs);
+                SingleSample.Forward<T>(nanInput, w, b, y, inputs, outputs, path);
+                Assert.All(y, v => Assert.True(T.IsNaN(v), $"{path} {inputs} → {outputs}: a NaN input gave {v}"));
+
+                // A NaN weight of row o, or a NaN bias o, reaches output o only.
+                foreach (int o in new[] { 0, outputs / 2, outputs - 1 })
+                {
+                    T[] nanWeight = (T[])w.Clone(), nanBias = (T[])b.Clone();
+                    nanWeight[(o * inputs) + (inputs - 1)] = T.NaN;
+                    nanBias[o] = T.NaN;
+                    foreach ((T[] weights, T[] biases, string what) in new[] { (nanWeight, b, "weight"), (w, nanBias, "bias") })
+                    {
+                        SingleSample.Forward<T>(x, weights, biases, y, inputs, outputs, path);
+                        for (int q = 0; q < outputs; q++)
+                        {
+                            Assert.True(T.IsNaN(y[q]) == (q == o), $"{path} {inputs} → {outputs}: NaN {what} of output {o} gave y[{q}] = {y[q]}");
+                        }
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Paths))]
         public void Backward_gives_the_bits_of_the_products_and_matches_the_reference(string name)
         {
             GemmPath path = Enum.Parse<GemmPath>(name);

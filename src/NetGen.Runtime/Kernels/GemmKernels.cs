@@ -884,6 +884,12 @@ namespace NetGen.Kernels
         /// <summary>Whether a single sample's float forward on 256- and 512-bit vectors takes 8 outputs at a time with one vector store (the default), or the 1 × 4 dot tiles (before).</summary>
         public static bool EightRowDots { get; set; } = true;
 
+        /// <summary>Whether those 8-output blocks set their row pointers once per block and take 4 more outputs the same way (the default), or index the rows inside the loop and leave the last outputs to the 1 × 4 dot tiles (before); the same bits.</summary>
+        public static bool RowPointerDots { get; set; } = true;
+
+        /// <summary>Whether those blocks on 512-bit vectors sum their 8 accumulators' lanes two 256-bit trees at a time (the default), or halve each accumulator to 256 bits first (before); the same bits.</summary>
+        public static bool WideTrees { get; set; } = true;
+
         /// <summary>Whether a single sample's weight gradient is a rank-1 update 4 rows at a time (the default), or outer-product tiles at k = 1 (before).</summary>
         public static bool RankOneRows { get; set; } = true;
 

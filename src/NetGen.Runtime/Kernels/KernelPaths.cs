@@ -1,5 +1,7 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels
 {
@@ -33,9 +35,16 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>The path in use. A static read-only test the JIT folds away once the class is initialized.</summary>
+        /// <summary>
+        /// The path in use. A static read-only test the JIT folds away once the class is initialized; the throw is in its own
+        /// method, so that this one inlines (with the throw in it every kernel call called it).
+        /// </summary>
         /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
-        public static GemmPath Current => s_error is null ? s_path : throw new InvalidOperationException(s_error);
+        public static GemmPath Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => s_error is null ? s_path : ThrowInvalid();
+        }
 
         /// <summary>
         /// <see cref="Current"/>, or <see cref="GemmPath.Scalar"/> where it would throw: for kernels that narrow their own
@@ -46,6 +55,9 @@ namespace NetGen.Kernels
         /// <summary>Why <see cref="Current"/> is the path in use, in one sentence.</summary>
         /// <exception cref="InvalidOperationException"><c>NETGEN_KERNEL_PATH</c> names no path.</exception>
         public static string Reason => s_error is null ? s_reason : throw new InvalidOperationException(s_error);
+
+        [DoesNotReturn]
+        private static GemmPath ThrowInvalid() => throw new InvalidOperationException(s_error);
 
         /// <summary>The widest path this processor runs.</summary>
         public static GemmPath Best

@@ -36,11 +36,15 @@ namespace NetGen.Kernels
                 {
                     if (path == GemmPath.Vector512 && inputs % Vector512<float>.Count == 0)
                     {
-                        j = EightRows512((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
+                        j = GemmTuning.RowPointerDots
+                            ? Rows512((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs)
+                            : EightRows512((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
                     }
                     else if (path == GemmPath.Vector256 && inputs % Vector256<float>.Count == 0)
                     {
-                        j = EightRows256((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
+                        j = GemmTuning.RowPointerDots
+                            ? Rows256((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs)
+                            : EightRows256((float*)px, (float*)pw, (float*)py, (float*)bias, inputs, outputs);
                     }
                 }
 
@@ -62,6 +66,157 @@ namespace NetGen.Kernels
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// <see cref="EightRows256"/> with the 8 rows' pointers set once per block (the loop then loads at row pointer + p; with
+        /// the offsets <c>o · k</c> written inside the loop the JIT recomputed each of them, 3 or 4 integer instructions per
+        /// load), and then 4 more outputs at a time: a 1 × 4 dot tile's operations (each accumulator along k, then
+        /// <see cref="Simd256{T}.Sum4"/>'s tree), stored as one 128-bit vector with its biases. Returns how many outputs it did;
+        /// the same bits as the dot tiles.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int Rows256(float* x, float* w, float* y, float* bias, int k, int n)
+        {
+            nint stride = k;
+            int o = 0;
+            for (; o + 8 <= n; o += 8)
+            {
+                float* r0 = w + ((nint)o * stride), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+                float* r4 = r3 + stride, r5 = r4 + stride, r6 = r5 + stride, r7 = r6 + stride;
+                Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (nint p = 0; p < stride; p += 8)
+                {
+                    Vector256<float> v = Vector256.Load(x + p);
+                    c0 = Fma.MultiplyAdd(v, Vector256.Load(r0 + p), c0);
+                    c1 = Fma.MultiplyAdd(v, Vector256.Load(r1 + p), c1);
+                    c2 = Fma.MultiplyAdd(v, Vector256.Load(r2 + p), c2);
+                    c3 = Fma.MultiplyAdd(v, Vector256.Load(r3 + p), c3);
+                    c4 = Fma.MultiplyAdd(v, Vector256.Load(r4 + p), c4);
+                    c5 = Fma.MultiplyAdd(v, Vector256.Load(r5 + p), c5);
+                    c6 = Fma.MultiplyAdd(v, Vector256.Load(r6 + p), c6);
+                    c7 = Fma.MultiplyAdd(v, Vector256.Load(r7 + p), c7);
+                }
+
+                StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+            }
+
+            if (o + 4 <= n && GemmTuning.TreeSums)
+            {
+                float* r0 = w + ((nint)o * stride), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+                Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                for (nint p = 0; p < stride; p += 8)
+                {
+                    Vector256<float> v = Vector256.Load(x + p);
+                    c0 = Fma.MultiplyAdd(v, Vector256.Load(r0 + p), c0);
+                    c1 = Fma.MultiplyAdd(v, Vector256.Load(r1 + p), c1);
+                    c2 = Fma.MultiplyAdd(v, Vector256.Load(r2 + p), c2);
+                    c3 = Fma.MultiplyAdd(v, Vector256.Load(r3 + p), c3);
+                }
+
+                StoreFour(c0, c1, c2, c3, y + o, bias == null ? null : bias + o);
+                o += 4;
+            }
+
+            return o;
+        }
+
+        /// <summary><see cref="Rows256"/> with 512-bit accumulators (k a multiple of 16), each halved to 256 bits before the tree as <see cref="Simd512{T}.Sum4"/> does.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int Rows512(float* x, float* w, float* y, float* bias, int k, int n)
+        {
+            nint stride = k;
+            int o = 0;
+            for (; o + 8 <= n; o += 8)
+            {
+                float* r0 = w + ((nint)o * stride), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+                float* r4 = r3 + stride, r5 = r4 + stride, r6 = r5 + stride, r7 = r6 + stride;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (nint p = 0; p < stride; p += 16)
+                {
+                    Vector512<float> v = Vector512.Load(x + p);
+                    c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r0 + p), c0);
+                    c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r1 + p), c1);
+                    c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r2 + p), c2);
+                    c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r3 + p), c3);
+                    c4 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r4 + p), c4);
+                    c5 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r5 + p), c5);
+                    c6 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r6 + p), c6);
+                    c7 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r7 + p), c7);
+                }
+
+                if (GemmTuning.WideTrees)
+                {
+                    StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+                }
+                else
+                {
+                    StoreEight(
+                        c0.GetLower() + c0.GetUpper(), c1.GetLower() + c1.GetUpper(), c2.GetLower() + c2.GetUpper(), c3.GetLower() + c3.GetUpper(),
+                        c4.GetLower() + c4.GetUpper(), c5.GetLower() + c5.GetUpper(), c6.GetLower() + c6.GetUpper(), c7.GetLower() + c7.GetUpper(),
+                        y + o,
+                        bias == null ? null : bias + o);
+                }
+            }
+
+            if (o + 4 <= n && GemmTuning.TreeSums)
+            {
+                float* r0 = w + ((nint)o * stride), r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                for (nint p = 0; p < stride; p += 16)
+                {
+                    Vector512<float> v = Vector512.Load(x + p);
+                    c0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r0 + p), c0);
+                    c1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r1 + p), c1);
+                    c2 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r2 + p), c2);
+                    c3 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(r3 + p), c3);
+                }
+
+                StoreFour(c0.GetLower() + c0.GetUpper(), c1.GetLower() + c1.GetUpper(), c2.GetLower() + c2.GetUpper(), c3.GetLower() + c3.GetUpper(), y + o, bias == null ? null : bias + o);
+                o += 4;
+            }
+
+            return o;
+        }
+
+        /// <summary>
+        /// The 512-bit accumulators' <see cref="StoreEight(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, float*, float*)"/>
+        /// with the same additions, two 256-bit trees at a time: <c>c_q</c> and <c>c_q+4</c> halved into one register
+        /// (<c>[lo + hi of c_q | lo + hi of c_q+4]</c>), then the horizontal adds as pairs of in-lane shuffles on both halves at
+        /// once (the sums vhaddps makes), then each half's 128-bit halves added. 16 shuffles where halving
+        /// each accumulator to 256 bits first took 22 (8 extractions, 6 vhaddps of 2 each, 2 permutes).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreEight(Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3, Vector512<float> c4, Vector512<float> c5, Vector512<float> c6, Vector512<float> c7, float* y, float* bias)
+        {
+            Vector512<float> t0 = Halves(c0, c4), t1 = Halves(c1, c5), t2 = Halves(c2, c6), t3 = Halves(c3, c7);
+            Vector512<float> h = PairSums(PairSums(t0, t1), PairSums(t2, t3));
+
+            // h = [low.lo, low.hi, high.lo, high.hi] in 128-bit lanes: [low.lo | high.lo] + [low.hi | high.hi], as StoreEight adds them.
+            Vector256<float> sums = (Avx512F.Shuffle4x128(h, h, 0x08) + Avx512F.Shuffle4x128(h, h, 0x0D)).GetLower();
+            (bias == null ? sums : sums + Vector256.Load(bias)).Store(y);
+        }
+
+        /// <summary><c>[a.lo + a.hi | b.lo + b.hi]</c> in 256-bit halves: what <c>GetLower() + GetUpper()</c> gives for each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Halves(Vector512<float> a, Vector512<float> b) =>
+            Avx512F.Shuffle4x128(a, b, 0x44) + Avx512F.Shuffle4x128(a, b, 0xEE);
+
+        /// <summary>vhaddps on each 256-bit half: per 128-bit lane <c>[a0 + a1, a2 + a3, b0 + b1, b2 + b3]</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> PairSums(Vector512<float> a, Vector512<float> b) =>
+            Avx512F.Shuffle(a, b, 0x88) + Avx512F.Shuffle(a, b, 0xDD);
+
+        /// <summary>
+        /// <c>y[q] = Σ lanes of c_q (+ bias[q])</c> for q &lt; 4: <see cref="Simd256{T}.Sum4"/>'s tree (two rounds of horizontal
+        /// adds, then the 128-bit halves added) stored as one vector, the biases added lane by lane as the dot tiles add them.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreFour(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, float* y, float* bias)
+        {
+            Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(c0, c1), Avx.HorizontalAdd(c2, c3));
+            Vector128<float> sums = h.GetLower() + h.GetUpper();
+            (bias == null ? sums : sums + Vector128.Load(bias)).Store(y);
         }
 
         /// <summary>
