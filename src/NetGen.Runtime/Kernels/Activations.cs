@@ -34,19 +34,20 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
-            int threads = MapJob<T>.Threads(x.Length);
+            int threads = MapJob<T>.Threads(x.Length, MapJob<T>.LightGrain);
             if (threads <= 1)
             {
                 TensorPrimitives.Max(x, T.Zero, y);
                 return;
             }
 
-            // A batch of convolution maps: runs of it on each thread.
+            // Runs of whole cache lines on each thread.
             fixed (T* px = x, py = y)
             {
                 MapJob<T> job = MapJob<T>.ForThisThread();
                 job.Kind = MapKind.ReLU;
                 job.Units = x.Length;
+                job.Step = MapJob<T>.RunStep;
                 job.Set(0, px, x.Length);
                 job.Set(1, py, y.Length);
                 job.Run(threads);
@@ -65,7 +66,7 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
             Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
-            int threads = MapJob<T>.Threads(x.Length);
+            int threads = MapJob<T>.Threads(x.Length, MapJob<T>.LightGrain);
             if (threads <= 1)
             {
                 ReLUBackwardRun(x, dy, dx);
@@ -77,6 +78,7 @@ namespace NetGen.Kernels
                 MapJob<T> job = MapJob<T>.ForThisThread();
                 job.Kind = MapKind.ReLUBackward;
                 job.Units = x.Length;
+                job.Step = MapJob<T>.RunStep;
                 job.Set(0, px, x.Length);
                 job.Set(1, pdy, dy.Length);
                 job.Set(2, pdx, dx.Length);

@@ -899,6 +899,9 @@ namespace NetGen.Kernels
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
 
+        /// <summary>Values per thread from which the light passes over a dense layer's activations (BatchNorm over rows, ReLU, dropout) split over threads: <see cref="MapJob{T}.DefaultLightGrain"/> (the default), or 2¹⁶ as before (then nothing of the Fashion MLP's splits); the same bits.</summary>
+        public static int LightGrain { get; set; } = MapJob<float>.DefaultLightGrain;
+
         /// <summary>Whether plain SGD's vector loop starts at a vector boundary of the parameters, the values before it one by one (the default), or at the first value (before); the same bits.</summary>
         public static bool AlignedSgd { get; set; } = true;
     }
