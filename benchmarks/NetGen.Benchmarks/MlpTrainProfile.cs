@@ -11,7 +11,9 @@ namespace NetGen.Benchmarks;
 /// parts keep two threads from halving the step; the figures that count come from BenchmarkDotNet and the peers.
 /// <c>-- --mlp-train SWITCH</c> times every part with a kernel switch off (before) and on, at both thread counts, in one
 /// run: <c>light</c> (the light passes over activations split from <see cref="GemmTuning.LightGrain"/> values per
-/// thread, against 2¹⁶ as before), or a number (that grain against 2¹⁶).
+/// thread, against 2¹⁶ as before), a number (that grain against 2¹⁶), or <c>parts</c> (products split by columns into up to
+/// 32 parts per thread, against 8), <c>ends</c> (the worker pool's parts claimed from both ends, against all from the front), <c>all</c>
+/// (the light passes and both ends against neither: this branch against before it).
 /// </summary>
 internal static class MlpTrainProfile
 {
@@ -21,6 +23,9 @@ internal static class MlpTrainProfile
         {
             null => null,
             "light" => on => GemmTuning.LightGrain = on ? MapJob<float>.DefaultLightGrain : 1 << 16,
+            "parts" => on => GemmTuning.PartsPerThread = on ? 32 : 8,
+            "ends" => on => NetGen.Threading.WorkerPool.TwoEnded = on,
+            "all" => on => (GemmTuning.LightGrain, NetGen.Threading.WorkerPool.TwoEnded) = (on ? MapJob<float>.DefaultLightGrain : 1 << 16, on),
             _ when int.TryParse(name, System.Globalization.CultureInfo.InvariantCulture, out int grain) => on => GemmTuning.LightGrain = on ? grain : 1 << 16,
             _ => throw new ArgumentException($"Unknown switch '{name}': expected light or a grain.", nameof(name)),
         };

@@ -8,7 +8,7 @@ namespace NetGen.Runtime.Tests
 {
     /// <summary>
     /// The light passes over a dense layer's activations (BatchNorm over rows, ReLU, dropout) split over two threads give
-    /// the bits of one thread, and dropout leaves its generator where one thread leaves it. The grain is set to one value
+    /// the bits of one thread, and dropout leaves its generator where one thread leaves it. The grains are set to one value
     /// so that even the smallest shapes split; the tests run alone (the grain and the thread count are process-wide).
     /// </summary>
     [Collection(AllThreadsCollection.Name)]
@@ -159,19 +159,20 @@ namespace NetGen.Runtime.Tests
         /// <summary>Runs <paramref name="run"/> on one thread, then on two with every light pass split, and returns both results.</summary>
         private static (T[][] One, T[][] Two) OnOneAndTwoThreads(Func<T[][]> run)
         {
-            int threads = NetGenOptions.MaxDegreeOfParallelism, grain = GemmTuning.LightGrain;
+            int threads = NetGenOptions.MaxDegreeOfParallelism, light = GemmTuning.LightGrain, grain = GemmTuning.ElementGrain;
             try
             {
                 NetGenOptions.MaxDegreeOfParallelism = 1;
                 T[][] one = run();
                 NetGenOptions.MaxDegreeOfParallelism = 2;
-                GemmTuning.LightGrain = 1;
+                GemmTuning.LightGrain = GemmTuning.ElementGrain = 1;
                 return (one, run());
             }
             finally
             {
                 NetGenOptions.MaxDegreeOfParallelism = threads;
-                GemmTuning.LightGrain = grain;
+                GemmTuning.LightGrain = light;
+                GemmTuning.ElementGrain = grain;
             }
         }
 

@@ -34,7 +34,7 @@ namespace NetGen.Kernels
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             Check.Length(y.Length, x.Length, nameof(y), "x.Length");
-            int threads = MapJob<T>.Threads(x.Length, MapJob<T>.LightGrain);
+            int threads = MapJob<T>.Threads(x.Length);
             if (threads <= 1)
             {
                 TensorPrimitives.Max(x, T.Zero, y);
@@ -66,7 +66,7 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, x.Length, nameof(dy), "x.Length");
             Check.Length(dx.Length, x.Length, nameof(dx), "x.Length");
-            int threads = MapJob<T>.Threads(x.Length, MapJob<T>.LightGrain);
+            int threads = MapJob<T>.Threads(x.Length);
             if (threads <= 1)
             {
                 ReLUBackwardRun(x, dy, dx);

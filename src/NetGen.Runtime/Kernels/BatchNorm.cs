@@ -335,7 +335,7 @@ namespace NetGen.Kernels
 
             if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
             {
-                int rowThreads = Math.Min(MapJob<T>.Threads(length, MapJob<T>.LightGrain), features / Vector<T>.Count);
+                int rowThreads = Math.Min(MapJob<T>.Threads(length), features / Vector<T>.Count);
                 if (rowThreads <= 1)
                 {
                     BackwardRows(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, hasInputGradient, 0, features);

@@ -88,7 +88,7 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, mask.Length, nameof(dy), "mask.Length");
             Check.Length(dx.Length, mask.Length, nameof(dx), "mask.Length");
-            int threads = MapJob<T>.Threads(mask.Length, MapJob<T>.LightGrain);
+            int threads = MapJob<T>.Threads(mask.Length);
             if (threads <= 1)
             {
                 TensorPrimitives.Multiply(dy, mask, dx);

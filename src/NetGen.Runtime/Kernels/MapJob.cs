@@ -59,14 +59,16 @@ namespace NetGen.Kernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         /// <summary>Values per thread below which a pass stays on the calling thread: 2¹⁶ (a few tens of microseconds).</summary>
-        private const int Grain = 1 << 16;
+        public const int DefaultGrain = 1 << 16;
 
         /// <summary>
-        /// The grain of the light passes over a dense layer's activations (ReLU, dropout, BatchNorm over rows), which
-        /// cost about a nanosecond per value or less: 2¹² values per thread. Handing a part to the other thread costs a
-        /// few microseconds, and below this the second thread gained nothing in the Fashion MLP's step.
+        /// The grain of the two heavier passes over a dense layer's activations, BatchNorm's training forward over rows (three
+        /// passes over the batch) and dropout's forward (a random number per value): 2¹⁴ values per thread, so the Fashion
+        /// MLP's 128 × 256 activations split and its 128 × 128 stay on one thread. Handing a part to the other thread costs a
+        /// few microseconds: at 2¹⁴ values per thread (BatchNorm's backward, ReLU and dropout's multiply at 2¹³ and 2¹⁴ too)
+        /// the second thread made those passes slower in the Fashion MLP's step, so they keep <see cref="DefaultGrain"/>.
         /// </summary>
-        public const int DefaultLightGrain = 1 << 12;
+        public const int DefaultLightGrain = 1 << 14;
 
         /// <summary>The grain in use: <see cref="GemmTuning.LightGrain"/>, <see cref="DefaultLightGrain"/> unless a benchmark changes it.</summary>
         public static int LightGrain => GemmTuning.LightGrain;
@@ -109,8 +111,8 @@ namespace NetGen.Kernels
 
         public static MapJob<T> ForThisThread() => t_job ??= new MapJob<T>();
 
-        /// <summary>How many threads a pass over <paramref name="values"/> values uses: one per <see cref="Grain"/>, at most <see cref="NetGenOptions.EffectiveDegreeOfParallelism"/>.</summary>
-        public static int Threads(long values) => Threads(values, Grain);
+        /// <summary>How many threads a pass over <paramref name="values"/> values uses: one per <see cref="DefaultGrain"/> (<see cref="GemmTuning.ElementGrain"/>), at most <see cref="NetGenOptions.EffectiveDegreeOfParallelism"/>.</summary>
+        public static int Threads(long values) => Threads(values, GemmTuning.ElementGrain);
 
         /// <summary>How many threads a pass over <paramref name="values"/> values uses: one per <paramref name="grain"/>, at most <see cref="NetGenOptions.EffectiveDegreeOfParallelism"/>.</summary>
         public static int Threads(long values, int grain) => (int)Math.Max(1, Math.Min(NetGenOptions.EffectiveDegreeOfParallelism, values / grain));
