@@ -7,7 +7,7 @@ using NetGen.Kernels;
 namespace NetGen.Runtime.Tests
 {
     /// <summary>
-    /// The light passes over a dense layer's activations (BatchNorm over rows, ReLU, dropout) split over two threads give
+    /// The light passes over a dense layer's activations (BatchNorm over rows, ReLU, dropout, softmax and its cross-entropy) split over two threads give
     /// the bits of one thread, and dropout leaves its generator where one thread leaves it. The grains are set to one value
     /// so that even the smallest shapes split; the tests run alone (the grain and the thread count are process-wide).
     /// </summary>
@@ -104,13 +104,50 @@ namespace NetGen.Runtime.Tests
             }
         }
 
+        [Theory]
+        [InlineData(1, 10, -1)]
+        [InlineData(3, 10, -1)]
+        [InlineData(129, 10, -1)]
+        [InlineData(128, 10, 5 * 10 + 3)]
+        [InlineData(5, 1, -1)]
+        [InlineData(7, 3, 4)]
+        public void Softmax_and_its_cross_entropy_give_the_same_bits_on_two_threads(int batch, int classes, int nanAt)
+        {
+            int length = batch * classes;
+            T[] logits = TestMath.To<T>(TestMath.Uniform(length, 61, -8, 8));
+            if (nanAt >= 0)
+            {
+                logits[nanAt] = T.NaN;
+            }
+
+            // one-hot rows, and rows that are distributions (with zeros in them)
+            T[] oneHot = new T[length], spread = TestMath.To<T>(TestMath.Uniform(length, 62, 0, 1));
+            for (int s = 0; s < batch; s++)
+            {
+                oneHot[(s * classes) + (s % classes)] = T.One;
+                spread[(s * classes) + ((s + 1) % classes)] = T.Zero;
+            }
+
+            (T[][] one, T[][] two) = OnOneAndTwoThreads(() =>
+            {
+                T[] p = TestMath.Garbage<T>(length), d1 = TestMath.Garbage<T>(length), d2 = TestMath.Garbage<T>(length);
+                Activations.Softmax<T>(logits, p, batch, classes);
+                T a = Losses.SoftmaxCrossEntropy<T>(logits, p, oneHot, d1, batch, classes);
+                T b = Losses.SoftmaxCrossEntropy<T>(logits, p, spread, d2, batch, classes);
+                T c = Losses.SoftmaxCrossEntropy<T>(logits, ReadOnlySpan<T>.Empty, spread, Span<T>.Empty, batch, classes);
+                return [p, d1, d2, [a, b, c]];
+            });
+            AssertSameBits(one, two);
+            Assert.Equal(nanAt >= 0, T.IsNaN(two[3][0]));
+        }
+
         [Fact]
         public void The_Fashion_MLP_passes_on_two_threads_allocate_nothing_after_warm_up()
         {
             const int batch = 128, features = 256;
             T[] x = TestMath.To<T>(TestMath.Uniform(batch * features, 51)), gamma = TestMath.To<T>(TestMath.Uniform(features, 52, 0.5, 2)), beta = new T[features];
             T[] mean = new T[features], variance = new T[features], inverseStd = new T[features], xHat = new T[x.Length], y = new T[x.Length], r = new T[x.Length], mask = new T[x.Length], d = new T[x.Length];
-            T[] dgamma = new T[features], dbeta = new T[features];
+            T[] dgamma = new T[features], dbeta = new T[features], probabilities = new T[batch * 10], targets = new T[batch * 10], dLogits = new T[batch * 10];
             var random = new NetGenRandom(3);
             T momentum = T.CreateTruncating(0.9), epsilon = T.CreateTruncating(1e-5), rate = T.CreateTruncating(0.2);
             int before = NetGenOptions.MaxDegreeOfParallelism;
@@ -125,6 +162,8 @@ namespace NetGen.Runtime.Tests
                     Dropout.Backward<T>(mask, r, d);
                     Activations.ReLUBackward<T>(y, d, d);
                     BatchNorm.Backward<T>(xHat, inverseStd, gamma, d, dgamma, dbeta, d, batch, features, 1);
+                    Activations.Softmax<T>(x.AsSpan(0, batch * 10), probabilities, batch, 10);
+                    Losses.SoftmaxCrossEntropy<T>(x.AsSpan(0, batch * 10), probabilities, targets, dLogits, batch, 10);
                 });
             }
             finally
@@ -159,13 +198,13 @@ namespace NetGen.Runtime.Tests
         /// <summary>Runs <paramref name="run"/> on one thread, then on two with every light pass split, and returns both results.</summary>
         private static (T[][] One, T[][] Two) OnOneAndTwoThreads(Func<T[][]> run)
         {
-            int threads = NetGenOptions.MaxDegreeOfParallelism, light = GemmTuning.LightGrain, grain = GemmTuning.ElementGrain;
+            int threads = NetGenOptions.MaxDegreeOfParallelism, light = GemmTuning.LightGrain, grain = GemmTuning.ElementGrain, exp = GemmTuning.ExpGrain;
             try
             {
                 NetGenOptions.MaxDegreeOfParallelism = 1;
                 T[][] one = run();
                 NetGenOptions.MaxDegreeOfParallelism = 2;
-                GemmTuning.LightGrain = GemmTuning.ElementGrain = 1;
+                GemmTuning.LightGrain = GemmTuning.ElementGrain = GemmTuning.ExpGrain = 1;
                 return (one, run());
             }
             finally
@@ -173,6 +212,7 @@ namespace NetGen.Runtime.Tests
                 NetGenOptions.MaxDegreeOfParallelism = threads;
                 GemmTuning.LightGrain = light;
                 GemmTuning.ElementGrain = grain;
+                GemmTuning.ExpGrain = exp;
             }
         }
 

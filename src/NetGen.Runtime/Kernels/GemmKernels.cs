@@ -905,6 +905,9 @@ namespace NetGen.Kernels
         /// <summary>Values per thread from which BatchNorm's training forward over rows and dropout's forward split over threads: <see cref="MapJob{T}.DefaultLightGrain"/> (the default), or 2¹⁶ as the other element-wise passes (then nothing of the Fashion MLP's splits); the same bits.</summary>
         public static int LightGrain { get; set; } = MapJob<float>.DefaultLightGrain;
 
+        /// <summary>Values per thread from which softmax and its cross-entropy (an exponential per value) split by rows: 2⁹ (about 5 µs); tests set it to 1.</summary>
+        public static int ExpGrain { get; set; } = 1 << 9;
+
         /// <summary>Values per thread from which the other element-wise passes split over threads: <see cref="MapJob{T}.DefaultGrain"/>; tests set it to 1 to split the smallest shapes.</summary>
         public static int ElementGrain { get; set; } = MapJob<float>.DefaultGrain;
 

@@ -46,6 +46,12 @@ namespace NetGen.Kernels
 
         /// <summary><see cref="Dropout.ForwardTraining{T}"/>: each run draws its own masks from <see cref="MapJob{T}.Seed"/>, then multiplies.</summary>
         DropoutForward,
+
+        /// <summary><see cref="Activations.Softmax{T}"/>, split by rows.</summary>
+        Softmax,
+
+        /// <summary><see cref="Losses.SoftmaxCrossEntropy{T}"/>'s rows (log-sum-exps and gradients), split by rows; the loss is summed afterwards.</summary>
+        SoftmaxCrossEntropy,
     }
 
     /// <summary>
@@ -83,6 +89,8 @@ namespace NetGen.Kernels
         private readonly int[] _lengths = new int[10];
         private int* _indexes;
         private int _indexLength;
+        private double* _doubles;
+        private int _doubleLength;
 
         public MapKind Kind { get; set; }
 
@@ -123,6 +131,12 @@ namespace NetGen.Kernels
             _lengths[slot] = length;
         }
 
+        public void SetDoubles(double* values, int length)
+        {
+            _doubles = values;
+            _doubleLength = length;
+        }
+
         public void SetIndexes(int* indexes, int length)
         {
             _indexes = indexes;
@@ -140,6 +154,7 @@ namespace NetGen.Kernels
             {
                 Array.Clear(_pointers);
                 _indexes = null;
+                _doubles = null;
                 Step = 1;
             }
         }
@@ -188,6 +203,12 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.Multiply:
                     TensorPrimitives.Multiply(Read(0).Slice(u0, u1 - u0), Read(1).Slice(u0, u1 - u0), Write(2).Slice(u0, u1 - u0));
+                    break;
+                case MapKind.Softmax:
+                    Activations.SoftmaxRows(Read(0), Write(1), Features, u0, u1);
+                    break;
+                case MapKind.SoftmaxCrossEntropy:
+                    Losses.SoftmaxCrossEntropyRows(Read(0), Read(1), Read(2), Write(3), new Span<double>(_doubles, _doubleLength), Features, First, Flag, u0, u1);
                     break;
                 case MapKind.DropoutForward:
                     Dropout.ForwardRun(Read(0).Slice(u0, u1 - u0), Write(1).Slice(u0, u1 - u0), Write(2).Slice(u0, u1 - u0), First, Second, Seed, u0);
