@@ -56,9 +56,9 @@ namespace NetGen.Kernels
 
     /// <summary>
     /// An element-wise pass over a batch of convolution maps (BatchNorm, ReLU, 2×2 max pooling) or of a dense layer's
-    /// activations (BatchNorm over rows, ReLU, dropout) split over the worker pool: on a 2-core machine these passes were
-    /// a quarter of the Fashion CNN's step and ran on one thread while the convolutions ran on two. One cached instance per calling thread and element type holds the call's pinned spans as
-    /// pointers (no allocation after the first call); each part writes only its own features, planes or run, and computes
+    /// activations (BatchNorm over rows, ReLU, dropout, softmax and its cross-entropy) split over the worker pool: on a
+    /// 2-core machine these passes were a quarter of the Fashion CNN's step and ran on one thread while the convolutions
+    /// ran on two. One cached instance per calling thread and element type holds the call's pinned spans as pointers (no allocation after the first call); each part writes only its own features, planes or run, and computes
     /// them exactly as the one-thread call does, so results do not depend on the thread count.
     /// </summary>
     internal sealed unsafe class MapJob<T> : IParallelWork
@@ -71,8 +71,8 @@ namespace NetGen.Kernels
         /// The grain of the two heavier passes over a dense layer's activations, BatchNorm's training forward over rows (three
         /// passes over the batch) and dropout's forward (a random number per value): 2¹⁴ values per thread, so the Fashion
         /// MLP's 128 × 256 activations split and its 128 × 128 stay on one thread. Handing a part to the other thread costs a
-        /// few microseconds: at 2¹⁴ values per thread (BatchNorm's backward, ReLU and dropout's multiply at 2¹³ and 2¹⁴ too)
-        /// the second thread made those passes slower in the Fashion MLP's step, so they keep <see cref="DefaultGrain"/>.
+        /// few microseconds: split from 2¹² values per thread, the Fashion MLP's cheaper passes (BatchNorm's backward, ReLU,
+        /// dropout's multiply: a few microseconds each) took longer on two threads than on one, so they keep <see cref="DefaultGrain"/>.
         /// </summary>
         public const int DefaultLightGrain = 1 << 14;
 
