@@ -9,11 +9,27 @@ namespace NetGen.Benchmarks;
 /// <c>-- --mlp-train</c>: the Fashion MLP's train step (batch 128, Adam) kernel by kernel, as the generated code calls
 /// them, at 1 and at 2 threads in alternating rounds, with each part's speed-up from the second thread. It shows which
 /// parts keep two threads from halving the step; the figures that count come from BenchmarkDotNet and the peers.
+/// <c>-- --mlp-train SWITCH</c> times every part with a kernel switch off (before) and on, at both thread counts, in one
+/// run: <c>light</c> (the light passes over activations split from <see cref="GemmTuning.LightGrain"/> values per
+/// thread, against 2¹⁶ as before), a number (that grain against 2¹⁶), or <c>parts</c> (products split by columns into up to
+/// 32 parts per thread, against 8), <c>ends</c> (the worker pool's parts claimed from both ends, against all from the front), <c>exp</c> (softmax
+/// and its cross-entropy split by rows, against not), <c>all</c> (light, exp and ends against none of them).
 /// </summary>
 internal static class MlpTrainProfile
 {
-    public static void Run()
+    public static void Run(string? name = null)
     {
+        Action<bool>? set = name switch
+        {
+            null => null,
+            "light" => on => GemmTuning.LightGrain = on ? MapJob<float>.DefaultLightGrain : 1 << 16,
+            "parts" => on => GemmTuning.PartsPerThread = on ? 32 : 8,
+            "ends" => on => NetGen.Threading.WorkerPool.TwoEnded = on,
+            "exp" => on => GemmTuning.ExpGrain = on ? 1 << 9 : int.MaxValue,
+            "all" => on => (GemmTuning.LightGrain, GemmTuning.ExpGrain, NetGen.Threading.WorkerPool.TwoEnded) = (on ? MapJob<float>.DefaultLightGrain : 1 << 16, on ? 1 << 9 : int.MaxValue, on),
+            _ when int.TryParse(name, System.Globalization.CultureInfo.InvariantCulture, out int grain) => on => GemmTuning.LightGrain = on ? grain : 1 << 16,
+            _ => throw new ArgumentException($"Unknown switch '{name}': expected light or a grain.", nameof(name)),
+        };
         const int b = 128;
         float[] x = Data.Inputs(b, 784);
         int[] labels = Data.Labels(b, 10);
@@ -51,42 +67,75 @@ internal static class MlpTrainProfile
         steps.Add(("Adam step", () => adam.Step(network.Parameters, network.Gradients)));
         steps.Add(("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));
 
-        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}");
-        var times = new List<double>[steps.Count, 2];
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}" + (name is null ? "" : $"; switch {name}: off (1 thread, 2 threads), on (1 thread, 2 threads)"));
+        int sides = set is null ? 1 : 2;
+        var times = new List<double>[steps.Count, 2 * sides];
         for (int i = 0; i < steps.Count; i++)
         {
-            times[i, 0] = [];
-            times[i, 1] = [];
+            for (int c = 0; c < 2 * sides; c++)
+            {
+                times[i, c] = [];
+            }
         }
 
         for (int round = 0; round < 12; round++)
         {
-            for (int threads = 1; threads <= 2; threads++)
+            for (int side = 0; side < sides; side++)
             {
-                NetGenOptions.MaxDegreeOfParallelism = threads;
-                for (int i = 0; i < steps.Count; i++)
+                // The order of the sides alternates from round to round.
+                bool on = (side == 1) ^ (round % 2 == 1);
+                set?.Invoke(on);
+                for (int threads = 1; threads <= 2; threads++)
                 {
-                    times[i, threads - 1].Add(Profile.Time(steps[i].Call));
+                    NetGenOptions.MaxDegreeOfParallelism = threads;
+                    for (int i = 0; i < steps.Count; i++)
+                    {
+                        times[i, (set is null || !on ? 0 : 2) + threads - 1].Add(Profile.Time(steps[i].Call));
+                    }
                 }
             }
         }
 
-        double sum1 = 0, sum2 = 0;
+        set?.Invoke(true);
+        var sums = new double[2 * sides];
         for (int i = 0; i < steps.Count; i++)
         {
-            double one = Profile.Median(times[i, 0]), two = Profile.Median(times[i, 1]);
+            var medians = new double[2 * sides];
+            for (int c = 0; c < 2 * sides; c++)
+            {
+                medians[c] = Profile.Median(times[i, c]);
+            }
+
             if (i < steps.Count - 1)
             {
-                sum1 += one;
-                sum2 += two;
+                for (int c = 0; c < 2 * sides; c++)
+                {
+                    sums[c] += medians[c];
+                }
             }
             else
             {
-                Console.WriteLine($"{"sum of the parts",-32} {sum1 * 1e6,8:F0} µs {sum2 * 1e6,8:F0} µs  {sum1 / sum2,5:F2}×");
+                Console.WriteLine(Line("sum of the parts", sums));
             }
 
-            Console.WriteLine($"{steps[i].Name,-32} {one * 1e6,8:F0} µs {two * 1e6,8:F0} µs  {one / two,5:F2}×");
+            Console.WriteLine(Line(steps[i].Name, medians));
         }
+    }
+
+    private static string Line(string name, double[] medians)
+    {
+        var line = new System.Text.StringBuilder($"{name,-32}");
+        for (int side = 0; side < medians.Length / 2; side++)
+        {
+            line.Append($" {medians[2 * side] * 1e6,8:F0} µs {medians[(2 * side) + 1] * 1e6,8:F0} µs  {medians[2 * side] / medians[(2 * side) + 1],5:F2}×");
+        }
+
+        if (medians.Length == 4)
+        {
+            line.Append($"   on/off 1t {medians[2] / medians[0],5:F3} 2t {medians[3] / medians[1],5:F3}");
+        }
+
+        return line.ToString();
     }
 
     private static float[] Ones(int n) => Enumerable.Repeat(1f, n).ToArray();

@@ -58,7 +58,7 @@ if (args is ["--tiny", ..])
 
 if (args is ["--mlp-train", ..])
 {
-    MlpTrainProfile.Run();
+    MlpTrainProfile.Run(args.Length > 1 ? args[1] : null);
     return;
 }
 

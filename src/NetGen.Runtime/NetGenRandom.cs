@@ -106,7 +106,7 @@ namespace NetGen
         }
 
         /// <summary>The SplitMix64 output function (a bijection of 64-bit words).</summary>
-        private static ulong Mix(ulong z)
+        internal static ulong Mix(ulong z)
         {
             unchecked
             {

@@ -41,12 +41,13 @@ namespace NetGen.Kernels
                 return;
             }
 
-            // A batch of convolution maps: runs of it on each thread.
+            // Runs of whole cache lines on each thread.
             fixed (T* px = x, py = y)
             {
                 MapJob<T> job = MapJob<T>.ForThisThread();
                 job.Kind = MapKind.ReLU;
                 job.Units = x.Length;
+                job.Step = MapJob<T>.RunStep;
                 job.Set(0, px, x.Length);
                 job.Set(1, py, y.Length);
                 job.Run(threads);
@@ -77,6 +78,7 @@ namespace NetGen.Kernels
                 MapJob<T> job = MapJob<T>.ForThisThread();
                 job.Kind = MapKind.ReLUBackward;
                 job.Units = x.Length;
+                job.Step = MapJob<T>.RunStep;
                 job.Set(0, px, x.Length);
                 job.Set(1, pdy, dy.Length);
                 job.Set(2, pdx, dx.Length);
@@ -548,7 +550,31 @@ namespace NetGen.Kernels
         {
             int length = CheckRows(x.Length, batch, features);
             Check.Length(y.Length, length, nameof(y), "batch × features");
-            for (int s = 0; s < batch; s++)
+            int threads = Math.Min(batch, MapJob<T>.Threads(length, GemmTuning.ExpGrain));
+            if (threads <= 1)
+            {
+                SoftmaxRows(x, y, features, 0, batch);
+                return;
+            }
+
+            // Rows on each thread, each computed as on one.
+            fixed (T* px = x, py = y)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.Softmax;
+                (job.Units, job.Features) = (batch, features);
+                job.Set(0, px, x.Length);
+                job.Set(1, py, y.Length);
+                job.Run(threads);
+            }
+        }
+
+        /// <summary>Rows <c>[s0, s1)</c> of <see cref="Softmax{T}"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void SoftmaxRows<T>(ReadOnlySpan<T> x, Span<T> y, int features, int s0, int s1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int s = s0; s < s1; s++)
             {
                 ReadOnlySpan<T> xRow = x.Slice(s * features, features);
                 Span<T> yRow = y.Slice(s * features, features);

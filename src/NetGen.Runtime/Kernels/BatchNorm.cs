@@ -66,7 +66,29 @@ namespace NetGen.Kernels
 
             if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
             {
-                ForwardTrainingRows(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, momentum, epsilon);
+                int rowThreads = Math.Min(MapJob<T>.Threads(length, MapJob<T>.LightGrain), features / Vector<T>.Count);
+                if (rowThreads <= 1)
+                {
+                    ForwardTrainingRows(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, momentum, epsilon, 0, features);
+                    return;
+                }
+
+                fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = runningMean, pvariance = runningVariance, pxHat = xHat, pinverseStd = inverseStd, py = y)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormRowsForward;
+                    (job.Batch, job.Features, job.Units, job.Step, job.First, job.Second) = (batch, features, features, Vector<T>.Count, momentum, epsilon);
+                    job.Set(0, px, x.Length);
+                    job.Set(1, pgamma, gamma.Length);
+                    job.Set(2, pbeta, beta.Length);
+                    job.Set(3, pmean, runningMean.Length);
+                    job.Set(4, pvariance, runningVariance.Length);
+                    job.Set(5, pxHat, xHat.Length);
+                    job.Set(6, pinverseStd, inverseStd.Length);
+                    job.Set(7, py, y.Length);
+                    job.Run(rowThreads);
+                }
+
                 return;
             }
 
@@ -313,7 +335,28 @@ namespace NetGen.Kernels
 
             if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
             {
-                BackwardRows(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, hasInputGradient);
+                int rowThreads = Math.Min(MapJob<T>.Threads(length), features / Vector<T>.Count);
+                if (rowThreads <= 1)
+                {
+                    BackwardRows(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, hasInputGradient, 0, features);
+                    return;
+                }
+
+                fixed (T* pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdy = dy, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormRowsBackward;
+                    (job.Batch, job.Features, job.Units, job.Step, job.Flag) = (batch, features, features, Vector<T>.Count, hasInputGradient);
+                    job.Set(0, pxHat, xHat.Length);
+                    job.Set(1, pinverseStd, inverseStd.Length);
+                    job.Set(2, pgamma, gamma.Length);
+                    job.Set(3, pdy, dy.Length);
+                    job.Set(4, pdgamma, dgamma.Length);
+                    job.Set(5, pdbeta, dbeta.Length);
+                    job.Set(6, pdx, dx.Length);
+                    job.Run(rowThreads);
+                }
+
                 return;
             }
 
@@ -563,8 +606,9 @@ namespace NetGen.Kernels
         // sums its values in the same order with the same operations (no fused multiply-add), so they give the very same
         // results as the per-feature loops above, which stay as the reference and serve convolutions (spatial > 1).
 
+        /// <summary>Features <c>[f0, f1)</c> of <see cref="ForwardTraining{T}"/> after a dense layer; any range gives the bits of the whole.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardTrainingRows<T>(
+        internal static void ForwardTrainingRows<T>(
             ReadOnlySpan<T> x,
             ReadOnlySpan<T> gamma,
             ReadOnlySpan<T> beta,
@@ -576,19 +620,22 @@ namespace NetGen.Kernels
             int batch,
             int features,
             T momentum,
-            T epsilon)
+            T epsilon,
+            int f0,
+            int f1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            int width = f1 - f0;
             T[]? rented = null;
-            Span<T> mean = features <= StackLimit ? stackalloc T[features] : (rented = ArrayPool<T>.Shared.Rent(features)).AsSpan(0, features);
-            Span<T> variance = inverseStd; // holds σ² until it is replaced by 1/√(σ² + ε)
+            Span<T> mean = width <= StackLimit ? stackalloc T[width] : (rented = ArrayPool<T>.Shared.Rent(width)).AsSpan(0, width);
+            Span<T> variance = inverseStd.Slice(f0, width); // holds σ² until it is replaced by 1/√(σ² + ε)
             T m = T.CreateTruncating(batch);
 
             // μ = Σx / m
             mean.Clear();
             for (int s = 0; s < batch; s++)
             {
-                Rows.Add(mean, x.Slice(s * features, features));
+                Rows.Add(mean, x.Slice((s * features) + f0, width));
             }
 
             Rows.Divide(mean, m);
@@ -597,23 +644,24 @@ namespace NetGen.Kernels
             variance.Clear();
             for (int s = 0; s < batch; s++)
             {
-                Rows.AddSquaredDifference(variance, x.Slice(s * features, features), mean);
+                Rows.AddSquaredDifference(variance, x.Slice((s * features) + f0, width), mean);
             }
 
             Rows.Divide(variance, m);
             T keep = T.One - momentum;
-            for (int f = 0; f < features; f++)
+            for (int f = 0; f < width; f++)
             {
-                runningMean[f] = (momentum * runningMean[f]) + (keep * mean[f]);
-                runningVariance[f] = (momentum * runningVariance[f]) + (keep * variance[f]);
-                inverseStd[f] = T.One / T.Sqrt(variance[f] + epsilon);
+                runningMean[f0 + f] = (momentum * runningMean[f0 + f]) + (keep * mean[f]);
+                runningVariance[f0 + f] = (momentum * runningVariance[f0 + f]) + (keep * variance[f]);
+                variance[f] = T.One / T.Sqrt(variance[f] + epsilon);
             }
 
             // x̂ = (x − μ) · invStd;  y = γ x̂ + β
+            ReadOnlySpan<T> inverse = variance, scales = gamma.Slice(f0, width), shifts = beta.Slice(f0, width);
             for (int s = 0; s < batch; s++)
             {
-                int start = s * features;
-                Rows.Normalize(x.Slice(start, features), mean, inverseStd, gamma, beta, xHat.Slice(start, features), y.Slice(start, features));
+                int start = (s * features) + f0;
+                Rows.Normalize(x.Slice(start, width), mean, inverse, scales, shifts, xHat.Slice(start, width), y.Slice(start, width));
             }
 
             if (rented is not null)
@@ -654,8 +702,9 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>Features <c>[f0, f1)</c> of <see cref="Backward{T}"/> after a dense layer; any range gives the bits of the whole.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardRows<T>(
+        internal static void BackwardRows<T>(
             ReadOnlySpan<T> xHat,
             ReadOnlySpan<T> inverseStd,
             ReadOnlySpan<T> gamma,
@@ -665,29 +714,32 @@ namespace NetGen.Kernels
             Span<T> dx,
             int batch,
             int features,
-            bool hasInputGradient)
+            bool hasInputGradient,
+            int f0,
+            int f1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            int width = f1 - f0;
             T[]? rented = null;
-            int length = 3 * features;
+            int length = 3 * width;
             Span<T> scratch = length <= StackLimit ? stackalloc T[length] : (rented = ArrayPool<T>.Shared.Rent(length)).AsSpan(0, length);
-            Span<T> sumDy = scratch.Slice(0, features);
-            Span<T> sumDyXHat = scratch.Slice(features, features);
-            Span<T> scale = scratch.Slice(2 * features, features);
+            Span<T> sumDy = scratch.Slice(0, width);
+            Span<T> sumDyXHat = scratch.Slice(width, width);
+            Span<T> scale = scratch.Slice(2 * width, width);
             sumDy.Clear();
             sumDyXHat.Clear();
             for (int s = 0; s < batch; s++)
             {
-                int start = s * features;
-                Rows.AddWithProduct(sumDy, sumDyXHat, dy.Slice(start, features), xHat.Slice(start, features));
+                int start = (s * features) + f0;
+                Rows.AddWithProduct(sumDy, sumDyXHat, dy.Slice(start, width), xHat.Slice(start, width));
             }
 
             T m = T.CreateTruncating(batch);
-            for (int f = 0; f < features; f++)
+            for (int f = 0; f < width; f++)
             {
-                dgamma[f] += sumDyXHat[f];
-                dbeta[f] += sumDy[f];
-                scale[f] = gamma[f] * inverseStd[f] / m;
+                dgamma[f0 + f] += sumDyXHat[f];
+                dbeta[f0 + f] += sumDy[f];
+                scale[f] = gamma[f0 + f] * inverseStd[f0 + f] / m;
             }
 
             if (hasInputGradient)
@@ -695,8 +747,8 @@ namespace NetGen.Kernels
                 // dx = (γ · invStd / m) · (m · dy − Σdy − x̂ · Σdy·x̂)
                 for (int s = 0; s < batch; s++)
                 {
-                    int start = s * features;
-                    Rows.InputGradient(dy.Slice(start, features), xHat.Slice(start, features), sumDy, sumDyXHat, scale, m, dx.Slice(start, features));
+                    int start = (s * features) + f0;
+                    Rows.InputGradient(dy.Slice(start, width), xHat.Slice(start, width), sumDy, sumDyXHat, scale, m, dx.Slice(start, width));
                 }
             }
 

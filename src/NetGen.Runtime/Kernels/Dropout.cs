@@ -9,7 +9,7 @@ namespace NetGen.Kernels
     /// Inverted dropout: in training each value is dropped with probability <c>rate</c> and the kept values are scaled by
     /// <c>1/(1 − rate)</c>, so the expected output equals the input and inference is the identity (no kernel needed).
     /// </summary>
-    public static class Dropout
+    public static unsafe class Dropout
     {
         /// <summary>
         /// Forward pass in training mode. For each element in order, draws <c>u = random.NextDouble()</c> (exactly one draw
@@ -38,12 +38,41 @@ namespace NetGen.Kernels
 
             double threshold = double.CreateTruncating(rate);
             T scale = T.One / (T.One - rate);
-            int i = DropoutMasks.Fill(random, threshold, scale, mask);
-            for (; i < x.Length; i++)
+            int threads = MapJob<T>.Threads(x.Length, MapJob<T>.LightGrain);
+            if (threads <= 1)
             {
-                mask[i] = random.NextDouble() < threshold ? T.Zero : scale;
+                int i = DropoutMasks.Fill(random, threshold, scale, mask);
+                for (; i < x.Length; i++)
+                {
+                    mask[i] = random.NextDouble() < threshold ? T.Zero : scale;
+                }
+
+                TensorPrimitives.Multiply(x, mask, y);
+                return;
             }
 
+            // The i-th mask comes from the state state + (i + 1)·γ, so each thread draws its own run of them; the
+            // generator ends where one draw per value leaves it.
+            ulong state = random.State;
+            fixed (T* px = x, pmask = mask, py = y)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.DropoutForward;
+                (job.Units, job.Step, job.First, job.Second, job.Seed) = (x.Length, MapJob<T>.RunStep, rate, scale, state);
+                job.Set(0, px, x.Length);
+                job.Set(1, pmask, mask.Length);
+                job.Set(2, py, y.Length);
+                job.Run(threads);
+            }
+
+            random.State = unchecked(state + ((ulong)x.Length * 0x9E3779B97F4A7C15UL));
+        }
+
+        /// <summary>Values <c>[start, start + x.Length)</c> of <see cref="ForwardTraining{T}"/>, drawn from the generator state <paramref name="state"/> the whole call started at.</summary>
+        internal static void ForwardRun<T>(ReadOnlySpan<T> x, Span<T> mask, Span<T> y, T rate, T scale, ulong state, int start)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            DropoutMasks.FillRun(unchecked(state + ((ulong)start * 0x9E3779B97F4A7C15UL)), double.CreateTruncating(rate), scale, mask);
             TensorPrimitives.Multiply(x, mask, y);
         }
 
@@ -59,7 +88,23 @@ namespace NetGen.Kernels
         {
             Check.Length(dy.Length, mask.Length, nameof(dy), "mask.Length");
             Check.Length(dx.Length, mask.Length, nameof(dx), "mask.Length");
-            TensorPrimitives.Multiply(dy, mask, dx);
+            int threads = MapJob<T>.Threads(mask.Length);
+            if (threads <= 1)
+            {
+                TensorPrimitives.Multiply(dy, mask, dx);
+                return;
+            }
+
+            fixed (T* pdy = dy, pmask = mask, pdx = dx)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.Multiply;
+                (job.Units, job.Step) = (mask.Length, MapJob<T>.RunStep);
+                job.Set(0, pdy, dy.Length);
+                job.Set(1, pmask, mask.Length);
+                job.Set(2, pdx, dx.Length);
+                job.Run(threads);
+            }
         }
     }
 }

@@ -43,8 +43,39 @@ namespace NetGen.Kernels
             : 0);
 
         /// <summary><see cref="Fill{T}(NetGenRandom, double, T, Span{T})"/> with vectors of <paramref name="width"/> bits (512, 256; anything else draws none); tests run every width.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static int Fill<T>(NetGenRandom random, double threshold, T scale, Span<T> mask, int width)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int drawn = Fill(random.State, threshold, scale, mask, width);
+            random.State = unchecked(random.State + ((ulong)drawn * GoldenGamma));
+            return drawn;
+        }
+
+        /// <summary>
+        /// Writes the masks of <paramref name="mask"/> whole, the i-th from the generator state
+        /// <c>state + (i + 1)·γ</c>: exactly what <see cref="Fill{T}(NetGenRandom, double, T, Span{T})"/> and then one draw
+        /// per value would write from a generator at <paramref name="state"/>, so a run of masks can be drawn on any
+        /// thread from the state at its start.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void FillRun<T>(ulong state, double threshold, T scale, Span<T> mask)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int i = Fill(state, threshold, scale, mask, BestWidth);
+            unchecked
+            {
+                state += (ulong)i * GoldenGamma;
+                for (; i < mask.Length; i++)
+                {
+                    state += GoldenGamma;
+                    mask[i] = (NetGenRandom.Mix(state) >> 11) * (1.0 / (1UL << 53)) < threshold ? T.Zero : scale; // NetGenRandom.NextDouble
+                }
+            }
+        }
+
+        /// <summary>The blocks of <see cref="Fill{T}(NetGenRandom, double, T, Span{T}, int)"/> drawn from <paramref name="state"/>, which is left to the caller to advance.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int Fill<T>(ulong state, double threshold, T scale, Span<T> mask, int width)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
@@ -54,7 +85,7 @@ namespace NetGen.Kernels
 
             if (width == 256)
             {
-                return Fill256(random, threshold, scale, mask);
+                return Fill256(state, threshold, scale, mask);
             }
 
             if (width != 512)
@@ -70,7 +101,6 @@ namespace NetGen.Kernels
 
             // u < t  ⇔  z >> 11 < ⌈t · 2⁵³⌉ (t in [0, 1), so the product is exact and below 2⁵³).
             var limit = Vector512.Create((ulong)Math.Ceiling(threshold * 9007199254740992.0));
-            ulong state = random.State;
             var step = Vector512.Create(unchecked(GoldenGamma * 8));
             Vector512<ulong> states = (Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8) * Vector512.Create(GoldenGamma)) + Vector512.Create(state);
             for (int b = 0; b < blocks; b++)
@@ -95,13 +125,12 @@ namespace NetGen.Kernels
                 }
             }
 
-            random.State = unchecked(state + ((ulong)blocks * 16 * GoldenGamma));
             return blocks * 16;
         }
 
         /// <summary>The AVX2 form of <see cref="Fill{T}(NetGenRandom, double, T, Span{T}, int)"/>: blocks of 8 values, 4 states per vector.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static int Fill256<T>(NetGenRandom random, double threshold, T scale, Span<T> mask)
+        private static int Fill256<T>(ulong state, double threshold, T scale, Span<T> mask)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             int blocks = mask.Length / 8;
@@ -111,7 +140,6 @@ namespace NetGen.Kernels
             }
 
             var limit = Vector256.Create((ulong)Math.Ceiling(threshold * 9007199254740992.0));
-            ulong state = random.State;
             var step = Vector256.Create(unchecked(GoldenGamma * 4));
             Vector256<ulong> states = (Vector256.Create(1UL, 2, 3, 4) * Vector256.Create(GoldenGamma)) + Vector256.Create(state);
             for (int b = 0; b < blocks; b++)
@@ -135,7 +163,6 @@ namespace NetGen.Kernels
                 }
             }
 
-            random.State = unchecked(state + ((ulong)blocks * 8 * GoldenGamma));
             return blocks * 8;
         }
 

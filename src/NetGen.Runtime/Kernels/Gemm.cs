@@ -355,7 +355,7 @@ namespace NetGen.Kernels
         {
             // Columns first: a split along rows makes every part transpose or copy the same panels of B.
             int columnTiles = Tiles(N, ColumnTile);
-            return columnTiles >= threads ? Math.Min(columnTiles, 8 * threads) : Math.Min(SplitTiles(), 4 * threads);
+            return columnTiles >= threads ? Math.Min(columnTiles, GemmTuning.PartsPerThread * threads) : Math.Min(SplitTiles(), 4 * threads);
         }
 
         /// <summary>Tiles along the direction a split follows: columns of C when there are enough, else rows.</summary>

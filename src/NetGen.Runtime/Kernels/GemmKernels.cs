@@ -905,6 +905,18 @@ namespace NetGen.Kernels
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
 
+        /// <summary>At most how many parts per thread a product split by columns is cut into: 8 (the default).</summary>
+        public static int PartsPerThread { get; set; } = 8;
+
+        /// <summary>Values per thread from which BatchNorm's training forward over rows and dropout's forward split over threads: <see cref="MapJob{T}.DefaultLightGrain"/> (the default), or 2¹⁶ as the other element-wise passes (then nothing of the Fashion MLP's splits); the same bits.</summary>
+        public static int LightGrain { get; set; } = MapJob<float>.DefaultLightGrain;
+
+        /// <summary>Values per thread from which softmax and its cross-entropy (an exponential per value) split by rows: 2⁹ (about 5 µs); tests set it to 1.</summary>
+        public static int ExpGrain { get; set; } = 1 << 9;
+
+        /// <summary>Values per thread from which the other element-wise passes split over threads: <see cref="MapJob{T}.DefaultGrain"/>; tests set it to 1 to split the smallest shapes.</summary>
+        public static int ElementGrain { get; set; } = MapJob<float>.DefaultGrain;
+
         /// <summary>Whether plain SGD's vector loop starts at a vector boundary of the parameters, the values before it one by one (the default), or at the first value (before); the same bits.</summary>
         public static bool AlignedSgd { get; set; } = true;
     }

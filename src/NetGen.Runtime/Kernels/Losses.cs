@@ -9,7 +9,7 @@ namespace NetGen.Kernels
     /// batch (accumulated in <see cref="double"/>); gradients already include the factor 1/B. Every gradient output may
     /// be empty, meaning "loss only" (evaluation). An empty batch has loss 0.
     /// </summary>
-    public static class Losses
+    public static unsafe class Losses
     {
         /// <summary>
         /// Mean squared error: effectively computes <c>J = (1/B) Σₛ Σⱼ ½ (y[s,j] − t[s,j])²</c> and
@@ -129,49 +129,114 @@ namespace NetGen.Kernels
 
             T inverseBatch = T.One / T.CreateTruncating(batch);
             double sum = 0;
+            int threads = Math.Min(batch, MapJob<T>.Threads(length, GemmTuning.ExpGrain));
+            if (threads <= 1)
+            {
+                for (int s = 0; s < batch; s++)
+                {
+                    double lse = SoftmaxCrossEntropyRow(logits, probabilities, targets, dLogits, s, classes, inverseBatch, hasGradient);
+                    sum = AddCrossEntropy(sum, logits.Slice(s * classes, classes), targets.Slice(s * classes, classes), lse);
+                }
+
+                return T.CreateTruncating(sum / batch);
+            }
+
+            // Each thread takes rows: their log-sum-exps and gradients. The loss is then summed here, row by row in the
+            // same order as on one thread, so its bits do not depend on the thread count.
+            double[]? rented = null;
+            Span<double> sums = batch <= 1024 ? stackalloc double[batch] : (rented = System.Buffers.ArrayPool<double>.Shared.Rent(batch)).AsSpan(0, batch);
+            fixed (T* plogits = logits, pprobabilities = probabilities, ptargets = targets, pdLogits = dLogits)
+            fixed (double* psums = sums)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.SoftmaxCrossEntropy;
+                (job.Units, job.Features, job.First, job.Flag) = (batch, classes, inverseBatch, hasGradient);
+                job.Set(0, plogits, logits.Length);
+                job.Set(1, pprobabilities, probabilities.Length);
+                job.Set(2, ptargets, targets.Length);
+                job.Set(3, pdLogits, dLogits.Length);
+                job.SetDoubles(psums, batch);
+                job.Run(threads);
+            }
+
             for (int s = 0; s < batch; s++)
             {
-                ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
-                ReadOnlySpan<T> t = targets.Slice(s * classes, classes);
+                sum = AddCrossEntropy(sum, logits.Slice(s * classes, classes), targets.Slice(s * classes, classes), sums[s]);
+            }
 
-                // lse = max + log Σ e^(z − max)
-                double max = double.NegativeInfinity;
-                for (int j = 0; j < classes; j++)
-                {
-                    max = Math.Max(max, double.CreateTruncating(z[j]));
-                }
-
-                double exponentials = 0;
-                for (int j = 0; j < classes; j++)
-                {
-                    exponentials += Math.Exp(double.CreateTruncating(z[j]) - max);
-                }
-
-                double lse = max + Math.Log(exponentials);
-                T targetSum = T.Zero;
-                for (int j = 0; j < classes; j++)
-                {
-                    double target = double.CreateTruncating(t[j]);
-                    if (target != 0)
-                    {
-                        sum += target * (lse - double.CreateTruncating(z[j]));
-                    }
-
-                    targetSum += t[j];
-                }
-
-                if (hasGradient)
-                {
-                    ReadOnlySpan<T> p = probabilities.Slice(s * classes, classes);
-                    Span<T> gradient = dLogits.Slice(s * classes, classes);
-                    for (int j = 0; j < classes; j++)
-                    {
-                        gradient[j] = ((p[j] * targetSum) - t[j]) * inverseBatch;
-                    }
-                }
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<double>.Shared.Return(rented);
             }
 
             return T.CreateTruncating(sum / batch);
+        }
+
+        /// <summary>Rows <c>[s0, s1)</c> of <see cref="SoftmaxCrossEntropy{T}"/>: each row's log-sum-exp into <paramref name="sums"/>, and its gradient.</summary>
+        internal static void SoftmaxCrossEntropyRows<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> probabilities, ReadOnlySpan<T> targets, Span<T> dLogits, Span<double> sums, int classes, T inverseBatch, bool hasGradient, int s0, int s1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int s = s0; s < s1; s++)
+            {
+                sums[s] = SoftmaxCrossEntropyRow(logits, probabilities, targets, dLogits, s, classes, inverseBatch, hasGradient);
+            }
+        }
+
+        /// <summary>Row <paramref name="s"/> of <see cref="SoftmaxCrossEntropy{T}"/>: writes its gradient and returns its log-sum-exp.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static double SoftmaxCrossEntropyRow<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> probabilities, ReadOnlySpan<T> targets, Span<T> dLogits, int s, int classes, T inverseBatch, bool hasGradient)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
+            ReadOnlySpan<T> t = targets.Slice(s * classes, classes);
+
+            // lse = max + log Σ e^(z − max)
+            double max = double.NegativeInfinity;
+            for (int j = 0; j < classes; j++)
+            {
+                max = Math.Max(max, double.CreateTruncating(z[j]));
+            }
+
+            double exponentials = 0;
+            for (int j = 0; j < classes; j++)
+            {
+                exponentials += Math.Exp(double.CreateTruncating(z[j]) - max);
+            }
+
+            double lse = max + Math.Log(exponentials);
+            if (hasGradient)
+            {
+                T targetSum = T.Zero;
+                for (int j = 0; j < classes; j++)
+                {
+                    targetSum += t[j];
+                }
+
+                ReadOnlySpan<T> p = probabilities.Slice(s * classes, classes);
+                Span<T> gradient = dLogits.Slice(s * classes, classes);
+                for (int j = 0; j < classes; j++)
+                {
+                    gradient[j] = ((p[j] * targetSum) - t[j]) * inverseBatch;
+                }
+            }
+
+            return lse;
+        }
+
+        /// <summary><paramref name="sum"/> plus one row's <c>Σⱼ t[j] · (lse − z[j])</c>, added term by term (nothing for a zero target).</summary>
+        private static double AddCrossEntropy<T>(double sum, ReadOnlySpan<T> z, ReadOnlySpan<T> t, double lse)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int j = 0; j < z.Length; j++)
+            {
+                double target = double.CreateTruncating(t[j]);
+                if (target != 0)
+                {
+                    sum += target * (lse - double.CreateTruncating(z[j]));
+                }
+            }
+
+            return sum;
         }
 
         /// <summary>

@@ -40,20 +40,53 @@ namespace NetGen.Kernels
 
         /// <summary><see cref="Activations.ReLUBackward{T}"/>, split into runs.</summary>
         ReLUBackward,
+
+        /// <summary><see cref="BatchNorm.ForwardTraining{T}"/> after a dense layer (spatial 1), split by vectors of features.</summary>
+        BatchNormRowsForward,
+
+        /// <summary><see cref="BatchNorm.Backward{T}"/> after a dense layer (spatial 1), split by vectors of features.</summary>
+        BatchNormRowsBackward,
+
+        /// <summary><c>z[i] = x[i] · y[i]</c> (<see cref="Dropout.Backward{T}"/>), split into runs.</summary>
+        Multiply,
+
+        /// <summary><see cref="Dropout.ForwardTraining{T}"/>: each run draws its own masks from <see cref="MapJob{T}.Seed"/>, then multiplies.</summary>
+        DropoutForward,
+
+        /// <summary><see cref="Activations.Softmax{T}"/>, split by rows.</summary>
+        Softmax,
+
+        /// <summary><see cref="Losses.SoftmaxCrossEntropy{T}"/>'s rows (log-sum-exps and gradients), split by rows; the loss is summed afterwards.</summary>
+        SoftmaxCrossEntropy,
     }
 
     /// <summary>
-    /// An element-wise pass over a batch of convolution maps (BatchNorm, ReLU, 2×2 max pooling) split over the worker pool:
-    /// on a 2-core machine these passes were a quarter of the Fashion CNN's step and ran on one thread while the
-    /// convolutions ran on two. One cached instance per calling thread and element type holds the call's pinned spans as
-    /// pointers (no allocation after the first call); each part writes only its own features, planes or run, and computes
+    /// An element-wise pass over a batch of convolution maps (BatchNorm, ReLU, 2×2 max pooling) or of a dense layer's
+    /// activations (BatchNorm over rows, ReLU, dropout, softmax and its cross-entropy) split over the worker pool: on a
+    /// 2-core machine these passes were a quarter of the Fashion CNN's step and ran on one thread while the convolutions
+    /// ran on two. One cached instance per calling thread and element type holds the call's pinned spans as pointers (no allocation after the first call); each part writes only its own features, planes or run, and computes
     /// them exactly as the one-thread call does, so results do not depend on the thread count.
     /// </summary>
     internal sealed unsafe class MapJob<T> : IParallelWork
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         /// <summary>Values per thread below which a pass stays on the calling thread: 2¹⁶ (a few tens of microseconds).</summary>
-        private const int Grain = 1 << 16;
+        public const int DefaultGrain = 1 << 16;
+
+        /// <summary>
+        /// The grain of the two heavier passes over a dense layer's activations, BatchNorm's training forward over rows (three
+        /// passes over the batch) and dropout's forward (a random number per value): 2¹⁴ values per thread, so the Fashion
+        /// MLP's 128 × 256 activations split and its 128 × 128 stay on one thread. Handing a part to the other thread costs a
+        /// few microseconds: split from 2¹² values per thread, the Fashion MLP's cheaper passes (BatchNorm's backward, ReLU,
+        /// dropout's multiply: a few microseconds each) took longer on two threads than on one, so they keep <see cref="DefaultGrain"/>.
+        /// </summary>
+        public const int DefaultLightGrain = 1 << 14;
+
+        /// <summary>The grain in use: <see cref="GemmTuning.LightGrain"/>, <see cref="DefaultLightGrain"/> unless a benchmark changes it.</summary>
+        public static int LightGrain => GemmTuning.LightGrain;
+
+        /// <summary>The unit that runs of values are cut at: 64 values, whole cache lines of float or double.</summary>
+        public const int RunStep = 64;
 
         [ThreadStatic]
         private static MapJob<T>? t_job;
@@ -62,6 +95,8 @@ namespace NetGen.Kernels
         private readonly int[] _lengths = new int[10];
         private int* _indexes;
         private int _indexLength;
+        private double* _doubles;
+        private int _doubleLength;
 
         public MapKind Kind { get; set; }
 
@@ -82,15 +117,30 @@ namespace NetGen.Kernels
 
         public WindowGeometry Geometry { get; set; }
 
+        /// <summary>The generator's state before the first value (<see cref="MapKind.DropoutForward"/>).</summary>
+        public ulong Seed { get; set; }
+
+        /// <summary>Parts are cut at multiples of this many units (a vector, or a block of masks); 1 unless set, reset after each run.</summary>
+        public int Step { get; set; } = 1;
+
         public static MapJob<T> ForThisThread() => t_job ??= new MapJob<T>();
 
-        /// <summary>How many threads a pass over <paramref name="values"/> values uses: one per <see cref="Grain"/>, at most <see cref="NetGenOptions.EffectiveDegreeOfParallelism"/>.</summary>
-        public static int Threads(long values) => (int)Math.Max(1, Math.Min(NetGenOptions.EffectiveDegreeOfParallelism, values / Grain));
+        /// <summary>How many threads a pass over <paramref name="values"/> values uses: one per <see cref="DefaultGrain"/> (<see cref="GemmTuning.ElementGrain"/>), at most <see cref="NetGenOptions.EffectiveDegreeOfParallelism"/>.</summary>
+        public static int Threads(long values) => Threads(values, GemmTuning.ElementGrain);
+
+        /// <summary>How many threads a pass over <paramref name="values"/> values uses: one per <paramref name="grain"/>, at most <see cref="NetGenOptions.EffectiveDegreeOfParallelism"/>.</summary>
+        public static int Threads(long values, int grain) => (int)Math.Max(1, Math.Min(NetGenOptions.EffectiveDegreeOfParallelism, values / grain));
 
         public void Set(int slot, T* pointer, int length)
         {
             _pointers[slot] = pointer;
             _lengths[slot] = length;
+        }
+
+        public void SetDoubles(double* values, int length)
+        {
+            _doubles = values;
+            _doubleLength = length;
         }
 
         public void SetIndexes(int* indexes, int length)
@@ -104,18 +154,24 @@ namespace NetGen.Kernels
         {
             try
             {
-                WorkerPool.Shared.Run(this, Math.Min(Units, 2 * threads), threads);
+                WorkerPool.Shared.Run(this, Math.Min(Steps, 2 * threads), threads);
             }
             finally
             {
                 Array.Clear(_pointers);
                 _indexes = null;
+                _doubles = null;
+                Step = 1;
             }
         }
 
+        /// <summary>The pieces of <see cref="Step"/> units (the last one may be shorter) that parts are made of.</summary>
+        private int Steps => (int)(((long)Units + Step - 1) / Step);
+
         public void Run(int part, int parts)
         {
-            int u0 = (int)((long)Units * part / parts), u1 = (int)((long)Units * (part + 1) / parts);
+            int steps = Steps;
+            int u0 = (int)Math.Min(Units, (long)steps * part / parts * Step), u1 = (int)Math.Min(Units, (long)steps * (part + 1) / parts * Step);
             switch (Kind)
             {
                 case MapKind.BatchNormForward:
@@ -150,6 +206,24 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.ReLUBackward:
                     Activations.ReLUBackwardRun(Read(0).Slice(u0, u1 - u0), Read(1).Slice(u0, u1 - u0), Write(2).Slice(u0, u1 - u0));
+                    break;
+                case MapKind.BatchNormRowsForward:
+                    BatchNorm.ForwardTrainingRows(Read(0), Read(1), Read(2), Write(3), Write(4), Write(5), Write(6), Write(7), Batch, Features, First, Second, u0, u1);
+                    break;
+                case MapKind.BatchNormRowsBackward:
+                    BatchNorm.BackwardRows(Read(0), Read(1), Read(2), Read(3), Write(4), Write(5), Write(6), Batch, Features, Flag, u0, u1);
+                    break;
+                case MapKind.Multiply:
+                    TensorPrimitives.Multiply(Read(0).Slice(u0, u1 - u0), Read(1).Slice(u0, u1 - u0), Write(2).Slice(u0, u1 - u0));
+                    break;
+                case MapKind.Softmax:
+                    Activations.SoftmaxRows(Read(0), Write(1), Features, u0, u1);
+                    break;
+                case MapKind.SoftmaxCrossEntropy:
+                    Losses.SoftmaxCrossEntropyRows(Read(0), Read(1), Read(2), Write(3), new Span<double>(_doubles, _doubleLength), Features, First, Flag, u0, u1);
+                    break;
+                case MapKind.DropoutForward:
+                    Dropout.ForwardRun(Read(0).Slice(u0, u1 - u0), Write(1).Slice(u0, u1 - u0), Write(2).Slice(u0, u1 - u0), First, Second, Seed, u0);
                     break;
             }
         }

@@ -47,10 +47,23 @@ namespace NetGen.Threading
         /// <summary>The "next part" value of a closed generation: larger than any part count.</summary>
         private const int Closed = int.MaxValue;
 
+        /// <summary>
+        /// Calls with at most this many parts are claimed from both ends: the calling thread takes parts 0, 1, 2, … and
+        /// the workers take parts from the last one down (low 16 bits of the counter: parts taken from the front; next 15:
+        /// from the back), so that each thread's parts are neighbours and two threads share at most one edge of the
+        /// output (a cache line that both would write, when parts are cut at a vector but the output is not aligned to
+        /// a line). Calls with more parts are claimed from the front by every thread.
+        /// </summary>
+        private const int TwoEndedParts = 0x7FFF;
+
+        /// <summary>Whether calls with few parts are claimed from both ends (the default), or every thread takes the next part from the front (before); the benchmarks compare the two.</summary>
+        internal static bool TwoEnded { get; set; } = true;
+
         private readonly object _gate = new();
         private Thread[] _threads = Array.Empty<Thread>();
         private IParallelWork? _work;
         private int _parts;
+        private bool _twoEnded;
         private int _helpers;
         private int _generation;
         private long _state = Closed;
@@ -96,6 +109,7 @@ namespace NetGen.Threading
                 EnsureThreads(threads - 1);
                 _work = work;
                 _parts = parts;
+                _twoEnded = parts <= TwoEndedParts && TwoEnded;
                 _helpers = threads - 1;
                 _failure = null;
                 _done = 0;
@@ -109,7 +123,7 @@ namespace NetGen.Threading
                     }
                 }
 
-                RunParts(generation, work, parts);
+                RunParts(generation, work, parts, _twoEnded, fromBack: false);
                 var spinner = default(SpinWait);
                 while (Volatile.Read(ref _done) < parts)
                 {
@@ -130,27 +144,54 @@ namespace NetGen.Threading
             }
         }
 
-        /// <summary>Claims and runs parts of generation <paramref name="generation"/> until none is left or the generation is closed.</summary>
+        /// <summary>
+        /// Claims and runs parts of generation <paramref name="generation"/> until none is left or the generation is closed:
+        /// from the front, or from the back when <paramref name="fromBack"/> and the call is claimed from both ends
+        /// (<paramref name="twoEnded"/>, the caller's choice for the call).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void RunParts(int generation, IParallelWork work, int parts)
+        private void RunParts(int generation, IParallelWork work, int parts, bool twoEnded, bool fromBack)
         {
             while (true)
             {
                 long state = Volatile.Read(ref _state);
                 int next = (int)state;
-                if ((int)(state >> 32) != generation || next >= parts)
+                if ((int)(state >> 32) != generation || next >= Closed)
                 {
                     return;
                 }
 
-                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+                int part;
+                long claimed;
+                if (twoEnded)
+                {
+                    // front in bits 0–15, back in bits 16–30: a closed generation's int.MaxValue fails the test above.
+                    int front = next & 0xFFFF, back = next >> 16;
+                    if (front + back >= parts)
+                    {
+                        return;
+                    }
+
+                    (part, claimed) = fromBack ? (parts - 1 - back, state + 0x10000) : (front, state + 1);
+                }
+                else
+                {
+                    if (next >= parts)
+                    {
+                        return;
+                    }
+
+                    (part, claimed) = (next, state + 1);
+                }
+
+                if (Interlocked.CompareExchange(ref _state, claimed, state) != state)
                 {
                     continue;
                 }
 
                 try
                 {
-                    work.Run(next, parts);
+                    work.Run(part, parts);
                 }
                 catch (Exception exception)
                 {
@@ -220,10 +261,11 @@ namespace NetGen.Threading
                 seen = (int)(Volatile.Read(ref _state) >> 32);
                 IParallelWork? work = Volatile.Read(ref _work);
                 int parts = Volatile.Read(ref _parts);
+                bool twoEnded = Volatile.Read(ref _twoEnded);
                 if (work is not null && index < Volatile.Read(ref _helpers))
                 {
                     long allocated = GC.GetAllocatedBytesForCurrentThread();
-                    RunParts(seen, work, parts);
+                    RunParts(seen, work, parts, twoEnded, fromBack: true);
                     allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
                     if (allocated != 0)
                     {
