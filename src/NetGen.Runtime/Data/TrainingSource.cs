@@ -229,6 +229,7 @@ namespace NetGen.Data
         /// to row i of <paramref name="destination"/>, for i in [0, <paramref name="count"/>), and offers it to the pool.
         /// Nothing the rows are read from or written to may change until <see cref="Finish"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Begin(T[] source, int size, int[] order, int start, int count, T[] destination)
         {
             if (Pending)
@@ -355,6 +356,7 @@ namespace NetGen.Data
         }
 
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int part, int parts)
         {
             while (RunOne())

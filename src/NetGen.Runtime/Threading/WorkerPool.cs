@@ -184,6 +184,7 @@ namespace NetGen.Threading
         }
 
         /// <summary>One piece of <paramref name="idle"/>, its allocations counted as a part's are.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool RunIdle(IIdleWork idle)
         {
             long allocated = GC.GetAllocatedBytesForCurrentThread();

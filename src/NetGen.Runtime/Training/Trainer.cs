@@ -49,6 +49,11 @@ namespace NetGen.Training
     /// <see cref="History"/> the completed epochs.</para>
     /// <para>After every epoch the <see cref="Callbacks"/> run (save the best model, log, reduce the learning rate, stop);
     /// <see cref="Checkpoints.TrainingCheckpoint"/> saves and restores everything needed to resume training exactly.</para>
+    /// <para>With two or more threads (<see cref="NetGenOptions.MaxDegreeOfParallelism"/>) and an in-memory set, the next
+    /// batch's rows are copied while the current batch trains: by the worker pool's first worker in the time it waits
+    /// between the step's parallel calls, and whatever it has not copied just before the batch is used. Every row is
+    /// copied once, so the batches are the same as on one thread; the training set must not change during
+    /// <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> (from a progress report, say).</para>
     /// <para>Buffers are allocated once per <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> call; the batch loop allocates nothing.</para>
     /// </remarks>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
