@@ -16,7 +16,13 @@ if (args is ["--quick", ..])
 
 if (args is ["--trainer", ..])
 {
-    TrainerOverhead.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    TrainerOverhead.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1);
+    return;
+}
+
+if (args is ["--trainer-steps", ..])
+{
+    TrainerOverhead.StepTimes(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : -1);
     return;
 }
 

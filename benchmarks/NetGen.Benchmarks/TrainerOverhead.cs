@@ -18,9 +18,10 @@ internal static class TrainerOverhead
 {
     private const int Samples = 60_000, Batch = 128;
 
-    public static void Run(int rounds)
+    public static void Run(int rounds, int threads)
     {
-        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; threads {NetGenOptions.MaxDegreeOfParallelism}; {Environment.ProcessorCount} cores; {Samples} samples, batch {Batch}, {rounds} rounds");
+        NetGenOptions.MaxDegreeOfParallelism = threads;
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; threads {NetGenOptions.MaxDegreeOfParallelism}; {Environment.ProcessorCount} cores; {Samples} samples, batch {Batch}, {rounds} rounds; load {LoadAverage()}");
         (float[] features, int[] labels, Dataset<float> data) = TrainerOverhead.StandInData(Samples);
 
         // The bare loop trains on the batches Fit would draw with its seed, gathered once beforehand.
@@ -40,14 +41,20 @@ internal static class TrainerOverhead
         var fitDefault = new List<double>();
         var fitPeers = new List<double>();
         var fitInference = new List<double>();
+        var fitInLine = new List<double>();
         Warm(data, shuffledFeatures, shuffledLabels);
         for (int round = 0; round < rounds; round++)
         {
             // Rotate the order in which the three run, so no one always follows the same neighbour.
-            for (int k = 0; k < 4; k++)
+            for (int k = 0; k < 5; k++)
             {
-                switch ((round + k) % 4)
+                switch ((round + k) % 5)
                 {
+                    case 4:
+                        Trainer<float>.GatherAhead = false;
+                        fitInLine.Add(Fit(data, new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, ReportBatches = false }));
+                        Trainer<float>.GatherAhead = true;
+                        break;
                     case 0:
                         bare.Add(Bare(shuffledFeatures, shuffledLabels));
                         break;
@@ -63,12 +70,14 @@ internal static class TrainerOverhead
                 }
             }
 
-            Console.WriteLine($"round {round + 1}: bare {bare[^1]:F3} s, Fit (default) {fitDefault[^1]:F3} s, Fit (no accuracy) {fitPeers[^1]:F3} s, Fit (inference pass) {fitInference[^1]:F3} s");
+            Console.WriteLine($"round {round + 1}: bare {bare[^1]:F3} s, Fit (default) {fitDefault[^1]:F3} s, Fit (no accuracy) {fitPeers[^1]:F3} s, Fit (inference pass) {fitInference[^1]:F3} s, Fit (default, batch gathered in line) {fitInLine[^1]:F3} s");
         }
 
         double b = Median(bare), d = Median(fitDefault), p = Median(fitPeers), f = Median(fitInference);
         Console.WriteLine($"median: bare {b:F3} s (min {bare.Min():F3}, max {bare.Max():F3}), Fit (default) {d:F3} s (min {fitDefault.Min():F3}, max {fitDefault.Max():F3}), Fit (no accuracy) {p:F3} s (min {fitPeers.Min():F3}, max {fitPeers.Max():F3})");
-        Console.WriteLine($"Fit / bare: default {d / b:F3}, no accuracy {p / b:F3}, inference pass {f / b:F3}; per step: bare {b / StepsPerEpoch * 1e3:F3} ms, Fit overhead {(d - b) / StepsPerEpoch * 1e6:F0} µs (default), {(p - b) / StepsPerEpoch * 1e6:F0} µs (no accuracy)");
+        double l = Median(fitInLine);
+        Console.WriteLine($"Fit / bare: default {d / b:F3}, no accuracy {p / b:F3}, inference pass {f / b:F3}, default with the batch gathered in line {l / b:F3}; per step: bare {b / StepsPerEpoch * 1e3:F3} ms, Fit overhead {(d - b) / StepsPerEpoch * 1e6:F0} µs (default), {(p - b) / StepsPerEpoch * 1e6:F0} µs (no accuracy), {(l - b) / StepsPerEpoch * 1e6:F0} µs (gathered in line)");
+        Console.WriteLine($"load after: {LoadAverage()}");
     }
 
     /// <summary>The trainer's per-step extras one by one, in µs per call (best of 5 × 200 calls).</summary>
@@ -126,6 +135,123 @@ internal static class TrainerOverhead
         Console.WriteLine($"per step, µs: gather {gather:F0}, snapshot {save:F0}, gradient norm {norm:F0}, parameter check {check:F0}, Adam {adamPlain:F0} (keeping the previous moments {adamKeeping:F0}; "
             + $"the guarded step, copy and check fused, with the state snapshot {guarded:F0}; the trainer's checked step without clipping, the norm fused too, into the aligned snapshot {checkedStep:F0})");
     }
+
+    /// <summary>
+    /// <c>--trainer-steps [rounds] [threads]</c>: the same epoch timed step by step (the time between the ends of two
+    /// consecutive batches, from a progress report in <c>Fit</c>), so that a step slowed by another process's time
+    /// slice is an outlier instead of a share of the total: the median step of the bare loop, of <c>Fit</c> and of
+    /// <c>Fit</c> with the batch gathered in line (<see cref="Trainer{T}.GatherAhead"/> off), interleaved round by round.
+    /// </summary>
+    public static void StepTimes(int rounds, int threads)
+    {
+        NetGenOptions.MaxDegreeOfParallelism = threads;
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; threads {NetGenOptions.MaxDegreeOfParallelism}; {Environment.ProcessorCount} cores; {rounds} rounds; load {LoadAverage()}");
+        (float[] features, int[] labels, Dataset<float> data) = StandInData(Samples);
+        var order = new int[Samples];
+        var shuffler = new SplitMixShuffler(1);
+        new InMemorySource<float>(data).BeginEpoch(order, ref shuffler, shuffle: true);
+        var shuffledFeatures = new float[features.Length];
+        var shuffledLabels = new int[Samples];
+        for (int i = 0; i < Samples; i++)
+        {
+            features.AsSpan(order[i] * FashionMlp.InputSize, FashionMlp.InputSize).CopyTo(shuffledFeatures.AsSpan(i * FashionMlp.InputSize));
+            shuffledLabels[i] = labels[order[i]];
+        }
+
+        string[] names = { "bare", "Fit", "Fit, batch gathered in line" };
+        var steps = names.Select(_ => new List<double>()).ToArray();
+        var epochMedians = names.Select(_ => new List<double>()).ToArray();
+        var recorder = new StepRecorder(StepsPerEpoch);
+        var options = new TrainerOptions { Epochs = 1, BatchSize = Batch, Seed = 1, ReportBatches = true };
+        for (int round = -1; round < rounds; round++)
+        {
+            for (int k = 0; k < names.Length; k++)
+            {
+                int v = (Math.Max(round, 0) + k) % names.Length;
+                recorder.Clear();
+                if (v == 0)
+                {
+                    BareSteps(shuffledFeatures, shuffledLabels, recorder);
+                }
+                else
+                {
+                    Trainer<float>.GatherAhead = v == 1;
+                    var trainer = new Trainer<float>(new FashionMlp(1), new Adam<float>(learningRate: 0.001), options);
+                    recorder.Mark();
+                    trainer.Fit(data, progress: recorder);
+                    Trainer<float>.GatherAhead = true;
+                }
+
+                if (round >= 0)
+                {
+                    List<double> these = recorder.Steps();
+                    steps[v].AddRange(these);
+                    epochMedians[v].Add(Median(these));
+                }
+            }
+        }
+
+        double bare = Median(steps[0]);
+        for (int v = 0; v < names.Length; v++)
+        {
+            double m = Median(steps[v]);
+            Console.WriteLine($"{names[v],-28} median step {m * 1e6:F0} µs ({m / bare:F3} × bare; epochs' medians {string.Join(", ", epochMedians[v].Select(e => (e * 1e6).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} µs)");
+        }
+
+        // On a loaded machine most steps lose some time slices; the fastest tenth and quarter are the steps that lost none.
+        double Quantile(List<double> values, double q)
+        {
+            var sorted = values.OrderBy(v => v).ToList();
+            return sorted[(int)(q * (sorted.Count - 1))];
+        }
+
+        foreach (double q in new[] { 0.1, 0.25 })
+        {
+            Console.WriteLine($"{q:P0} quantile of the steps: bare {Quantile(steps[0], q) * 1e6:F0} µs, Fit {Quantile(steps[1], q) * 1e6:F0} µs ({Quantile(steps[1], q) / Quantile(steps[0], q):F3} × bare), Fit gathered in line {Quantile(steps[2], q) * 1e6:F0} µs ({Quantile(steps[2], q) / Quantile(steps[0], q):F3} × bare)");
+        }
+
+        Console.WriteLine($"Fit / bare (median steps): {Median(steps[1]) / bare:F3}; gathered in line {Median(steps[2]) / bare:F3}; ratio of the epochs' medians, median: {Median(epochMedians[1].Zip(epochMedians[0], (f, b) => f / b).ToList()):F3} and {Median(epochMedians[2].Zip(epochMedians[0], (f, b) => f / b).ToList()):F3}; load after {LoadAverage()}");
+    }
+
+    private static void BareSteps(float[] features, int[] labels, StepRecorder recorder)
+    {
+        var network = new FashionMlp(1);
+        var adam = new Adam<float>(learningRate: 0.001);
+        recorder.Mark();
+        for (int start = 0; start < labels.Length; start += Batch)
+        {
+            int n = Math.Min(Batch, labels.Length - start);
+            network.TrainStep(features.AsSpan(start * FashionMlp.InputSize, n * FashionMlp.InputSize), labels.AsSpan(start, n));
+            adam.Step(network.Parameters, network.Gradients);
+            recorder.Report(default);
+        }
+    }
+
+    /// <summary>Timestamps of the batch reports, kept in a buffer allocated once.</summary>
+    private sealed class StepRecorder : IProgress<TrainingProgress>
+    {
+        private readonly long[] _stamps;
+        private int _count;
+
+        public StepRecorder(int steps) => _stamps = new long[steps + 2];
+
+        public void Clear() => _count = 0;
+
+        public void Mark() => _stamps[_count++] = Stopwatch.GetTimestamp();
+
+        public void Report(TrainingProgress value)
+        {
+            if (value.Kind == ProgressKind.Batch)
+            {
+                _stamps[_count++] = Stopwatch.GetTimestamp();
+            }
+        }
+
+        // The first step (after the epoch's shuffle and the first gather) is left out: every other one is a whole batch.
+        public List<double> Steps() => Enumerable.Range(2, _count - 2).Select(i => (double)(_stamps[i] - _stamps[i - 1]) / Stopwatch.Frequency).ToList();
+    }
+
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     private static int StepsPerEpoch => (Samples + Batch - 1) / Batch;
 

@@ -15,6 +15,17 @@ namespace NetGen.Threading
     }
 
     /// <summary>
+    /// Work a worker may do in small pieces while it waits for the next <see cref="WorkerPool.Run"/> call (see
+    /// <see cref="WorkerPool.IdleWork"/>): the owner finishes whatever is left itself, so the result never depends on
+    /// how much a worker did.
+    /// </summary>
+    internal interface IIdleWork
+    {
+        /// <summary>Claims and does one piece; false when none is left.</summary>
+        bool RunOne();
+    }
+
+    /// <summary>
     /// A few long-lived background threads that help the calling thread run the parts of one
     /// <see cref="IParallelWork"/>. Unlike <c>Parallel.For</c> it allocates nothing per call: the work is an object the
     /// caller keeps and reuses, and the parts are handed out through one 64-bit counter.
@@ -72,6 +83,7 @@ namespace NetGen.Threading
         private int _busy;
         private Exception? _failure;
         private long _workerAllocatedBytes;
+        private IIdleWork? _idle;
 
         private WorkerPool()
         {
@@ -82,6 +94,16 @@ namespace NetGen.Threading
         /// split call allocated (tests assert 0 after warm-up; other threads of the process do not count).
         /// </summary>
         internal long WorkerAllocatedBytes => Interlocked.Read(ref _workerAllocatedBytes);
+
+        /// <summary>
+        /// Work the first worker does piece by piece while it polls for the next call (never while it sleeps), or null.
+        /// The caller that sets it must clear it and finish the work itself before it relies on the result.
+        /// </summary>
+        internal IIdleWork? IdleWork
+        {
+            get => Volatile.Read(ref _idle);
+            set => Volatile.Write(ref _idle, value);
+        }
 
         /// <summary>The process-wide pool.</summary>
         public static WorkerPool Shared { get; } = new();
@@ -202,6 +224,21 @@ namespace NetGen.Threading
             }
         }
 
+        /// <summary>One piece of <paramref name="idle"/>, its allocations counted as a part's are.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private bool RunIdle(IIdleWork idle)
+        {
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            bool ran = idle.RunOne();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            if (allocated != 0)
+            {
+                Interlocked.Add(ref _workerAllocatedBytes, allocated);
+            }
+
+            return ran;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EnsureThreads(int count)
         {
@@ -238,6 +275,14 @@ namespace NetGen.Threading
                 {
                     // SpinOnce yields the processor after its first few rounds: on a machine with more busy threads
                     // than cores this worker may share a core with the caller, and must not keep it from running.
+                    if (index == 0 && Volatile.Read(ref _idle) is { } idle && RunIdle(idle))
+                    {
+                        // Busy with idle work is not idle: poll on, without yielding, before the next piece.
+                        spinner = default;
+                        idleSince = Stopwatch.GetTimestamp();
+                        continue;
+                    }
+
                     if (spinner.Count < 100 || Stopwatch.GetElapsedTime(idleSince).Ticks < SpinTicks)
                     {
                         spinner.SpinOnce(sleep1Threshold: -1);

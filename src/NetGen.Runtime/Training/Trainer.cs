@@ -49,6 +49,11 @@ namespace NetGen.Training
     /// <see cref="History"/> the completed epochs.</para>
     /// <para>After every epoch the <see cref="Callbacks"/> run (save the best model, log, reduce the learning rate, stop);
     /// <see cref="Checkpoints.TrainingCheckpoint"/> saves and restores everything needed to resume training exactly.</para>
+    /// <para>With two or more threads (<see cref="NetGenOptions.MaxDegreeOfParallelism"/>) and an in-memory set, the next
+    /// batch's rows are copied while the current batch trains: by the worker pool's first worker in the time it waits
+    /// between the step's parallel calls, and whatever it has not copied just before the batch is used. Every row is
+    /// copied once, so the batches are the same as on one thread; the training set must not change during
+    /// <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> (from a progress report, say).</para>
     /// <para>Buffers are allocated once per <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> call; the batch loop allocates nothing.</para>
     /// </remarks>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
@@ -92,6 +97,12 @@ namespace NetGen.Training
         /// default; benchmarks switch it off to time the separate pass.
         /// </summary>
         internal static bool FusedGradientCheck { get; set; } = true;
+
+        /// <summary>
+        /// Whether, with two or more threads, the next batch of an in-memory set is gathered while the current one trains
+        /// (<see cref="BatchGatherAhead{T}"/>). On by default; benchmarks switch it off to time the gather in line.
+        /// </summary>
+        internal static bool GatherAhead { get; set; } = true;
 
         /// <summary>Set by <see cref="ResumeAt"/>: where the next <see cref="Fit(Dataset{T}, Dataset{T}, IProgress{TrainingProgress}, CancellationToken)"/> starts instead of epoch 1.</summary>
         private ResumePoint? _resume;
@@ -323,7 +334,10 @@ namespace NetGen.Training
             private readonly bool _accuracy;
             private readonly Evaluator<T> _evaluator;
             private readonly int[] _order;
-            private readonly T[] _inputs;
+            private T[] _inputs;
+            private T[] _inputsAhead; // the next batch's rows, gathered while the current one trains (in-memory sets)
+            private readonly BatchGatherAhead<T>? _ahead;
+            private int _aheadStart = -1; // the first position in _order of the rows being gathered ahead
             private readonly int[]? _labels;
             private readonly T[]? _targets;
             private readonly T[]? _outputs; // the batch's training-mode outputs, when the training accuracy is counted from them
@@ -350,6 +364,15 @@ namespace NetGen.Training
                 _batches = _options.DropLastBatch ? Math.Max(1, training.Count / batch) : (training.Count + batch - 1) / batch;
                 _order = new int[training.Count];
                 _inputs = new T[batch * _network.InputSize];
+                if (training is InMemorySource<T>)
+                {
+                    _inputsAhead = new T[batch * _network.InputSize];
+                    _ahead = new BatchGatherAhead<T>();
+                }
+                else
+                {
+                    _inputsAhead = _inputs;
+                }
                 _labels = training.Labels is null ? null : new int[batch];
                 _targets = training.Labels is null ? new T[batch * _network.OutputSize] : null;
                 _outputs = accuracy && _options.TrainingAccuracy && _options.TrainingAccuracySource == TrainingAccuracySource.Batches
@@ -378,6 +401,19 @@ namespace NetGen.Training
             public TrainingHistory History { get; } = new();
 
             public TrainingResult Execute(IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+            {
+                try
+                {
+                    return ExecuteEpochs(progress, cancellationToken);
+                }
+                finally
+                {
+                    // A batch that failed or was cancelled may leave the next one half gathered: no worker writes after Fit.
+                    _ahead?.Finish(1);
+                }
+            }
+
+            private TrainingResult ExecuteEpochs(IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
             {
                 EarlyStopping? stopping = _options.EarlyStopping;
                 double best = double.NaN;
@@ -517,8 +553,33 @@ namespace NetGen.Training
                 int outputSize = _network.OutputSize;
                 Span<T> outputs = _outputs is null ? Span<T>.Empty : _outputs.AsSpan(0, n * outputSize);
                 int inputSize = _network.InputSize;
+                int threads = NetGenOptions.EffectiveDegreeOfParallelism;
+                if (_ahead is { Pending: true } ahead)
+                {
+                    ahead.Finish(threads);
+                    if (_aheadStart == start)
+                    {
+                        (_inputs, _inputsAhead) = (_inputsAhead, _inputs);
+                    }
+                    else
+                    {
+                        _training.CopyFeatures(_order, start, n, _inputs.AsSpan(0, n * inputSize));
+                    }
+                }
+                else
+                {
+                    _training.CopyFeatures(_order, start, n, _inputs.AsSpan(0, n * inputSize));
+                }
+
                 Span<T> inputs = _inputs.AsSpan(0, n * inputSize);
-                _training.CopyFeatures(_order, start, n, inputs);
+                if (_ahead is not null && batch < _batches && threads > 1 && GatherAhead)
+                {
+                    // The next batch's rows come from memory while this one computes (they are the same rows whoever
+                    // copies them); the order does not change within an epoch.
+                    int next = start + n;
+                    _aheadStart = next;
+                    _ahead.Begin(((InMemorySource<T>)_training).Data.Features, inputSize, _order, next, Math.Min(n, _training.Count - next), _inputsAhead);
+                }
 
                 // TrainStep and the optimizer step change the parameters, the state, the dropout generator and the
                 // optimizer's moments; keep them so that a batch that diverges can be undone exactly.

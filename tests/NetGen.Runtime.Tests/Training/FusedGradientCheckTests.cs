@@ -39,6 +39,10 @@ namespace NetGen.Runtime.Tests.Training
 
         public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, Span<T> outputs) => Poison(base.TrainStep(inputs, targets, outputs));
 
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels) => Poison(base.TrainStep(inputs, labels));
+
+        public override T TrainStep(ReadOnlySpan<T> inputs, ReadOnlySpan<int> labels, Span<T> outputs) => Poison(base.TrainStep(inputs, labels, outputs));
+
         private T Poison(T loss)
         {
             if (++Steps != _failingStep)
