@@ -64,48 +64,31 @@ namespace NetGen.Kernels
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Batch normalization in training needs at least one value per feature: batch = {batch}, spatial = {spatial}."), nameof(x));
             }
 
-            if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
+            // Dense activations (spatial 1) go by vectors across features and split by groups of whole vectors of them;
+            // maps go per feature. Either way each feature is summed in the same order on any thread.
+            bool rows = spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count;
+            if (rows || (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count))
             {
-                int rowThreads = Math.Min(MapJob<T>.Threads(length, MapJob<T>.LightGrain), features / Vector<T>.Count);
-                if (rowThreads <= 1)
-                {
-                    ForwardTrainingRows(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, momentum, epsilon, 0, features);
-                    return;
-                }
-
-                fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = runningMean, pvariance = runningVariance, pxHat = xHat, pinverseStd = inverseStd, py = y)
-                {
-                    MapJob<T> job = MapJob<T>.ForThisThread();
-                    job.Kind = MapKind.BatchNormRowsForward;
-                    (job.Batch, job.Features, job.Units, job.Step, job.First, job.Second) = (batch, features, features, Vector<T>.Count, momentum, epsilon);
-                    job.Set(0, px, x.Length);
-                    job.Set(1, pgamma, gamma.Length);
-                    job.Set(2, pbeta, beta.Length);
-                    job.Set(3, pmean, runningMean.Length);
-                    job.Set(4, pvariance, runningVariance.Length);
-                    job.Set(5, pxHat, xHat.Length);
-                    job.Set(6, pinverseStd, inverseStd.Length);
-                    job.Set(7, py, y.Length);
-                    job.Run(rowThreads);
-                }
-
-                return;
-            }
-
-            if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
-            {
-                int threads = MapJob<T>.Threads(length);
+                int threads = rows ? Math.Min(MapJob<T>.Threads(length, MapJob<T>.LightGrain), features / Vector<T>.Count) : MapJob<T>.Threads(length);
                 if (threads <= 1)
                 {
-                    ForwardTrainingPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon, 0, features);
+                    if (rows)
+                    {
+                        ForwardTrainingRows(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, momentum, epsilon, 0, features);
+                    }
+                    else
+                    {
+                        ForwardTrainingPlanes(x, gamma, beta, runningMean, runningVariance, xHat, inverseStd, y, batch, features, spatial, momentum, epsilon, 0, features);
+                    }
+
                     return;
                 }
 
                 fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = runningMean, pvariance = runningVariance, pxHat = xHat, pinverseStd = inverseStd, py = y)
                 {
                     MapJob<T> job = MapJob<T>.ForThisThread();
-                    job.Kind = MapKind.BatchNormForward;
-                    (job.Batch, job.Features, job.Spatial, job.Units, job.First, job.Second) = (batch, features, spatial, features, momentum, epsilon);
+                    job.Kind = rows ? MapKind.BatchNormRowsForward : MapKind.BatchNormForward;
+                    (job.Batch, job.Features, job.Spatial, job.Units, job.Step, job.First, job.Second) = (batch, features, spatial, features, rows ? Vector<T>.Count : 1, momentum, epsilon);
                     job.Set(0, px, x.Length);
                     job.Set(1, pgamma, gamma.Length);
                     job.Set(2, pbeta, beta.Length);
@@ -333,47 +316,29 @@ namespace NetGen.Kernels
             CheckFeatures(dbeta.Length, features, nameof(dbeta));
             bool hasInputGradient = Check.Optional(dx.Length, length, nameof(dx), "batch × features × spatial");
 
-            if (spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count)
+            bool rows = spatial == 1 && Vector.IsHardwareAccelerated && features >= Vector<T>.Count;
+            if (rows || (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count))
             {
-                int rowThreads = Math.Min(MapJob<T>.Threads(length), features / Vector<T>.Count);
-                if (rowThreads <= 1)
-                {
-                    BackwardRows(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, hasInputGradient, 0, features);
-                    return;
-                }
-
-                fixed (T* pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdy = dy, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
-                {
-                    MapJob<T> job = MapJob<T>.ForThisThread();
-                    job.Kind = MapKind.BatchNormRowsBackward;
-                    (job.Batch, job.Features, job.Units, job.Step, job.Flag) = (batch, features, features, Vector<T>.Count, hasInputGradient);
-                    job.Set(0, pxHat, xHat.Length);
-                    job.Set(1, pinverseStd, inverseStd.Length);
-                    job.Set(2, pgamma, gamma.Length);
-                    job.Set(3, pdy, dy.Length);
-                    job.Set(4, pdgamma, dgamma.Length);
-                    job.Set(5, pdbeta, dbeta.Length);
-                    job.Set(6, pdx, dx.Length);
-                    job.Run(rowThreads);
-                }
-
-                return;
-            }
-
-            if (Vector.IsHardwareAccelerated && spatial >= Vector<T>.Count)
-            {
-                int threads = MapJob<T>.Threads(length);
+                int threads = rows ? Math.Min(MapJob<T>.Threads(length), features / Vector<T>.Count) : MapJob<T>.Threads(length);
                 if (threads <= 1)
                 {
-                    BackwardPlanes(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, 0, features);
+                    if (rows)
+                    {
+                        BackwardRows(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, hasInputGradient, 0, features);
+                    }
+                    else
+                    {
+                        BackwardPlanes(xHat, inverseStd, gamma, dy, dgamma, dbeta, dx, batch, features, spatial, hasInputGradient, 0, features);
+                    }
+
                     return;
                 }
 
                 fixed (T* pxHat = xHat, pinverseStd = inverseStd, pgamma = gamma, pdy = dy, pdgamma = dgamma, pdbeta = dbeta, pdx = dx)
                 {
                     MapJob<T> job = MapJob<T>.ForThisThread();
-                    job.Kind = MapKind.BatchNormBackward;
-                    (job.Batch, job.Features, job.Spatial, job.Units, job.Flag) = (batch, features, spatial, features, hasInputGradient);
+                    job.Kind = rows ? MapKind.BatchNormRowsBackward : MapKind.BatchNormBackward;
+                    (job.Batch, job.Features, job.Spatial, job.Units, job.Step, job.Flag) = (batch, features, spatial, features, rows ? Vector<T>.Count : 1, hasInputGradient);
                     job.Set(0, pxHat, xHat.Length);
                     job.Set(1, pinverseStd, inverseStd.Length);
                     job.Set(2, pgamma, gamma.Length);
