@@ -92,6 +92,12 @@ if (args is ["--bn-block", ..])
     return;
 }
 
+if (args is ["--gemm-ab", ..])
+{
+    GemmBlockAB.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15, args.Length > 2 ? args[2] : "all");
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();

@@ -33,21 +33,74 @@ public class BatchSplitTests
     }
 
     [Fact]
-    public void Parts_are_one_for_small_work_inside_a_part_and_on_one_thread()
+    public void Parts_are_one_per_thread_and_for_a_dense_network_cache_sized()
     {
         int saved = NetGenOptions.MaxDegreeOfParallelism;
+        long chunkWork = GemmTuning.PredictChunkWork;
         try
         {
             NetGenOptions.MaxDegreeOfParallelism = 1;
-            Assert.Equal(1, BatchSplit.Parts(4096, 1_000_000));
+            Assert.Equal(1, BatchSplit.Parts(4096, 2_000_000)); // a CNN's samples: each product streams well alone
+            Assert.Equal(7, BatchSplit.Parts(1024, 235_000)); // the Fashion MLP: parts of 146 samples, about 2²⁵ multiply-adds
+            Assert.Equal(1, BatchSplit.Parts(1000, 1000)); // a million multiply-adds in all: one part
             NetGenOptions.MaxDegreeOfParallelism = 2;
-            Assert.Equal(1, BatchSplit.Parts(15, 1_000_000)); // too few rows for two parts of 8
-            Assert.Equal(1, BatchSplit.Parts(1000, 1000)); // a million multiply-adds: not worth a thread
+            Assert.Equal(1, BatchSplit.Parts(31, 1_000_000)); // too few rows for two parts of 16
+            Assert.Equal(1, BatchSplit.Parts(1000, 1000)); // not worth a thread
+            Assert.Equal(Math.Min(2, Environment.ProcessorCount), BatchSplit.Parts(4096, 2_000_000));
+            Assert.Equal(7, BatchSplit.Parts(1024, 235_000));
+            GemmTuning.PredictChunkWork = 0;
             Assert.Equal(Math.Min(2, Environment.ProcessorCount), BatchSplit.Parts(1024, 235_000));
+            NetGenOptions.MaxDegreeOfParallelism = 1;
+            Assert.Equal(1, BatchSplit.Parts(1024, 235_000));
         }
         finally
         {
             NetGenOptions.MaxDegreeOfParallelism = saved;
+            GemmTuning.PredictChunkWork = chunkWork;
+        }
+    }
+
+    [Fact]
+    public void A_predict_in_cache_sized_parts_gives_the_bits_of_one_call_over_the_batch()
+    {
+        var mlp = new FashionMlp(11);
+        var mlpDouble = new SplitMlpDouble(11);
+        mlp.TrainStep(TestData.Inputs<float>(32, FashionMlp.InputSize, 1), TestData.Labels(32, 10, 2));
+        mlpDouble.TrainStep(TestData.Inputs<double>(32, SplitMlpDouble.InputSize, 1), TestData.Labels(32, 10, 2));
+        int saved = NetGenOptions.MaxDegreeOfParallelism;
+        long chunkWork = GemmTuning.PredictChunkWork;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                NetGenOptions.MaxDegreeOfParallelism = threads;
+                foreach (int batch in new[] { 32, 33, 147, 1000, 1031 })
+                {
+                    AssertPartsMatchWhole(mlp, batch, threads);
+                    AssertPartsMatchWhole(mlpDouble, batch, threads);
+                }
+            }
+        }
+        finally
+        {
+            NetGenOptions.MaxDegreeOfParallelism = saved;
+            GemmTuning.PredictChunkWork = chunkWork;
+        }
+
+        static void AssertPartsMatchWhole<T>(INetwork<T> net, int batch, int threads)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            T[] inputs = TestData.Inputs<T>(batch, net.InputSize, batch);
+            var whole = new T[batch * net.OutputSize];
+            var parts = new T[batch * net.OutputSize];
+            GemmTuning.PredictChunkWork = 0;
+            int saved = NetGenOptions.MaxDegreeOfParallelism;
+            NetGenOptions.MaxDegreeOfParallelism = 1;
+            net.Predict(inputs, whole);
+            NetGenOptions.MaxDegreeOfParallelism = saved;
+            GemmTuning.PredictChunkWork = 1L << 20; // parts of 16 or more samples, so these batches are cut
+            net.Predict(inputs, parts);
+            Assert.True(whole.AsSpan().SequenceEqual(parts), $"{net.GetType().Name}: {batch} samples in parts on {threads} thread(s) differ from one call over the batch.");
         }
     }
 

@@ -21,8 +21,18 @@ namespace NetGen.Kernels
         /// </summary>
         private const long MinimumWorkPerPart = 1L << 21;
 
-        /// <summary>The samples a part gets at least.</summary>
-        private const int MinimumRowsPerPart = 8;
+        /// <summary>
+        /// The samples a part gets at least: <see cref="Gemm.PanelRows"/>, so that every part's products run the same
+        /// kernels as the whole batch's (fewer rows take dot products, which sum in another order).
+        /// </summary>
+        private const int MinimumRowsPerPart = Gemm.PanelRows;
+
+        /// <summary>
+        /// Multiply-adds per sample up to which a Predict is also cut into parts that fit the cache (a dense network's
+        /// layers: a few hundred samples' activations are a few hundred KiB); above it (a CNN) each product is large enough
+        /// to stream well by itself.
+        /// </summary>
+        private const long MaximumChunkedWorkPerSample = 1L << 20;
 
         /// <summary>Set on a thread while it runs a part, so the part's own Predict does not split again.</summary>
         [ThreadStatic]
@@ -30,22 +40,34 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// How many parts a Predict of <paramref name="batch"/> samples of about <paramref name="multiplyAddsPerSample"/>
-        /// multiply-adds each should be split into: 1 (do not split) for small work, inside a part, or on one thread.
+        /// multiply-adds each should be split into: one per thread for large work, and for a dense network's large
+        /// batches more, each of a size that stays in cache; 1 (do not split) for small batches or inside a part.
         /// </summary>
         public static int Parts(int batch, long multiplyAddsPerSample)
         {
-            if (batch < 2 * MinimumRowsPerPart || batch * multiplyAddsPerSample < 2 * MinimumWorkPerPart || t_inPart)
+            if (batch < 2 * MinimumRowsPerPart || t_inPart)
             {
                 return 1;
             }
 
-            long byWork = batch * multiplyAddsPerSample / MinimumWorkPerPart;
-            return (int)Math.Min(Math.Min(NetGenOptions.EffectiveDegreeOfParallelism, batch / MinimumRowsPerPart), byWork);
+            int threads = batch * multiplyAddsPerSample < 2 * MinimumWorkPerPart
+                ? 1
+                : (int)Math.Min(Math.Min(NetGenOptions.EffectiveDegreeOfParallelism, batch / MinimumRowsPerPart), batch * multiplyAddsPerSample / MinimumWorkPerPart);
+            long chunkWork = GemmTuning.PredictChunkWork;
+            if (chunkWork <= 0 || multiplyAddsPerSample <= 0 || multiplyAddsPerSample > MaximumChunkedWorkPerSample)
+            {
+                return threads;
+            }
+
+            // A batch whose activations outgrow L2 (a 1,024-sample predict of a 784-256-128 MLP: 1 MiB per layer) runs in
+            // parts of about chunkWork multiply-adds, each layer's output still in cache when the next layer reads it.
+            long rows = Math.Max(MinimumRowsPerPart, chunkWork / multiplyAddsPerSample);
+            return (int)Math.Max(threads, batch / rows);
         }
 
         /// <summary>
-        /// Runs <c>network.Predict</c> on <paramref name="parts"/> consecutive slices of the batch, on as many threads,
-        /// and returns when all are done. The caller has checked the lengths.
+        /// Runs <c>network.Predict</c> on <paramref name="parts"/> consecutive slices of the batch, on up to as many
+        /// threads (one runs them in turn), and returns when all are done. The caller has checked the lengths.
         /// </summary>
         public static unsafe void Predict<T>(INetwork<T> network, ReadOnlySpan<T> inputs, Span<T> outputs, int batch, int parts)
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -57,7 +79,7 @@ namespace NetGen.Kernels
                 job.Set(network, input, output, batch, inputs.Length / batch, outputs.Length / batch);
                 try
                 {
-                    WorkerPool.Shared.Run(job, parts, parts);
+                    WorkerPool.Shared.Run(job, parts, Math.Min(parts, NetGenOptions.EffectiveDegreeOfParallelism));
                 }
                 finally
                 {

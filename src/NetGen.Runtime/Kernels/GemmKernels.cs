@@ -44,6 +44,24 @@ namespace NetGen.Kernels
         [ThreadStatic]
         private static T[]? t_tail;
 
+        /// <summary>
+        /// Rows of A per pass over B's panels in the outer-product kernels, for <paramref name="rows"/> rows: blocks of about
+        /// 144 (a k block of them, 144 × 256 floats, is 144 KiB and stays in a 512 KiB L2, Zen 3's, while every panel of B
+        /// passes over it; with all of A's rows at once, 1,024 for a batched predict, each panel re-read 1 MiB from L3), as
+        /// even as whole row tiles allow. Each value of C gets the same sums in the same order, so the same bits.
+        /// </summary>
+        private static int RowBlock(int rows)
+        {
+            int blocks = rows / 144;
+            if (!GemmTuning.RowBlocks || blocks <= 1)
+            {
+                return Math.Max(1, rows);
+            }
+
+            int tile = Wide ? OuterRows : 6;
+            return (((rows + blocks - 1) / blocks) + tile - 1) / tile * tile;
+        }
+
         /// <summary>Rows of C per tile in <see cref="OuterProducts"/>.</summary>
         public const int OuterRows = 8;
 
@@ -127,6 +145,7 @@ namespace NetGen.Kernels
             // far apart (a page or more for a wide layer), and the copy keeps the kernel's reads within a few pages.
             bool copy = i1 - i0 >= PanelRows && k >= PanelRows;
             int panelWidth = OuterColumns;
+            int rowBlock = RowBlock(i1 - i0);
             T* panel = copy ? Panel() : null;
             for (int pc = 0; pc < k; pc += KBlock)
             {
@@ -139,13 +158,17 @@ namespace NetGen.Kernels
                     continue;
                 }
 
-                for (int j = j0; j < j1; j += panelWidth)
+                for (int ib = i0; ib < i1; ib += rowBlock)
                 {
-                    int width = Math.Min(panelWidth, j1 - j);
-                    T* source = b + (pc * ldb) + j;
-                    CopyPanel(source, ldb, panel, width, kc);
+                    int ie = Math.Min(i1, ib + rowBlock);
+                    for (int j = j0; j < j1; j += panelWidth)
+                    {
+                        int width = Math.Min(panelWidth, j1 - j);
+                        T* source = b + (pc * ldb) + j;
+                        CopyPanel(source, ldb, panel, width, kc);
 
-                    OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, i0, i1, width, add, null);
+                        OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, ib, ie, width, add, null);
+                    }
                 }
             }
         }
@@ -209,16 +232,21 @@ namespace NetGen.Kernels
             }
 
             int panelWidth = OuterColumns;
+            int rowBlock = RowBlock(i1 - i0);
             T* panel = Panel();
             for (int pc = 0; pc < k; pc += KBlock)
             {
                 int kc = Math.Min(KBlock, k - pc);
-                for (int j = j0; j < j1; j += panelWidth)
+                for (int ib = i0; ib < i1; ib += rowBlock)
                 {
-                    int width = Math.Min(panelWidth, j1 - j);
-                    Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
-                    T* shift = pc == 0 && bias != null ? bias + j : null;
-                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, accumulate || pc > 0, shift);
+                    int ie = Math.Min(i1, ib + rowBlock);
+                    for (int j = j0; j < j1; j += panelWidth)
+                    {
+                        int width = Math.Min(panelWidth, j1 - j);
+                        Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
+                        T* shift = pc == 0 && bias != null ? bias + j : null;
+                        OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, ib, ie, width, accumulate || pc > 0, shift);
+                    }
                 }
             }
         }
@@ -233,6 +261,10 @@ namespace NetGen.Kernels
         {
             int w = TOps.Count;
             int j = 0;
+
+            // Only a product of one row splits its chains: a row left over below a tile sums in the tiles' order, so that
+            // a row's values do not depend on how the rows are cut into tiles, blocks or a Predict's parts.
+            bool oneRow = i0 == 0 && i1 == 1;
             if (!Wide && GemmTuning.SixRowTiles)
             {
                 for (; j + (2 * w) <= width; j += 2 * w)
@@ -251,7 +283,7 @@ namespace NetGen.Kernels
 
                     for (; i < i1; i++)
                     {
-                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift, oneRow);
                     }
                 }
             }
@@ -274,7 +306,7 @@ namespace NetGen.Kernels
 
                     for (; i < i1; i++)
                     {
-                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                        Outer1x2(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift, oneRow);
                     }
                 }
             }
@@ -290,7 +322,7 @@ namespace NetGen.Kernels
 
                 for (; i < i1; i++)
                 {
-                    Outer1x1(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift);
+                    Outer1x1(a + (i * rs), ss, b + j, ldb, c + (i * ldc) + j, kc, add, shift, oneRow);
                 }
             }
 
@@ -334,7 +366,7 @@ namespace NetGen.Kernels
                 {
                     for (int t = 0; t < rows; t++)
                     {
-                        Outer1x1(a + ((i + t) * rs), ss, panel, w, tile + ((nint)t * w), kc, false, null);
+                        Outer1x1(a + ((i + t) * rs), ss, panel, w, tile + ((nint)t * w), kc, false, null, i0 == 0 && i1 == 1);
                     }
                 }
 
@@ -625,10 +657,29 @@ namespace NetGen.Kernels
             c[3] = s3;
         }
 
+        /// <summary>
+        /// Asks for the tile's rows of C (first and last value of each) before its k loop: C is read or written only after
+        /// it, and a tile of a wide output (a 128 × 3,136 gradient is 1.6 MB, beyond L2) then waited for memory with the
+        /// reorder buffer full, about a third of the time at k = 128. The loop's hundreds of cycles hide the fetch.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchTile(T* c, nint ldc, int rows, int width)
+        {
+            if (Sse.IsSupported && GemmTuning.PrefetchC)
+            {
+                for (int r = 0; r < rows; r++, c += ldc)
+                {
+                    Sse.Prefetch0(c);
+                    Sse.Prefetch0(c + width - 1);
+                }
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer8x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             int w = TOps.Count;
+            PrefetchTile(c, ldc, 8, 2 * w);
             nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
             TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
             TVector c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
@@ -680,6 +731,7 @@ namespace NetGen.Kernels
         private static void Outer6x2(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
             int w = TOps.Count;
+            PrefetchTile(c, ldc, 6, 2 * w);
             nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
             TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
             TVector c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
@@ -744,15 +796,15 @@ namespace NetGen.Kernels
         /// <summary>
         /// One row of C by 2 vectors. A single row (a batch of one: <c>dX = dY · W</c>) has only 2 accumulators, so a
         /// long k is a chain of dependent multiply-adds; 4 interleaved partial sums over k (added at the end) make it
-        /// 4 shorter chains when <see cref="GemmTuning.SplitRowChains"/> is on.
+        /// 4 shorter chains when <paramref name="split"/> (the product has one row) and <see cref="GemmTuning.SplitRowChains"/> are on.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
+        private static void Outer1x2(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias, bool split)
         {
             int w = TOps.Count;
             TVector c0 = TOps.Zero, c1 = TOps.Zero;
             int p = 0;
-            if (GemmTuning.SplitRowChains && k >= 8)
+            if (split && GemmTuning.SplitRowChains && k >= 8)
             {
                 TVector d0 = TOps.Zero, d1 = TOps.Zero, e0 = TOps.Zero, e1 = TOps.Zero, f0 = TOps.Zero, f1 = TOps.Zero;
                 nint s2 = 2 * ss, s3 = 3 * ss, l2 = 2 * ldb, l3 = 3 * ldb;
@@ -793,6 +845,7 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer8x1(T* a, nint rs, nint ss, T* b, nint ldb, T* c, nint ldc, int k, bool add, T* bias)
         {
+            PrefetchTile(c, ldc, 8, TOps.Count);
             nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
             TVector c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
             TVector c4 = TOps.Zero, c5 = TOps.Zero, c6 = TOps.Zero, c7 = TOps.Zero;
@@ -823,11 +876,11 @@ namespace NetGen.Kernels
 
         /// <summary>One row of C by 1 vector; like <see cref="Outer1x2"/>, 4 partial sums over a long k.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Outer1x1(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias)
+        private static void Outer1x1(T* a, nint ss, T* b, nint ldb, T* c, int k, bool add, T* bias, bool split)
         {
             TVector c0 = TOps.Zero;
             int p = 0;
-            if (GemmTuning.SplitRowChains && k >= 8)
+            if (split && GemmTuning.SplitRowChains && k >= 8)
             {
                 TVector d0 = TOps.Zero, e0 = TOps.Zero, f0 = TOps.Zero;
                 nint s2 = 2 * ss, s3 = 3 * ss, l2 = 2 * ldb, l3 = 3 * ldb;
@@ -904,6 +957,15 @@ namespace NetGen.Kernels
 
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
+
+        /// <summary>Whether the outer-product kernels take A's rows about 144 at a time per pass over B's panels (the default), or all of them (before); the same bits.</summary>
+        public static bool RowBlocks { get; set; } = true;
+
+        /// <summary>Whether the outer-product tiles prefetch their rows of C before the k loop (the default), or not (before); only speed depends on it.</summary>
+        public static bool PrefetchC { get; set; } = true;
+
+        /// <summary>Multiply-adds per part of a dense network's large Predict, cut into parts that fit the cache: 2²⁵ (about 140 samples of the Fashion MLP), or 0 for no such parts (before); the same bits.</summary>
+        public static long PredictChunkWork { get; set; } = 1L << 25;
 
         /// <summary>At most how many parts per thread a product split by columns is cut into: 8 (the default).</summary>
         public static int PartsPerThread { get; set; } = 8;
