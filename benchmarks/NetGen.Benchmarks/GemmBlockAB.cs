@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FashionMnistSample;
 using NetGen.Kernels;
 
 namespace NetGen.Benchmarks;
@@ -36,6 +37,53 @@ internal static class GemmBlockAB
             }
 
             Console.WriteLine($"{shape.Name,-24} OpenBLAS {shape.Flops / blas / 1e9,6:F1} GFLOP/s  before {blas / before,5:P0}  after {blas / after,5:P0}  (after ÷ before time {after / before:F3})");
+        }
+    }
+
+    /// <summary>
+    /// <c>--predict-ab [ROUNDS] [THREADS]</c>: the Fashion MLP's Predict of 1,024 samples with the row blocks, C's prefetch
+    /// and the cache-sized parts of <see cref="GemmTuning.PredictChunkWork"/> all off (before), each alone, and all on,
+    /// interleaved in each round. Prints each side's fastest round and its time ÷ before's: the median of the rounds' own ratios (the two sides a few milliseconds apart, so that a busy machine's slow spells cancel) and of the fastest rounds.
+    /// </summary>
+    public static void Predict(int rounds, int threads)
+    {
+        NetGenOptions.MaxDegreeOfParallelism = threads;
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPath}; {threads} thread(s)");
+        var net = new FashionMlp();
+        float[] inputs = Data.Inputs(1024, FashionMlp.InputSize), outputs = new float[1024 * FashionMlp.OutputSize];
+        long chunk = GemmTuning.PredictChunkWork;
+        (string Name, Action Set)[] sides =
+        [
+            ("before", () => { GemmTuning.RowBlocks = false; GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = 0; }),
+            ("row blocks", () => { GemmTuning.RowBlocks = true; GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = 0; }),
+            ("prefetch C", () => { GemmTuning.RowBlocks = false; GemmTuning.PrefetchC = true; GemmTuning.PredictChunkWork = 0; }),
+            ("parts", () => { GemmTuning.RowBlocks = false; GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = chunk; }),
+            ("all", () => { GemmTuning.RowBlocks = true; GemmTuning.PrefetchC = true; GemmTuning.PredictChunkWork = chunk; }),
+        ];
+        var best = new double[sides.Length];
+        var ratios = new double[sides.Length, rounds];
+        Array.Fill(best, double.MaxValue);
+        for (int round = 0; round < rounds; round++)
+        {
+            var times = new double[sides.Length];
+            for (int s = 0; s < sides.Length; s++)
+            {
+                sides[s].Set();
+                times[s] = Time(() => net.Predict(inputs, outputs));
+                best[s] = Math.Min(best[s], times[s]);
+            }
+
+            for (int s = 0; s < sides.Length; s++)
+            {
+                ratios[s, round] = times[s] / times[0];
+            }
+        }
+
+        sides[^1].Set();
+        for (int s = 0; s < sides.Length; s++)
+        {
+            double[] own = Enumerable.Range(0, rounds).Select(r => ratios[s, r]).Order().ToArray();
+            Console.WriteLine($"{sides[s].Name,-12} fastest {best[s] * 1e3,7:F3} ms  ÷ before: median of rounds {own[rounds / 2]:F3}, fastest {best[s] / best[0]:F3}");
         }
     }
 

@@ -98,6 +98,12 @@ if (args is ["--gemm-ab", ..])
     return;
 }
 
+if (args is ["--predict-ab", ..])
+{
+    GemmBlockAB.Predict(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 if (args is ["--tiles", ..])
 {
     Quick.CompareTiles();
