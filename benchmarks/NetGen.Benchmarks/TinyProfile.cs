@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees; <c>lean-single</c>: LeanSingleSample; <c>eight-sgd</c>: EightVectorSgd; <c>lean-all</c>: both), <c>all</c> (the default) every one; <c>workspace</c>
 /// compares a one-sample call's workspace hand-over.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -30,6 +30,9 @@ internal static class TinyProfile
         ("aligned-sgd", on => GemmTuning.AlignedSgd = on),
         ("row-pointers", on => GemmTuning.RowPointerDots = on),
         ("wide-trees", on => GemmTuning.WideTrees = on),
+        ("lean-single", on => GemmTuning.LeanSingleSample = on),
+        ("eight-sgd", on => GemmTuning.EightVectorSgd = on),
+        ("lean-all", on => { GemmTuning.LeanSingleSample = on; GemmTuning.EightVectorSgd = on; }),
     ];
 
     public static void Run(string which = "all")
@@ -60,9 +63,10 @@ internal static class TinyProfile
             ("Linear.Forward 32 → 32", () => Linear.Forward<float>(a2, w3, b3, a3, 1, 32, 32)),
             ("Linear.Backward 32 → 32", () => Linear.Backward<float>(a2, w3, dy, dw3, db3, dx, 1, 32, 32)),
             ("Linear.Backward 16 → 32 (no dX)", () => Linear.Backward<float>(x, w1, dy, dw1, db1, Span<float>.Empty, 1, 16, 32)),
+            ("mse 4", () => Losses.MeanSquaredError<float>(outputs, targets, a1.AsSpan(0, 4), 1, 4)),
             ("SGD step, 1,732 parameters", () => sgd.Step(net.Parameters, net.Gradients)),
         ];
-        if (which != "all")
+        if (which != "all" && !which.StartsWith("lean", StringComparison.Ordinal))
         {
             cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1], cases[^1]];
         }
