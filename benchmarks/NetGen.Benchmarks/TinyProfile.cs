@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using NetGen.Kernels;
 using NetGen.Optimizers;
 
@@ -11,7 +12,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees; <c>lean-single</c>: LeanSingleSample; <c>eight-sgd</c>: EightVectorSgd; <c>lean-all</c>: both), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees; <c>lean-single</c>: LeanSingleSample; <c>eight-sgd</c>: EightVectorSgd; <c>lean-all</c>: both), <c>all</c> (the default) every one; <c>alignment</c> times a backward pass with dW at a 32-byte boundary and 16 bytes past one; <c>workspace</c>
 /// compares a one-sample call's workspace hand-over.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -40,6 +41,12 @@ internal static class TinyProfile
         if (which == "workspace")
         {
             Workspaces();
+            return;
+        }
+
+        if (which == "alignment")
+        {
+            Alignment();
             return;
         }
 
@@ -191,6 +198,37 @@ internal static class TinyProfile
         Array.Sort(off);
         Array.Sort(on);
         Console.WriteLine($"{"rent + copy + return",-32} {off[4],8:F1} → {on[4],6:F1}  {off[4] - on[4]:F1} ns less");
+    }
+
+    /// <summary>
+    /// <c>--tiny alignment</c>: what the weight gradient's place costs a one-sample backward pass: dW starting at a 32-byte
+    /// boundary (on) against 16 bytes past one (off, where every other 256-bit store of a 16-float row crosses a cache line).
+    /// </summary>
+    private static unsafe void Alignment()
+    {
+        float[] x = Data.Inputs(1, 32), w = Data.Inputs(32, 32), dy = Data.Inputs(1, 32), db = new float[32], dx = new float[32];
+        float[] buffer = GC.AllocateArray<float>(1024 + 16, pinned: true);
+        int aligned = (int)((32 - ((nint)Unsafe.AsPointer(ref buffer[0]) % 32)) % 32 / sizeof(float));
+        foreach ((int inputs, bool withDx) in new[] { (16, false), (32, true) })
+        {
+            int count = inputs * 32;
+            bool on = true;
+            Action call = () =>
+            {
+                Span<float> dw = buffer.AsSpan(on ? aligned : aligned + 4, count);
+                Linear.BackwardOverwrite<float>(x.AsSpan(0, inputs), w.AsSpan(0, count), dy, dw, db, withDx ? dx.AsSpan(0, inputs) : Span<float>.Empty, 1, inputs, 32);
+            };
+            var off = new double[9];
+            var onTimes = new double[9];
+            for (int round = 0; round < off.Length; round++)
+            {
+                (off[round], onTimes[round]) = TimePair(call, v => on = v);
+            }
+
+            Array.Sort(off);
+            Array.Sort(onTimes);
+            Console.WriteLine($"{$"backward {inputs} → 32, dW +16 B → aligned",-32} {off[4],8:F0} → {onTimes[4],6:F0}  {off[4] / onTimes[4]:F2}×");
+        }
     }
 
     private sealed class WorkspacePool
