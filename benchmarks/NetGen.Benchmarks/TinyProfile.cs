@@ -135,7 +135,7 @@ internal static class TinyProfile
     }
 
     /// <summary>
-    /// <c>--tiny-loop predict|train [SECONDS]</c>: calls one case for that long (10 s by default) and nothing else, for a
+    /// <c>--tiny-loop predict|train|forward [SECONDS]</c>: calls one case for that long (10 s by default) and nothing else, for a
     /// sampling profiler (<c>perf record</c> with <c>DOTNET_PerfMapEnabled=1</c>) to see where its time goes.
     /// </summary>
     public static void Loop(string what, double seconds)
@@ -144,11 +144,13 @@ internal static class TinyProfile
         var net = new TanhMlp();
         var sgd = new Sgd<float>(learningRate: 0.01);
         float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
+        float[] w1 = Data.Inputs(32, 16), b1 = Data.Inputs(1, 32), y1 = new float[32];
         Action call = what switch
         {
             "predict" => () => net.Predict(x, outputs),
             "train" => () => { net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); },
-            _ => throw new ArgumentException($"No case {what}: predict or train."),
+            "forward" => () => Linear.Forward<float>(x, w1, b1, y1, 1, 16, 32),
+            _ => throw new ArgumentException($"No case {what}: predict, train or forward (Linear.Forward 16 → 32)."),
         };
         long calls = 0;
         var clock = Stopwatch.StartNew();
