@@ -142,7 +142,8 @@ namespace NetGen.Kernels
         /// <summary>
         /// <see cref="StoreEight(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, float*, float*)"/>
         /// with each vhaddps replaced by <see cref="PairSums(Vector256{float}, Vector256{float})"/>: the same sums in the same
-        /// lanes, so the same bits, in 3 single-µop instructions where vhaddps takes 3 µops and 2 cycles of throughput on Zen 3.
+        /// lanes, so the same bits, in 3 single-µop instructions where vhaddps decodes to several (on Zen 3 the forward's gain was
+        /// within the noise: its time goes to the FMA chains and the tree's latency, not to these instructions' count).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void StoreEightByShuffles(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, Vector256<float> c4, Vector256<float> c5, Vector256<float> c6, Vector256<float> c7, float* y, float* bias)
