@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using NetGen.Kernels;
 using NetGen.Optimizers;
 
@@ -11,7 +12,7 @@ namespace NetGen.Benchmarks;
 /// one process: 9 rounds, medians of the rounds. A round alternates 41 groups of 1,000 calls of each side and takes each
 /// side's 3rd-fastest group, so that a busy machine's pre-emptions drop out; only the ratios mean anything on a shared
 /// machine. NAME flips one switch (<c>single-sample</c>: SingleSampleLayers, LeanSgd, EightRowDots and RankOneRows;
-/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees), <c>all</c> (the default) every one; <c>workspace</c>
+/// <c>overwrite</c>: OverwriteGradients; <c>tanh</c>: DirectTanh; <c>fused-backward</c>: FusedBackward; <c>aligned-sgd</c>: AlignedSgd; <c>row-pointers</c>: RowPointerDots; <c>wide-trees</c>: WideTrees; <c>lean-single</c>: LeanSingleSample; <c>eight-sgd</c>: EightVectorSgd; <c>lean-all</c>: both), <c>all</c> (the default) every one; <c>alignment</c> times a backward pass with dW at a 32-byte boundary and 16 bytes past one; <c>workspace</c>
 /// compares a one-sample call's workspace hand-over.
 /// <c>--tiny-parts</c> times the step's pieces alone (no A/B).
 /// </summary>
@@ -30,6 +31,9 @@ internal static class TinyProfile
         ("aligned-sgd", on => GemmTuning.AlignedSgd = on),
         ("row-pointers", on => GemmTuning.RowPointerDots = on),
         ("wide-trees", on => GemmTuning.WideTrees = on),
+        ("lean-single", on => GemmTuning.LeanSingleSample = on),
+        ("eight-sgd", on => GemmTuning.EightVectorSgd = on),
+        ("lean-all", on => { GemmTuning.LeanSingleSample = on; GemmTuning.EightVectorSgd = on; }),
     ];
 
     public static void Run(string which = "all")
@@ -37,6 +41,12 @@ internal static class TinyProfile
         if (which == "workspace")
         {
             Workspaces();
+            return;
+        }
+
+        if (which == "alignment")
+        {
+            Alignment();
             return;
         }
 
@@ -60,9 +70,10 @@ internal static class TinyProfile
             ("Linear.Forward 32 → 32", () => Linear.Forward<float>(a2, w3, b3, a3, 1, 32, 32)),
             ("Linear.Backward 32 → 32", () => Linear.Backward<float>(a2, w3, dy, dw3, db3, dx, 1, 32, 32)),
             ("Linear.Backward 16 → 32 (no dX)", () => Linear.Backward<float>(x, w1, dy, dw1, db1, Span<float>.Empty, 1, 16, 32)),
+            ("mse 4", () => Losses.MeanSquaredError<float>(outputs, targets, a1.AsSpan(0, 4), 1, 4)),
             ("SGD step, 1,732 parameters", () => sgd.Step(net.Parameters, net.Gradients)),
         ];
-        if (which != "all")
+        if (which != "all" && !which.StartsWith("lean", StringComparison.Ordinal))
         {
             cases = [cases[0], ("train step", () => net.TrainStep(x, targets)), cases[1], cases[^1]];
         }
@@ -124,7 +135,7 @@ internal static class TinyProfile
     }
 
     /// <summary>
-    /// <c>--tiny-loop predict|train [SECONDS]</c>: calls one case for that long (10 s by default) and nothing else, for a
+    /// <c>--tiny-loop predict|train|forward [SECONDS]</c>: calls one case for that long (10 s by default) and nothing else, for a
     /// sampling profiler (<c>perf record</c> with <c>DOTNET_PerfMapEnabled=1</c>) to see where its time goes.
     /// </summary>
     public static void Loop(string what, double seconds)
@@ -133,11 +144,13 @@ internal static class TinyProfile
         var net = new TanhMlp();
         var sgd = new Sgd<float>(learningRate: 0.01);
         float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
+        float[] w1 = Data.Inputs(32, 16), b1 = Data.Inputs(1, 32), y1 = new float[32];
         Action call = what switch
         {
             "predict" => () => net.Predict(x, outputs),
             "train" => () => { net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); },
-            _ => throw new ArgumentException($"No case {what}: predict or train."),
+            "forward" => () => Linear.Forward<float>(x, w1, b1, y1, 1, 16, 32),
+            _ => throw new ArgumentException($"No case {what}: predict, train or forward (Linear.Forward 16 → 32)."),
         };
         long calls = 0;
         var clock = Stopwatch.StartNew();
@@ -187,6 +200,37 @@ internal static class TinyProfile
         Array.Sort(off);
         Array.Sort(on);
         Console.WriteLine($"{"rent + copy + return",-32} {off[4],8:F1} → {on[4],6:F1}  {off[4] - on[4]:F1} ns less");
+    }
+
+    /// <summary>
+    /// <c>--tiny alignment</c>: what the weight gradient's place costs a one-sample backward pass: dW starting at a 32-byte
+    /// boundary (on) against 16 bytes past one (off, where every other 256-bit store of a 16-float row crosses a cache line).
+    /// </summary>
+    private static unsafe void Alignment()
+    {
+        float[] x = Data.Inputs(1, 32), w = Data.Inputs(32, 32), dy = Data.Inputs(1, 32), db = new float[32], dx = new float[32];
+        float[] buffer = GC.AllocateArray<float>(1024 + 16, pinned: true);
+        int aligned = (int)((32 - ((nint)Unsafe.AsPointer(ref buffer[0]) % 32)) % 32 / sizeof(float));
+        foreach ((int inputs, bool withDx) in new[] { (16, false), (32, true) })
+        {
+            int count = inputs * 32;
+            bool on = true;
+            Action call = () =>
+            {
+                Span<float> dw = buffer.AsSpan(on ? aligned : aligned + 4, count);
+                Linear.BackwardOverwrite<float>(x.AsSpan(0, inputs), w.AsSpan(0, count), dy, dw, db, withDx ? dx.AsSpan(0, inputs) : Span<float>.Empty, 1, inputs, 32);
+            };
+            var off = new double[9];
+            var onTimes = new double[9];
+            for (int round = 0; round < off.Length; round++)
+            {
+                (off[round], onTimes[round]) = TimePair(call, v => on = v);
+            }
+
+            Array.Sort(off);
+            Array.Sort(onTimes);
+            Console.WriteLine($"{$"backward {inputs} → 32, dW +16 B → aligned",-32} {off[4],8:F0} → {onTimes[4],6:F0}  {off[4] / onTimes[4]:F2}×");
+        }
     }
 
     private sealed class WorkspacePool

@@ -981,5 +981,11 @@ namespace NetGen.Kernels
 
         /// <summary>Whether plain SGD's vector loop starts at a vector boundary of the parameters, the values before it one by one (the default), or at the first value (before); the same bits.</summary>
         public static bool AlignedSgd { get; set; } = true;
+
+        /// <summary>Whether a batch of one takes one combined length check, a backward pass whose store-or-add is chosen once per call, lane sums by shuffle pairs instead of vhaddps and an MSE without divisions by 1 (the default), or the full checks, the choice per row, vhaddps and the divisions (before); the same bits.</summary>
+        public static bool LeanSingleSample { get; set; } = true;
+
+        /// <summary>Whether plain SGD's 256-bit loop takes 8 vectors per step through moving refs (the default), or 4 by index (before); the same bits.</summary>
+        public static bool EightVectorSgd { get; set; } = true;
     }
 }

@@ -25,6 +25,19 @@ namespace NetGen.Kernels
         public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int batch, int inputs, int outputs)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            // One sample whose lengths all fit goes straight to its kernel: one combined comparison (without branches per
+            // length), the checks one by one only when something does not fit (to throw), or for the other kernels.
+            if (batch == 1 && GemmTuning.LeanSingleSample)
+            {
+                GemmPath single = Gemm.DefaultPath;
+                if (((inputs > 0) & (outputs > 0) & (x.Length == inputs) & (y.Length == outputs) & (w.Length == (long)inputs * outputs) & ((b.Length == 0) | (b.Length == outputs)))
+                    && SingleSample.Applies<T>(single, inputs, outputs))
+                {
+                    SingleSample.Forward(x, w, b, y, inputs, outputs, single);
+                    return;
+                }
+            }
+
             CheckSizes(batch, inputs, outputs);
             Check.Length(x.Length, Check.Product(batch, inputs, "batch × inputs"), nameof(x), "batch × inputs");
             Check.Length(w.Length, Check.Product(outputs, inputs, "outputs × inputs"), nameof(w), "outputs × inputs");
@@ -112,6 +125,28 @@ namespace NetGen.Kernels
         private static void Gradients<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, Span<T> dx, int batch, int inputs, int outputs, bool overwrite)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            // As in Forward: one sample whose lengths all fit (each gradient absent or whole) takes one combined comparison.
+            if (batch == 1 && GemmTuning.LeanSingleSample && (!overwrite || GemmTuning.OverwriteGradients))
+            {
+                GemmPath single = Gemm.DefaultPath;
+                long weights = (long)inputs * outputs;
+                if (((inputs > 0) & (outputs > 0) & (x.Length == inputs) & (dy.Length == outputs) & (w.Length == weights)
+                    & ((dw.Length == 0) | (dw.Length == weights)) & ((db.Length == 0) | (db.Length == outputs)) & ((dx.Length == 0) | (dx.Length == inputs)))
+                    && SingleSample.Applies<T>(single, inputs, outputs))
+                {
+                    if (overwrite)
+                    {
+                        SingleSample.BackwardOverwrite(x, w, dy, dw, db, dx, inputs, outputs, single);
+                    }
+                    else
+                    {
+                        SingleSample.Backward(x, w, dy, dw, db, dx, inputs, outputs, single);
+                    }
+
+                    return;
+                }
+            }
+
             CheckSizes(batch, inputs, outputs);
             int inputLength = Check.Product(batch, inputs, "batch × inputs");
             int weightLength = Check.Product(outputs, inputs, "outputs × inputs");

@@ -79,6 +79,7 @@ namespace NetGen.Kernels
         private static int Rows256(float* x, float* w, float* y, float* bias, int k, int n)
         {
             nint stride = k;
+            bool shuffles = GemmTuning.LeanSingleSample;
             int o = 0;
             for (; o + 8 <= n; o += 8)
             {
@@ -98,7 +99,14 @@ namespace NetGen.Kernels
                     c7 = Fma.MultiplyAdd(v, Vector256.Load(r7 + p), c7);
                 }
 
-                StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+                if (shuffles)
+                {
+                    StoreEightByShuffles(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+                }
+                else
+                {
+                    StoreEight(c0, c1, c2, c3, c4, c5, c6, c7, y + o, bias == null ? null : bias + o);
+                }
             }
 
             if (o + 4 <= n && GemmTuning.TreeSums)
@@ -114,12 +122,42 @@ namespace NetGen.Kernels
                     c3 = Fma.MultiplyAdd(v, Vector256.Load(r3 + p), c3);
                 }
 
-                StoreFour(c0, c1, c2, c3, y + o, bias == null ? null : bias + o);
+                if (shuffles)
+                {
+                    Vector256<float> h = PairSums(PairSums(c0, c1), PairSums(c2, c3));
+                    Vector128<float> sums = h.GetLower() + h.GetUpper();
+                    (bias == null ? sums : sums + Vector128.Load(bias + o)).Store(y + o);
+                }
+                else
+                {
+                    StoreFour(c0, c1, c2, c3, y + o, bias == null ? null : bias + o);
+                }
+
                 o += 4;
             }
 
             return o;
         }
+
+        /// <summary>
+        /// <see cref="StoreEight(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, float*, float*)"/>
+        /// with each vhaddps replaced by <see cref="PairSums(Vector256{float}, Vector256{float})"/>: the same sums in the same
+        /// lanes, so the same bits, in 3 single-µop instructions where vhaddps decodes to several (on Zen 3 the forward's gain was
+        /// within the noise: its time goes to the FMA chains and the tree's latency, not to these instructions' count).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreEightByShuffles(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, Vector256<float> c4, Vector256<float> c5, Vector256<float> c6, Vector256<float> c7, float* y, float* bias)
+        {
+            Vector256<float> low = PairSums(PairSums(c0, c1), PairSums(c2, c3));
+            Vector256<float> high = PairSums(PairSums(c4, c5), PairSums(c6, c7));
+            Vector256<float> sums = Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
+            (bias == null ? sums : sums + Vector256.Load(bias)).Store(y);
+        }
+
+        /// <summary>What vhaddps gives, per 128-bit lane <c>[a0 + a1, a2 + a3, b0 + b1, b2 + b3]</c>: the even lanes plus the odd ones.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> PairSums(Vector256<float> a, Vector256<float> b) =>
+            Avx.Shuffle(a, b, 0x88) + Avx.Shuffle(a, b, 0xDD);
 
         /// <summary><see cref="Rows256"/> with 512-bit accumulators (k a multiple of 16), each halved to 256 bits before the tree as <see cref="Simd512{T}.Sum4"/> does.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -432,6 +470,36 @@ namespace NetGen.Kernels
         private static void FusedBackward<T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs, bool add, GemmPath path)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            if (GemmTuning.LeanSingleSample)
+            {
+                switch (path)
+                {
+                    case GemmPath.Vector512 when add:
+                        FusedBackwardAdding<Simd512<T>, Vector512<T>, T>(x, w, dy, dw, dx, inputs, outputs);
+                        return;
+                    case GemmPath.Vector512:
+                        FusedBackwardWriting<Simd512<T>, Vector512<T>, T>(x, w, dy, dw, dx, inputs, outputs);
+                        return;
+                    case GemmPath.Vector256 when add:
+                        FusedBackwardAdding<Simd256<T>, Vector256<T>, T>(x, w, dy, dw, dx, inputs, outputs);
+                        return;
+                    case GemmPath.Vector256:
+                        FusedBackwardWriting<Simd256<T>, Vector256<T>, T>(x, w, dy, dw, dx, inputs, outputs);
+                        return;
+                    default:
+                        if (add)
+                        {
+                            FusedBackwardAdding<Simd128<T>, Vector128<T>, T>(x, w, dy, dw, dx, inputs, outputs);
+                        }
+                        else
+                        {
+                            FusedBackwardWriting<Simd128<T>, Vector128<T>, T>(x, w, dy, dw, dx, inputs, outputs);
+                        }
+
+                        return;
+                }
+            }
+
             switch (path)
             {
                 case GemmPath.Vector512:
@@ -456,6 +524,29 @@ namespace NetGen.Kernels
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void FusedBackward<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs, bool add)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedBackwardBody<TOps, TVector, T>(x, w, dy, dw, dx, inputs, outputs, add);
+
+        /// <summary><see cref="FusedBackward{TOps, TVector, T}"/> adding to dW, compiled with that choice fixed (no test per row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FusedBackwardAdding<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedBackwardBody<TOps, TVector, T>(x, w, dy, dw, dx, inputs, outputs, add: true);
+
+        /// <summary><see cref="FusedBackward{TOps, TVector, T}"/> writing dW, compiled with that choice fixed (no test per row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FusedBackwardWriting<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs)
+            where TOps : struct, ISimdOps<TVector, T>
+            where TVector : unmanaged
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedBackwardBody<TOps, TVector, T>(x, w, dy, dw, dx, inputs, outputs, add: false);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void FusedBackwardBody<TOps, TVector, T>(T* x, T* w, T* dy, T* dw, T* dx, int inputs, int outputs, bool add)
             where TOps : struct, ISimdOps<TVector, T>
             where TVector : unmanaged
             where T : unmanaged, IFloatingPointIeee754<T>

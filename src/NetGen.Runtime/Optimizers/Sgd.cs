@@ -176,6 +176,25 @@ namespace NetGen.Optimizers
             {
                 Vector256<T> vAlpha = Vector256.Create(alpha), vLambda = Vector256.Create(lambda);
                 nuint c = (nuint)Vector256<T>.Count;
+                if (!decay && GemmTuning.EightVectorSgd)
+                {
+                    // 8 vectors per step from one moving pair of refs: constant offsets, one index update and one test per 8
+                    // stores (the 4-vector loop below recomputed each vector's address and retested decay).
+                    for (; j + (8 * c) <= n; j += 8 * c)
+                    {
+                        ref T p = ref Unsafe.Add(ref p0, j);
+                        ref T g = ref Unsafe.Add(ref g0, j);
+                        (Vector256.LoadUnsafe(ref p) - (vAlpha * Vector256.LoadUnsafe(ref g))).StoreUnsafe(ref p);
+                        (Vector256.LoadUnsafe(ref p, c) - (vAlpha * Vector256.LoadUnsafe(ref g, c))).StoreUnsafe(ref p, c);
+                        (Vector256.LoadUnsafe(ref p, 2 * c) - (vAlpha * Vector256.LoadUnsafe(ref g, 2 * c))).StoreUnsafe(ref p, 2 * c);
+                        (Vector256.LoadUnsafe(ref p, 3 * c) - (vAlpha * Vector256.LoadUnsafe(ref g, 3 * c))).StoreUnsafe(ref p, 3 * c);
+                        (Vector256.LoadUnsafe(ref p, 4 * c) - (vAlpha * Vector256.LoadUnsafe(ref g, 4 * c))).StoreUnsafe(ref p, 4 * c);
+                        (Vector256.LoadUnsafe(ref p, 5 * c) - (vAlpha * Vector256.LoadUnsafe(ref g, 5 * c))).StoreUnsafe(ref p, 5 * c);
+                        (Vector256.LoadUnsafe(ref p, 6 * c) - (vAlpha * Vector256.LoadUnsafe(ref g, 6 * c))).StoreUnsafe(ref p, 6 * c);
+                        (Vector256.LoadUnsafe(ref p, 7 * c) - (vAlpha * Vector256.LoadUnsafe(ref g, 7 * c))).StoreUnsafe(ref p, 7 * c);
+                    }
+                }
+
                 for (; !decay && j + (4 * c) <= n; j += 4 * c)
                 {
                     (Vector256.LoadUnsafe(ref p0, j) - (vAlpha * Vector256.LoadUnsafe(ref g0, j))).StoreUnsafe(ref p0, j);
