@@ -24,22 +24,27 @@ internal static class TanhProbe
         float[] x = Data.Inputs(1, 16), targets = [0.5f, -0.25f, 0.125f, 1f], outputs = new float[4];
         float[] a32 = Data.Inputs(1, 32), b32 = new float[32], a256 = Data.Inputs(1, 256), b256 = new float[256];
         float[] a32k = Data.Inputs(1, 32_768), b32k = new float[32_768];
-        (string Name, Action Call, int Calls)[] cases =
+        GemmPath path = KernelPaths.Current;
+
+        // The kernel with the switch passed in, one call site per side (toggling the switch around one call site made the
+        // 32-value figures swing with the order of the sides); the networks with the switch itself.
+        (string Name, Action Off, Action On, int Calls)[] cases =
         [
-            ("tanh 32", () => Activations.Tanh<float>(a32, b32), 1_000),
-            ("tanh 256", () => Activations.Tanh<float>(a256, b256), 1_000),
-            ("tanh 32,768", () => Activations.Tanh<float>(a32k, b32k), 10),
-            ("predict", () => net.Predict(x, outputs), 1_000),
-            ("train step", () => net.TrainStep(x, targets), 1_000),
-            ("train step + SGD", () => { net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); }, 1_000),
+            ("tanh 32", () => Activations.TanhVectors<float>(a32, b32, path, floatTanh: false), () => Activations.TanhVectors<float>(a32, b32, path, floatTanh: true), 1_000),
+            ("tanh 256", () => Activations.TanhVectors<float>(a256, b256, path, floatTanh: false), () => Activations.TanhVectors<float>(a256, b256, path, floatTanh: true), 1_000),
+            ("tanh 32,768", () => Activations.TanhVectors<float>(a32k, b32k, path, floatTanh: false), () => Activations.TanhVectors<float>(a32k, b32k, path, floatTanh: true), 10),
+            ("predict", () => { GemmTuning.FloatTanh = false; net.Predict(x, outputs); }, () => { GemmTuning.FloatTanh = true; net.Predict(x, outputs); }, 1_000),
+            ("train step", () => { GemmTuning.FloatTanh = false; net.TrainStep(x, targets); }, () => { GemmTuning.FloatTanh = true; net.TrainStep(x, targets); }, 1_000),
+            ("train step + SGD", () => { GemmTuning.FloatTanh = false; net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); }, () => { GemmTuning.FloatTanh = true; net.TrainStep(x, targets); sgd.Step(net.Parameters, net.Gradients); }, 1_000),
         ];
-        foreach ((string name, Action call, int calls) in cases)
+        foreach ((string name, Action callOff, Action callOn, int calls) in cases)
         {
+            WarmUp(callOff, callOn);
             var off = new double[rounds];
             var on = new double[rounds];
             for (int round = 0; round < rounds; round++)
             {
-                (off[round], on[round]) = TimePair(call, calls);
+                (off[round], on[round]) = TimePair(callOff, callOn, calls);
             }
 
             Array.Sort(off);
@@ -52,24 +57,28 @@ internal static class TanhProbe
         Console.WriteLine($"load {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
-    /// <summary>Before and after in alternating groups of <paramref name="calls"/> calls (41 of each after a warm-up of both); each side's 3rd-fastest group.</summary>
-    private static (double Off, double On) TimePair(Action call, int calls)
+    /// <summary>Half a second of calls on each side first, so that the JIT's tiers are done before anything is timed.</summary>
+    private static void WarmUp(Action off, Action on)
     {
-        foreach (bool on in new[] { false, true })
+        foreach (Action call in new[] { off, on })
         {
-            GemmTuning.FloatTanh = on;
-            for (int i = 0; i < 10 * calls; i++)
+            var clock = Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < 500)
             {
                 call();
             }
         }
+    }
 
+    /// <summary>Before and after in alternating groups of <paramref name="calls"/> calls (41 of each); each side's 3rd-fastest group.</summary>
+    private static (double Off, double On) TimePair(Action off, Action on, int calls)
+    {
         var groups = new[] { new double[41], new double[41] };
         for (int g = 0; g < 41; g++)
         {
             for (int side = 0; side < 2; side++)
             {
-                GemmTuning.FloatTanh = side == 1;
+                Action call = side == 0 ? off : on;
                 long start = Stopwatch.GetTimestamp();
                 for (int i = 0; i < calls; i++)
                 {
