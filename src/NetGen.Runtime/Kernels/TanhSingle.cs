@@ -11,10 +11,10 @@ namespace NetGen.Kernels
     /// vector). For <c>a = |x|</c>: below 0.625, <c>tanh a = a + a·a²·P(a²)</c> (Cephes tanhf's odd polynomial); from there,
     /// <c>tanh a = (1 − e)/(1 + e)</c> with <c>e = e^(−2a)</c>, <c>a</c> clamped to 9.5 (tanh rounds to 1 from 9.01), and
     /// <c>e^y = 2ⁿ · e^r</c>, <c>n = round(y·log₂e)</c>, <c>r = y − n·ln 2</c> in two parts, <c>e^r</c> Cephes expf's
-    /// polynomial (its pairs of terms first, for a shorter chain), <c>2ⁿ</c> added to the exponent bits. The sign of x is put back last, so tanh(−0) = −0, ±∞ give ±1 and a
-    /// NaN stays NaN. At most 2 ulp from the correctly rounded tanh over all 2³² floats (measured on each once; the tests
-    /// sweep every 8th). Every width and the scalar form run the same operations with fused multiply-adds, so a value gets
-    /// the same bits on every path.
+    /// polynomial (its pairs of terms first, for a shorter chain), <c>2ⁿ</c> added to the exponent bits. The sign of x is
+    /// put back last, so tanh(−0) = −0, ±∞ give ±1 and a NaN stays NaN. At most 2 ulp from the correctly rounded tanh over
+    /// all 2³² floats (measured on each once; the tests sweep every 8th). Every width and the scalar form run the same
+    /// operations with fused multiply-adds, so a value gets the same bits on every path.
     /// </summary>
     internal static class TanhSingle
     {
