@@ -417,25 +417,37 @@ namespace NetGen.Kernels
 
 #if NET9_0_OR_GREATER
         /// <summary>
-        /// Tanh of at least one whole vector of the kernels' width, as <see cref="TensorPrimitives.Tanh{T}"/> computes it
-        /// (its formula, from AOCL's vrs4_tanhf: <c>tanh x = sign(x) · −z/(z + 2)</c>, <c>z = e^(−2|x|) − 1</c> with the
-        /// vectors' <c>Exp</c>), so the same bits, without its per-call dispatch: at 32 values that was half the time. The
-        /// last vector is loaded before the loop and may overlap it, so <paramref name="y"/> may be <paramref name="x"/>.
-        /// Float only: the same bits as TensorPrimitives for every one of the 2³² floats on each width; its double tanh
-        /// differs from this formula in the last bits for small |x|. Returns false (nothing written) for double, shorter
-        /// spans, spans that partly overlap, or no vectors.
+        /// Float tanh on the kernel path, without TensorPrimitives' per-call dispatch (at 32 values that was half the time).
+        /// By default <see cref="TanhSingle"/>: float arithmetic only, at most 2 ulp from the correctly rounded tanh for
+        /// every float, and the same bits on every width and at every length (spans shorter than a vector, and the scalar
+        /// path, run its scalar form). With <see cref="GemmTuning.FloatTanh"/> off (before), TensorPrimitives' formula (from
+        /// AOCL's vrs4_tanhf: <c>tanh x = sign(x) · −z/(z + 2)</c>, <c>z = e^(−2|x|) − 1</c> with the vectors' <c>Exp</c>,
+        /// which widens floats to double) on whole vectors, the same bits as <see cref="TensorPrimitives.Tanh{T}"/>. The last
+        /// vector is loaded before the loop and may overlap it, so <paramref name="y"/> may be <paramref name="x"/>. Returns
+        /// false (nothing written) for double, spans that partly overlap, or (before only) spans shorter than a vector.
         /// </summary>
         private static bool TanhVectors<T>(ReadOnlySpan<T> x, Span<T> y)
+            where T : unmanaged => TanhVectors(x, y, KernelPaths.PathOrScalar, GemmTuning.FloatTanh);
+
+        /// <inheritdoc cref="TanhVectors{T}(ReadOnlySpan{T}, Span{T})"/>
+        /// <remarks>On a given path, and with the switch given rather than read, so that tests compare both side by side.</remarks>
+        internal static bool TanhVectors<T>(ReadOnlySpan<T> x, Span<T> y, GemmPath path, bool floatTanh = true)
+            where T : unmanaged
         {
             if (typeof(T) != typeof(float) || (x.Overlaps(y, out int offset) && offset != 0))
             {
                 return false;
             }
 
+            if (floatTanh)
+            {
+                TanhSingle.Run(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), path);
+                return true;
+            }
+
             ref T px = ref MemoryMarshal.GetReference(x);
             ref T py = ref MemoryMarshal.GetReference(y);
             nuint n = (nuint)x.Length;
-            GemmPath path = KernelPaths.PathOrScalar;
             if (path >= GemmPath.Vector512 && Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
             {
                 nuint c = (nuint)Vector512<T>.Count, last = n - c;

@@ -949,8 +949,11 @@ namespace NetGen.Kernels
         /// <summary>Whether <see cref="Linear.BackwardOverwrite"/> on one sample writes the parameter gradients directly (the default), or clears them and accumulates (before).</summary>
         public static bool OverwriteGradients { get; set; } = true;
 
-        /// <summary>Whether a float tanh runs TensorPrimitives' formula on whole vectors itself (the default), or calls <c>TensorPrimitives.Tanh</c> (before); the same bits.</summary>
+        /// <summary>Whether a float tanh runs on the kernel path itself (the default; <see cref="FloatTanh"/> picks the formula), or calls <c>TensorPrimitives.Tanh</c> (before); the same bits with <see cref="FloatTanh"/> off.</summary>
         public static bool DirectTanh { get; set; } = true;
+
+        /// <summary>Whether that float tanh is TanhSingle's, in float arithmetic within 2 ulp (the default), or TensorPrimitives' formula, whose exponential widens to double (before).</summary>
+        public static bool FloatTanh { get; set; } = true;
 
         /// <summary>Whether a single sample's backward pass writes dW and dX in one pass over W, and the bias gradient by its own vector loop (the default), or runs the rank-1 update, the row product and <c>TensorPrimitives.Add</c> apart (before); the same bits.</summary>
         public static bool FusedBackward { get; set; } = true;
