@@ -44,24 +44,6 @@ namespace NetGen.Kernels
         [ThreadStatic]
         private static T[]? t_tail;
 
-        /// <summary>
-        /// Rows of A per pass over B's panels in the outer-product kernels, for <paramref name="rows"/> rows: blocks of about
-        /// 144 (a k block of them, 144 × 256 floats, is 144 KiB and stays in a 512 KiB L2, Zen 3's, while every panel of B
-        /// passes over it; with all of A's rows at once, 1,024 for a batched predict, each panel re-read 1 MiB from L3), as
-        /// even as whole row tiles allow. Each value of C gets the same sums in the same order, so the same bits.
-        /// </summary>
-        private static int RowBlock(int rows)
-        {
-            int blocks = rows / 144;
-            if (!GemmTuning.RowBlocks || blocks <= 1)
-            {
-                return Math.Max(1, rows);
-            }
-
-            int tile = Wide ? OuterRows : 6;
-            return (((rows + blocks - 1) / blocks) + tile - 1) / tile * tile;
-        }
-
         /// <summary>Rows of C per tile in <see cref="OuterProducts"/>.</summary>
         public const int OuterRows = 8;
 
@@ -145,7 +127,6 @@ namespace NetGen.Kernels
             // far apart (a page or more for a wide layer), and the copy keeps the kernel's reads within a few pages.
             bool copy = i1 - i0 >= PanelRows && k >= PanelRows;
             int panelWidth = OuterColumns;
-            int rowBlock = RowBlock(i1 - i0);
             T* panel = copy ? Panel() : null;
             for (int pc = 0; pc < k; pc += KBlock)
             {
@@ -158,17 +139,13 @@ namespace NetGen.Kernels
                     continue;
                 }
 
-                for (int ib = i0; ib < i1; ib += rowBlock)
+                for (int j = j0; j < j1; j += panelWidth)
                 {
-                    int ie = Math.Min(i1, ib + rowBlock);
-                    for (int j = j0; j < j1; j += panelWidth)
-                    {
-                        int width = Math.Min(panelWidth, j1 - j);
-                        T* source = b + (pc * ldb) + j;
-                        CopyPanel(source, ldb, panel, width, kc);
+                    int width = Math.Min(panelWidth, j1 - j);
+                    T* source = b + (pc * ldb) + j;
+                    CopyPanel(source, ldb, panel, width, kc);
 
-                        OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, ib, ie, width, add, null);
-                    }
+                    OuterBlock(ap, aRowStride, aStepStride, panel, width, c + j, ldc, kc, i0, i1, width, add, null);
                 }
             }
         }
@@ -232,21 +209,16 @@ namespace NetGen.Kernels
             }
 
             int panelWidth = OuterColumns;
-            int rowBlock = RowBlock(i1 - i0);
             T* panel = Panel();
             for (int pc = 0; pc < k; pc += KBlock)
             {
                 int kc = Math.Min(KBlock, k - pc);
-                for (int ib = i0; ib < i1; ib += rowBlock)
+                for (int j = j0; j < j1; j += panelWidth)
                 {
-                    int ie = Math.Min(i1, ib + rowBlock);
-                    for (int j = j0; j < j1; j += panelWidth)
-                    {
-                        int width = Math.Min(panelWidth, j1 - j);
-                        Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
-                        T* shift = pc == 0 && bias != null ? bias + j : null;
-                        OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, ib, ie, width, accumulate || pc > 0, shift);
-                    }
+                    int width = Math.Min(panelWidth, j1 - j);
+                    Transpose(b + ((nint)j * k) + pc, k, width, kc, panel);
+                    T* shift = pc == 0 && bias != null ? bias + j : null;
+                    OuterBlock(a + pc, k, 1, panel, width, c + j, n, kc, i0, i1, width, accumulate || pc > 0, shift);
                 }
             }
         }
@@ -960,9 +932,6 @@ namespace NetGen.Kernels
 
         /// <summary>Whether plain SGD without weight decay leaves out the λ·θ term and takes 4 vectors per loop step (the default), or not (before).</summary>
         public static bool LeanSgd { get; set; } = true;
-
-        /// <summary>Whether the outer-product kernels take A's rows about 144 at a time per pass over B's panels (the default), or all of them (before); the same bits.</summary>
-        public static bool RowBlocks { get; set; } = true;
 
         /// <summary>Whether the outer-product tiles prefetch their rows of C before the k loop (the default), or not (before); only speed depends on it.</summary>
         public static bool PrefetchC { get; set; } = true;

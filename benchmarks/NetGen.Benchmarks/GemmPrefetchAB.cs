@@ -5,22 +5,16 @@ using NetGen.Kernels;
 namespace NetGen.Benchmarks;
 
 /// <summary>
-/// <c>--gemm-ab [ROUNDS] [rows|prefetch|all]</c>: every GEMM shape of the MLP and the CNN on one thread, OpenBLAS and NetGen with
-/// <see cref="GemmTuning.RowBlocks"/>, <see cref="GemmTuning.PrefetchC"/> or both off (before) and on (after), the three interleaved in each round; each side's
+/// <c>--gemm-ab [ROUNDS]</c>: every GEMM shape of the MLP and the CNN on one thread, OpenBLAS and NetGen with
+/// <see cref="GemmTuning.PrefetchC"/> off (before) and on (after), the three interleaved in each round; each side's
 /// fastest round of ROUNDS (default 15), so a busy machine's pre-emptions drop out. Prints NetGen ÷ OpenBLAS speed for
 /// both and after ÷ before.
 /// </summary>
-internal static class GemmBlockAB
+internal static class GemmPrefetchAB
 {
-    public static void Run(int rounds, string which)
+    public static void Run(int rounds)
     {
-        Action<bool> set = which switch
-        {
-            "rows" => on => GemmTuning.RowBlocks = on,
-            "prefetch" => on => GemmTuning.PrefetchC = on,
-            _ => on => { GemmTuning.RowBlocks = on; GemmTuning.PrefetchC = on; },
-        };
-        Console.WriteLine($"switch {which}");
+        Action<bool> set = on => GemmTuning.PrefetchC = on;
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}; OpenBLAS core: {OpenBlas.Describe() ?? "not found"}");
         OpenBlas.SetThreads(1);
         foreach (GemmShape shape in GemmShape.MlpShapes.Concat(GemmShape.CnnShapes))
@@ -41,8 +35,8 @@ internal static class GemmBlockAB
     }
 
     /// <summary>
-    /// <c>--predict-ab [ROUNDS] [THREADS]</c>: the Fashion MLP's Predict of 1,024 samples with the row blocks, C's prefetch
-    /// and the cache-sized parts of <see cref="GemmTuning.PredictChunkWork"/> all off (before), each alone, and all on,
+    /// <c>--predict-ab [ROUNDS] [THREADS]</c>: the Fashion MLP's Predict of 1,024 samples with C's prefetch and the
+    /// cache-sized parts of <see cref="GemmTuning.PredictChunkWork"/> both off (before), each alone, and both on,
     /// interleaved in each round. Prints each side's fastest round and its time ÷ before's: the median of the rounds' own ratios (the two sides a few milliseconds apart, so that a busy machine's slow spells cancel) and of the fastest rounds.
     /// </summary>
     public static void Predict(int rounds, int threads)
@@ -54,11 +48,10 @@ internal static class GemmBlockAB
         long chunk = GemmTuning.PredictChunkWork;
         (string Name, Action Set)[] sides =
         [
-            ("before", () => { GemmTuning.RowBlocks = false; GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = 0; }),
-            ("row blocks", () => { GemmTuning.RowBlocks = true; GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = 0; }),
-            ("prefetch C", () => { GemmTuning.RowBlocks = false; GemmTuning.PrefetchC = true; GemmTuning.PredictChunkWork = 0; }),
-            ("parts", () => { GemmTuning.RowBlocks = false; GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = chunk; }),
-            ("all", () => { GemmTuning.RowBlocks = true; GemmTuning.PrefetchC = true; GemmTuning.PredictChunkWork = chunk; }),
+            ("before", () => { GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = 0; }),
+            ("prefetch C", () => { GemmTuning.PrefetchC = true; GemmTuning.PredictChunkWork = 0; }),
+            ("parts", () => { GemmTuning.PrefetchC = false; GemmTuning.PredictChunkWork = chunk; }),
+            ("both", () => { GemmTuning.PrefetchC = true; GemmTuning.PredictChunkWork = chunk; }),
         ];
         var best = new double[sides.Length];
         var ratios = new double[sides.Length, rounds];

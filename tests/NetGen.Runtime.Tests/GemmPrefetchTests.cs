@@ -6,11 +6,10 @@ using NetGen.Kernels;
 namespace NetGen.Runtime.Tests
 {
     /// <summary>
-    /// The outer-product kernels' row blocks (A's rows about 144 at a time per pass over B's panels) and their prefetches of C:
-    /// products with more rows than a block, cut anywhere by the thread split, give the same bits as the kernels without
-    /// either, and stay within rounding of a product in double.
+    /// The outer-product kernels' prefetches of C and their rows left below a tile: products of many rows, cut anywhere by
+    /// the thread split, give the same bits as without the prefetches, and stay within rounding of a product in double.
     /// </summary>
-    public abstract class GemmBlockingTests<T>
+    public abstract class GemmPrefetchTests<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public static IEnumerable<object[]> Cases()
@@ -31,7 +30,7 @@ namespace NetGen.Runtime.Tests
 
         [Theory]
         [MemberData(nameof(Cases))]
-        public void Every_product_gives_the_bits_of_the_unblocked_kernels(string pathName, int threads)
+        public void Every_product_gives_the_bits_it_gets_without_prefetching(string pathName, int threads)
         {
             GemmPath path = Enum.Parse<GemmPath>(pathName);
             long grain = Gemm.ParallelGrain;
@@ -65,7 +64,7 @@ namespace NetGen.Runtime.Tests
 
                         for (int i = 0; i < blocked.Length; i++)
                         {
-                            Assert.True(blocked[i].Equals(unblocked[i]), $"{name} {m}×{k}×{n} on {path}, {threads} threads: [{i}] {blocked[i]} blocked, {unblocked[i]} not");
+                            Assert.True(blocked[i].Equals(unblocked[i]), $"{name} {m}×{k}×{n} on {path}, {threads} threads: [{i}] {blocked[i]} with prefetches, {unblocked[i]} without");
                         }
 
                         Assert.True(double.IsFinite(double.CreateTruncating(blocked[(m * n) - 1])), name);
@@ -100,7 +99,6 @@ namespace NetGen.Runtime.Tests
 
         private static void SetBlocking(bool on)
         {
-            GemmTuning.RowBlocks = on;
             GemmTuning.PrefetchC = on;
         }
 
@@ -117,11 +115,11 @@ namespace NetGen.Runtime.Tests
         }
     }
 
-    public sealed class GemmBlockingSingleTests : GemmBlockingTests<float>
+    public sealed class GemmPrefetchSingleTests : GemmPrefetchTests<float>
     {
     }
 
-    public sealed class GemmBlockingDoubleTests : GemmBlockingTests<double>
+    public sealed class GemmPrefetchDoubleTests : GemmPrefetchTests<double>
     {
     }
 }
