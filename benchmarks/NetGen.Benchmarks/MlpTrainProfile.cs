@@ -13,7 +13,7 @@ namespace NetGen.Benchmarks;
 /// run: <c>light</c> (the light passes over activations split from <see cref="GemmTuning.LightGrain"/> values per
 /// thread, against 2¹⁶ as before), a number (that grain against 2¹⁶), or <c>parts</c> (products split by columns into up to
 /// 32 parts per thread, against 8), <c>ends</c> (the worker pool's parts claimed from both ends, against all from the front), <c>exp</c> (softmax
-/// and its cross-entropy split by rows, against not), <c>all</c> (light, exp and ends against none of them).
+/// and its cross-entropy split by rows, against not), <c>prefetch</c> (the product tiles' prefetch of C, against none), <c>all</c> (light, exp and ends against none of them).
 /// </summary>
 internal static class MlpTrainProfile
 {
@@ -26,6 +26,7 @@ internal static class MlpTrainProfile
             "parts" => on => GemmTuning.PartsPerThread = on ? 32 : 8,
             "ends" => on => NetGen.Threading.WorkerPool.TwoEnded = on,
             "exp" => on => GemmTuning.ExpGrain = on ? 1 << 9 : int.MaxValue,
+            "prefetch" => on => GemmTuning.PrefetchC = on,
             "all" => on => (GemmTuning.LightGrain, GemmTuning.ExpGrain, NetGen.Threading.WorkerPool.TwoEnded) = (on ? MapJob<float>.DefaultLightGrain : 1 << 16, on ? 1 << 9 : int.MaxValue, on),
             _ when int.TryParse(name, System.Globalization.CultureInfo.InvariantCulture, out int grain) => on => GemmTuning.LightGrain = on ? grain : 1 << 16,
             _ => throw new ArgumentException($"Unknown switch '{name}': expected light or a grain.", nameof(name)),

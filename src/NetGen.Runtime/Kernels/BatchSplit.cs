@@ -61,8 +61,11 @@ namespace NetGen.Kernels
 
             // A batch whose activations outgrow L2 (a 1,024-sample predict of a 784-256-128 MLP: 1 MiB per layer) runs in
             // parts of about chunkWork multiply-adds, each layer's output still in cache when the next layer reads it.
+            // A whole number of parts per thread, so that no thread is left with one part more than another.
             long rows = Math.Max(MinimumRowsPerPart, chunkWork / multiplyAddsPerSample);
-            return (int)Math.Max(threads, batch / rows);
+            long chunks = Math.Max(1, batch / rows);
+            long perThread = Math.Max(1, Math.Min((chunks + threads - 1) / threads, batch / MinimumRowsPerPart / threads));
+            return (int)(perThread * threads);
         }
 
         /// <summary>
