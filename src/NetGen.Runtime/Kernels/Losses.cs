@@ -35,24 +35,8 @@ namespace NetGen.Kernels
                 return T.Zero;
             }
 
-            if (batch == 1 && GemmTuning.LeanSingleSample)
-            {
-                // One sample: dividing by 1 and multiplying by 1/1 change no bit (NaN and −0 included), so both are left out.
-                double one = 0;
-                for (int i = 0; i < length; i++)
-                {
-                    T difference = y[i] - targets[i];
-                    double d = double.CreateTruncating(difference);
-                    one += d * d;
-                    if (hasGradient)
-                    {
-                        dy[i] = difference;
-                    }
-                }
-
-                return T.CreateTruncating(0.5 * one);
-            }
-
+            // One sample: multiplying by 1/1 changes no bit (NaN and −0 included), so it is left out.
+            bool one = batch == 1 && GemmTuning.LeanSingleSample;
             T inverseBatch = T.One / T.CreateTruncating(batch);
             double sum = 0;
             for (int i = 0; i < length; i++)
@@ -62,7 +46,7 @@ namespace NetGen.Kernels
                 sum += d * d;
                 if (hasGradient)
                 {
-                    dy[i] = difference * inverseBatch;
+                    dy[i] = one ? difference : difference * inverseBatch;
                 }
             }
 
