@@ -445,76 +445,35 @@ namespace NetGen.Kernels
                 return true;
             }
 
-            ref T px = ref MemoryMarshal.GetReference(x);
-            ref T py = ref MemoryMarshal.GetReference(y);
-            nuint n = (nuint)x.Length;
-            if (path >= GemmPath.Vector512 && Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            {
-                nuint c = (nuint)Vector512<T>.Count, last = n - c;
-                Vector512<T> end = Vector512.LoadUnsafe(ref px, last);
-                for (nuint i = 0; i < last; i += c)
-                {
-                    Tanh(Vector512.LoadUnsafe(ref px, i)).StoreUnsafe(ref py, i);
-                }
-
-                Tanh(end).StoreUnsafe(ref py, last);
-                return true;
-            }
-
-            if (path >= GemmPath.Vector256 && Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            {
-                nuint c = (nuint)Vector256<T>.Count, last = n - c;
-                Vector256<T> end = Vector256.LoadUnsafe(ref px, last);
-                for (nuint i = 0; i < last; i += c)
-                {
-                    Tanh(Vector256.LoadUnsafe(ref px, i)).StoreUnsafe(ref py, i);
-                }
-
-                Tanh(end).StoreUnsafe(ref py, last);
-                return true;
-            }
-
-            if (path >= GemmPath.Vector128 && Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            {
-                nuint c = (nuint)Vector128<T>.Count, last = n - c;
-                Vector128<T> end = Vector128.LoadUnsafe(ref px, last);
-                for (nuint i = 0; i < last; i += c)
-                {
-                    Tanh(Vector128.LoadUnsafe(ref px, i)).StoreUnsafe(ref py, i);
-                }
-
-                Tanh(end).StoreUnsafe(ref py, last);
-                return true;
-            }
-
-            return false;
+            return FloatVectorMap.Run<AoclTanh>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), path);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<T> Tanh<T>(Vector512<T> x)
+        /// <summary>TensorPrimitives' float tanh on whole vectors (the switch's before).</summary>
+        private struct AoclTanh : IFloatVectorMap
         {
-            Vector512<float> v = x.AsSingle();
-            Vector512<float> z = Vector512.Exp(Vector512.Create(-2f) * Vector512.Abs(v)) - Vector512<float>.One;
-            Vector512<uint> sign = v.AsUInt32() & Vector512.Create(0x8000_0000u);
-            return (sign ^ (-z / (z + Vector512.Create(2f))).AsUInt32()).As<uint, T>();
-        }
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector512<float> Apply(Vector512<float> v)
+            {
+                Vector512<float> z = Vector512.Exp(Vector512.Create(-2f) * Vector512.Abs(v)) - Vector512<float>.One;
+                Vector512<uint> sign = v.AsUInt32() & Vector512.Create(0x8000_0000u);
+                return (sign ^ (-z / (z + Vector512.Create(2f))).AsUInt32()).AsSingle();
+            }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<T> Tanh<T>(Vector256<T> x)
-        {
-            Vector256<float> v = x.AsSingle();
-            Vector256<float> z = Vector256.Exp(Vector256.Create(-2f) * Vector256.Abs(v)) - Vector256<float>.One;
-            Vector256<uint> sign = v.AsUInt32() & Vector256.Create(0x8000_0000u);
-            return (sign ^ (-z / (z + Vector256.Create(2f))).AsUInt32()).As<uint, T>();
-        }
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector256<float> Apply(Vector256<float> v)
+            {
+                Vector256<float> z = Vector256.Exp(Vector256.Create(-2f) * Vector256.Abs(v)) - Vector256<float>.One;
+                Vector256<uint> sign = v.AsUInt32() & Vector256.Create(0x8000_0000u);
+                return (sign ^ (-z / (z + Vector256.Create(2f))).AsUInt32()).AsSingle();
+            }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<T> Tanh<T>(Vector128<T> x)
-        {
-            Vector128<float> v = x.AsSingle();
-            Vector128<float> z = Vector128.Exp(Vector128.Create(-2f) * Vector128.Abs(v)) - Vector128<float>.One;
-            Vector128<uint> sign = v.AsUInt32() & Vector128.Create(0x8000_0000u);
-            return (sign ^ (-z / (z + Vector128.Create(2f))).AsUInt32()).As<uint, T>();
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector128<float> Apply(Vector128<float> v)
+            {
+                Vector128<float> z = Vector128.Exp(Vector128.Create(-2f) * Vector128.Abs(v)) - Vector128<float>.One;
+                Vector128<uint> sign = v.AsUInt32() & Vector128.Create(0x8000_0000u);
+                return (sign ^ (-z / (z + Vector128.Create(2f))).AsUInt32()).AsSingle();
+            }
         }
 #endif
 

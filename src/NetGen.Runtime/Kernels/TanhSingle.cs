@@ -44,52 +44,15 @@ namespace NetGen.Kernels
         private const uint SignBit = 0x8000_0000u;
 
         /// <summary>
-        /// <c>y[i] = tanh(x[i])</c> for spans of equal length on <paramref name="path"/>: whole vectors of its width, the last
-        /// one loaded before the loop (it may overlap the loop's, so <paramref name="y"/> may be <paramref name="x"/>), and
-        /// spans shorter than a vector one value at a time.
+        /// <c>y[i] = tanh(x[i])</c> for spans of equal length on <paramref name="path"/>: whole vectors of its width
+        /// (<see cref="FloatVectorMap"/>; <paramref name="y"/> may be <paramref name="x"/>), and spans shorter than a vector
+        /// one value at a time.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void Run(ReadOnlySpan<float> x, Span<float> y, GemmPath path)
         {
-            ref float px = ref MemoryMarshal.GetReference(x);
-            ref float py = ref MemoryMarshal.GetReference(y);
-            nuint n = (nuint)x.Length;
-            if (path >= GemmPath.Vector512 && Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<float>.Count)
+            if (FloatVectorMap.Run<Map>(x, y, path))
             {
-                nuint c = (nuint)Vector512<float>.Count, last = n - c;
-                Vector512<float> end = Vector512.LoadUnsafe(ref px, last);
-                for (nuint i = 0; i < last; i += c)
-                {
-                    Tanh(Vector512.LoadUnsafe(ref px, i)).StoreUnsafe(ref py, i);
-                }
-
-                Tanh(end).StoreUnsafe(ref py, last);
-                return;
-            }
-
-            if (path >= GemmPath.Vector256 && Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<float>.Count)
-            {
-                nuint c = (nuint)Vector256<float>.Count, last = n - c;
-                Vector256<float> end = Vector256.LoadUnsafe(ref px, last);
-                for (nuint i = 0; i < last; i += c)
-                {
-                    Tanh(Vector256.LoadUnsafe(ref px, i)).StoreUnsafe(ref py, i);
-                }
-
-                Tanh(end).StoreUnsafe(ref py, last);
-                return;
-            }
-
-            if (path >= GemmPath.Vector128 && Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<float>.Count)
-            {
-                nuint c = (nuint)Vector128<float>.Count, last = n - c;
-                Vector128<float> end = Vector128.LoadUnsafe(ref px, last);
-                for (nuint i = 0; i < last; i += c)
-                {
-                    Tanh(Vector128.LoadUnsafe(ref px, i)).StoreUnsafe(ref py, i);
-                }
-
-                Tanh(end).StoreUnsafe(ref py, last);
                 return;
             }
 
@@ -97,6 +60,19 @@ namespace NetGen.Kernels
             {
                 y[i] = Tanh(x[i]);
             }
+        }
+
+        /// <summary>The vector forms below, for <see cref="FloatVectorMap"/>.</summary>
+        private struct Map : IFloatVectorMap
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector512<float> Apply(Vector512<float> x) => Tanh(x);
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector256<float> Apply(Vector256<float> x) => Tanh(x);
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector128<float> Apply(Vector128<float> x) => Tanh(x);
         }
 
         /// <summary>One value, with the very operations of the vector forms.</summary>
