@@ -14,14 +14,22 @@ namespace NetGen.Benchmarks;
 /// thread, against 2¹⁶ as before), a number (that grain against 2¹⁶), or <c>parts</c> (products split by columns into up to
 /// 32 parts per thread, against 8), <c>ends</c> (the worker pool's parts claimed from both ends, against all from the front), <c>exp</c> (softmax
 /// and its cross-entropy split by rows, against not), <c>prefetch</c> (the product tiles' prefetch of C, against none), <c>all</c> (light, exp and ends against none of them).
+/// <c>-- --mlp-train sequence [GRAIN]</c> times the parts in the step's order instead, each within the pass (optionally
+/// with the light passes' grain set to GRAIN values per thread).
 /// </summary>
 internal static class MlpTrainProfile
 {
-    public static void Run(string? name = null)
+    public static void Run(string? name = null, int? lightGrain = null)
     {
+        if (lightGrain is { } forcedGrain)
+        {
+            GemmTuning.LightGrain = forcedGrain;
+        }
+
+        bool sequence = name == "sequence";
         Action<bool>? set = name switch
         {
-            null => null,
+            null or "sequence" => null,
             "light" => on => GemmTuning.LightGrain = on ? MapJob<float>.DefaultLightGrain : 1 << 16,
             "parts" => on => GemmTuning.PartsPerThread = on ? 32 : 8,
             "ends" => on => NetGen.Threading.WorkerPool.TwoEnded = on,
@@ -67,6 +75,12 @@ internal static class MlpTrainProfile
         var adam = new Adam<float>(learningRate: 0.001);
         steps.Add(("Adam step", () => adam.Step(network.Parameters, network.Gradients)));
         steps.Add(("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));
+
+        if (sequence)
+        {
+            InSequence(steps);
+            return;
+        }
 
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}" + (name is null ? "" : $"; switch {name}: off (1 thread, 2 threads), on (1 thread, 2 threads)"));
         int sides = set is null ? 1 : 2;
@@ -120,6 +134,62 @@ internal static class MlpTrainProfile
             }
 
             Console.WriteLine(Line(steps[i].Name, medians));
+        }
+    }
+
+    /// <summary>
+    /// <c>--mlp-train sequence</c>: the parts one after another as the step runs them, each timed within the pass, so
+    /// that a part pays for the caches and the idle worker the part before it left behind, as it does in the step.
+    /// </summary>
+    private static void InSequence(List<(string Name, Action Call)> steps)
+    {
+        Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}; the parts in sequence, medians of 400 passes");
+        int parts = steps.Count - 1;
+        var medians = new double[steps.Count, 2];
+        for (int threads = 1; threads <= 2; threads++)
+        {
+            NetGenOptions.MaxDegreeOfParallelism = threads;
+            var times = new double[steps.Count, 400];
+            for (int pass = -50; pass < 400; pass++)
+            {
+                for (int i = 0; i < parts; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    steps[i].Call();
+                    if (pass >= 0)
+                    {
+                        times[i, pass] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    }
+                }
+
+                long whole = Stopwatch.GetTimestamp();
+                steps[parts].Call();
+                if (pass >= 0)
+                {
+                    times[parts, pass] = Stopwatch.GetElapsedTime(whole).TotalSeconds;
+                }
+            }
+
+            for (int i = 0; i < steps.Count; i++)
+            {
+                medians[i, threads - 1] = Profile.Median(Enumerable.Range(0, 400).Select(p => times[i, p]).ToList());
+            }
+        }
+
+        var sums = new double[2];
+        for (int i = 0; i < steps.Count; i++)
+        {
+            if (i < parts)
+            {
+                sums[0] += medians[i, 0];
+                sums[1] += medians[i, 1];
+            }
+            else
+            {
+                Console.WriteLine(Line("sum of the parts", sums));
+            }
+
+            Console.WriteLine(Line(steps[i].Name, [medians[i, 0], medians[i, 1]]));
         }
     }
 

@@ -64,7 +64,7 @@ if (args is ["--tiny", ..])
 
 if (args is ["--mlp-train", ..])
 {
-    MlpTrainProfile.Run(args.Length > 1 ? args[1] : null);
+    MlpTrainProfile.Run(args.Length > 1 ? args[1] : null, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : null);
     return;
 }
 
