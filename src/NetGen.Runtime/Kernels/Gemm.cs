@@ -32,7 +32,8 @@ namespace NetGen.Kernels
     /// <see cref="double"/> on 512-, 256- or 128-bit vectors, the scalar reference loops for other types or where the
     /// processor has no vectors. A product with enough work is split over threads by
     /// output tiles, up to <see cref="NetGenOptions.MaxDegreeOfParallelism"/>; a call allocates nothing. Callers validate
-    /// the lengths; the outputs must not overlap the inputs.
+    /// the lengths; the outputs must not overlap the inputs. The entry points are compiled once, optimized
+    /// (<c>AggressiveOptimization</c>): with tiering each was compiled three times in a first epoch.
     /// </summary>
     internal static unsafe class Gemm
     {
@@ -60,6 +61,7 @@ namespace NetGen.Kernels
         /// <c>C = A · Bᵀ</c>: <c>C[i,j] = Σₖ A[i,k] · B[j,k]</c>, with <c>A [m × k]</c>, <c>B [n × k]</c>, <c>C [m × n]</c>.
         /// Overwrites <paramref name="c"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void MultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             MultiplyTransposedB(a, b, ReadOnlySpan<T>.Empty, c, m, k, n, DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
@@ -68,6 +70,7 @@ namespace NetGen.Kernels
         /// <c>C = A · Bᵀ + bias</c>: <c>C[i,j] = Σₖ A[i,k] · B[j,k] + bias[j]</c> (no bias when <paramref name="bias"/> is
         /// empty), on the given path with at most <paramref name="maxThreads"/> threads.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void MultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int k, int n, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -91,6 +94,7 @@ namespace NetGen.Kernels
         /// the given path with at most <paramref name="maxThreads"/> threads. Accumulates into <paramref name="c"/> (a
         /// convolution's kernel gradient, summed over the samples by the products themselves).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void AddMultiplyTransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -112,6 +116,7 @@ namespace NetGen.Kernels
         /// The SIMD <c>A · Bᵀ</c> of both public forms: outer products over transposed panels of B when both operands
         /// have enough rows, dot products otherwise; <c>C = … + bias</c>, or <c>C += …</c> when <paramref name="accumulate"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void TransposedB<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int k, int n, GemmPath path, int maxThreads, bool accumulate)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -138,11 +143,13 @@ namespace NetGen.Kernels
         /// <c>C += Aᵀ · B</c>: <c>C[i,j] += Σₖ A[k,i] · B[k,j]</c>, with <c>A [kk × m]</c>, <c>B [kk × n]</c>, <c>C [m × n]</c>.
         /// Accumulates into <paramref name="c"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void AddTransposedAMultiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             AddTransposedAMultiply(a, b, c, m, kk, n, DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
 
         /// <summary><c>C += Aᵀ · B</c> on the given path with at most <paramref name="maxThreads"/> threads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void AddTransposedAMultiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -165,6 +172,7 @@ namespace NetGen.Kernels
         /// <c>C = Aᵀ · B</c> on the given path with at most <paramref name="maxThreads"/> threads: <see cref="AddTransposedAMultiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, GemmPath, int)"/>
         /// without the accumulation, so <paramref name="c"/> need not be cleared first.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void TransposedAMultiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -187,11 +195,13 @@ namespace NetGen.Kernels
         /// <c>C = A · B</c>: <c>C[i,j] = Σₖ A[i,k] · B[k,j]</c>, with <c>A [m × kk]</c>, <c>B [kk × n]</c>, <c>C [m × n]</c>.
         /// Overwrites <paramref name="c"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n)
             where T : unmanaged, IFloatingPointIeee754<T> =>
             Multiply(a, b, c, m, kk, n, DefaultPath, NetGenOptions.EffectiveDegreeOfParallelism);
 
         /// <summary><c>C = A · B</c> on the given path with at most <paramref name="maxThreads"/> threads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -214,6 +224,7 @@ namespace NetGen.Kernels
         /// <c>C (+)= op(A) · B</c> as rank-1 updates on a SIMD path, where op(A)(i,p) = A[i·aRowStride + p·aStepStride]:
         /// the two products above differ only in those strides and in whether C accumulates.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outer<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int kk, int n, int aRowStride, int aStepStride, bool accumulate, GemmPath path, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -244,6 +255,7 @@ namespace NetGen.Kernels
             path != GemmPath.Scalar && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
         /// <summary>Runs a product on the calling thread, or splits it over the worker pool when it is large enough.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Execute<T>(ref GemmProduct<T> product, int maxThreads)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
