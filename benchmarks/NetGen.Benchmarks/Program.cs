@@ -104,6 +104,12 @@ if (args is ["--predict-ab", ..])
     return;
 }
 
+if (args is ["--maps-ab", ..])
+{
+    MapPrefetchAB.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);
+    return;
+}
+
 if (args is ["--tanh", ..])
 {
     TanhProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9);

@@ -585,6 +585,30 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>
+        /// Asks for the lines of <c>x[start, start + length)</c>: the next sample's values that a loop over one channel reaches
+        /// next. They lie a sample's stride away, so each map starts a stream the hardware prefetcher has not seen yet
+        /// (measured by <c>--maps-ab</c>: the Fashion CNN's two block backward passes 0.68–0.85× the time). A start past the
+        /// end (the last sample) asks for nothing; without SSE (ARM64) nothing either.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchMap<T>(ReadOnlySpan<T> x, int start, int length)
+            where T : unmanaged
+        {
+            if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || !GemmTuning.PrefetchMaps || (uint)start >= (uint)x.Length)
+            {
+                return;
+            }
+
+            // A prefetch never faults and the array is not read through the pointer, so it need not be pinned.
+            byte* first = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), start));
+            nint bytes = (nint)Math.Min(length, x.Length - start) * sizeof(T);
+            for (nint offset = 0; offset < bytes; offset += 64)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(first + offset);
+            }
+        }
+
         /// <summary><c>indexes[k] += offset</c>: indexes into one scratch map made indexes into the batch.</summary>
         private static void Offset(Span<int> indexes, int offset)
         {
@@ -646,6 +670,10 @@ namespace NetGen.Kernels
                 {
                     int plane = (s * features) + f, start = plane * spatial;
                     Span<T> dys = dy.Slice(((s * features) + f0) * spatial, spatial);
+                    PrefetchMap(x, start + (features * spatial), spatial);
+                    PrefetchMap(dPooled, (plane + features) * positions, positions);
+                    PrefetchMap(pooled, (plane + features) * positions, positions);
+                    PrefetchMap(argmax, (plane + features) * positions, positions);
 
                     // dy = 0, then dy[argmax[k]] += dPooled[k] where pooled[k] > 0;  x̂ = (x − μ) · invStd
                     dys.Clear();
@@ -666,6 +694,8 @@ namespace NetGen.Kernels
                     for (int s = 0; s < batch; s++)
                     {
                         int start = ((s * features) + f) * spatial;
+                        PrefetchMap(x, start + (features * spatial), spatial);
+                        PrefetchMap<T>(dx, start + (features * spatial), spatial);
                         Planes.InputGradientFromInputs(dy.Slice(((s * features) + f0) * spatial, spatial), x.Slice(start, spatial), mean[f], inverseStd[f], sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
                     }
                 }
