@@ -5,7 +5,7 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// <c>--maps-ab [ROUNDS]</c>: the Fashion CNN's two BatchNorm → ReLU → MaxPool2D backward passes (batch 128; 32 maps of
-/// 28 × 28 and 64 of 14 × 14), as the train step calls them, with <see cref="GemmTuning.PrefetchMaps"/> off (before)
+/// 28 × 28 and 64 of 14 × 14), as the train step calls them, and BatchNorm's own backward over maps of those shapes, with <see cref="GemmTuning.PrefetchMaps"/> off (before)
 /// and on, alternating in each round, at 1 and 2 threads, then the whole train step (TrainStep + Adam) the same way: the
 /// median of the rounds' after ÷ before, and each side's fastest round.
 /// </summary>
@@ -24,7 +24,12 @@ internal static class MapPrefetchAB
             int[] argmax = new int[pooled.Length];
             float[] dgamma = new float[channels], dbeta = new float[channels], dx = new float[x.Length], dy = new float[x.Length];
             BatchNorm.ForwardTrainingReLUMaxPool<float>(x, gamma, beta, runningMean, runningVariance, mean, inverseStd, pooled, argmax, batch, channels, size, size, 2, 2, 0.9f, 1e-5f);
-            Action call = () => BatchNorm.BackwardReLUMaxPoolFromInputs<float>(argmax, dPooled, pooled, x, mean, inverseStd, gamma, dgamma, dbeta, dx, dy, batch, channels, size, size, 2, 2);
+            float[] xHat = Data.Inputs(batch, channels * spatial), dyFull = Data.Inputs(batch, channels * spatial);
+            foreach ((string name, Action call) in new (string, Action)[]
+            {
+                ("block backward", () => BatchNorm.BackwardReLUMaxPoolFromInputs<float>(argmax, dPooled, pooled, x, mean, inverseStd, gamma, dgamma, dbeta, dx, dy, batch, channels, size, size, 2, 2)),
+                ("BatchNorm.Backward", () => BatchNorm.Backward<float>(xHat, inverseStd, gamma, dyFull, dgamma, dbeta, dx, batch, channels, spatial)),
+            })
             for (int threads = 1; threads <= 2; threads++)
             {
                 NetGenOptions.MaxDegreeOfParallelism = threads;
@@ -41,7 +46,7 @@ internal static class MapPrefetchAB
                 }
 
                 ratios.Sort();
-                Console.WriteLine($"{channels} maps of {size}×{size}, {threads} thread(s): before {before * 1e3,6:F3} ms, after {after * 1e3,6:F3} ms; after ÷ before: median {ratios[rounds / 2]:F3}, fastest {after / before:F3}");
+                Console.WriteLine($"{name}, {channels} maps of {size}×{size}, {threads} thread(s): before {before * 1e3,6:F3} ms, after {after * 1e3,6:F3} ms; after ÷ before: median {ratios[rounds / 2]:F3}, fastest {after / before:F3}");
             }
         }
 

@@ -913,6 +913,8 @@ namespace NetGen.Kernels
                 for (int s = 0; s < batch; s++)
                 {
                     int start = ((s * features) + f) * spatial;
+                    PrefetchMap(dy, start + (features * spatial), spatial);
+                    PrefetchMap(xHat, start + (features * spatial), spatial);
                     (T partialDy, T partialDyXHat) = Planes.SumWithProduct(dy.Slice(start, spatial), xHat.Slice(start, spatial));
                     sumDy += partialDy;
                     sumDyXHat += partialDyXHat;
@@ -959,6 +961,9 @@ namespace NetGen.Kernels
             for (int s = 0; s < batch; s++)
             {
                 int start = ((s * features) + f) * spatial;
+                PrefetchMap(dy, (((s + 1) * features) + dyChannel) * spatial, spatial);
+                PrefetchMap(xHat, start + (features * spatial), spatial);
+                PrefetchMap<T>(dx, start + (features * spatial), spatial);
                 Planes.InputGradient(dy.Slice(((s * features) + dyChannel) * spatial, spatial), xHat.Slice(start, spatial), sumDy, sumDyXHat, scale, m, dx.Slice(start, spatial));
             }
         }
