@@ -30,23 +30,8 @@ internal static class MapPrefetchAB
                 ("block backward", () => BatchNorm.BackwardReLUMaxPoolFromInputs<float>(argmax, dPooled, pooled, x, mean, inverseStd, gamma, dgamma, dbeta, dx, dy, batch, channels, size, size, 2, 2)),
                 ("BatchNorm.Backward", () => BatchNorm.Backward<float>(xHat, inverseStd, gamma, dyFull, dgamma, dbeta, dx, batch, channels, spatial)),
             })
-            for (int threads = 1; threads <= 2; threads++)
             {
-                NetGenOptions.MaxDegreeOfParallelism = threads;
-                var ratios = new List<double>();
-                double before = double.MaxValue, after = double.MaxValue;
-                for (int round = 0; round < rounds; round++)
-                {
-                    GemmTuning.PrefetchMaps = false;
-                    double off = Time(call);
-                    GemmTuning.PrefetchMaps = true;
-                    double on = Time(call);
-                    ratios.Add(on / off);
-                    (before, after) = (Math.Min(before, off), Math.Min(after, on));
-                }
-
-                ratios.Sort();
-                Console.WriteLine($"{name}, {channels} maps of {size}×{size}, {threads} thread(s): before {before * 1e3,6:F3} ms, after {after * 1e3,6:F3} ms; after ÷ before: median {ratios[rounds / 2]:F3}, fastest {after / before:F3}");
+                Compare($"{name}, {channels} maps of {size}×{size}", call, rounds);
             }
         }
 
@@ -55,6 +40,12 @@ internal static class MapPrefetchAB
         float[] inputs = Data.Inputs(128, 784);
         int[] labels = Data.Labels(128, 10);
         Action step = () => { network.TrainStep(inputs, labels); adam.Step(network.Parameters, network.Gradients); };
+        Compare("Fashion CNN TrainStep + Adam", step, rounds);
+    }
+
+    /// <summary>The switch off and on alternately in each of <paramref name="rounds"/> rounds, at 1 and at 2 threads.</summary>
+    private static void Compare(string name, Action call, int rounds)
+    {
         for (int threads = 1; threads <= 2; threads++)
         {
             NetGenOptions.MaxDegreeOfParallelism = threads;
@@ -63,18 +54,16 @@ internal static class MapPrefetchAB
             for (int round = 0; round < rounds; round++)
             {
                 GemmTuning.PrefetchMaps = false;
-                double off = Time(step);
+                double off = Time(call);
                 GemmTuning.PrefetchMaps = true;
-                double on = Time(step);
+                double on = Time(call);
                 ratios.Add(on / off);
                 (before, after) = (Math.Min(before, off), Math.Min(after, on));
             }
 
             ratios.Sort();
-            Console.WriteLine($"Fashion CNN TrainStep + Adam, {threads} thread(s): before {before * 1e3,6:F2} ms, after {after * 1e3,6:F2} ms; after ÷ before: median {ratios[rounds / 2]:F3}, fastest {after / before:F3}");
+            Console.WriteLine($"{name}, {threads} thread(s): before {before * 1e3,6:F3} ms, after {after * 1e3,6:F3} ms; after ÷ before: median {ratios[rounds / 2]:F3}, fastest {after / before:F3}");
         }
-
-        GemmTuning.PrefetchMaps = true;
     }
 
     /// <summary>Seconds per call over at least ~60 ms and 3 calls, after two warm-up calls.</summary>
