@@ -968,6 +968,30 @@ namespace NetGen.Kernels
             }
         }
 
+        /// <summary>
+        /// Asks for the lines of <c>x[start, start + length)</c>: the next sample's values that a loop over one channel reaches
+        /// next. They lie a sample's stride away, so each map starts a stream the hardware prefetcher has not seen yet
+        /// (<c>--maps-ab</c>: the Fashion CNN's backward passes over maps took 0.68–0.85× the time). A start past the end
+        /// (the last sample) asks for nothing; without SSE (ARM64) nothing either.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchMap<T>(ReadOnlySpan<T> x, int start, int length)
+            where T : unmanaged
+        {
+            if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || !GemmTuning.PrefetchMaps || (uint)start >= (uint)x.Length)
+            {
+                return;
+            }
+
+            // A prefetch never faults and the array is not read through the pointer, so it need not be pinned.
+            byte* first = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), start));
+            nint bytes = (nint)Math.Min(length, x.Length - start) * sizeof(T);
+            for (nint offset = 0; offset < bytes; offset += 64)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(first + offset);
+            }
+        }
+
         /// <summary>Operations on one map of one feature, by vectors; the callers pass maps of at least one vector.</summary>
         private static class Planes
         {

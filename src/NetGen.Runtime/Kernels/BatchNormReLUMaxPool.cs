@@ -585,30 +585,6 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>
-        /// Asks for the lines of <c>x[start, start + length)</c>: the next sample's values that a loop over one channel reaches
-        /// next. They lie a sample's stride away, so each map starts a stream the hardware prefetcher has not seen yet
-        /// (measured by <c>--maps-ab</c>: the Fashion CNN's two block backward passes 0.68–0.85× the time). A start past the
-        /// end (the last sample) asks for nothing; without SSE (ARM64) nothing either.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void PrefetchMap<T>(ReadOnlySpan<T> x, int start, int length)
-            where T : unmanaged
-        {
-            if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || !GemmTuning.PrefetchMaps || (uint)start >= (uint)x.Length)
-            {
-                return;
-            }
-
-            // A prefetch never faults and the array is not read through the pointer, so it need not be pinned.
-            byte* first = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), start));
-            nint bytes = (nint)Math.Min(length, x.Length - start) * sizeof(T);
-            for (nint offset = 0; offset < bytes; offset += 64)
-            {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(first + offset);
-            }
-        }
-
         /// <summary><c>indexes[k] += offset</c>: indexes into one scratch map made indexes into the batch.</summary>
         private static void Offset(Span<int> indexes, int offset)
         {

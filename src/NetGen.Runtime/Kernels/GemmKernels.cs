@@ -936,7 +936,7 @@ namespace NetGen.Kernels
         /// <summary>Whether the outer-product tiles prefetch their rows of C before the k loop (the default), or not (before); only speed depends on it.</summary>
         public static bool PrefetchC { get; set; } = true;
 
-        /// <summary>Whether the BatchNorm → ReLU → MaxPool2D backward asks for the next map of a channel before it reaches it (the default), or not (before); only speed depends on it.</summary>
+        /// <summary>Whether BatchNorm's backward passes over maps (the BatchNorm → ReLU → MaxPool2D block's too) ask for the next sample's map of a channel before they reach it (the default), or not (before); only speed depends on it.</summary>
         public static bool PrefetchMaps { get; set; } = true;
 
         /// <summary>Multiply-adds per part of a dense network's large Predict, cut into parts that fit the cache: 2²⁵ (about 140 samples of the Fashion MLP), or 0 for no such parts (before); the same bits.</summary>
