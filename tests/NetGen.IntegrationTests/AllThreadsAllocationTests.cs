@@ -12,7 +12,7 @@ public sealed class AllThreadsCollection
 
 /// <summary>
 /// A train step of a CNN with every layer kind of the Fashion-MNIST CNN, and its optimizer step, allocate nothing after
-/// 100 warm-up calls, over the next 200, on the calling thread and on the worker pool's, at 1 and 2 threads. Its
+/// 100 warm-up calls, in one of three windows of 200 more, on the calling thread and on the worker pool's, at 1 and 2 threads. Its
 /// second convolution is large enough at batch 16 to be split by samples over two threads.
 /// </summary>
 [Collection(AllThreadsCollection.Name)]
@@ -45,14 +45,27 @@ public class AllThreadsAllocationTests
                 Step();
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = WorkerPool.Shared.WorkerAllocatedBytes;
-            for (int i = 0; i < 200; i++)
+            // One of three windows must be clean: a tier-1 recompile landing in a window can allocate once on the
+            // calling thread, while an allocation in the step itself shows in every window.
+            var windows = new List<string>();
+            for (int window = 0; window < 3; window++)
             {
-                Step();
+                long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = WorkerPool.Shared.WorkerAllocatedBytes;
+                for (int i = 0; i < 200; i++)
+                {
+                    Step();
+                }
+
+                long caller = GC.GetAllocatedBytesForCurrentThread() - before, workers = WorkerPool.Shared.WorkerAllocatedBytes - workersBefore;
+                if (caller == 0 && workers == 0)
+                {
+                    return;
+                }
+
+                windows.Add($"{caller} bytes on the calling thread and {workers} on the workers");
             }
 
-            long caller = GC.GetAllocatedBytesForCurrentThread() - before, workers = WorkerPool.Shared.WorkerAllocatedBytes - workersBefore;
-            Assert.True(caller == 0 && workers == 0, $"200 steps after warm-up allocated {caller} bytes on the calling thread and {workers} on the workers.");
+            Assert.Fail($"Every window of 200 steps after warm-up allocated: {string.Join("; ", windows)}.");
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using NetGen.Kernels;
 using NetGen.Threading;
 
@@ -37,7 +38,20 @@ namespace NetGen.Runtime.Tests
             AssertNoAllocation(Step);
         }
 
-        /// <summary>Runs <paramref name="call"/> 50 times to warm up, then asserts that 200 more calls allocate nothing on this thread or a worker.</summary>
+        private static object? s_kept;
+
+        [Fact]
+        public void The_check_fails_for_a_call_that_allocates_every_time()
+        {
+            var failure = Assert.ThrowsAny<Exception>(() => AssertNoAllocation(() => s_kept = new byte[8]));
+            Assert.Contains("Every window of 200 calls", failure.Message);
+        }
+
+        /// <summary>
+        /// Runs <paramref name="call"/> 50 times to warm up, then asserts that one of up to three windows of 200 more calls
+        /// allocates nothing on this thread or a worker. A tier-1 recompile that lands in a window can allocate once on
+        /// the calling thread (seen once in CI, 6208 bytes); an allocation in the calls themselves shows in every window.
+        /// </summary>
         internal static void AssertNoAllocation(Action call)
         {
             for (int i = 0; i < 50; i++)
@@ -45,14 +59,25 @@ namespace NetGen.Runtime.Tests
                 call();
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = WorkerPool.Shared.WorkerAllocatedBytes;
-            for (int i = 0; i < 200; i++)
+            var windows = new List<string>();
+            for (int window = 0; window < 3; window++)
             {
-                call();
+                long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = WorkerPool.Shared.WorkerAllocatedBytes;
+                for (int i = 0; i < 200; i++)
+                {
+                    call();
+                }
+
+                long caller = GC.GetAllocatedBytesForCurrentThread() - before, workers = WorkerPool.Shared.WorkerAllocatedBytes - workersBefore;
+                if (caller == 0 && workers == 0)
+                {
+                    return;
+                }
+
+                windows.Add($"{caller} bytes on the calling thread and {workers} on the workers");
             }
 
-            long caller = GC.GetAllocatedBytesForCurrentThread() - before, workers = WorkerPool.Shared.WorkerAllocatedBytes - workersBefore;
-            Assert.True(caller == 0 && workers == 0, $"200 calls after warm-up allocated {caller} bytes on the calling thread and {workers} on the workers.");
+            Assert.Fail($"Every window of 200 calls after warm-up allocated: {string.Join("; ", windows)}.");
         }
     }
 }
