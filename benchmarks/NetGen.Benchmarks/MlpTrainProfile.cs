@@ -141,7 +141,7 @@ internal static class MlpTrainProfile
     /// <c>--mlp-train sequence</c>: the parts one after another as the step runs them, each timed within the pass, so
     /// that a part pays for the caches and the idle worker the part before it left behind, as it does in the step.
     /// </summary>
-    private static void InSequence(List<(string Name, Action Call)> steps)
+    internal static void InSequence(List<(string Name, Action Call)> steps)
     {
         Console.WriteLine($"NetGen kernels: {NetGenOptions.KernelPathReason}; the parts in sequence, medians of 400 passes");
         int parts = steps.Count - 1;

@@ -21,9 +21,16 @@ internal static class Profile
     /// <summary>Whether only the whole calls are timed (<c>-- --profile N whole</c>), for quick A/B runs of two builds.</summary>
     private static bool s_wholeOnly;
 
-    public static void Run(int threads, bool wholeOnly = false)
+    /// <summary>
+    /// <c>-- --profile N sequence</c>: the CNN step's parts one after another in the step's order, each timed within the
+    /// pass, at 1 and 2 threads, beside the whole step: what each part costs with the caches the one before left behind.
+    /// </summary>
+    private static bool s_sequence;
+
+    public static void Run(int threads, bool wholeOnly = false, bool sequence = false)
     {
         s_wholeOnly = wholeOnly;
+        s_sequence = sequence;
         if (Environment.GetEnvironmentVariable("NETGEN_PROFILE_EPOCH") == "1")
         {
             NetGenOptions.MaxDegreeOfParallelism = threads;
@@ -124,6 +131,22 @@ internal static class Profile
         steps.Add(("pool4+relu3+bn2 bwd, from inputs", () => BatchNorm.BackwardReLUMaxPoolFromInputs<float>(am4, d4, a4, a1, mu2, is2, gamma2, dg2, dbt2, d1, d2, b, 32, 28, 28, 2, 2)));
 
         steps.Add(("Adam step", () => adam.Step(network.Parameters, network.Gradients)));
+        if (s_sequence)
+        {
+            // The calls of the generated TrainStep, in its order, each reading what the one before wrote.
+            string[] order =
+            [
+                "conv1 fwd 1→32 28×28", "bn2+relu3+pool4 fwd, pooled only", "conv5 fwd 32→64 14×14", "bn6+relu7+pool8 fwd, pooled only",
+                "dense10 fwd 3136→128", "relu11 + dropout12 fwd", "dense13 fwd + softmax + loss", "dense13 bwd + dropout + relu",
+                "dense10 bwd 3136→128", "pool8+relu7+bn6 bwd, from inputs", "conv5 bwd (dW, dX)", "pool4+relu3+bn2 bwd, from inputs",
+                "conv1 bwd (dW only)", "Adam step",
+            ];
+            List<(string Name, Action Call)> inOrder = [.. order.Select(name => steps.Single(step => step.Name == name))];
+            inOrder.Add(("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));
+            MlpTrainProfile.InSequence(inOrder);
+            return;
+        }
+
         Report("CNN train step b=128", steps, ("TrainStep + Adam (whole)", () => { network.TrainStep(x, labels); adam.Step(network.Parameters, network.Gradients); }));
 
         float[] xp = Data.Inputs(1024, 784), yp = new float[1024 * 10];

@@ -40,7 +40,7 @@ if (args is ["--first-epoch", ..])
 
 if (args is ["--profile", ..])
 {
-    Profile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1, args is [_, _, "whole", ..]);
+    Profile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1, args is [_, _, "whole", ..], args is [_, _, "sequence", ..]);
     return;
 }
 
