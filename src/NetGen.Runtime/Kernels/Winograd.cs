@@ -652,6 +652,7 @@ namespace NetGen.Kernels
             ref T products = ref Unsafe.Add(ref MemoryMarshal.GetReference(m), (f * columns) + t0);
             ref T output = ref MemoryMarshal.GetReference(y);
             var biases = new Vector<T>(bias);
+            bool shuffle = Vectors<T>.Shuffle; // read once: the getter is a call, not inlined
             for (int row = 0; row < outputHeight; row++)
             {
                 // Row 2·ty of the map is row 0 of Aᵀ M (m0 + m1 + m2), row 2·ty + 1 is row 1 (m1 − m2 − m3).
@@ -673,7 +674,7 @@ namespace NetGen.Kernels
                     // Times A: c0 + c1 + c2 and c1 − c2 − c3, the block's two columns.
                     Vector<T> left = c0 + c1 + c2 + biases, right = c1 - c2 - c3 + biases;
                     int at = start + (2 * k);
-                    if (Vectors<T>.Shuffle && at + (2 * lanes) <= y.Length)
+                    if (shuffle && at + (2 * lanes) <= y.Length)
                     {
                         Vectors<T>.Interleave(left, right, ref output, at);
                         continue;
