@@ -168,29 +168,26 @@ namespace NetGen.Runtime.Tests.Training
         [Fact]
         public void The_batch_loop_with_the_gather_ahead_allocates_nothing_on_any_thread()
         {
-            // 25 batches of 70 × 1,024 values; nothing may be allocated, here or on the workers, between batches 3 and 24 of epoch 2.
+            // 25 batches of 70 × 1,024 values; nothing may be allocated, here or on the workers, between batches 3 and 24
+            // of one of epochs 2–4. One clean epoch of three: a runtime event in a window (a tier-1 recompile, seen in CI
+            // as about 5–6 KB once in a run) allocates once, while an allocation in the batch loop shows in every epoch.
             Dataset<float> data = DivergenceTests.Blobs(1750, Features, Classes, 3);
-            long atBatch3 = -1, atBatch24 = -1;
+            var atBatch3 = new long[5];
+            var atBatch24 = new long[5];
             var progress = new Progress(p =>
             {
-                if (p.Kind == ProgressKind.Batch && p.Epoch == 2 && (p.Batch == 3 || p.Batch == 24))
+                if (p.Kind == ProgressKind.Batch && p.Epoch >= 2 && (p.Batch == 3 || p.Batch == 24))
                 {
                     long bytes = GC.GetAllocatedBytesForCurrentThread() + WorkerPool.Shared.WorkerAllocatedBytes;
-                    if (p.Batch == 3)
-                    {
-                        atBatch3 = bytes;
-                    }
-                    else
-                    {
-                        atBatch24 = bytes;
-                    }
+                    (p.Batch == 3 ? atBatch3 : atBatch24)[p.Epoch] = bytes;
                 }
             });
 
-            var trainer = new Trainer<float>(new SoftmaxRegression<float>(Features, Classes, seed: 5), new Adam<float>(learningRate: 0.01), new TrainerOptions { Epochs = 2, BatchSize = 70 });
+            var trainer = new Trainer<float>(new SoftmaxRegression<float>(Features, Classes, seed: 5), new Adam<float>(learningRate: 0.01), new TrainerOptions { Epochs = 4, BatchSize = 70 });
             WithThreads(2, () => trainer.Fit(data, null, progress));
-            Assert.True(atBatch3 > 0);
-            Assert.Equal(atBatch3, atBatch24);
+            Assert.All(new[] { 2, 3, 4 }, epoch => Assert.True(atBatch3[epoch] > 0 && atBatch24[epoch] > 0, $"epoch {epoch} reported no batches 3 and 24"));
+            long[] allocated = [.. new[] { 2, 3, 4 }.Select(epoch => atBatch24[epoch] - atBatch3[epoch])];
+            Assert.True(allocated.Contains(0), $"Batches 3 to 24 allocated {string.Join(", ", allocated)} bytes in epochs 2, 3 and 4.");
         }
 
         private sealed class Progress : IProgress<TrainingProgress>
