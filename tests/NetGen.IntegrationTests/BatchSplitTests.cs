@@ -134,14 +134,26 @@ public class BatchSplitTests
             }
 
             Assert.True(PooledWorkspaces(pool) >= 2, $"after {calls} calls in {warmUp.Elapsed.TotalSeconds:F0} s no worker had run a part beside the caller.");
-            long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = WorkerPool.Shared.WorkerAllocatedBytes;
-            for (int i = 0; i < 100; i++)
+            // One clean window of three: a one-off in the runtime allocates once, an allocation in Predict every time.
+            var windows = new List<string>();
+            for (int window = 0; window < 3; window++)
             {
-                net.Predict(inputs, outputs);
+                long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = WorkerPool.Shared.WorkerAllocatedBytes;
+                for (int i = 0; i < 100; i++)
+                {
+                    net.Predict(inputs, outputs);
+                }
+
+                long caller = GC.GetAllocatedBytesForCurrentThread() - before, workers = WorkerPool.Shared.WorkerAllocatedBytes - workersBefore;
+                if (caller == 0 && workers == 0)
+                {
+                    return;
+                }
+
+                windows.Add($"{caller} bytes on the calling thread and {workers} on the workers");
             }
 
-            long caller = GC.GetAllocatedBytesForCurrentThread() - before, workers = WorkerPool.Shared.WorkerAllocatedBytes - workersBefore;
-            Assert.True(caller == 0 && workers == 0, $"100 split predicts after warm-up allocated {caller} bytes on the calling thread and {workers} on the workers.");
+            Assert.Fail($"Every window of 100 split predicts after warm-up allocated: {string.Join("; ", windows)}.");
         }
         finally
         {
