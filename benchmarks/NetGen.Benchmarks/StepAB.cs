@@ -7,7 +7,7 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// <c>-- --ab SWITCH [threads]</c>: the Fashion CNN's TrainStep + Adam (batch 128) with a kernel switch on and off,
 /// alternating in one process (21 rounds, the order alternating too), and the median and best of each with their ratios (and the median of each round's ratio), so that a busy machine
-/// slows both alike. <c>SWITCH</c>: <c>wgrad</c> (Winograd's kernel gradient against im2col and the GEMM), <c>rows</c> (Winograd's maps split straight from their rows), <c>wdx</c> (Winograd's input gradient on the 512-bit path too), <c>winograd-dw</c> (both of the first two), <c>products</c> (Winograd's one-thread products against the general GEMM), <c>shared</c> (Winograd's kernels transformed once per call split by samples, not per part), <c>bn-pooled</c> (the BatchNorm → ReLU → MaxPool2D blocks keep only the pooled maps and μ, against writing x̂ and the rectified maps and reading them back), <c>overwrite</c> (the Fashion MLP, its dense layers' gradients stored by the GEMM, not cleared and accumulated); <c>threads</c>
+/// slows both alike. <c>SWITCH</c>: <c>wgrad</c> (Winograd's kernel gradient against im2col and the GEMM), <c>rows</c> (Winograd's maps split straight from their rows), <c>wdx</c> (Winograd's input gradient on the 512-bit path too), <c>winograd-dw</c> (both of the first two), <c>products</c> (Winograd's one-thread products against the general GEMM), <c>shared</c> (Winograd's kernels transformed once per call split by samples, not per part), <c>bn-pooled</c> (the BatchNorm → ReLU → MaxPool2D blocks keep only the pooled maps and μ, against writing x̂ and the rectified maps and reading them back), <c>samples</c> (the blocks' training forward on two threads split by samples, against by channels), <c>overwrite</c> (the Fashion MLP, its dense layers' gradients stored by the GEMM, not cleared and accumulated); <c>threads</c>
 /// times the step on 1 thread and on 2 threads alternately instead (the scaling).
 /// </summary>
 internal static class StepAB
@@ -31,8 +31,9 @@ internal static class StepAB
             "products" => on => Winograd.FastProducts = on,
             "shared" => on => Convolution.ShareTransformedWeights = on,
             "bn-pooled" => on => BatchNorm.PooledOnlyBlocks = on,
+            "samples" => on => GemmTuning.SampleSplitBlocks = on,
             "threads" => on => NetGenOptions.MaxDegreeOfParallelism = on ? 2 : 1,
-            _ => throw new ArgumentException($"Unknown switch '{name}': expected wgrad, rows, wdx, winograd-dw, products, shared, bn-pooled, threads or overwrite.", nameof(name)),
+            _ => throw new ArgumentException($"Unknown switch '{name}': expected wgrad, rows, wdx, winograd-dw, products, shared, bn-pooled, samples, threads or overwrite.", nameof(name)),
         };
         NetGenOptions.MaxDegreeOfParallelism = threads;
         void Step()

@@ -322,6 +322,12 @@ namespace NetGen.Kernels
                 return;
             }
 
+            if (typeof(T) == typeof(float) && GemmTuning.SampleSplitBlocks && batch >= 2 * threads)
+            {
+                ForwardTrainingReLUMaxPoolPooledBySamples(x, gamma, beta, runningMean, runningVariance, mean, inverseStd, pooled, argmax, batch, pool, momentum, epsilon, threads);
+                return;
+            }
+
             fixed (T* px = x, pgamma = gamma, pbeta = beta, prunningMean = runningMean, pvariance = runningVariance, pmean = mean, pinverseStd = inverseStd, ppooled = pooled)
             fixed (int* pargmax = argmax)
             {
@@ -577,6 +583,143 @@ namespace NetGen.Kernels
             if (rented is not null)
             {
                 ArrayPool<T>.Shared.Return(rented);
+            }
+
+            if (rentedMap is not null)
+            {
+                ArrayPool<T>.Shared.Return(rentedMap);
+            }
+        }
+
+        /// <summary>
+        /// The pooled-only training forward on several threads, split by samples rather than by channels, so that each
+        /// thread reads the maps of the samples the layer before most likely wrote on it (a convolution splits by samples
+        /// too): each map's shifted sums go into a table, which is summed per channel in sample order on this thread, and
+        /// the maps are then normalized, rectified and pooled by samples. The same operations in the same order as
+        /// <see cref="MapStatistics"/> and <see cref="ForwardTrainingReLUMaxPoolPooledPlanes"/>, so the same bits (float only,
+        /// whose statistics are one pass of shifted sums).
+        /// </summary>
+        private static void ForwardTrainingReLUMaxPoolPooledBySamples<T>(
+            ReadOnlySpan<T> x,
+            ReadOnlySpan<T> gamma,
+            ReadOnlySpan<T> beta,
+            Span<T> runningMean,
+            Span<T> runningVariance,
+            Span<T> mean,
+            Span<T> inverseStd,
+            Span<T> pooled,
+            Span<int> argmax,
+            int batch,
+            in WindowGeometry pool,
+            T momentum,
+            T epsilon,
+            int threads)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int channels = pool.Channels, spatial = pool.Height * pool.Width;
+            T[]? rented = null;
+            Span<T> statistics = 2 * channels <= StackLimit ? stackalloc T[2 * channels] : (rented = ArrayPool<T>.Shared.Rent(2 * channels)).AsSpan(0, 2 * channels);
+            Span<T> shifts = statistics.Slice(0, channels), variances = statistics.Slice(channels, channels);
+            for (int f = 0; f < channels; f++)
+            {
+                // K: the channel's first value, 0 if it is not finite (MapStatistics's shift).
+                double k = double.CreateTruncating(x[f * spatial]);
+                shifts[f] = T.CreateTruncating(double.IsFinite(k) ? k : 0);
+            }
+
+            int tableLength = 2 * batch * channels;
+            double[] table = ArrayPool<double>.Shared.Rent(tableLength);
+            try
+            {
+                fixed (T* px = x, pshifts = shifts)
+                fixed (double* ptable = table)
+                {
+                    MapJob<T> job = MapJob<T>.ForThisThread();
+                    job.Kind = MapKind.BatchNormShiftedMapSums;
+                    (job.Features, job.Spatial, job.Units) = (channels, spatial, batch);
+                    job.Set(0, px, x.Length);
+                    job.Set(1, pshifts, shifts.Length);
+                    job.SetDoubles(ptable, tableLength);
+                    job.Run(threads);
+                }
+
+                double m = Check.Product(batch, spatial, "batch × spatial");
+                for (int f = 0; f < channels; f++)
+                {
+                    double first = 0, second = 0;
+                    for (int s = 0; s < batch; s++)
+                    {
+                        first += table[2 * ((s * channels) + f)];
+                        second += table[(2 * ((s * channels) + f)) + 1];
+                    }
+
+                    double d = first / m;
+                    mean[f] = T.CreateTruncating(double.CreateTruncating(shifts[f]) + d);
+                    variances[f] = T.CreateTruncating(Math.Max((second / m) - (d * d), 0));
+                }
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(table);
+            }
+
+            UpdateStatistics(runningMean, runningVariance, inverseStd, 0, channels, mean.Slice(0, channels), variances, momentum, epsilon);
+            if (rented is not null)
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+
+            fixed (T* px = x, pgamma = gamma, pbeta = beta, pmean = mean, pinverseStd = inverseStd, ppooled = pooled)
+            fixed (int* pargmax = argmax)
+            {
+                MapJob<T> job = MapJob<T>.ForThisThread();
+                job.Kind = MapKind.BatchNormReLUMaxPoolNormalizeSamples;
+                (job.Units, job.Geometry) = (batch, pool);
+                job.Set(0, px, x.Length);
+                job.Set(1, pgamma, gamma.Length);
+                job.Set(2, pbeta, beta.Length);
+                job.Set(3, pmean, mean.Length);
+                job.Set(4, pinverseStd, inverseStd.Length);
+                job.Set(5, ppooled, pooled.Length);
+                job.SetIndexes(pargmax, argmax.Length);
+                job.Run(threads);
+            }
+        }
+
+        /// <summary>Samples <c>[s0, s1)</c>: each map's <see cref="Planes.ShiftedSums"/> into <c>table[2 (s·C + f)]</c> and the next slot.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ShiftedMapSums<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> shifts, Span<double> table, int channels, int spatial, int s0, int s1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int s = s0; s < s1; s++)
+            {
+                for (int f = 0; f < channels; f++)
+                {
+                    int plane = (s * channels) + f;
+                    (table[2 * plane], table[(2 * plane) + 1]) = Planes.ShiftedSums(x.Slice(plane * spatial, spatial), shifts[f]);
+                }
+            }
+        }
+
+        /// <summary>Samples <c>[s0, s1)</c> of the pooled-only pass's maps: normalized, rectified and pooled, as in <see cref="ForwardTrainingReLUMaxPoolPooledPlanes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void NormalizeReLUMaxPoolSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, Span<T> pooled, Span<int> argmax, in WindowGeometry pool, int s0, int s1)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int features = pool.Channels, spatial = pool.Height * pool.Width, positions = pool.Positions;
+            T[]? rentedMap = null;
+            Span<T> map = spatial <= StackLimit ? stackalloc T[spatial] : (rentedMap = ArrayPool<T>.Shared.Rent(spatial)).AsSpan(0, spatial);
+            for (int s = s0; s < s1; s++)
+            {
+                for (int f = 0; f < features; f++)
+                {
+                    int plane = (s * features) + f, start = plane * spatial;
+                    Planes.NormalizeOutput(x.Slice(start, spatial), mean[f], inverseStd[f], gamma[f], beta[f], map);
+                    TensorPrimitives.Max(map, T.Zero, map);
+                    Span<int> indexes = argmax.Slice(plane * positions, positions);
+                    Pooling.MaxForwardPlanes<T>(map, pooled.Slice(plane * positions, positions), indexes, 0, 1, pool, keepIndexes: true);
+                    Offset(indexes, start);
+                }
             }
 
             if (rentedMap is not null)

@@ -939,6 +939,9 @@ namespace NetGen.Kernels
         /// <summary>Whether BatchNorm's backward passes over maps (the BatchNorm → ReLU → MaxPool2D block's too) ask for the next sample's map of a channel before they reach it (the default), or not (before); only speed depends on it.</summary>
         public static bool PrefetchMaps { get; set; } = true;
 
+        /// <summary>Whether the BatchNorm → ReLU → MaxPool2D block's pooled-only training forward on several threads splits by samples (the default), or by channels (before); the same bits.</summary>
+        public static bool SampleSplitBlocks { get; set; } = true;
+
         /// <summary>Multiply-adds per part of a dense network's large Predict, cut into parts that fit the cache: 2²⁵ (about 140 samples of the Fashion MLP), or 0 for no such parts (before); the same bits.</summary>
         public static long PredictChunkWork { get; set; } = 1L << 25;
 

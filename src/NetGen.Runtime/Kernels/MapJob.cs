@@ -23,6 +23,12 @@ namespace NetGen.Kernels
         /// <summary><see cref="BatchNorm.ForwardTrainingReLUMaxPoolPooledPlanes{T}"/>: the pass that writes only the pooled maps, split by features.</summary>
         BatchNormReLUMaxPoolForwardPooled,
 
+        /// <summary><see cref="BatchNorm.ShiftedMapSums"/>: each map's shifted sums into a table, split by samples.</summary>
+        BatchNormShiftedMapSums,
+
+        /// <summary><see cref="BatchNorm.NormalizeReLUMaxPoolSamples{T}"/>: the pooled-only pass's maps, split by samples.</summary>
+        BatchNormReLUMaxPoolNormalizeSamples,
+
         /// <summary><see cref="BatchNorm.BackwardReLUMaxPool{T}"/>, split by features.</summary>
         BatchNormReLUMaxPoolBackward,
 
@@ -188,6 +194,12 @@ namespace NetGen.Kernels
                     break;
                 case MapKind.BatchNormReLUMaxPoolForwardPooled:
                     BatchNorm.ForwardTrainingReLUMaxPoolPooledPlanes(Read(0), Read(1), Read(2), Write(3), Write(4), Write(5), Write(6), Write(7), new Span<int>(_indexes, _indexLength), Batch, Geometry, First, Second, u0, u1);
+                    break;
+                case MapKind.BatchNormShiftedMapSums:
+                    BatchNorm.ShiftedMapSums(Read(0), Read(1), new Span<double>(_doubles, _doubleLength), Features, Spatial, u0, u1);
+                    break;
+                case MapKind.BatchNormReLUMaxPoolNormalizeSamples:
+                    BatchNorm.NormalizeReLUMaxPoolSamples(Read(0), Read(1), Read(2), Read(3), Read(4), Write(5), new Span<int>(_indexes, _indexLength), Geometry, u0, u1);
                     break;
                 case MapKind.BatchNormReLUMaxPoolBackwardFromInputs:
                     BatchNorm.BackwardReLUMaxPoolFromInputsPlanes(new ReadOnlySpan<int>(_indexes, _indexLength), Read(0), Read(1), Read(2), Read(3), Read(4), Read(5), Write(6), Write(7), Write(8), Write(9), Batch, Geometry, Flag, u0, u1);
