@@ -801,6 +801,25 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// The shift K of feature <paramref name="f"/>'s shifted sums: its first value (sample 0's map), or 0 if that is not
+        /// finite, so that ∞ and NaN still give NaN statistics.
+        /// </summary>
+        private static T MapShift<T>(ReadOnlySpan<T> x, int f, int spatial)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            double k = double.CreateTruncating(x[f * spatial]);
+            return T.CreateTruncating(double.IsFinite(k) ? k : 0);
+        }
+
+        /// <summary>μ = K + Σ(x − K)/m and σ² = Σ(x − K)²/m − (Σ(x − K)/m)² (at least 0), from the shifted sums of m values.</summary>
+        private static (T Mean, T Variance) FromShiftedSums<T>(double first, double second, double m, T shift)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            double d = first / m;
+            return (T.CreateTruncating(double.CreateTruncating(shift) + d), T.CreateTruncating(Math.Max((second / m) - (d * d), 0)));
+        }
+
+        /// <summary>
         /// The batch means and biased variances of features <c>[f0, f1)</c> over their maps, into
         /// <paramref name="means"/> and <paramref name="variances"/> (one per feature of the range), going through x in
         /// memory order. For float one pass of shifted sums in double; for double two passes, the mean then the
@@ -825,8 +844,7 @@ namespace NetGen.Kernels
                 // loses a few bits of double's 53: far less rounding than the float sums of the two-pass loops.
                 for (int f = f0; f < f1; f++)
                 {
-                    double k = double.CreateTruncating(x[f * spatial]);
-                    means[f - f0] = T.CreateTruncating(double.IsFinite(k) ? k : 0);
+                    means[f - f0] = MapShift(x, f, spatial);
                 }
 
                 for (int s = 0; s < batch; s++)
@@ -842,9 +860,7 @@ namespace NetGen.Kernels
                 double md = double.CreateTruncating(m);
                 for (int i = 0; i < count; i++)
                 {
-                    double d = first[i] / md;
-                    means[i] = T.CreateTruncating(double.CreateTruncating(means[i]) + d);
-                    variances[i] = T.CreateTruncating(Math.Max((second[i] / md) - (d * d), 0));
+                    (means[i], variances[i]) = FromShiftedSums(first[i], second[i], md, means[i]);
                 }
 
                 if (rented is not null)

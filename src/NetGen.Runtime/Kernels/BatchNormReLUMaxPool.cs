@@ -553,7 +553,7 @@ namespace NetGen.Kernels
             int f1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int features = pool.Channels, spatial = pool.Height * pool.Width, positions = pool.Positions, count = f1 - f0;
+            int features = pool.Channels, spatial = pool.Height * pool.Width, count = f1 - f0;
             if (count <= 0)
             {
                 return;
@@ -570,13 +570,7 @@ namespace NetGen.Kernels
             {
                 for (int f = f0; f < f1; f++)
                 {
-                    // y = γ (x − μ) · invStd + β;  relu = max(0, y);  pooled, argmax = max over each window of relu
-                    int plane = (s * features) + f, start = plane * spatial;
-                    Planes.NormalizeOutput(x.Slice(start, spatial), means[f - f0], inverseStd[f], gamma[f], beta[f], map);
-                    TensorPrimitives.Max(map, T.Zero, map);
-                    Span<int> indexes = argmax.Slice(plane * positions, positions);
-                    Pooling.MaxForwardPlanes<T>(map, pooled.Slice(plane * positions, positions), indexes, 0, 1, pool, keepIndexes: true);
-                    Offset(indexes, start);
+                    NormalizeReLUMaxPoolMap(x, means[f - f0], inverseStd[f], gamma[f], beta[f], map, pooled, argmax, (s * features) + f, pool);
                 }
             }
 
@@ -622,9 +616,7 @@ namespace NetGen.Kernels
             Span<T> shifts = statistics.Slice(0, channels), variances = statistics.Slice(channels, channels);
             for (int f = 0; f < channels; f++)
             {
-                // K: the channel's first value, 0 if it is not finite (MapStatistics's shift).
-                double k = double.CreateTruncating(x[f * spatial]);
-                shifts[f] = T.CreateTruncating(double.IsFinite(k) ? k : 0);
+                shifts[f] = MapShift(x, f, spatial);
             }
 
             int tableLength = 2 * batch * channels;
@@ -653,9 +645,7 @@ namespace NetGen.Kernels
                         second += table[(2 * ((s * channels) + f)) + 1];
                     }
 
-                    double d = first / m;
-                    mean[f] = T.CreateTruncating(double.CreateTruncating(shifts[f]) + d);
-                    variances[f] = T.CreateTruncating(Math.Max((second / m) - (d * d), 0));
+                    (mean[f], variances[f]) = FromShiftedSums(first, second, m, shifts[f]);
                 }
             }
             finally
@@ -706,19 +696,14 @@ namespace NetGen.Kernels
         internal static void NormalizeReLUMaxPoolSamples<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> mean, ReadOnlySpan<T> inverseStd, Span<T> pooled, Span<int> argmax, in WindowGeometry pool, int s0, int s1)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int features = pool.Channels, spatial = pool.Height * pool.Width, positions = pool.Positions;
+            int features = pool.Channels, spatial = pool.Height * pool.Width;
             T[]? rentedMap = null;
             Span<T> map = spatial <= StackLimit ? stackalloc T[spatial] : (rentedMap = ArrayPool<T>.Shared.Rent(spatial)).AsSpan(0, spatial);
             for (int s = s0; s < s1; s++)
             {
                 for (int f = 0; f < features; f++)
                 {
-                    int plane = (s * features) + f, start = plane * spatial;
-                    Planes.NormalizeOutput(x.Slice(start, spatial), mean[f], inverseStd[f], gamma[f], beta[f], map);
-                    TensorPrimitives.Max(map, T.Zero, map);
-                    Span<int> indexes = argmax.Slice(plane * positions, positions);
-                    Pooling.MaxForwardPlanes<T>(map, pooled.Slice(plane * positions, positions), indexes, 0, 1, pool, keepIndexes: true);
-                    Offset(indexes, start);
+                    NormalizeReLUMaxPoolMap(x, mean[f], inverseStd[f], gamma[f], beta[f], map, pooled, argmax, (s * features) + f, pool);
                 }
             }
 
@@ -726,6 +711,22 @@ namespace NetGen.Kernels
             {
                 ArrayPool<T>.Shared.Return(rentedMap);
             }
+        }
+
+        /// <summary>
+        /// One map of the pooled-only pass, by way of one scratch map (in the L1 cache):
+        /// y = γ (x − μ) · invStd + β;  relu = max(0, y);  pooled, argmax = max over each window of relu.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeReLUMaxPoolMap<T>(ReadOnlySpan<T> x, T mean, T inverseStd, T gamma, T beta, Span<T> map, Span<T> pooled, Span<int> argmax, int plane, in WindowGeometry pool)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int start = plane * map.Length, positions = pool.Positions;
+            Planes.NormalizeOutput(x.Slice(start, map.Length), mean, inverseStd, gamma, beta, map);
+            TensorPrimitives.Max(map, T.Zero, map);
+            Span<int> indexes = argmax.Slice(plane * positions, positions);
+            Pooling.MaxForwardPlanes<T>(map, pooled.Slice(plane * positions, positions), indexes, 0, 1, pool, keepIndexes: true);
+            Offset(indexes, start);
         }
 
         /// <summary><c>indexes[k] += offset</c>: indexes into one scratch map made indexes into the batch.</summary>
