@@ -169,8 +169,8 @@ namespace NetGen.Runtime.Tests.Training
         public void The_batch_loop_with_the_gather_ahead_allocates_nothing_on_any_thread()
         {
             // 25 batches of 70 × 1,024 values; nothing may be allocated, here or on the workers, between batches 3 and 24
-            // of one of epochs 2–4. One clean epoch of three: a runtime event in a window (a tier-1 recompile, seen in CI
-            // as about 5–6 KB once in a run) allocates once, while an allocation in the batch loop shows in every epoch.
+            // of one of epochs 2–4. One clean epoch of three: a one-off of a few kilobytes from a source not found yet
+            // (5,496 bytes once in a full run) shows in one epoch, while an allocation in the batch loop shows in every epoch.
             Dataset<float> data = DivergenceTests.Blobs(1750, Features, Classes, 3);
             var atBatch3 = new long[5];
             var atBatch24 = new long[5];
